@@ -1,0 +1,34 @@
+import { ConfigError } from "@qs/core";
+import { createLogger, loadConfig, type QsConfig } from "@qs/config";
+import { startControlPlane } from "./control-plane.ts";
+
+// Entry point of the control-plane process. Exit codes: 0 clean stop, 1 crash,
+// 2 invalid configuration (every wrong QS_* variable is named).
+let config: QsConfig;
+try {
+  config = loadConfig();
+} catch (err) {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`quickstack: ${err.message}\n`);
+    process.exit(2);
+  }
+  throw err;
+}
+const logger = createLogger(config);
+const plane = await startControlPlane(config, logger);
+
+let stopping = false;
+const stop = (signal: string): void => {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, "shutting down");
+  plane.close().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      logger.error({ err }, "shutdown failed");
+      process.exit(1);
+    },
+  );
+};
+process.on("SIGTERM", () => stop("SIGTERM"));
+process.on("SIGINT", () => stop("SIGINT"));

@@ -1,0 +1,62 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError } from "@qs/core";
+import { loadConfig } from "./config.ts";
+
+describe("loadConfig", () => {
+  it("gives documented defaults and freezes the result", () => {
+    const config = loadConfig({});
+    expect(config.http.port).toBe(8080);
+    expect(config.ssh.port).toBe(2222);
+    expect(config.build.concurrency).toBe(2);
+    expect(config.build.timeoutSeconds).toBe(900);
+    expect(config.maxPushBytes).toBe(1024 ** 3);
+    expect(config.logFormat).toBe("json");
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.http)).toBe(true);
+  });
+
+  it("parses values and picks readable logs in development", () => {
+    const config = loadConfig({
+      QS_ENV: "development",
+      QS_HTTP_PORT: "0",
+      QS_MAX_PUSH_BYTES: "512Mi",
+      QS_REQUIRE_2FA: "false",
+      KUBECONFIG: "/tmp/kc",
+    });
+    expect(config.logFormat).toBe("pretty");
+    expect(config.http.port).toBe(0);
+    expect(config.maxPushBytes).toBe(512 * 1024 ** 2);
+    expect(config.require2fa).toBe(false);
+    expect(config.kubeconfig).toBe("/tmp/kc");
+  });
+
+  it("reports every bad variable at once, by name, with the expected form", () => {
+    let error: unknown;
+    try {
+      loadConfig({
+        QS_HTTP_PORT: "http",
+        QS_BUILD_CONCURRENCY: "0",
+        QS_REDIS_URL: "localhost:6379",
+        QS_TYPO: "1",
+      });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems;
+    expect(problems).toHaveLength(4);
+    expect(problems.join("\n")).toMatch(
+      /QS_HTTP_PORT="http": expected a whole number from 0 to 65535/,
+    );
+    expect(problems.join("\n")).toMatch(
+      /QS_BUILD_CONCURRENCY="0": expected a whole number from 1 to 64/,
+    );
+    expect(problems.join("\n")).toMatch(/QS_REDIS_URL: expected a URL starting with redis:\/\//);
+    expect(problems.join("\n")).toMatch(/QS_TYPO is not a QuickStack variable/);
+  });
+
+  it("refuses a malformed admin key and a bad size", () => {
+    expect(() => loadConfig({ QS_ADMIN_SSH_KEY: "not a key" })).toThrow(/QS_ADMIN_SSH_KEY/);
+    expect(() => loadConfig({ QS_MAX_PUSH_BYTES: "lots" })).toThrow(/QS_MAX_PUSH_BYTES="lots"/);
+  });
+});

@@ -1,0 +1,279 @@
+import { ConfigError } from "@qs/core";
+
+/** The control plane's configuration, parsed once from QS_* variables and frozen. */
+export interface QsConfig {
+  /** `development` gives readable logs and dev defaults; `production` JSON logs. */
+  readonly env: "development" | "production";
+  readonly logLevel: "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
+  readonly logFormat: "json" | "pretty";
+  /** Where bare repos, the SSH host key and build contexts live. */
+  readonly dataDir: string;
+  readonly http: { readonly host: string; readonly port: number };
+  readonly ssh: { readonly host: string; readonly port: number; readonly publicHost: string };
+  readonly redisUrl: string;
+  /** Path of a kubeconfig (QS_KUBECONFIG, else KUBECONFIG). */
+  readonly kubeconfig: string | undefined;
+  /** Running in a pod with a service account (KUBERNETES_SERVICE_HOST is set). */
+  readonly inCluster: boolean;
+  /** Namespace the control plane itself runs in. */
+  readonly systemNamespace: string;
+  /** Apps get `<app>.<baseDomain>` as their default domain. */
+  readonly baseDomain: string;
+  /** Public base URL of the HTTP side (status page, smart HTTP). */
+  readonly publicUrl: string;
+  /** OpenSSH public key of the first admin, used when no user exists yet. */
+  readonly adminSshKey: string | undefined;
+  readonly shutdownGraceSeconds: number;
+  readonly build: {
+    readonly concurrency: number;
+    readonly timeoutSeconds: number;
+    readonly builder: "kaniko" | "buildkit";
+    readonly keepImages: number;
+  };
+  readonly maxPushBytes: number;
+  readonly registry: {
+    readonly url: string;
+    readonly username: string | undefined;
+    readonly password: string | undefined;
+  };
+  readonly require2fa: boolean;
+  readonly maxScale: number;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Every QS_* variable with its default, as documented in `qs.env.example`. */
+export const CONFIG_VARIABLES = [
+  "QS_ENV",
+  "QS_LOG_LEVEL",
+  "QS_LOG_FORMAT",
+  "QS_DATA_DIR",
+  "QS_HTTP_HOST",
+  "QS_HTTP_PORT",
+  "QS_SSH_HOST",
+  "QS_SSH_PORT",
+  "QS_SSH_PUBLIC_HOST",
+  "QS_REDIS_URL",
+  "QS_KUBECONFIG",
+  "QS_SYSTEM_NAMESPACE",
+  "QS_BASE_DOMAIN",
+  "QS_PUBLIC_URL",
+  "QS_ADMIN_SSH_KEY",
+  "QS_SHUTDOWN_GRACE_SECONDS",
+  "QS_BUILD_CONCURRENCY",
+  "QS_BUILD_TIMEOUT_SECONDS",
+  "QS_BUILDER",
+  "QS_KEEP_IMAGES",
+  "QS_MAX_PUSH_BYTES",
+  "QS_REGISTRY_URL",
+  "QS_REGISTRY_USERNAME",
+  "QS_REGISTRY_PASSWORD",
+  "QS_REQUIRE_2FA",
+  "QS_MAX_SCALE",
+] as const;
+
+/**
+ * Parses the environment into a frozen QsConfig. Every problem is collected and thrown
+ * together as one ConfigError naming each variable and the form it expects.
+ */
+export function loadConfig(env: Env = process.env): QsConfig {
+  const problems: string[] = [];
+  for (const key of Object.keys(env)) {
+    if (
+      key.startsWith("QS_") &&
+      !key.startsWith("QS_TEST_") &&
+      !(CONFIG_VARIABLES as readonly string[]).includes(key)
+    ) {
+      problems.push(`${key} is not a QuickStack variable (see qs.env.example for the list)`);
+    }
+  }
+  const read = new Reader(env, problems);
+  const qsEnv = read.oneOf("QS_ENV", ["production", "development"] as const, "production");
+  const dev = qsEnv === "development";
+  const httpPort = read.port("QS_HTTP_PORT", 8080);
+  const publicHost = read.string("QS_SSH_PUBLIC_HOST", "localhost");
+  const baseDomain = read.hostname("QS_BASE_DOMAIN", "localhost");
+  const config: QsConfig = {
+    env: qsEnv,
+    logLevel: read.oneOf(
+      "QS_LOG_LEVEL",
+      ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const,
+      "info",
+    ),
+    logFormat: read.oneOf("QS_LOG_FORMAT", ["json", "pretty"] as const, dev ? "pretty" : "json"),
+    dataDir: read.path("QS_DATA_DIR", "/var/lib/quickstack"),
+    http: { host: read.string("QS_HTTP_HOST", "0.0.0.0"), port: httpPort },
+    ssh: {
+      host: read.string("QS_SSH_HOST", "0.0.0.0"),
+      port: read.port("QS_SSH_PORT", 2222),
+      publicHost,
+    },
+    redisUrl: read.url("QS_REDIS_URL", "redis://127.0.0.1:6379", ["redis:", "rediss:"]),
+    kubeconfig: read.optional("QS_KUBECONFIG") ?? (env.KUBECONFIG || undefined),
+    inCluster: (env.KUBERNETES_SERVICE_HOST ?? "") !== "",
+    systemNamespace: read.dnsLabel("QS_SYSTEM_NAMESPACE", "qs-system"),
+    baseDomain,
+    publicUrl: read.url("QS_PUBLIC_URL", `http://localhost:${httpPort}`, ["http:", "https:"]),
+    adminSshKey: read.sshKey("QS_ADMIN_SSH_KEY"),
+    shutdownGraceSeconds: read.int("QS_SHUTDOWN_GRACE_SECONDS", 30, 0, 3600),
+    build: {
+      concurrency: read.int("QS_BUILD_CONCURRENCY", 2, 1, 64),
+      timeoutSeconds: read.int("QS_BUILD_TIMEOUT_SECONDS", 900, 10, 6 * 3600),
+      builder: read.oneOf("QS_BUILDER", ["kaniko", "buildkit"] as const, "kaniko"),
+      keepImages: read.int("QS_KEEP_IMAGES", 5, 1, 1000),
+    },
+    maxPushBytes: read.bytes("QS_MAX_PUSH_BYTES", 1024 ** 3),
+    registry: {
+      url: read.url("QS_REGISTRY_URL", "http://registry.qs-system.svc:5000", ["http:", "https:"]),
+      username: read.optional("QS_REGISTRY_USERNAME"),
+      password: read.optional("QS_REGISTRY_PASSWORD"),
+    },
+    require2fa: read.bool("QS_REQUIRE_2FA", true),
+    maxScale: read.int("QS_MAX_SCALE", 50, 1, 1000),
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return deepFreeze(config);
+}
+
+class Reader {
+  private readonly env: Env;
+  private readonly problems: string[];
+  constructor(env: Env, problems: string[]) {
+    this.env = env;
+    this.problems = problems;
+  }
+
+  optional(name: string): string | undefined {
+    const value = this.env[name];
+    return value === undefined || value === "" ? undefined : value;
+  }
+
+  string(name: string, fallback: string): string {
+    return this.optional(name) ?? fallback;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const value = this.optional(name);
+    if (value === undefined) return fallback;
+    if ((allowed as readonly string[]).includes(value)) return value as T;
+    this.problems.push(`${name}=${JSON.stringify(value)}: expected one of ${allowed.join(", ")}`);
+    return fallback;
+  }
+
+  int(name: string, fallback: number, min: number, max: number): number {
+    const value = this.optional(name);
+    if (value === undefined) return fallback;
+    const n = /^-?\d+$/.test(value) ? Number(value) : Number.NaN;
+    if (!Number.isSafeInteger(n) || n < min || n > max) {
+      this.problems.push(
+        `${name}=${JSON.stringify(value)}: expected a whole number from ${min} to ${max}`,
+      );
+      return fallback;
+    }
+    return n;
+  }
+
+  port(name: string, fallback: number): number {
+    return this.int(name, fallback, 0, 65535);
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const value = this.optional(name);
+    if (value === undefined) return fallback;
+    if (["true", "1", "yes"].includes(value)) return true;
+    if (["false", "0", "no"].includes(value)) return false;
+    this.problems.push(`${name}=${JSON.stringify(value)}: expected true or false`);
+    return fallback;
+  }
+
+  url(name: string, fallback: string, protocols: readonly string[]): string {
+    const value = this.optional(name);
+    if (value === undefined) return fallback;
+    try {
+      const url = new URL(value);
+      if (protocols.includes(url.protocol)) return value;
+    } catch {
+      // reported below
+    }
+    this.problems.push(
+      `${name}: expected a URL starting with ${protocols.map((p) => `${p}//`).join(" or ")}`,
+    );
+    return fallback;
+  }
+
+  path(name: string, fallback: string): string {
+    const value = this.optional(name);
+    if (value === undefined) return fallback;
+    if (!value.startsWith("/")) {
+      this.problems.push(`${name}=${JSON.stringify(value)}: expected an absolute path`);
+      return fallback;
+    }
+    return value;
+  }
+
+  dnsLabel(name: string, fallback: string): string {
+    const value = this.optional(name);
+    if (value === undefined) return fallback;
+    if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(value)) {
+      this.problems.push(
+        `${name}=${JSON.stringify(value)}: expected a DNS-1123 label (lower-case letters, digits, '-')`,
+      );
+      return fallback;
+    }
+    return value;
+  }
+
+  hostname(name: string, fallback: string): string {
+    const value = this.optional(name);
+    if (value === undefined) return fallback;
+    const labels = value.split(".");
+    const ok =
+      value.length <= 253 && labels.every((l) => /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(l));
+    if (!ok) {
+      this.problems.push(
+        `${name}=${JSON.stringify(value)}: expected a lower-case DNS name such as apps.example.com`,
+      );
+      return fallback;
+    }
+    return value;
+  }
+
+  bytes(name: string, fallback: number): number {
+    const value = this.optional(name);
+    if (value === undefined) return fallback;
+    const match = /^(\d+)\s*(|k|m|g|ki|mi|gi|kb|mb|gb|kib|mib|gib)$/i.exec(value);
+    if (!match) {
+      this.problems.push(
+        `${name}=${JSON.stringify(value)}: expected a size such as 1073741824, 512Mi or 1Gi`,
+      );
+      return fallback;
+    }
+    const unit = (match[2] ?? "").toLowerCase().replace(/b$/, "").replace(/i$/, "");
+    const scale = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[unit] ?? 1;
+    return Number(match[1]) * scale;
+  }
+
+  sshKey(name: string): string | undefined {
+    const value = this.optional(name);
+    if (value === undefined) return undefined;
+    if (
+      !/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+( .*)?$/.test(
+        value.trim(),
+      )
+    ) {
+      this.problems.push(
+        `${name}: expected one OpenSSH public key line (ssh-ed25519 AAAA… comment)`,
+      );
+      return undefined;
+    }
+    return value.trim();
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object") {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,5 @@
+export * from "./errors.ts";
+export * from "./names.ts";
+export * from "./logger.ts";
+export * from "./version.ts";
+export * from "./principal.ts";

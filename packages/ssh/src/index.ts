@@ -1,0 +1,3 @@
+export * from "./server.ts";
+export * from "./host-key.ts";
+export * from "./keys.ts";

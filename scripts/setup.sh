@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs what QuickStack's dev mode and tests need on a Debian machine, skipping what
+# is already there: Debian packages, Node 24 (via scripts/env.sh), npm dependencies.
+# Daemons are never started here; the test run and dev mode start their own.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+have() { command -v "$1" >/dev/null 2>&1; }
+have git || need_apt+=(git)
+have ssh || need_apt+=(openssh-client)
+[ -x /usr/sbin/sshd ] || need_apt+=(openssh-server)
+have redis-server || need_apt+=(redis-server)
+have docker-registry || need_apt+=(docker-registry)
+have chromium || need_apt+=(chromium)
+have shellcheck || need_apt+=(shellcheck)
+have g++ || need_apt+=(g++ make python3)
+if [ "${#need_apt[@]}" -gt 0 ]; then
+  echo "-----> Installing Debian packages: ${need_apt[*]}"
+  if [ "$(id -u)" -ne 0 ]; then
+    echo " !     these packages are missing and installing them needs root:" >&2
+    echo "       sudo apt-get install -y ${need_apt[*]}" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  # policy-rc.d keeps the packages' own services from starting (we start our own).
+  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+  apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+fi
+
+# shellcheck source=scripts/env.sh
+source scripts/env.sh
+
+stamp=node_modules/.qs-install-stamp
+if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ "$(cat "$stamp")" != "$(node --version)" ]; then
+  echo "-----> npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+  node --version > "$stamp"
+fi

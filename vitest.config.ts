@@ -1,0 +1,46 @@
+import { defineConfig } from "vitest/config";
+
+// Test projects (STYLE.md):
+//   unit         pure, in-process: `x.test.ts` beside the code
+//   integration  real services or the Kubernetes API double: `x.<service>.test.ts`
+//                (x.redis.test.ts, x.git.test.ts, x.double.test.ts, x.case.test.ts …)
+//   e2e          the whole control plane: test/e2e/**
+// Services (redis-server, docker-registry) are started once per run by the global setup.
+const exclude = ["**/node_modules/**", ".tools/**", ".qs/**"];
+
+export default defineConfig({
+  test: {
+    globalSetup: ["./test/support/global-setup.ts"],
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "unit",
+          include: ["{apps,packages,test,scripts}/**/*.test.ts"],
+          exclude: [...exclude, "**/*.*.test.ts", "test/e2e/**"],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "integration",
+          include: ["{apps,packages,test,scripts}/**/*.*.test.ts"],
+          exclude: [...exclude, "test/e2e/**", "test/cluster/**"],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts", "test/cluster/**/*.test.ts"],
+          exclude,
+          testTimeout: 180_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
