@@ -3,3 +3,5 @@ export * from "./names.ts";
 export * from "./logger.ts";
 export * from "./version.ts";
 export * from "./principal.ts";
+export * from "./app.ts";
+export * from "./ports/index.ts";

@@ -1,0 +1,114 @@
+/**
+ * The app model shared by every package. The App custom resource (packages/kube) stores
+ * exactly this spec; the command layer edits it; the reconciler renders it.
+ */
+
+/** Kubernetes quantity strings, e.g. "500m", "512Mi". Validated by parseQuantity. */
+export type Quantity = string;
+
+/** Per-process settings chosen by the user (scale, resources). */
+export interface ProcessSettings {
+  /** Desired replica count, 0…maxScale. */
+  readonly replicas: number;
+  readonly cpu?: Quantity;
+  readonly memory?: Quantity;
+}
+
+/** A persistent volume mounted into the app's containers. */
+export interface VolumeSpec {
+  /** DNS-1123 label, unique within the app. */
+  readonly name: string;
+  /** Absolute path inside the container. */
+  readonly mountPath: string;
+  readonly size: Quantity;
+  readonly storageClass?: string;
+  /** Process types that mount it; empty = all. */
+  readonly processes?: readonly string[];
+}
+
+/** How the image is built. */
+export interface BuilderSettings {
+  /** `auto` detects the stack when there is no Dockerfile; `dockerfile` requires one. */
+  readonly mode: "auto" | "dockerfile";
+  /** Build engine; undefined = the control plane's default (QS_BUILDER). */
+  readonly engine?: "kaniko" | "buildkit";
+  /** Path of the Dockerfile inside the repo. @defaultValue "Dockerfile" */
+  readonly dockerfile?: string;
+}
+
+/** The desired state of an app (the App resource's spec). */
+export interface AppSpec {
+  /** Branch whose pushes deploy. @defaultValue "main" */
+  readonly deployBranch: string;
+  /** Process type → settings. `web` gets a Service, Ingress and PORT. */
+  readonly processes: Readonly<Record<string, ProcessSettings>>;
+  /** Custom domains (the default `<app>.<base domain>` is implicit). */
+  readonly domains: readonly string[];
+  readonly volumes: readonly VolumeSpec[];
+  /** Readiness check for web: HTTP GET on this path; undefined = TCP on PORT. */
+  readonly healthCheckPath?: string;
+  readonly builder: BuilderSettings;
+  /** The release that should be running (number), undefined before the first deploy. */
+  readonly release?: number;
+}
+
+/** An app as read back: its name, spec and what the cluster reports. */
+export interface App {
+  readonly name: string;
+  readonly spec: AppSpec;
+  readonly status: AppStatus;
+  /** Opaque version for optimistic concurrency (Kubernetes resourceVersion). */
+  readonly version: string;
+  readonly createdAt: string;
+}
+
+/** Condition types written by the reconciler, as on Kubernetes objects. */
+export type AppConditionType = "Ready" | "Progressing" | "Degraded";
+
+export interface AppCondition {
+  readonly type: AppConditionType;
+  readonly status: "True" | "False" | "Unknown";
+  readonly reason: string;
+  readonly message: string;
+  readonly lastTransitionTime: string;
+}
+
+export interface AppStatus {
+  readonly observedGeneration?: number;
+  readonly conditions: readonly AppCondition[];
+  /** Release currently serving (after a successful rollout). */
+  readonly currentRelease?: number;
+  /** Process type → ready/desired replicas. */
+  readonly processes?: Readonly<Record<string, { ready: number; desired: number }>>;
+}
+
+/** An immutable release: what runs, numbered v1, v2, … per app. */
+export interface Release {
+  readonly app: string;
+  readonly number: number;
+  /** Image reference pinned by digest: `registry/app@sha256:…`. */
+  readonly image: string;
+  /** sha256 of the config vars this release was made with (not the values). */
+  readonly configHash: string;
+  /** Process type → command (from the Procfile); empty = image CMD as `web`. */
+  readonly processes: Readonly<Record<string, string>>;
+  /** Procfile `release:` command, run as a Job before rollout. */
+  readonly releaseCommand?: string;
+  readonly gitSha?: string;
+  readonly author: string;
+  /** `Deploy abc1234`, `Set DATABASE_URL`, `Rollback to v5` … */
+  readonly description: string;
+  readonly createdAt: string;
+  readonly releasePhase?: "Pending" | "Succeeded" | "Failed" | "NotRequired";
+}
+
+/** The default spec of a new app. */
+export function defaultAppSpec(): AppSpec {
+  return {
+    deployBranch: "main",
+    processes: {},
+    domains: [],
+    volumes: [],
+    builder: { mode: "auto" },
+  };
+}
