@@ -13,8 +13,9 @@ export const ALLOWED_INTERNAL: Readonly<Record<string, readonly string[]>> = {
   "packages/git": ["@qs/core"],
   "packages/build": ["@qs/core"],
   "packages/commands": ["@qs/core"],
-  "packages/ssh": ["@qs/core"],
-  "packages/web": ["@qs/core"],
+  // SSH and HTTP are the two faces of the command layer (DESIGN.md "Operate").
+  "packages/ssh": ["@qs/core", "@qs/commands"],
+  "packages/web": ["@qs/core", "@qs/commands"],
   "apps/server": ["*"],
 };
 

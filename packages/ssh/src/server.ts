@@ -1,28 +1,8 @@
-import type { Readable, Writable } from "node:stream";
 import ssh2 from "ssh2";
 import type { AddressInfo } from "node:net";
-import type { Logger, Principal } from "@qs/core";
+import type { ExecChannel, Logger, OfferedKey, Principal } from "@qs/core";
 
-/** A public key offered by a client: algorithm name and the key blob (SSH wire format). */
-export interface OfferedKey {
-  readonly algorithm: string;
-  readonly data: Buffer;
-}
-
-/** The streams of one exec request, independent of the SSH library. */
-export interface ExecChannel {
-  readonly stdin: Readable;
-  readonly stdout: Writable;
-  readonly stderr: Writable;
-  /** The terminal, when the client asked for one (`ssh -t`). */
-  readonly pty: { cols: number; rows: number; term: string } | undefined;
-  /** Sends the exit status and closes the channel (once). */
-  exit(code: number): void;
-  /** Called on each window-change from the client. */
-  onResize(listener: (size: { cols: number; rows: number }) => void): void;
-  /** Called once when the client goes away before exit(). */
-  onClose(listener: () => void): void;
-}
+export type { ExecChannel, OfferedKey } from "@qs/core";
 
 /** Options for createSshServer. */
 export interface SshServerOptions {

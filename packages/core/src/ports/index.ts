@@ -1,2 +1,4 @@
 export * from "./output.ts";
 export * from "./push.ts";
+export * from "./access.ts";
+export * from "./exec.ts";
