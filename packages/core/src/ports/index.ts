@@ -2,3 +2,4 @@ export * from "./output.ts";
 export * from "./push.ts";
 export * from "./access.ts";
 export * from "./exec.ts";
+export * from "./apps.ts";
