@@ -18,4 +18,9 @@ npx eslint --max-warnings 0 .
 echo "-----> shellcheck"
 shellcheck scripts/*.sh .ci/run
 echo "-----> Tests"
-npx vitest run "$@"
+mkdir -p test-output
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json=test-output/vitest.json "$@" || status=$?
+# One plain summary line ("N passed, N failed") that any CI log reader understands.
+node scripts/test-summary.ts test-output/vitest.json || true
+exit "$status"
