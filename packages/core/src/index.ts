@@ -5,3 +5,4 @@ export * from "./version.ts";
 export * from "./principal.ts";
 export * from "./app.ts";
 export * from "./ports/index.ts";
+export * from "./ssh-key.ts";

@@ -1,0 +1,42 @@
+/** One recorded mutating command. Never holds secret values (see auditArgs). */
+export interface AuditEntry {
+  /** ISO time the command finished. */
+  readonly at: string;
+  readonly user: string;
+  /** Canonical verb name (`apps:config-set`, not the alias typed). */
+  readonly command: string;
+  /** Arguments with secret values removed by auditArgs. */
+  readonly args: readonly string[];
+  readonly app?: string;
+  /** 0 ok, 1 failed, 2 usage error — as the caller saw it. */
+  readonly exitCode: number;
+  /** Error code when it failed (`APP_NOT_FOUND` …). */
+  readonly error?: string;
+  /** `ssh` or `api`. */
+  readonly via?: string;
+}
+
+/** The audit log. The dispatcher records every mutating command; `audit [APP]` lists. */
+export interface AuditLog {
+  record(entry: AuditEntry): Promise<void>;
+  /** Newest first; `app` filters, `limit` defaults to 100. */
+  list(options?: { app?: string; limit?: number }): Promise<readonly AuditEntry[]>;
+}
+
+/** Verbs whose `KEY=VALUE` arguments carry config values that must never be recorded. */
+const VALUE_BEARING = new Set(["apps:config-set", "config:set"]);
+
+/**
+ * Arguments safe to record: for config-set only the keys (`KEY=VALUE` → `KEY`), and any
+ * argument that looks like a credential (token, password) is masked whatever the verb.
+ */
+export function auditArgs(command: string, args: readonly string[]): string[] {
+  return args.map((arg) => {
+    if (VALUE_BEARING.has(command) && !arg.startsWith("-")) {
+      const eq = arg.indexOf("=");
+      return eq > 0 ? arg.slice(0, eq) : arg;
+    }
+    if (/^qst_[A-Za-z0-9_-]+$/.test(arg)) return "[token]";
+    return arg.length > 200 ? `${arg.slice(0, 200)}…` : arg;
+  });
+}
