@@ -5,4 +5,7 @@ export * from "./version.ts";
 export * from "./principal.ts";
 export * from "./app.ts";
 export * from "./ports/index.ts";
+export * from "./procfile.ts";
+export * from "./format.ts";
 export * from "./ssh-key.ts";
+export * from "./validate/index.ts";

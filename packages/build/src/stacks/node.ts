@@ -1,0 +1,198 @@
+import { BuildFailedError } from "@qs/core";
+import { header, join, portLines, shellCmd } from "./dockerfile.ts";
+import { DEFAULT_VERSIONS, type BaseImages } from "./images.ts";
+import { satisfies } from "./semver.ts";
+import { readText, type DetectedStack, type SourceTree } from "./types.ts";
+
+interface PackageJson {
+  readonly main?: unknown;
+  readonly scripts?: Readonly<Record<string, unknown>>;
+  readonly engines?: { readonly node?: unknown };
+}
+
+interface PackageManager {
+  readonly name: "npm" | "yarn" | "pnpm";
+  readonly lockfile: string | undefined;
+  /** Installs every dependency (build stage). */
+  readonly installAll: string;
+  /** Installs production dependencies only (runtime stage). */
+  readonly installProd: string;
+  readonly run: string;
+}
+
+/** Package manager from the lockfile; npm without one. */
+export function packageManagerOf(files: ReadonlySet<string>): PackageManager {
+  // yarn and pnpm come through corepack, which ships with the official Node images.
+  if (files.has("pnpm-lock.yaml")) {
+    return {
+      name: "pnpm",
+      lockfile: "pnpm-lock.yaml",
+      installAll: "corepack enable && pnpm install --frozen-lockfile",
+      installProd: "corepack enable && pnpm install --frozen-lockfile --prod",
+      run: "pnpm run",
+    };
+  }
+  if (files.has("yarn.lock")) {
+    return {
+      name: "yarn",
+      lockfile: "yarn.lock",
+      installAll: "corepack enable && yarn install --frozen-lockfile",
+      installProd: "corepack enable && yarn install --frozen-lockfile --production",
+      run: "yarn run",
+    };
+  }
+  const lockfile = files.has("package-lock.json")
+    ? "package-lock.json"
+    : files.has("npm-shrinkwrap.json")
+      ? "npm-shrinkwrap.json"
+      : undefined;
+  return {
+    name: "npm",
+    lockfile,
+    // `npm ci` needs a lockfile; without one `npm install` is the only choice.
+    installAll: lockfile === undefined ? "npm install" : "npm ci",
+    installProd: lockfile === undefined ? "npm install --omit=dev" : "npm ci --omit=dev",
+    run: "npm run",
+  };
+}
+
+/** Chooses the newest supported Node major whose pinned image satisfies `engines.node`. */
+export function nodeImageFor(
+  engines: string | undefined,
+  images: BaseImages,
+): { major: string; image: string } {
+  const majors = Object.keys(images.node).sort((a, b) => Number(b) - Number(a));
+  if (engines === undefined || engines.trim() === "") {
+    const major = DEFAULT_VERSIONS.node in images.node ? DEFAULT_VERSIONS.node : (majors[0] ?? "");
+    return { major, image: images.node[major] ?? "" };
+  }
+  for (const major of majors) {
+    const image = images.node[major] ?? "";
+    const version = /:(\d+\.\d+\.\d+)/.exec(image)?.[1] ?? `${major}.0.0`;
+    if (satisfies(version, engines)) return { major, image };
+  }
+  throw new BuildFailedError(
+    `package.json engines.node "${engines}" matches no supported Node version`,
+    {
+      hint: `supported: ${majors.join(", ")}; change engines.node or commit a Dockerfile`,
+    },
+  );
+}
+
+/** Generates the Dockerfile of a Node app, or undefined when package.json is absent. */
+export async function detectNode(
+  tree: SourceTree,
+  images: BaseImages,
+  webCommand: string | undefined,
+): Promise<DetectedStack | undefined> {
+  const text = await readText(tree, "package.json");
+  if (text === undefined) return undefined;
+  let pkg: PackageJson;
+  try {
+    pkg = JSON.parse(text) as PackageJson;
+  } catch (err) {
+    throw new BuildFailedError("package.json is not valid JSON", {
+      cause: err,
+      hint: (err as Error).message,
+    });
+  }
+  const files = new Set(tree.files);
+  const pm = packageManagerOf(files);
+  const engines = typeof pkg.engines?.node === "string" ? pkg.engines.node : undefined;
+  const { major, image } = nodeImageFor(engines, images);
+  const scripts = pkg.scripts ?? {};
+  const hasBuild = typeof scripts.build === "string";
+  const start = startCommand(pkg, files, webCommand);
+  const facts = [
+    `Node ${major}${engines === undefined ? "" : ` (engines.node ${engines})`}`,
+    `${pm.name}${pm.lockfile === undefined ? "" : ` (${pm.lockfile})`}`,
+    ...(hasBuild ? [`build script: ${pm.run} build`] : []),
+  ];
+  const manifests = [
+    "package.json",
+    pm.lockfile,
+    files.has(".npmrc") ? ".npmrc" : undefined,
+    files.has(".yarnrc.yml") ? ".yarnrc.yml" : undefined,
+  ]
+    .filter((f): f is string => f !== undefined)
+    .join(" ");
+  const build = [
+    `FROM ${image} AS build`,
+    "WORKDIR /app",
+    `COPY ${manifests} ./`,
+    `RUN ${pm.installAll}`,
+    "COPY . .",
+    ...(hasBuild ? [`RUN ${pm.run} build`] : []),
+    // The runtime stage installs production dependencies itself; dev ones stay behind.
+    "RUN rm -rf node_modules",
+  ].join("\n");
+
+  if (start === undefined) {
+    if (!hasBuild) {
+      throw new BuildFailedError("cannot tell how to start this Node app", {
+        hint: 'add a "start" script to package.json, a Procfile with `web: <command>`, or a Dockerfile',
+      });
+    }
+    // A front-end project: build, then serve the output folder as a static site.
+    return {
+      stack: "static",
+      facts: [...facts, "no start script: serving the build output (dist, build, out or public)"],
+      dockerfile: join(
+        header("Node (static build)"),
+        build.replace(
+          "RUN rm -rf node_modules",
+          [
+            'RUN for d in dist build out public; do if [ -f "$d/index.html" ]; then mv "$d" /site; break; fi; done \\',
+            "  && test -d /site || (echo 'the build produced no dist/, build/, out/ or public/ with an index.html' >&2; exit 1)",
+          ].join("\n"),
+        ),
+        [
+          `FROM ${images.static}`,
+          "COPY --from=build --chown=65534:65534 /site /srv/www",
+          "USER 65534:65534",
+          portLines(),
+          shellCmd('httpd -f -v -p "$PORT" -h /srv/www'),
+        ].join("\n"),
+      ),
+    };
+  }
+
+  return {
+    stack: "node",
+    facts: [...facts, `start: ${start}`],
+    dockerfile: join(
+      header("Node"),
+      build,
+      [
+        `FROM ${image}`,
+        "ENV NODE_ENV=production PATH=/app/node_modules/.bin:$PATH",
+        "WORKDIR /app",
+        "RUN chown node:node /app",
+        // The official image's unprivileged user (uid 1000).
+        "USER node",
+        `COPY --chown=node:node ${manifests} ./`,
+        `RUN ${pm.installProd}`,
+        "COPY --from=build --chown=node:node /app ./",
+        portLines(),
+        shellCmd(start),
+      ].join("\n"),
+    ),
+  };
+}
+
+function startCommand(
+  pkg: PackageJson,
+  files: ReadonlySet<string>,
+  webCommand: string | undefined,
+): string | undefined {
+  if (webCommand !== undefined) return webCommand;
+  const start = pkg.scripts?.start;
+  // Run the start script's own command, not `npm start`: npm would stay PID 1 and not
+  // forward SIGTERM. node_modules/.bin is on PATH for it, as npm would do.
+  if (typeof start === "string") return start;
+  if (files.has("server.js")) return "node server.js";
+  if (typeof pkg.main === "string" && files.has(pkg.main.replace(/^\.\//, "")))
+    return `node ${pkg.main}`;
+  if (files.has("index.js")) return "node index.js";
+  return undefined;
+}
