@@ -1,0 +1,141 @@
+import type { CrdManifest } from "./manifest.ts";
+import { QS_GROUP, QS_VERSION } from "../labels.ts";
+
+// Structural schema of the App resource: exactly core's AppSpec / AppStatus (packages/core/src/app.ts).
+// No x-kubernetes-preserve-unknown-fields anywhere: Kubernetes prunes what we do not declare.
+
+const quantity = { type: "string", pattern: "^[0-9]+(\\.[0-9]+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$" };
+const dnsLabel = { type: "string", maxLength: 63, pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" };
+
+const spec = {
+  type: "object",
+  required: ["deployBranch", "processes", "domains", "volumes", "builder"],
+  properties: {
+    deployBranch: { type: "string", minLength: 1, maxLength: 255, default: "main" },
+    processes: {
+      type: "object",
+      description: "Process type → scale and resources.",
+      additionalProperties: {
+        type: "object",
+        required: ["replicas"],
+        properties: {
+          replicas: { type: "integer", minimum: 0, maximum: 100 },
+          cpu: quantity,
+          memory: quantity,
+        },
+      },
+    },
+    domains: {
+      type: "array",
+      maxItems: 100,
+      items: { type: "string", maxLength: 253 },
+      "x-kubernetes-list-type": "set",
+    },
+    volumes: {
+      type: "array",
+      maxItems: 20,
+      items: {
+        type: "object",
+        required: ["name", "mountPath", "size"],
+        properties: {
+          name: dnsLabel,
+          mountPath: { type: "string", pattern: "^/" },
+          size: quantity,
+          storageClass: { type: "string" },
+          processes: { type: "array", items: { type: "string" } },
+        },
+      },
+      "x-kubernetes-list-type": "map",
+      "x-kubernetes-list-map-keys": ["name"],
+    },
+    healthCheckPath: { type: "string", pattern: "^/" },
+    builder: {
+      type: "object",
+      required: ["mode"],
+      properties: {
+        mode: { type: "string", enum: ["auto", "dockerfile"] },
+        engine: { type: "string", enum: ["kaniko", "buildkit"] },
+        dockerfile: { type: "string" },
+      },
+    },
+    release: { type: "integer", minimum: 1, description: "The release that should be running." },
+  },
+};
+
+const condition = {
+  type: "object",
+  required: ["type", "status", "reason", "message", "lastTransitionTime"],
+  properties: {
+    type: { type: "string", enum: ["Ready", "Progressing", "Degraded"] },
+    status: { type: "string", enum: ["True", "False", "Unknown"] },
+    reason: { type: "string" },
+    message: { type: "string" },
+    lastTransitionTime: { type: "string", format: "date-time" },
+  },
+};
+
+const status = {
+  type: "object",
+  properties: {
+    observedGeneration: { type: "integer" },
+    currentRelease: { type: "integer" },
+    ready: { type: "string", description: "Ready/desired pods over all processes, e.g. 3/3." },
+    phase: { type: "string", description: "Ready, Progressing, Degraded or Idle." },
+    conditions: {
+      type: "array",
+      items: condition,
+      "x-kubernetes-list-type": "map",
+      "x-kubernetes-list-map-keys": ["type"],
+    },
+    processes: {
+      type: "object",
+      additionalProperties: {
+        type: "object",
+        required: ["ready", "desired"],
+        properties: { ready: { type: "integer" }, desired: { type: "integer" } },
+      },
+    },
+  },
+};
+
+/** The App CustomResourceDefinition (apps.quickstack.dev). */
+export function appCrd(): CrdManifest {
+  return {
+    apiVersion: "apiextensions.k8s.io/v1",
+    kind: "CustomResourceDefinition",
+    metadata: { name: `apps.${QS_GROUP}` },
+    spec: {
+      group: QS_GROUP,
+      scope: "Namespaced",
+      names: { plural: "apps", singular: "app", kind: "App", listKind: "AppList", shortNames: ["qsapp"] },
+      versions: [
+        {
+          name: QS_VERSION,
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          additionalPrinterColumns: [
+            { name: "Release", type: "string", jsonPath: ".status.currentRelease", description: "Release serving now" },
+            { name: "Ready", type: "string", jsonPath: ".status.ready", description: "Ready/desired pods" },
+            { name: "Status", type: "string", jsonPath: ".status.phase" },
+            { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
+          ],
+          schema: {
+            openAPIV3Schema: {
+              type: "object",
+              description: "A QuickStack app: its processes, domains and volumes, and the release that should run.",
+              required: ["spec"],
+              properties: {
+                apiVersion: { type: "string" },
+                kind: { type: "string" },
+                metadata: { type: "object" },
+                spec,
+                status,
+              },
+            },
+          },
+        },
+      ],
+    },
+  };
+}
