@@ -1,1 +1,2 @@
 export * from "./command.ts";
+export * from "./auth/index.ts";

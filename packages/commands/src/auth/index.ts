@@ -1,0 +1,3 @@
+export * from "./password.ts";
+export * from "./totp.ts";
+export * from "./recovery.ts";
