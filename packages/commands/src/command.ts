@@ -1,5 +1,13 @@
 import type { Readable, Writable } from "node:stream";
-import type { AppStore, ConfigStore, Principal, ReleaseManager } from "@qs/core";
+import type {
+  AccessControl,
+  AppStore,
+  AuditLog,
+  ConfigStore,
+  Logger,
+  Principal,
+  ReleaseManager,
+} from "@qs/core";
 
 /**
  * One verb of the command layer (Dokku: plugins/<family>/subcommands/<verb>). Each verb
@@ -24,6 +32,36 @@ export interface Command {
    * typed functions on ctx.services. Throw QsError subclasses for every user error.
    */
   run(ctx: CommandContext): Promise<CommandResult>;
+  /** How the HTTP API exposes the verb (/api/v1…); without it only POST /api/v1/commands/{name}. */
+  readonly api?: ApiRoute;
+}
+
+/** A field of an API request (path parameter, query parameter or JSON body property). */
+export interface ApiField {
+  readonly type: "string" | "boolean" | "integer" | "array" | "object";
+  readonly description: string;
+  readonly required?: boolean;
+}
+
+/** What an API request carries, before it becomes the verb's arguments. */
+export interface ApiInput {
+  readonly params: Readonly<Record<string, string>>;
+  readonly query: Readonly<Record<string, string | undefined>>;
+  readonly body: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * The REST face of a verb. The request is turned into the same argument list the SSH face
+ * gets, so both faces share one parser and one validation path.
+ */
+export interface ApiRoute {
+  readonly method: "get" | "post" | "put" | "patch" | "delete";
+  /** Path under /api/v1 with `{param}` placeholders, e.g. `/apps/{app}/config`. */
+  readonly path: string;
+  readonly query?: Readonly<Record<string, ApiField>>;
+  readonly body?: Readonly<Record<string, ApiField>>;
+  /** Builds the verb's arguments; throws UsageError on a malformed body. */
+  toArgs(input: ApiInput): string[];
 }
 
 /** What a verb returns: a JSON value for `--json` and the API, and text for humans. */
@@ -65,7 +103,22 @@ export interface CommandServices {
   readonly apps: AppStore;
   readonly config: ConfigStore;
   readonly releases: ReleaseManager;
+  /** Who may touch which app (admins everything, developers their granted apps). */
+  readonly access: AccessControl;
+  /** The bare git repos (RepoStore in packages/git): apps:create / apps:destroy. */
+  readonly repos: { create(app: string): Promise<void>; remove(app: string): Promise<void> };
+  /** Records mutating commands; absent = not recorded (tests, dev without a store). */
+  readonly audit?: AuditLog;
   /** Base domain for default app URLs. */
   readonly baseDomain: string;
-  readonly limits: { readonly maxScale: number };
+  /** The `git remote add` URL of an app, for apps:create's next-steps text. */
+  readonly gitRemote?: (app: string) => string;
+  readonly limits: {
+    /** Replicas per process type. */
+    readonly maxScale: number;
+    /** `*.example.com` domains (only with a DNS-01 issuer). @defaultValue false */
+    readonly wildcardDomains?: boolean;
+  };
+  /** For failures the user cannot act on (internal errors, audit write failures). */
+  readonly logger?: Logger;
 }
