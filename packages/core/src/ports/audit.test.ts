@@ -1,0 +1,18 @@
+import { describe, expect, it } from "vitest";
+import { auditArgs } from "./audit.ts";
+
+describe("auditArgs", () => {
+  it("keeps only keys of config-set", () => {
+    expect(auditArgs("apps:config-set", ["shop", "DATABASE_URL=postgres://u:secret@h/db", "A=1", "--no-restart"])).toEqual([
+      "shop",
+      "DATABASE_URL",
+      "A",
+      "--no-restart",
+    ]);
+    expect(auditArgs("config:set", ["shop", "K=V"])).toEqual(["shop", "K"]);
+  });
+  it("keeps scale arguments and masks tokens anywhere", () => {
+    expect(auditArgs("apps:scale", ["shop", "web=3"])).toEqual(["shop", "web=3"]);
+    expect(auditArgs("tokens:revoke", ["qst_abcDEF123_-x"])).toEqual(["[token]"]);
+  });
+});

@@ -1,0 +1,3 @@
+export * from "./user-record.ts";
+export * from "./user-store.ts";
+export * from "./audit-log.ts";
