@@ -6,3 +6,5 @@ export * from "./apps.ts";
 export * from "./users.ts";
 export * from "./audit.ts";
 export * from "./ops.ts";
+export * from "./status.ts";
+export * from "./sessions.ts";
