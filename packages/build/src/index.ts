@@ -1,1 +1,2 @@
 export * from "./stacks/index.ts";
+export * from "./jobs/index.ts";

@@ -1,0 +1,64 @@
+import { posix } from "node:path";
+import type { BuilderJobRequest } from "@qs/core";
+import { BUILDER_CONTAINER, builderJob, CONTEXT_DIR, dockerfilePath, WORKSPACE } from "./common.ts";
+import { resolveBuilderJobOptions, type BuilderJobOptions, type BuildJobInput } from "./options.ts";
+
+/**
+ * The rootless BuildKit builder Job: `buildctl-daemonless.sh` starts buildkitd for the one
+ * build, as uid 1000, without privilege. Rootless BuildKit creates user and mount
+ * namespaces (RootlessKit), which the runtime's default seccomp and AppArmor profiles
+ * forbid, so both are Unconfined for this container only — BuildKit's documented setup for
+ * Kubernetes (docs/rootless.md, examples/kubernetes/job.rootless.yaml). With
+ * `--oci-worker-no-process-sandbox` it needs no extra capability or `privileged`.
+ * The metadata file (JSON with `containerimage.digest`) goes to the termination message.
+ */
+export function buildBuildkitJob(
+  input: BuildJobInput,
+  options: BuilderJobOptions = {},
+): BuilderJobRequest {
+  const o = resolveBuilderJobOptions(options);
+  const dockerfile = dockerfilePath(input);
+  const insecure = o.insecureRegistry ? ",registry.insecure=true" : "";
+  const args = [
+    "build",
+    "--frontend=dockerfile.v0",
+    `--local=context=${CONTEXT_DIR}`,
+    `--local=dockerfile=${posix.dirname(dockerfile)}`,
+    `--opt=filename=${posix.basename(dockerfile)}`,
+    `--opt=label:quickstack.dev/git-sha=${input.gitSha}`,
+    `--output=type=image,name=${input.destination},push=true${insecure}`,
+    `--import-cache=type=registry,ref=${input.cacheRepo}${insecure}`,
+    `--export-cache=type=registry,ref=${input.cacheRepo},mode=max${insecure}`,
+    "--metadata-file=/dev/termination-log",
+    "--progress=plain",
+  ];
+  return builderJob(
+    input,
+    o,
+    {
+      name: BUILDER_CONTAINER,
+      image: o.images.buildkit,
+      command: ["buildctl-daemonless.sh"],
+      args,
+      env: [
+        { name: "BUILDKITD_FLAGS", value: "--oci-worker-no-process-sandbox" },
+        { name: "DOCKER_CONFIG", value: "/home/user/.docker" },
+      ],
+      resources: o.resources,
+      securityContext: {
+        runAsNonRoot: true,
+        runAsUser: 1000,
+        runAsGroup: 1000,
+        seccompProfile: { type: "Unconfined" },
+        appArmorProfile: { type: "Unconfined" },
+      },
+      volumeMounts: [
+        { name: "workspace", mountPath: WORKSPACE },
+        { name: "registry-auth", mountPath: "/home/user/.docker", readOnly: true },
+        { name: "buildkitd", mountPath: "/home/user/.local/share/buildkit" },
+      ],
+      terminationMessagePolicy: "FallbackToLogsOnError",
+    },
+    { volumes: [{ name: "buildkitd", emptyDir: { sizeLimit: o.workspaceSizeLimit } }] },
+  );
+}

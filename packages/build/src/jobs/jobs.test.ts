@@ -1,0 +1,193 @@
+import { Job } from "kubernetes-models/batch/v1/Job";
+import { describe, expect, it } from "vitest";
+import { isDns1123Label } from "@qs/core";
+import { buildBuildkitJob } from "./buildkit-job.ts";
+import { parseBuilderDigest } from "./digest.ts";
+import { buildKanikoJob } from "./kaniko-job.ts";
+import { DEFAULT_BUILDER_IMAGES, type BuildJobInput } from "./options.ts";
+
+const DIGEST = `sha256:${"ab".repeat(32)}`;
+const input: BuildJobInput = {
+  app: "shop",
+  buildId: "b1x2y3",
+  gitSha: "0123456789abcdef0123456789abcdef01234567",
+  destination: "registry.qs-system.svc:5000/shop:0123456789ab",
+  cacheRepo: "registry.qs-system.svc:5000/shop/cache",
+  context: {
+    url: "http://qs.qs-system.svc:8081/contexts/b1x2y3?token=t0k3n",
+    sha256: "c".repeat(64),
+  },
+  dockerfile: { path: "Dockerfile" },
+};
+
+type AnyJob = {
+  metadata: { name: string; namespace: string; labels: Record<string, string> };
+  spec: {
+    backoffLimit: number;
+    activeDeadlineSeconds: number;
+    ttlSecondsAfterFinished: number;
+    template: {
+      metadata: { labels: Record<string, string> };
+      spec: {
+        nodeSelector?: Record<string, string>;
+        initContainers: {
+          name: string;
+          image: string;
+          command: string[];
+          env: { name: string; value: string }[];
+        }[];
+        containers: {
+          name: string;
+          image: string;
+          command?: string[];
+          args: string[];
+          securityContext?: Record<string, unknown>;
+          terminationMessagePolicy: string;
+          volumeMounts: { name: string; mountPath: string }[];
+        }[];
+        volumes: { name: string; secret?: { secretName: string } }[];
+      };
+    };
+  };
+};
+
+/** Validates against the official Kubernetes OpenAPI schemas (kubernetes-models). */
+function validate(manifest: Readonly<Record<string, unknown>>): AnyJob {
+  expect(() => new Job(manifest as ConstructorParameters<typeof Job>[0]).validate()).not.toThrow();
+  return manifest as unknown as AnyJob;
+}
+
+describe("buildKanikoJob", () => {
+  it("is a schema-valid Job with the shared rules", () => {
+    const request = buildKanikoJob(input, { nodeSelector: { "qs/builds": "yes" } });
+    const job = validate(request.manifest);
+    expect(request.namespace).toBe("qs-builds");
+    expect(request.containers).toEqual(["fetch-context", "build"]);
+    expect(request.builderContainer).toBe("build");
+    expect(isDns1123Label(job.metadata.name)).toBe(true);
+    expect(job.metadata.name).toBe("shop-build-b1x2y3");
+    expect(job.spec.backoffLimit).toBe(0);
+    expect(job.spec.activeDeadlineSeconds).toBe(900);
+    expect(job.spec.ttlSecondsAfterFinished).toBe(600);
+    expect(job.spec.template.metadata.labels).toMatchObject({
+      "app.kubernetes.io/managed-by": "quickstack",
+      "app.kubernetes.io/component": "build",
+      "quickstack.dev/app": "shop",
+      "quickstack.dev/build": "b1x2y3",
+    });
+    expect(job.spec.template.spec.nodeSelector).toEqual({ "qs/builds": "yes" });
+  });
+
+  it("fetches, verifies and unpacks the context in the init container", () => {
+    const job = validate(buildKanikoJob(input).manifest);
+    const init = job.spec.template.spec.initContainers[0]!;
+    expect(init.image).toBe(DEFAULT_BUILDER_IMAGES.fetch);
+    const script = init.command[2]!;
+    expect(script).toContain('wget -q -T 60 -O /workspace/context.tar "$QS_CONTEXT_URL"');
+    expect(script).toContain("sha256sum -c");
+    expect(script).toContain("tar -xf /workspace/context.tar -C /workspace/context");
+    expect(init.env).toContainEqual({ name: "QS_CONTEXT_SHA256", value: "c".repeat(64) });
+  });
+
+  it("runs Kaniko with registry cache, mounted credentials and the digest file", () => {
+    const job = validate(
+      buildKanikoJob(input, { insecureRegistry: true, timeoutSeconds: 60 }).manifest,
+    );
+    const builder = job.spec.template.spec.containers[0]!;
+    expect(builder.image).toBe(DEFAULT_BUILDER_IMAGES.kaniko);
+    expect(builder.args).toEqual(
+      expect.arrayContaining([
+        "--context=dir:///workspace/context",
+        "--dockerfile=/workspace/context/Dockerfile",
+        `--destination=${input.destination}`,
+        "--cache=true",
+        `--cache-repo=${input.cacheRepo}`,
+        "--digest-file=/dev/termination-log",
+        "--insecure",
+      ]),
+    );
+    expect(builder.volumeMounts).toContainEqual({
+      name: "registry-auth",
+      mountPath: "/kaniko/.docker",
+      readOnly: true,
+    });
+    expect(job.spec.template.spec.volumes).toContainEqual(
+      expect.objectContaining({
+        name: "registry-auth",
+        secret: expect.objectContaining({ secretName: "qs-registry-push" }),
+      }),
+    );
+    expect(job.spec.activeDeadlineSeconds).toBe(60);
+    expect(JSON.stringify(job)).not.toMatch(/password|auth":/i);
+  });
+
+  it("writes a generated Dockerfile beside the context", () => {
+    const job = validate(
+      buildKanikoJob({ ...input, dockerfile: { generated: "FROM scratch\n" } }).manifest,
+    );
+    const init = job.spec.template.spec.initContainers[0]!;
+    expect(init.env).toContainEqual({ name: "QS_DOCKERFILE", value: "FROM scratch\n" });
+    expect(init.command[2]).toContain("> /workspace/generated/Dockerfile");
+    expect(job.spec.template.spec.containers[0]!.args).toContain(
+      "--dockerfile=/workspace/generated/Dockerfile",
+    );
+  });
+
+  it("takes configured images (e.g. pinned by digest)", () => {
+    const kaniko = `example.org/kaniko:v1@${DIGEST}`;
+    const job = validate(buildKanikoJob(input, { images: { kaniko } }).manifest);
+    expect(job.spec.template.spec.containers[0]!.image).toBe(kaniko);
+  });
+});
+
+describe("buildBuildkitJob", () => {
+  it("runs rootless daemonless BuildKit with registry cache", () => {
+    const job = validate(
+      buildBuildkitJob({ ...input, dockerfile: { path: "docker/prod.Dockerfile" } }).manifest,
+    );
+    const builder = job.spec.template.spec.containers[0]!;
+    expect(builder.image).toBe(DEFAULT_BUILDER_IMAGES.buildkit);
+    expect(builder.command).toEqual(["buildctl-daemonless.sh"]);
+    expect(builder.args).toEqual(
+      expect.arrayContaining([
+        "build",
+        "--local=context=/workspace/context",
+        "--local=dockerfile=/workspace/context/docker",
+        "--opt=filename=prod.Dockerfile",
+        `--output=type=image,name=${input.destination},push=true`,
+        `--import-cache=type=registry,ref=${input.cacheRepo}`,
+        `--export-cache=type=registry,ref=${input.cacheRepo},mode=max`,
+        "--metadata-file=/dev/termination-log",
+      ]),
+    );
+    expect(builder.securityContext).toEqual({
+      runAsNonRoot: true,
+      runAsUser: 1000,
+      runAsGroup: 1000,
+      seccompProfile: { type: "Unconfined" },
+      appArmorProfile: { type: "Unconfined" },
+    });
+    expect(builder.securityContext).not.toHaveProperty("privileged");
+    expect(job.spec.backoffLimit).toBe(0);
+  });
+});
+
+describe("parseBuilderDigest", () => {
+  it("reads Kaniko's digest file and BuildKit's metadata", () => {
+    expect(parseBuilderDigest("kaniko", `${DIGEST}\n`)).toBe(DIGEST);
+    expect(
+      parseBuilderDigest("buildkit", JSON.stringify({ "containerimage.digest": DIGEST })),
+    ).toBe(DIGEST);
+    expect(parseBuilderDigest("kaniko", "error: something failed")).toBeUndefined();
+    expect(parseBuilderDigest("buildkit", "not json")).toBeUndefined();
+    expect(parseBuilderDigest("kaniko", undefined)).toBeUndefined();
+  });
+});
+
+describe("schema validation", () => {
+  it("catches a malformed Job (so the checks above can fail)", () => {
+    const manifest = buildKanikoJob(input).manifest as unknown as AnyJob;
+    const broken = { ...manifest, spec: { ...manifest.spec, backoffLimit: "none" } };
+    expect(() => new Job(broken as unknown as ConstructorParameters<typeof Job>[0]).validate()).toThrow();
+  });
+});

@@ -1,0 +1,39 @@
+import type { BuilderJobRequest } from "@qs/core";
+import { BUILDER_CONTAINER, builderJob, CONTEXT_DIR, dockerfilePath, WORKSPACE } from "./common.ts";
+import { resolveBuilderJobOptions, type BuilderJobOptions, type BuildJobInput } from "./options.ts";
+
+/**
+ * The Kaniko builder Job. Kaniko runs as root inside its container (it unpacks base images
+ * over its own filesystem) but needs no privilege. The digest goes to the termination
+ * message (`--digest-file=/dev/termination-log`), which the worker reads from pod status.
+ */
+export function buildKanikoJob(
+  input: BuildJobInput,
+  options: BuilderJobOptions = {},
+): BuilderJobRequest {
+  const o = resolveBuilderJobOptions(options);
+  const args = [
+    `--context=dir://${CONTEXT_DIR}`,
+    `--dockerfile=${dockerfilePath(input)}`,
+    `--destination=${input.destination}`,
+    "--cache=true",
+    `--cache-repo=${input.cacheRepo}`,
+    "--digest-file=/dev/termination-log",
+    "--push-retry=2",
+    `--label=quickstack.dev/git-sha=${input.gitSha}`,
+    ...(o.insecureRegistry ? ["--insecure", "--insecure-pull", "--skip-tls-verify"] : []),
+  ];
+  return builderJob(input, o, {
+    name: BUILDER_CONTAINER,
+    image: o.images.kaniko,
+    args,
+    env: [{ name: "DOCKER_CONFIG", value: "/kaniko/.docker" }],
+    resources: o.resources,
+    volumeMounts: [
+      { name: "workspace", mountPath: WORKSPACE },
+      { name: "registry-auth", mountPath: "/kaniko/.docker", readOnly: true },
+    ],
+    // On failure the message is the log tail, which tells the user why.
+    terminationMessagePolicy: "FallbackToLogsOnError",
+  });
+}
