@@ -3,10 +3,13 @@ import type {
   AccessControl,
   AppStore,
   AuditLog,
+  ClusterOps,
   ConfigStore,
   Logger,
+  NodeOps,
   Principal,
   ReleaseManager,
+  UserStore,
 } from "@qs/core";
 
 /**
@@ -121,4 +124,10 @@ export interface CommandServices {
   };
   /** For failures the user cannot act on (internal errors, audit write failures). */
   readonly logger?: Logger;
+  /** Users, keys, grants, tokens (packages/kube/src/users); absent = users:* unavailable. */
+  readonly users?: UserStore;
+  /** Logs, ps, restart, run, enter over the cluster (packages/kube/src/ops). */
+  readonly ops?: ClusterOps;
+  /** nodes:list and nodes:join-command (packages/kube/src/ops). */
+  readonly nodes?: NodeOps;
 }
