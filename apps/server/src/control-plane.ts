@@ -1,15 +1,18 @@
 import { join } from "node:path";
 import type { QsConfig } from "@qs/config";
-import { QS_VERSION, UnavailableError, type Logger, type Principal } from "@qs/core";
+import {
+  QS_VERSION,
+  UnavailableError,
+  type AccessControl,
+  type Logger,
+  type PushPipeline,
+} from "@qs/core";
+import { createGitService, type GitService } from "@qs/git";
 import { createKubeClient, loadKubeConfig, type KubeClient } from "@qs/kube";
 import { createRedis, pingRedis, type Redis } from "@qs/redis";
-import {
-  createSshServer,
-  loadOrCreateHostKey,
-  parsePublicKey,
-  type ExecChannel,
-  type SshServer,
-} from "@qs/ssh";
+import { createSshServer, loadOrCreateHostKey, type ExecChannel, type SshServer } from "@qs/ssh";
+import { createAdminKeyAccess } from "./admin-access.ts";
+import { createUnconfiguredPipeline } from "./default-pipeline.ts";
 import { createHttpApp, serveHttp, type HttpServer } from "@qs/web";
 
 /** The running control plane. */
@@ -20,11 +23,27 @@ export interface ControlPlane {
   close(): Promise<void>;
 }
 
+/** Parts a caller (tests, later the real stores) may inject instead of the defaults. */
+export interface ControlPlaneDeps {
+  /** @defaultValue the configured admin key only (until the users store lands) */
+  access?: AccessControl;
+  /** @defaultValue accepts and says that no builder is configured */
+  pipeline?: PushPipeline;
+  /** @defaultValue the app's repo exists */
+  appExists?: (app: string) => Promise<boolean>;
+  /** @defaultValue none: `main`, or `master` for repos that only have it */
+  deployBranchOf?: (app: string) => Promise<string | undefined>;
+}
+
 /**
  * The composition root: builds every adapter from the config and starts the HTTP and SSH
  * servers. Nothing below apps/ reads the environment or chooses an adapter.
  */
-export async function startControlPlane(config: QsConfig, logger: Logger): Promise<ControlPlane> {
+export async function startControlPlane(
+  config: QsConfig,
+  logger: Logger,
+  deps: ControlPlaneDeps = {},
+): Promise<ControlPlane> {
   const cleanups: { name: string; run: () => Promise<unknown> }[] = [];
   const closeAll = async (): Promise<void> => {
     // Reverse start order; each cleanup runs even if an earlier one threw.
@@ -66,6 +85,17 @@ export async function startControlPlane(config: QsConfig, logger: Logger): Promi
       }
     }
 
+    const access = deps.access ?? createAdminKeyAccess(config.adminSshKey);
+    const git: GitService = await createGitService({
+      dataDir: config.dataDir,
+      access,
+      pipeline: deps.pipeline ?? createUnconfiguredPipeline(),
+      logger,
+      appExists: deps.appExists,
+      deployBranchOf: deps.deployBranchOf,
+      maxPushBytes: config.maxPushBytes,
+    });
+
     const app = createHttpApp({
       logger,
       readiness: {
@@ -76,27 +106,26 @@ export async function startControlPlane(config: QsConfig, logger: Logger): Promi
         },
       },
     });
+    app.all("/git/*", (c) => git.handleHttp(c.req.raw));
     const http: HttpServer = await serveHttp(app, config.http.host, config.http.port);
     cleanups.push({ name: "http", run: () => http.close(config.shutdownGraceSeconds * 1000) });
 
-    const admin = config.adminSshKey === undefined ? undefined : parsePublicKey(config.adminSshKey);
     const ssh: SshServer = await createSshServer(
       {
         hostKey: await loadOrCreateHostKey(join(config.dataDir, "ssh", "ssh_host_ed25519_key")),
         logger,
-        // Until the user store exists, the configured first admin is the only key.
-        authenticate: (_user, key) =>
-          Promise.resolve<Principal | undefined>(
-            admin !== undefined && admin.algorithm === key.algorithm && admin.data.equals(key.data)
-              ? { user: "admin", role: "admin" }
-              : undefined,
-          ),
-        onExec: (_principal, command, channel) => runBuiltin(command, channel),
+        authenticate: (_user, key) => access.authenticateKey(key),
+        onExec: async (principal, command, channel) => {
+          if (!(await git.handleSsh(principal, command, channel))) await runBuiltin(command, channel);
+        },
       },
       config.ssh.host,
       config.ssh.port,
     );
     cleanups.push({ name: "ssh", run: () => ssh.close(config.shutdownGraceSeconds * 1000) });
+    // Closed first (cleanups run in reverse): running pushes get the grace period to finish,
+    // new ones are refused, then the SSH and HTTP servers have nothing left to wait for.
+    cleanups.push({ name: "git", run: () => git.close(config.shutdownGraceSeconds * 1000) });
 
     logger.info({ http: http.port, ssh: ssh.port, version: QS_VERSION }, "control plane listening");
     let closing: Promise<void> | undefined;

@@ -1,0 +1,76 @@
+import { join } from "node:path";
+import type { AccessControl, ExecChannel, Logger, Principal, PushPipeline } from "@qs/core";
+import { parseGitCommand } from "./git-command.ts";
+import { createHookServer, type HookServer } from "./hook-server.ts";
+import { createGitHttpHandler } from "./http-handler.ts";
+import { createPushLock } from "./push-lock.ts";
+import { createPushRunner } from "./push-runner.ts";
+import { createRepoStore, type GitRepoStore } from "./repo-store.ts";
+import { serveGitOverSsh } from "./ssh-handler.ts";
+
+/** Options for createGitService. */
+export interface GitServiceOptions {
+  /** Control-plane data dir: repos go to `<dataDir>/repos`, the hook socket to `<dataDir>/run`. */
+  dataDir: string;
+  access: AccessControl;
+  pipeline: PushPipeline;
+  logger: Logger;
+  /** True when the app exists. @defaultValue the app's repo exists */
+  appExists?: (app: string) => Promise<boolean>;
+  /** The app's configured deploy branch. @defaultValue none: `main`, or `master` when only it exists */
+  deployBranchOf?: (app: string) => Promise<string | undefined>;
+  /** Largest accepted push in bytes. @defaultValue 1 GiB */
+  maxPushBytes?: number;
+  /** Unix socket of the hook server. @defaultValue `<dataDir>/run/hook.sock` */
+  socketPath?: string;
+}
+
+/** git over SSH and smart HTTP, with the pre-receive hook server behind both. */
+export interface GitService {
+  readonly repos: GitRepoStore;
+  /** Handles an SSH exec if it is a git command; resolves false (untouched channel) otherwise. */
+  handleSsh(principal: Principal, command: string, channel: ExecChannel): Promise<boolean>;
+  /** Fetch-style handler for requests under `/git/`. */
+  handleHttp(request: Request): Promise<Response>;
+  /** Pushes running right now (pipeline phase). */
+  activePushes(): number;
+  /** Refuses new pushes, lets running ones finish for graceMs, then cancels them. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** Starts the hook server, repairs every repo's hook, and returns the git handlers. */
+export async function createGitService(options: GitServiceOptions): Promise<GitService> {
+  const repos = createRepoStore({ root: join(options.dataDir, "repos") });
+  await repos.repairAll();
+  const hooks: HookServer = await createHookServer({
+    socketPath: options.socketPath ?? join(options.dataDir, "run", "hook.sock"),
+    logger: options.logger,
+    handle: createPushRunner({
+      pipeline: options.pipeline,
+      lock: createPushLock(),
+      logger: options.logger,
+      deployBranchOf: options.deployBranchOf ?? (() => Promise.resolve(undefined)),
+    }),
+  });
+  const shared = {
+    access: options.access,
+    repos,
+    appExists: options.appExists ?? ((app: string) => repos.exists(app)),
+    hooks,
+    logger: options.logger,
+    maxPushBytes: options.maxPushBytes ?? 1024 ** 3,
+  };
+  const http = createGitHttpHandler(shared);
+  return {
+    repos,
+    async handleSsh(principal, command, channel) {
+      const parsed = parseGitCommand(command);
+      if (parsed === undefined) return false;
+      await serveGitOverSsh(shared, principal, parsed, channel);
+      return true;
+    },
+    handleHttp: http,
+    activePushes: () => hooks.activePushes(),
+    close: (graceMs) => hooks.close(graceMs),
+  };
+}

@@ -1,0 +1,116 @@
+import {
+  CancelledError,
+  describeError,
+  errorLines,
+  formatDuration,
+  step,
+  detail,
+  type Logger,
+  type PushPipeline,
+  type RefUpdate,
+} from "@qs/core";
+import type { HookHandler } from "./hook-server.ts";
+import type { PushLock } from "./push-lock.ts";
+import { createQuarantinePush } from "./quarantine-push.ts";
+import { runGit } from "./run-git.ts";
+
+/** Options for createPushRunner. */
+export interface PushRunnerOptions {
+  pipeline: PushPipeline;
+  lock: PushLock;
+  logger: Logger;
+  /** The app's configured deploy branch (short name), or undefined for the default rule. */
+  deployBranchOf(app: string): Promise<string | undefined>;
+  /** @defaultValue Date.now */
+  now?: () => number;
+}
+
+const isZero = (sha: string): boolean => /^0+$/.test(sha);
+
+/**
+ * The hook's decision for one push: the deploy branch goes through the pipeline (under the
+ * app's lock), other refs are stored and said to be not deployed, and deleting the deploy
+ * branch is refused. Pre-receive is all-or-nothing, so any refusal rejects every ref.
+ */
+export function createPushRunner(options: PushRunnerOptions): HookHandler {
+  const now = options.now ?? Date.now;
+  return async (session, updates, quarantine, out, signal) => {
+    const branch = await deployBranch(session.repoDir, updates, await options.deployBranchOf(session.app));
+    const deployRef = `refs/heads/${branch}`;
+    let deploy: RefUpdate | undefined;
+    for (const u of updates) {
+      if (u.ref !== deployRef) {
+        const what = isZero(u.newSha) ? "deleted" : "stored";
+        out.line(step(`${u.ref} ${what}, not deployed (the deploy branch of ${session.app} is ${branch})`));
+      } else if (isZero(u.newSha)) {
+        for (const l of errorLines(
+          `deleting ${branch}, the deploy branch of ${session.app}, is refused`,
+          `to remove the app run: ssh qs apps:destroy ${session.app}`,
+        ))
+          out.line(l);
+        return false;
+      } else {
+        deploy = u;
+      }
+    }
+    if (deploy === undefined) return true;
+
+    let release: () => void;
+    try {
+      release = await options.lock.acquire(session.app, session.principal.user, signal, (holder) => {
+        out.line(
+          detail(
+            `waiting for the deploy of ${session.app} started ${formatDuration(now() - holder.since)} ago by ${holder.user}…`,
+          ),
+        );
+      });
+    } catch (err) {
+      if (err instanceof CancelledError) return false;
+      throw err;
+    }
+    try {
+      const push = createQuarantinePush({
+        id: session.id,
+        app: session.app,
+        principal: session.principal,
+        update: deploy,
+        repoDir: session.repoDir,
+        quarantine,
+      });
+      const verdict = await options.pipeline.run(push, out, signal);
+      if (signal.aborted) return false;
+      if (!verdict.ok) {
+        for (const l of errorLines(verdict.reason)) out.line(l);
+        return false;
+      }
+      return true;
+    } catch (err) {
+      if (signal.aborted) return false;
+      options.logger.warn({ err, app: session.app }, "push pipeline failed");
+      for (const l of errorLines(describeError(err))) out.line(l);
+      return false;
+    } finally {
+      release();
+    }
+  };
+}
+
+/**
+ * The configured branch, else `main`, else `master` when the repo (after this push) would
+ * have master and not main — the rule Heroku-style users expect from older repos.
+ */
+async function deployBranch(
+  repoDir: string,
+  updates: readonly RefUpdate[],
+  configured: string | undefined,
+): Promise<string> {
+  if (configured !== undefined) return configured;
+  const r = await runGit(["for-each-ref", "--format=%(refname)", "refs/heads/main", "refs/heads/master"], {
+    cwd: repoDir,
+    env: { GIT_DIR: repoDir },
+  });
+  const refs = new Set(r.stdout.toString("utf8").split("\n").filter((l) => l.length > 0));
+  // Deletions are not applied: deleting master in a master-only repo must still be refused.
+  for (const u of updates) if (!isZero(u.newSha)) refs.add(u.ref);
+  return !refs.has("refs/heads/main") && refs.has("refs/heads/master") ? "master" : "main";
+}
