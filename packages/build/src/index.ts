@@ -1,2 +1,3 @@
 export * from "./stacks/index.ts";
 export * from "./jobs/index.ts";
+export * from "./context/index.ts";

@@ -188,6 +188,8 @@ describe("schema validation", () => {
   it("catches a malformed Job (so the checks above can fail)", () => {
     const manifest = buildKanikoJob(input).manifest as unknown as AnyJob;
     const broken = { ...manifest, spec: { ...manifest.spec, backoffLimit: "none" } };
-    expect(() => new Job(broken as unknown as ConstructorParameters<typeof Job>[0]).validate()).toThrow();
+    expect(() =>
+      new Job(broken as unknown as ConstructorParameters<typeof Job>[0]).validate(),
+    ).toThrow();
   });
 });

@@ -1,0 +1,2 @@
+export * from "./context-store.ts";
+export * from "./context-server.ts";
