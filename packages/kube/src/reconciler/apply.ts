@@ -1,0 +1,57 @@
+import type { KubernetesObject } from "@kubernetes/client-node";
+import { orUndefined } from "../apis.ts";
+import { sha256, stableStringify } from "../hash.ts";
+import { ANNOTATION_SPEC_HASH } from "../labels.ts";
+import type { KindOps } from "./kinds.ts";
+
+/** What applying one object did. */
+export type ApplyResult = "created" | "updated" | "unchanged";
+
+/** The desired object with the hash of its rendered form as an annotation. */
+export function withSpecHash<T extends KubernetesObject>(desired: T): T {
+  const hash = sha256(stableStringify(desired));
+  return {
+    ...desired,
+    metadata: { ...desired.metadata, annotations: { ...desired.metadata?.annotations, [ANNOTATION_SPEC_HASH]: hash } },
+  };
+}
+
+/**
+ * Makes the live object match the desired one. Create-or-replace with the live
+ * resourceVersion (not server-side apply: the API double and old k3s both speak it, and a
+ * replace with resourceVersion gives exact optimistic concurrency). Unchanged objects — same
+ * rendered hash — are not touched at all, so a control-plane restart rolls nothing.
+ */
+export function mergeForReplace(kind: string, desired: KubernetesObject, live: KubernetesObject): KubernetesObject {
+  const metadata = { ...desired.metadata, resourceVersion: live.metadata?.resourceVersion };
+  const liveSpec = (live as { spec?: Record<string, unknown> }).spec ?? {};
+  const desiredSpec = (desired as { spec?: Record<string, unknown> }).spec ?? {};
+  if (kind === "Service") {
+    // clusterIP is assigned by the API server and immutable.
+    const keep = { clusterIP: liveSpec.clusterIP, clusterIPs: liveSpec.clusterIPs, ipFamilies: liveSpec.ipFamilies };
+    return { ...desired, metadata, spec: { ...desiredSpec, ...keep } } as KubernetesObject;
+  }
+  if (kind === "PersistentVolumeClaim") {
+    // A claim's spec is immutable except for its size (growing only, where the class allows).
+    return { ...live, metadata: { ...live.metadata, labels: desired.metadata?.labels, annotations: desired.metadata?.annotations }, spec: { ...liveSpec, resources: desiredSpec.resources } } as KubernetesObject;
+  }
+  return { ...desired, metadata } as KubernetesObject;
+}
+
+/** Creates or replaces one object; 409 propagates (the caller requeues). */
+export async function applyObject(ops: KindOps, desired: KubernetesObject): Promise<ApplyResult> {
+  const namespace = desired.metadata?.namespace ?? "";
+  const name = desired.metadata?.name ?? "";
+  const target = withSpecHash(desired);
+  const live = await orUndefined(() => ops.read(namespace, name));
+  if (live === undefined) {
+    await ops.create(namespace, target);
+    return "created";
+  }
+  const want = target.metadata?.annotations?.[ANNOTATION_SPEC_HASH];
+  if (live.metadata?.annotations?.[ANNOTATION_SPEC_HASH] === want && live.metadata?.deletionTimestamp === undefined) {
+    return "unchanged";
+  }
+  await ops.replace(namespace, name, mergeForReplace(ops.kind, target, live));
+  return "updated";
+}
