@@ -1,3 +1,4 @@
 export * from "./stacks/index.ts";
 export * from "./jobs/index.ts";
 export * from "./context/index.ts";
+export * from "./registry/index.ts";
