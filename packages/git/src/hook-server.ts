@@ -13,6 +13,8 @@ export interface PushSession {
   readonly repoDir: string;
   /** Aborted when the client goes away (SSH channel closed, HTTP request aborted). */
   readonly signal: AbortSignal;
+  /** Runs `fn` once the receive-pack process has exited (refs updated or not). */
+  onEnd(fn: () => void): void;
 }
 
 /** Handles one hook request; resolves true to accept the push (refs move), false to reject. */
@@ -36,7 +38,12 @@ export interface HookServerOptions {
 export interface HookServer {
   readonly socketPath: string;
   /** Registers a push session; `env` goes into the receive-pack process's environment. */
-  open(session: Omit<PushSession, "id">): { id: string; env: Record<string, string>; close(): void };
+  open(session: Omit<PushSession, "id" | "onEnd">): {
+    id: string;
+    env: Record<string, string>;
+    /** Call when receive-pack has exited: runs the session's onEnd callbacks. */
+    close(): void;
+  };
   /** Hook requests being handled now. */
   activePushes(): number;
   /** Refuses new pushes, lets running ones finish for graceMs, then aborts them. */
@@ -143,7 +150,8 @@ export async function createHookServer(options: HookServerOptions): Promise<Hook
     activePushes: () => running.size,
     open(session) {
       const id = randomUUID();
-      sessions.set(id, { ...session, id });
+      const ends: (() => void)[] = [];
+      sessions.set(id, { ...session, id, onEnd: (fn) => ends.push(fn) });
       return {
         id,
         env: {
@@ -151,7 +159,10 @@ export async function createHookServer(options: HookServerOptions): Promise<Hook
           QUICKSTACK_HOOK_SECRET: secret,
           QUICKSTACK_PUSH_ID: id,
         },
-        close: () => sessions.delete(id),
+        close() {
+          sessions.delete(id);
+          for (const fn of ends.splice(0)) fn();
+        },
       };
     },
     close(graceMs = 10_000) {

@@ -68,7 +68,20 @@ export function createPushRunner(options: PushRunnerOptions): HookHandler {
       if (err instanceof CancelledError) return false;
       throw err;
     }
+    // Held until receive-pack exits, i.e. until git has moved the ref (or not): the next
+    // push must see the ref this one leaves behind.
+    session.onEnd(release);
     try {
+      const current = await refValue(session.repoDir, deploy.ref);
+      if (current !== deploy.oldSha && !(current === undefined && isZero(deploy.oldSha))) {
+        for (const l of errorLines(
+          `${branch} moved while this push waited (another push landed first)`,
+          "run git pull, then push again",
+        ))
+          out.line(l);
+        release();
+        return false;
+      }
       const push = createQuarantinePush({
         id: session.id,
         app: session.app,
@@ -78,21 +91,25 @@ export function createPushRunner(options: PushRunnerOptions): HookHandler {
         quarantine,
       });
       const verdict = await options.pipeline.run(push, out, signal);
-      if (signal.aborted) return false;
-      if (!verdict.ok) {
-        for (const l of errorLines(verdict.reason)) out.line(l);
+      if (signal.aborted || !verdict.ok) {
+        if (!verdict.ok) for (const l of errorLines(verdict.reason)) out.line(l);
+        release();
         return false;
       }
       return true;
     } catch (err) {
+      release();
       if (signal.aborted) return false;
       options.logger.warn({ err, app: session.app }, "push pipeline failed");
       for (const l of errorLines(describeError(err))) out.line(l);
       return false;
-    } finally {
-      release();
     }
   };
+}
+
+async function refValue(repoDir: string, ref: string): Promise<string | undefined> {
+  const r = await runGit(["rev-parse", "--verify", "-q", ref], { cwd: repoDir, env: { GIT_DIR: repoDir } });
+  return r.code === 0 ? r.stdout.toString("utf8").trim() : undefined;
 }
 
 /**

@@ -76,6 +76,8 @@ export async function serveGitOverSsh(
   await new Promise<void>((resolve) => {
     child.on("error", (err) => {
       options.logger.error({ err }, "cannot start git");
+      session?.close();
+      channel.exit(1);
       resolve();
     });
     child.on("close", (code) => {

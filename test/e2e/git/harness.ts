@@ -36,7 +36,11 @@ export interface GitHarness {
   readonly apps: Set<string>;
   readonly grants: Set<string>;
   readonly scripts: Map<string, Script>;
+  /** App → configured deploy branch (unset: main, or master when only it exists). */
+  readonly deployBranches: Map<string, string>;
   readonly runs: Run[];
+  /** The bare repo of an app. */
+  repo(app: string): string;
   readonly tokens: { ann: string; bob: string };
   sshUrl(app: string): string;
   httpUrl(app: string, who?: "ann" | "bob"): string;
@@ -52,6 +56,7 @@ export async function startGitHarness(maxPushBytes = "2Mi"): Promise<GitHarness>
   const grants = new Set<string>();
   const scripts = new Map<string, Script>();
   const runs: Run[] = [];
+  const deployBranches = new Map<string, string>();
   const tokens = { ann: "tok-ann-secret", bob: "tok-bob-secret" };
   const keyBlob = (key: ClientKey): string => key.publicKey.split(/\s+/)[1] ?? "";
   const principals: Record<string, Principal> = {
@@ -86,6 +91,7 @@ export async function startGitHarness(maxPushBytes = "2Mi"): Promise<GitHarness>
   const plane = await startControlPlane(config, silentLogger, {
     access,
     appExists: (app) => Promise.resolve(apps.has(app)),
+    deployBranchOf: (app) => Promise.resolve(deployBranches.get(app)),
     pipeline: {
       async run(push, out, signal) {
         const run: Run = { app: push.app, user: push.principal.user, sha: push.update.newSha, ref: push.update.ref };
@@ -110,8 +116,10 @@ export async function startGitHarness(maxPushBytes = "2Mi"): Promise<GitHarness>
     apps,
     grants,
     scripts,
+    deployBranches,
     runs,
     tokens,
+    repo: (app) => join(tmp.path, "data", "repos", `${app}.git`),
     sshUrl: (app) => `ssh://git@127.0.0.1:${plane.sshPort.toString()}/${app}.git`,
     httpUrl: (app, who = "ann") =>
       `http://${who}:${tokens[who]}@127.0.0.1:${plane.httpPort.toString()}/git/${app}.git`,
@@ -152,7 +160,8 @@ export function runGit(
     GIT_COMMITTER_EMAIL: "test@example.com",
   };
   if (options.key !== undefined) env.GIT_SSH_COMMAND = gitSshCommand(options.key);
-  const child = spawn("git", args, { cwd: options.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+  // Own process group, so kill() takes ssh / git-remote-http down with git, like Ctrl-C.
+  const child = spawn("git", args, { cwd: options.cwd, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
   const promise = new Promise<GitRun>((resolve, reject) => {
     let stdout = "";
     let stderr = "";
@@ -165,7 +174,11 @@ export function runGit(
     child.on("error", reject);
     child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
   });
-  return Object.assign(promise, { kill: () => child.kill("SIGKILL") });
+  return Object.assign(promise, {
+    kill: () => {
+      if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+    },
+  });
 }
 
 /** Makes a work tree at `dir` on branch `branch` with one commit of `files`; returns its sha. */
@@ -201,4 +214,21 @@ export async function must(run: Promise<GitRun>): Promise<GitRun> {
 export async function refOf(repoDir: string, ref: string): Promise<string | undefined> {
   const r = await runGit(["--git-dir", repoDir, "rev-parse", "--verify", "-q", ref]);
   return r.code === 0 ? r.stdout.trim() : undefined;
+}
+
+/** A promise the test resolves when it chooses (a gate a scripted pipeline waits on). */
+export function gate(): { promise: Promise<void>; open(): void } {
+  let open = (): void => undefined;
+  const promise = new Promise<void>((resolve) => (open = resolve));
+  return { promise, open };
+}
+
+/** Resolves when `predicate` holds, checking each time `poke` is called. */
+export function until(predicate: () => boolean): { promise: Promise<void>; poke(): void } {
+  let done = (): void => undefined;
+  const promise = new Promise<void>((resolve) => (done = resolve));
+  const poke = (): void => {
+    if (predicate()) done();
+  };
+  return { promise, poke };
 }
