@@ -1,0 +1,163 @@
+# shellcheck shell=bash
+# Preflight: every check runs, then one refusal lists everything that is wrong.
+# Inputs come from the machine, or, with --dry-run only, from QS_TEST_* overrides
+# (see read_machine in install.sh) so the plan can be tested on any machine.
+
+PROBLEMS=()
+problem() { PROBLEMS+=("$*"); }
+
+check_os() {
+  local id="" version_id="" pretty="" like=""
+  if [ -r "$OS_RELEASE_FILE" ]; then
+    id=$(os_release_field ID)
+    like=$(os_release_field ID_LIKE)
+    version_id=$(os_release_field VERSION_ID)
+    pretty=$(os_release_field PRETTY_NAME)
+  fi
+  case "$id" in
+    debian)
+      if [ "${version_id%%.*}" -ge 11 ] 2>/dev/null; then info "ok  $pretty"; return; fi
+      problem "Debian $version_id is too old: Debian 11 or newer is needed" ;;
+    ubuntu)
+      if [ "${version_id%%.*}" -ge 20 ] 2>/dev/null; then info "ok  $pretty"; return; fi
+      problem "Ubuntu $version_id is too old: Ubuntu 20.04 or newer is needed" ;;
+    "")
+      problem "cannot read the OS from $OS_RELEASE_FILE: QuickStack supports Debian and Ubuntu" ;;
+    *)
+      problem "${pretty:-$id} ($like) is not supported: QuickStack installs on Debian 11+ or Ubuntu 20.04+" ;;
+  esac
+}
+
+# os_release_field NAME : the unquoted value of NAME in the os-release file.
+os_release_field() {
+  local line
+  line=$(grep -E "^$1=" "$OS_RELEASE_FILE" | head -n 1 || true)
+  line=${line#*=}
+  line=${line#\"}
+  line=${line%\"}
+  printf '%s' "$line"
+}
+
+check_arch() {
+  case "$MACHINE_ARCH" in
+    x86_64 | amd64) info "ok  amd64" ;;
+    aarch64 | arm64) info "ok  arm64" ;;
+    *) problem "CPU architecture $MACHINE_ARCH is not supported: amd64 or arm64 is needed" ;;
+  esac
+}
+
+check_memory() {
+  local kib
+  kib=$(awk '/^MemTotal:/ { print $2 }' "$MEMINFO_FILE" 2>/dev/null || true)
+  if [ -z "$kib" ]; then
+    problem "cannot read the memory size from $MEMINFO_FILE"
+    return
+  fi
+  # 1 GiB = 1048576 KiB; allow the few MiB the kernel keeps for itself.
+  local mib=$((kib / 1024))
+  if [ "$kib" -lt 1000000 ]; then
+    problem "only ${mib} MiB of memory: at least 1 GiB is needed (k3s alone uses about 500 MiB)"
+  else
+    info "ok  ${mib} MiB memory"
+  fi
+}
+
+# port_in_use PORT : true when something listens on TCP PORT.
+port_in_use() {
+  if [ -n "${PORTS_IN_USE+x}" ]; then
+    case ",$PORTS_IN_USE," in *",$1,"*) return 0 ;; *) return 1 ;; esac
+  fi
+  [ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]
+}
+
+# check_ports PORT… : all must be free, except on a re-run where k3s already owns them.
+check_ports() {
+  if [ -n "$K3S_INSTALLED_VERSION" ]; then
+    info "ok  ports $* (held by the existing k3s ${K3S_INSTALLED_VERSION}: re-run)"
+    return
+  fi
+  local port busy=()
+  for port in "$@"; do
+    if port_in_use "$port"; then busy+=("$port"); fi
+  done
+  if [ "${#busy[@]}" -gt 0 ]; then
+    problem "port(s) ${busy[*]} already in use: stop what listens there (see: ss -ltnp)"
+  else
+    info "ok  ports $* are free"
+  fi
+}
+
+check_public_ip() {
+  if [ -z "$PUBLIC_IP" ]; then
+    problem "no public IPv4 address found: QuickStack needs one for HTTPS and SSH (check the network, then re-run)"
+    return
+  fi
+  info "ok  public IPv4 $PUBLIC_IP"
+}
+
+# detect_public_ip : the source address of the default route if it is public, else
+# what an outside echo service sees (the VPS may sit behind 1:1 NAT).
+detect_public_ip() {
+  local ip
+  ip=$(ip -4 route get 1.1.1.1 2>/dev/null | awk '{ for (i = 1; i < NF; i++) if ($i == "src") print $(i + 1) }' | head -n 1)
+  case "$ip" in
+    "" | 10.* | 192.168.* | 172.1[6-9].* | 172.2[0-9].* | 172.3[01].* | 100.6[4-9].* | 100.[7-9][0-9].* | 100.1[01][0-9].* | 100.12[0-7].*)
+      ip=$(curl -fsS --max-time 5 https://ipv4.icanhazip.com 2>/dev/null | tr -d '[:space:]' || true) ;;
+  esac
+  if [[ "$ip" =~ ^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$ ]]; then printf '%s' "$ip"; fi
+}
+
+check_root() {
+  if [ "$(id -u)" -ne 0 ]; then
+    if is_dry_run; then
+      info "note: not root; a real run needs root (sudo)"
+    else
+      problem "install.sh must run as root: sudo bash scripts/install.sh …"
+    fi
+  fi
+}
+
+check_admin_key() {
+  if [ -n "$ADMIN_KEY_LINE" ]; then
+    local type=${ADMIN_KEY_LINE%% *} rest=${ADMIN_KEY_LINE#* } comment=""
+    case "$rest" in *" "*) comment=" ${rest#* }" ;; esac
+    info "ok  first admin key: $type …$comment (from $ADMIN_KEY_SOURCE)"
+  elif secret_exists quickstack-admin; then
+    info "ok  first admin already set up (secret quickstack-admin)"
+  else
+    problem "no SSH public key for the first admin: pass --admin-key 'ssh-ed25519 AAAA… you@laptop' (or a .pub file), or add your key to ~/.ssh/authorized_keys"
+  fi
+}
+
+# refuse_if_problems : one refusal listing everything wrong, then exit 1.
+refuse_if_problems() {
+  [ "${#PROBLEMS[@]}" -eq 0 ] && return 0
+  warn "QuickStack cannot be installed on this machine yet:"
+  local p
+  for p in "${PROBLEMS[@]}"; do warn "  - $p"; done
+  warn "Fix these and run the same command again."
+  exit 1
+}
+
+preflight_server() {
+  step "Checking this machine"
+  check_root
+  check_os
+  check_arch
+  check_memory
+  check_ports 80 443 2222 6443 5000
+  check_public_ip
+  check_admin_key
+  refuse_if_problems
+}
+
+preflight_agent() {
+  step "Checking this machine"
+  check_root
+  check_os
+  check_arch
+  check_memory
+  # Agents run ServiceLB's hostPorts (80, 443, 2222) and the registry relay (5000) too.
+  check_ports 80 443 2222 5000
+  refuse_if_problems
+}
