@@ -1,0 +1,181 @@
+import * as k8s from "@kubernetes/client-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connect, eventually, statusOf, type Target } from "./harness.ts";
+
+let target: Target;
+beforeAll(async () => {
+  target = await connect();
+});
+afterAll(async () => {
+  await target.close();
+});
+
+const cm = (name: string, data: Record<string, string> = { a: "1" }, labels?: Record<string, string>): k8s.V1ConfigMap => ({
+  apiVersion: "v1",
+  kind: "ConfigMap",
+  metadata: { name, labels },
+  data,
+});
+
+describe("discovery", () => {
+  it("serves /version and the group list to kubectl", async () => {
+    const out = await target.kubectl(["version", "-o", "json"]);
+    expect(JSON.parse(out).serverVersion.major).toBe("1");
+    const resources = await target.kubectl(["api-resources", "-o", "name"]);
+    expect(resources.split("\n")).toEqual(expect.arrayContaining(["pods", "deployments.apps", "jobs.batch", "ingresses.networking.k8s.io"]));
+  });
+});
+
+describe("object semantics", () => {
+  it("create stamps uid, resourceVersion, creationTimestamp; duplicate is 409 AlreadyExists", async () => {
+    const ns = await target.namespace();
+    const created = await target.core.createNamespacedConfigMap({ namespace: ns, body: cm("one") });
+    expect(created.metadata?.uid).toMatch(/^[0-9a-f-]{36}$/);
+    expect(Number(created.metadata?.resourceVersion)).toBeGreaterThan(0);
+    expect(created.metadata?.creationTimestamp).toBeInstanceOf(Date);
+    const err = await target.core.createNamespacedConfigMap({ namespace: ns, body: cm("one") }).catch((e: unknown) => e);
+    const s = statusOf(err);
+    expect(s).toMatchObject({ kind: "Status", code: 409, reason: "AlreadyExists", details: { name: "one", kind: "configmaps" } });
+    expect(s.message).toBe('configmaps "one" already exists');
+  });
+
+  it("get of a missing object is 404 NotFound with a Status", async () => {
+    const ns = await target.namespace();
+    const s = statusOf(await target.core.readNamespacedSecret({ namespace: ns, name: "nope" }).catch((e: unknown) => e));
+    expect(s).toMatchObject({ code: 404, reason: "NotFound", message: 'secrets "nope" not found' });
+  });
+
+  it("update with a stale resourceVersion is 409 Conflict", async () => {
+    const ns = await target.namespace();
+    const first = await target.core.createNamespacedConfigMap({ namespace: ns, body: cm("c") });
+    await target.core.replaceNamespacedConfigMap({ namespace: ns, name: "c", body: { ...first, data: { a: "2" } } });
+    const s = statusOf(await target.core.replaceNamespacedConfigMap({ namespace: ns, name: "c", body: { ...first, data: { a: "3" } } }).catch((e: unknown) => e));
+    expect(s).toMatchObject({ code: 409, reason: "Conflict" });
+    expect(s.message).toContain("the object has been modified");
+  });
+
+  it("generation moves on spec changes only", async () => {
+    const ns = await target.namespace();
+    const body: k8s.V1Deployment = {
+      metadata: { name: "g" },
+      spec: { replicas: 0, selector: { matchLabels: { app: "g" } }, template: { metadata: { labels: { app: "g" } }, spec: { containers: [{ name: "c", image: "busybox:1.36" }] } } },
+    };
+    const d = await target.apps.createNamespacedDeployment({ namespace: ns, body });
+    expect(d.metadata?.generation).toBe(1);
+    const labelled = await target.apps.patchNamespacedDeployment(
+      { namespace: ns, name: "g", body: { metadata: { labels: { x: "y" } } } },
+      k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
+    );
+    expect(labelled.metadata?.generation).toBe(1);
+    const scaled = await target.apps.patchNamespacedDeployment(
+      { namespace: ns, name: "g", body: { spec: { replicas: 1 } } },
+      k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
+    );
+    expect(scaled.metadata?.generation).toBe(2);
+  });
+});
+
+describe("selectors", () => {
+  it("filters lists by label and field selectors", async () => {
+    const ns = await target.namespace();
+    await target.core.createNamespacedConfigMap({ namespace: ns, body: cm("a", {}, { tier: "web", env: "prod" }) });
+    await target.core.createNamespacedConfigMap({ namespace: ns, body: cm("b", {}, { tier: "worker", env: "prod" }) });
+    await target.core.createNamespacedConfigMap({ namespace: ns, body: cm("c", {}, { tier: "web" }) });
+    const names = async (labelSelector?: string, fieldSelector?: string): Promise<string[]> =>
+      (await target.core.listNamespacedConfigMap({ namespace: ns, labelSelector, fieldSelector })).items
+        .map((i) => i.metadata!.name!)
+        .filter((n) => n.length === 1)
+        .sort();
+    expect(await names("tier=web")).toEqual(["a", "c"]);
+    expect(await names("tier==web,env")).toEqual(["a"]);
+    expect(await names("tier!=web")).toEqual(["b"]);
+    expect(await names("tier in (web, worker),!env")).toEqual(["c"]);
+    expect(await names("tier notin (web)")).toEqual(["b"]);
+    expect(await names(undefined, "metadata.name=b")).toEqual(["b"]);
+    expect(await names(undefined, "metadata.name!=b")).toEqual(["a", "c"]);
+  });
+});
+
+describe("patch", () => {
+  it("strategic merge patch merges containers and env by name; json patch edits by path", async () => {
+    const ns = await target.namespace();
+    await target.core.createNamespacedPod({
+      namespace: ns,
+      body: { metadata: { name: "p" }, spec: { containers: [{ name: "a", image: "busybox:1.36", env: [{ name: "X", value: "1" }] }, { name: "b", image: "busybox:1.36" }] } },
+    });
+    const patched = await target.core.patchNamespacedPod(
+      { namespace: ns, name: "p", body: { metadata: { labels: { l: "1" } }, spec: { containers: [{ name: "a", image: "busybox:1.37" }] } } },
+      k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.StrategicMergePatch),
+    );
+    expect(patched.spec?.containers.map((c) => [c.name, c.image])).toEqual([["a", "busybox:1.37"], ["b", "busybox:1.36"]]);
+    expect(patched.spec?.containers[0]?.env).toEqual([{ name: "X", value: "1" }]);
+    const j = await target.core.patchNamespacedPod(
+      { namespace: ns, name: "p", body: [{ op: "replace", path: "/metadata/labels/l", value: "2" }] },
+      k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.JsonPatch),
+    );
+    expect(j.metadata?.labels).toEqual({ l: "2" });
+  });
+
+  it("server-side apply creates, updates and reports conflicts between managers", async () => {
+    const ns = await target.namespace();
+    const apply = (manager: string, data: Record<string, string>, force = false): Promise<k8s.KubernetesObject> =>
+      target.objects.patch(
+        { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "ssa", namespace: ns }, data },
+        undefined, undefined, manager, force, k8s.PatchStrategy.ServerSideApply,
+      );
+    await apply("one", { a: "1", b: "1" });
+    const updated = (await apply("one", { a: "2" })) as k8s.V1ConfigMap;
+    expect(updated.data).toEqual({ a: "2" });
+    const s = statusOf(await apply("two", { a: "3" }).catch((e: unknown) => e));
+    expect(s).toMatchObject({ code: 409, reason: "Conflict" });
+    expect(s.details?.causes?.[0]).toMatchObject({ reason: "FieldManagerConflict", field: ".data.a" });
+    const forced = (await apply("two", { a: "3" }, true)) as k8s.V1ConfigMap;
+    expect(forced.data).toEqual({ a: "3" });
+  });
+});
+
+describe("watch", () => {
+  it("streams ADDED, MODIFIED and DELETED from a resourceVersion", async () => {
+    const ns = await target.namespace();
+    const list = await target.core.listNamespacedConfigMap({ namespace: ns });
+    const events: string[] = [];
+    const watch = new k8s.Watch(target.kc);
+    const req = await watch.watch(
+      `/api/v1/namespaces/${ns}/configmaps`,
+      { resourceVersion: list.metadata?.resourceVersion },
+      (type: string, obj: k8s.V1ConfigMap) => {
+        if (obj.metadata?.name === "w") events.push(`${type}:${obj.data?.a ?? ""}`);
+      },
+      () => undefined,
+    );
+    try {
+      await target.core.createNamespacedConfigMap({ namespace: ns, body: cm("w", { a: "1" }) });
+      await target.core.patchNamespacedConfigMap({ namespace: ns, name: "w", body: { data: { a: "2" } } }, k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch));
+      await target.core.deleteNamespacedConfigMap({ namespace: ns, name: "w" });
+      await eventually(() => (events.length >= 3 ? true : undefined));
+      expect(events).toEqual(["ADDED:1", "MODIFIED:2", "DELETED:2"]);
+    } finally {
+      req.abort();
+    }
+  });
+});
+
+describe("garbage collection", () => {
+  it("deleting an owner deletes its dependents; deleting a namespace empties it", async () => {
+    const ns = await target.namespace();
+    const owner = await target.core.createNamespacedConfigMap({ namespace: ns, body: cm("owner") });
+    await target.core.createNamespacedSecret({
+      namespace: ns,
+      body: { metadata: { name: "dep", ownerReferences: [{ apiVersion: "v1", kind: "ConfigMap", name: "owner", uid: owner.metadata!.uid! }] }, stringData: { k: "v" } },
+    });
+    await target.core.deleteNamespacedConfigMap({ namespace: ns, name: "owner", propagationPolicy: "Background" });
+    await eventually(async () => {
+      const s = await target.core.readNamespacedSecret({ namespace: ns, name: "dep" }).catch((e: unknown) => statusOf(e));
+      return "code" in s && s.code === 404 ? true : undefined;
+    });
+    await target.core.deleteNamespace({ name: ns });
+    const phase = await target.core.readNamespace({ name: ns }).then((n) => n.status?.phase, () => "Gone");
+    expect(["Terminating", "Gone"]).toContain(phase);
+    await eventually(async () => (await target.core.readNamespace({ name: ns }).then(() => undefined, () => true)), 60_000);
+  });
+});

@@ -1,0 +1,34 @@
+import { parseArgs } from "node:util";
+import { startKubeDouble } from "./index.ts";
+
+// `npm run kube-double -- --kubeconfig FILE [--nodes N]`: starts the double on a free
+// loopback port, writes a kubeconfig to FILE and runs until SIGINT/SIGTERM.
+
+const { values } = parseArgs({
+  options: {
+    kubeconfig: { type: "string" },
+    nodes: { type: "string", default: "1" },
+    port: { type: "string", default: "0" },
+  },
+});
+if (!values.kubeconfig) {
+  console.error("usage: kube-double --kubeconfig FILE [--nodes N] [--port P]");
+  process.exit(2);
+}
+const double = await startKubeDouble({
+  kubeconfigPath: values.kubeconfig,
+  nodes: Number(values.nodes),
+  port: Number(values.port),
+});
+console.log(`kube-double listening on ${double.url}; kubeconfig written to ${double.kubeconfigPath}`);
+const stop = (): void => {
+  double.close().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+};
+process.once("SIGINT", stop);
+process.once("SIGTERM", stop);

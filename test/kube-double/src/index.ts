@@ -1,0 +1,197 @@
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer as createHttpServer, type Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { KubeApi } from "./api.ts";
+import { watchCrds } from "./crds.ts";
+import { applyFaults, type Faults } from "./faults.ts";
+import { GarbageCollector } from "./gc.ts";
+import { buildKubeconfig } from "./kubeconfig.ts";
+import { buildNode, type NodeCapacity } from "./nodes.ts";
+import { createRbacAuthorizer } from "./rbac.ts";
+import { Registry } from "./resources.ts";
+import { createRouter, type User } from "./router.ts";
+import { Store } from "./store.ts";
+import { loopbackCertificate } from "./tls.ts";
+import type { KubeObject, ResourceType } from "./types.ts";
+
+export type { Faults } from "./faults.ts";
+export type { KubeObject, ResourceType } from "./types.ts";
+export type { User } from "./router.ts";
+export { ApiError } from "./status.ts";
+export { KubeApi } from "./api.ts";
+
+/** Options of startKubeDouble; every field has a default. */
+export interface KubeDoubleOptions {
+  /** Simulated nodes (node-1 … node-N). @defaultValue 1 */
+  nodes?: number;
+  /** Capacity of each node. @defaultValue { cpu: "4", memory: "8Gi", pods: "110" } */
+  nodeCapacity?: Partial<NodeCapacity>;
+  /**
+   * Serve HTTPS (self-signed, CA in the kubeconfig). kubectl sends tokens only over TLS, so
+   * with tls=false every request is treated as the admin. @defaultValue true
+   */
+  tls?: boolean;
+  /** Port on 127.0.0.1. @defaultValue 0 (a free port) */
+  port?: number;
+  /** Failures injected from the start (change later with double.setFaults). @defaultValue none */
+  faults?: Faults;
+  /** Enforce RBAC for non-admin tokens (ServiceAccount tokens from double.tokenFor). @defaultValue false */
+  rbac?: boolean;
+  /**
+   * fieldValidation for requests that do not send one. The real server's default is "Warn"
+   * (unknown fields dropped with a warning); the double defaults to "Strict" so a misspelt
+   * field in a QuickStack manifest fails tests instead of vanishing. @defaultValue "Strict"
+   */
+  defaultFieldValidation?: "Strict" | "Warn" | "Ignore";
+  /** Watch behaviour. minTimeoutSeconds default 60 (closed after 60–120 s), bookmarks every 5 s. */
+  watch?: { minTimeoutSeconds?: number; bookmarkIntervalMs?: number };
+  /** Watch events kept for resumption (older resourceVersions → 410). @defaultValue 20000 */
+  historySize?: number;
+  /** Where to write the kubeconfig. @defaultValue a new temp dir */
+  kubeconfigPath?: string;
+}
+
+/** A running double. */
+export interface KubeDouble {
+  /** https://127.0.0.1:PORT (http:// with tls=false) */
+  readonly url: string;
+  readonly port: number;
+  readonly kubeconfigPath: string;
+  readonly kubeconfigYaml: string;
+  /** PEM of the server certificate (trust it as the CA), undefined with tls=false. */
+  readonly caPem: string | undefined;
+  /** Bearer token of the admin user (system:masters) written to the kubeconfig. */
+  readonly token: string;
+  /** Object semantics (create/get/list/update/delete/mutate) for direct store access in tests. */
+  readonly api: KubeApi;
+  /** The resource type for an apiVersion + kind (built-in or from a CRD). */
+  type(apiVersion: string, kind: string): ResourceType;
+  /** Copies of stored objects of a kind (optionally in one namespace). */
+  list(apiVersion: string, kind: string, namespace?: string): KubeObject[];
+  /** A copy of one stored object, or undefined. */
+  find(apiVersion: string, kind: string, namespace: string | undefined, name: string): KubeObject | undefined;
+  /** The faults in force (a live object: assign fields or call setFaults). */
+  readonly faults: Faults;
+  /** Replaces the injected faults ({} clears them). */
+  setFaults(f: Faults): void;
+  /** A bearer token for a ServiceAccount user (system:serviceaccount:<ns>:<name>). */
+  tokenFor(namespace: string, serviceAccount: string): string;
+  /** A kubeconfig YAML that authenticates with `token`. */
+  kubeconfigFor(token: string, namespace?: string): string;
+  /** Stops everything (idempotent). */
+  close(): Promise<void>;
+}
+
+/** Starts the Kubernetes API double on 127.0.0.1. */
+export async function startKubeDouble(options: KubeDoubleOptions = {}): Promise<KubeDouble> {
+  const store = new Store({ historySize: options.historySize });
+  const registry = new Registry();
+  const api = new KubeApi(store, registry);
+  const gc = new GarbageCollector(api);
+  const stopCrds = watchCrds(api);
+  const token = `admin-${randomBytes(16).toString("hex")}`;
+  const users = new Map<string, User>([[token, { name: "kube-double-admin", groups: ["system:masters", "system:authenticated"] }]]);
+  const faults: Faults = { ...(options.faults ?? {}) };
+  const streams = new Set<() => void>();
+  const authorize = options.rbac ? createRbacAuthorizer(api) : () => undefined;
+  const listener = createRouter({
+    api,
+    authenticate: (t) => (t === undefined ? (tls ? undefined : users.get(token)) : users.get(t)),
+    authorize,
+    beforeRequest: (req) => applyFaults(faults, req),
+    watchSettings: () => ({
+      minTimeoutSeconds: options.watch?.minTimeoutSeconds ?? 60,
+      bookmarkIntervalMs: options.watch?.bookmarkIntervalMs ?? 5000,
+      dropAfterMs: faults.dropWatchesAfterMs,
+    }),
+    defaultFieldValidation: options.defaultFieldValidation ?? "Strict",
+    handlers: {},
+    track: (end) => {
+      streams.add(end);
+      return () => streams.delete(end);
+    },
+  });
+  const tls = options.tls === false ? undefined : await loopbackCertificate();
+  const server: Server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, listener) : createHttpServer(listener);
+  server.keepAliveTimeout = 5000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `${tls ? "https" : "http"}://127.0.0.1:${port}`;
+
+  for (const ns of ["default", "kube-system", "kube-public", "kube-node-lease"]) {
+    api.create(registry.builtin("Namespace"), { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } } as KubeObject, undefined);
+  }
+  const capacity: NodeCapacity = { cpu: "4", memory: "8Gi", pods: "110", ...options.nodeCapacity };
+  const nodeType = registry.builtin("Node");
+  for (let i = 0; i < (options.nodes ?? 1); i += 1) {
+    const node = buildNode(`node-${i + 1}`, i, capacity);
+    const created = api.create(nodeType, node, undefined);
+    api.update(nodeType, { ...created, status: node.status }, undefined, { subresource: "status" });
+  }
+
+  const kubeconfigYaml = buildKubeconfig(url, token, { caPem: tls?.cert });
+  let tempDir: string | undefined;
+  let kubeconfigPath = options.kubeconfigPath;
+  if (!kubeconfigPath) {
+    tempDir = await mkdtemp(join(tmpdir(), "kube-double-"));
+    kubeconfigPath = join(tempDir, "kubeconfig");
+  }
+  await writeFile(kubeconfigPath, kubeconfigYaml, { mode: 0o600 });
+
+  const typeOf = (apiVersion: string, kind: string): ResourceType => {
+    const t = registry.forKind(apiVersion, kind);
+    if (!t) throw new Error(`kube-double does not serve ${apiVersion} ${kind}`);
+    return t;
+  };
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    kubeconfigPath,
+    kubeconfigYaml,
+    caPem: tls?.cert,
+    token,
+    api,
+    faults,
+    type: typeOf,
+    list: (apiVersion, kind, namespace) => api.list(typeOf(apiVersion, kind), namespace),
+    find: (apiVersion, kind, namespace, name) => api.find(typeOf(apiVersion, kind), namespace, name),
+    setFaults(f) {
+      for (const k of Object.keys(faults)) delete faults[k as keyof Faults];
+      Object.assign(faults, f);
+    },
+    tokenFor(namespace, serviceAccount) {
+      const t = `sa-${randomBytes(16).toString("hex")}`;
+      users.set(t, {
+        name: `system:serviceaccount:${namespace}:${serviceAccount}`,
+        groups: ["system:serviceaccounts", `system:serviceaccounts:${namespace}`, "system:authenticated"],
+      });
+      return t;
+    },
+    kubeconfigFor: (t, namespace) => buildKubeconfig(url, t, { namespace, user: "token-user", caPem: tls?.cert }),
+    close() {
+      closing ??= (async () => {
+        const results = await Promise.allSettled([
+          (async () => {
+            for (const end of [...streams]) end();
+            gc.close();
+            stopCrds();
+            server.closeAllConnections();
+            await new Promise<void>((resolve) => server.close(() => resolve()));
+          })(),
+          tempDir ? rm(tempDir, { recursive: true, force: true }) : Promise.resolve(),
+        ]);
+        const failed = results.find((r) => r.status === "rejected");
+        if (failed) throw failed.reason;
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,317 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { DeleteOptions, KubeApi } from "./api.ts";
+import { serverSideApply } from "./apply.ts";
+import { coreVersions, groupInfo, groupList, resourceList, versionInfo } from "./discovery.ts";
+import { parseBody, readBody, sendError, sendJson } from "./http-util.ts";
+import { openapiGroupVersion, openapiIndex } from "./openapi.ts";
+import { jsonPatch, mergePatch, strategicMerge } from "./patch.ts";
+import { parsePath, type ResourcePath } from "./paths.ts";
+import { parseFieldSelector, parseLabelSelector } from "./selectors.ts";
+import { ApiError, badRequest, methodNotAllowed, notFoundPath, successStatus } from "./status.ts";
+import { apiVersionOf, typeKey, type KubeObject, type ResourceType } from "./types.ts";
+import { serveWatch, type WatchSettings } from "./watch.ts";
+
+// The HTTP front of the double: authentication, faults, discovery and the generic REST verbs
+// over every registered resource type. Pod log/exec and metrics plug in as handlers.
+
+/** The authenticated caller. */
+export interface User {
+  name: string;
+  groups: string[];
+}
+
+/** Everything a request handler may need. */
+export interface RequestContext {
+  user: User;
+  query: URLSearchParams;
+  path: ResourcePath;
+  type: ResourceType;
+}
+
+/** A handler for a subresource or computed resource (log, exec, metrics). */
+export type ExtraHandler = (req: IncomingMessage, res: ServerResponse, ctx: RequestContext) => Promise<void>;
+
+export interface RouterOptions {
+  api: KubeApi;
+  /** Maps a bearer token to a user; undefined → 401. */
+  authenticate: (token: string | undefined) => User | undefined;
+  /** Throws a 403 ApiError when the user may not do this (RBAC); no-op when unset. */
+  authorize: (user: User, verb: string, t: ResourceType, namespace: string | undefined, name: string | undefined, sub: string | undefined) => void;
+  /** Called first for every API request: may delay or throw an injected failure. */
+  beforeRequest: (req: IncomingMessage) => Promise<void>;
+  watchSettings: () => WatchSettings;
+  /** fieldValidation used when the request does not say. */
+  defaultFieldValidation: "Strict" | "Warn" | "Ignore";
+  handlers: { log?: ExtraHandler; metrics?: ExtraHandler };
+  /** Tracks open streams so close() can end them. */
+  track: (end: () => void) => () => void;
+}
+
+const patchTypes = new Set([
+  "application/merge-patch+json",
+  "application/json-patch+json",
+  "application/strategic-merge-patch+json",
+  "application/apply-patch+yaml",
+  "application/apply-patch+cbor",
+]);
+
+function verbOf(method: string, p: ResourcePath, q: URLSearchParams): string {
+  switch (method) {
+    case "GET":
+      if (q.get("watch") === "true" || q.get("watch") === "1") return "watch";
+      return p.name === undefined ? "list" : "get";
+    case "POST":
+      return "create";
+    case "PUT":
+      return "update";
+    case "PATCH":
+      return "patch";
+    case "DELETE":
+      return p.name === undefined ? "deletecollection" : "delete";
+    default:
+      return method.toLowerCase();
+  }
+}
+
+/** Builds the request listener. */
+export function createRouter(o: RouterOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    handle(o, req, res).catch((err: unknown) => sendError(res, err));
+  };
+}
+
+async function handle(o: RouterOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? "/", "http://127.0.0.1");
+  const p = url.pathname;
+  if (p === "/healthz" || p === "/livez" || p === "/readyz") {
+    res.writeHead(200, { "Content-Type": "text/plain" }).end("ok");
+    return;
+  }
+  const auth = req.headers.authorization;
+  const token = auth?.startsWith("Bearer ") ? auth.slice(7).trim() : undefined;
+  const user = o.authenticate(token);
+  if (!user) throw new ApiError(401, "Unauthorized", "Unauthorized");
+  await o.beforeRequest(req);
+  const parsed = parsePath(p);
+  const registry = o.api.registry;
+  switch (parsed.kind) {
+    case "api":
+      return sendJson(res, 200, coreVersions());
+    case "apis":
+      return sendJson(res, 200, groupList(registry));
+    case "group": {
+      const g = groupInfo(registry, parsed.group);
+      if (!g) throw notFoundPath();
+      return sendJson(res, 200, g);
+    }
+    case "groupVersion": {
+      const list = resourceList(registry, parsed.group, parsed.version);
+      if (!list) throw notFoundPath();
+      return sendJson(res, 200, list);
+    }
+    case "other":
+      if (p === "/version") return sendJson(res, 200, versionInfo());
+      if (p === "/openapi/v3") return sendJson(res, 200, openapiIndex(registry));
+      if (p.startsWith("/openapi/v3/")) {
+        const doc = openapiGroupVersion(registry, p.slice("/openapi/v3/".length));
+        if (doc) return sendJson(res, 200, doc);
+      }
+      throw notFoundPath();
+    case "resource":
+      break;
+  }
+  const path = parsed.path;
+  const t = registry.byResource(path.group, path.version, path.resource);
+  if (!t) throw notFoundPath();
+  if (path.subresource && !t.subresources.includes(path.subresource as "status")) throw notFoundPath();
+  if (t.namespaced && path.namespace === undefined && path.name !== undefined) throw notFoundPath();
+  if (!t.namespaced && path.namespace !== undefined) throw notFoundPath();
+  const q = url.searchParams;
+  const verb = verbOf(req.method ?? "GET", path, q);
+  o.authorize(user, verb, t, path.namespace, path.name, path.subresource);
+  const ctx: RequestContext = { user, query: q, path, type: t };
+  if (t.readOnly) {
+    if (verb !== "get" && verb !== "list") throw methodNotAllowed();
+    if (!o.handlers.metrics) throw notFoundPath();
+    return o.handlers.metrics(req, res, ctx);
+  }
+  if (path.subresource === "log") {
+    if (!o.handlers.log) throw notFoundPath();
+    return o.handlers.log(req, res, ctx);
+  }
+  if (path.subresource === "exec") throw badRequest("Upgrade request required");
+  await rest(o, req, res, ctx, verb);
+}
+
+function withKind(t: ResourceType, obj: KubeObject): KubeObject {
+  return { ...obj, apiVersion: obj.apiVersion ?? apiVersionOf(t), kind: obj.kind ?? t.kind };
+}
+
+function scaleOf(obj: KubeObject): KubeObject {
+  const spec = (obj.spec ?? {}) as { replicas?: number; selector?: { matchLabels?: Record<string, string> } };
+  const status = (obj.status ?? {}) as { replicas?: number };
+  const selector = Object.entries(spec.selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(",");
+  const m = obj.metadata;
+  return {
+    kind: "Scale",
+    apiVersion: "autoscaling/v1",
+    metadata: { name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion, creationTimestamp: m.creationTimestamp },
+    spec: { replicas: spec.replicas ?? 0 },
+    status: { replicas: status.replicas ?? 0, selector },
+  };
+}
+
+async function rest(o: RouterOptions, req: IncomingMessage, res: ServerResponse, ctx: RequestContext, verb: string): Promise<void> {
+  const { api } = o;
+  const { type: t, path, query: q } = ctx;
+  const ns = path.namespace;
+  const sub = path.subresource;
+  const dryRun = q.getAll("dryRun").includes("All");
+  const fv = q.get("fieldValidation") ?? o.defaultFieldValidation;
+  const strict = fv === "Strict";
+  const fieldManager = q.get("fieldManager") ?? undefined;
+  const writeOpts = { dryRun, strict, fieldManager, subresource: sub === "status" ? ("status" as const) : undefined };
+
+  if (verb === "watch") {
+    const settings = o.watchSettings();
+    const timeout = q.get("timeoutSeconds");
+    return serveWatch(
+      api,
+      {
+        type: t,
+        namespace: ns,
+        resourceVersion: q.get("resourceVersion") ?? undefined,
+        match: fieldAndLabel(t, q, path.name),
+        timeoutSeconds: timeout === null ? undefined : Number(timeout),
+        allowBookmarks: q.get("allowWatchBookmarks") === "true",
+        sendInitialEvents: q.get("sendInitialEvents") === "true",
+      },
+      res,
+      settings,
+      o.track,
+    );
+  }
+  if (verb === "list") return sendJson(res, 200, listOf(o, t, ns, q));
+  if (verb === "get") {
+    const obj = api.get(t, ns, path.name!);
+    return sendJson(res, 200, sub === "scale" ? scaleOf(obj) : withKind(t, obj));
+  }
+  if (verb === "deletecollection") {
+    const match = fieldAndLabel(t, q, undefined);
+    const items = api.list(t, ns).filter(match);
+    for (const item of items) api.delete(t, item.metadata.namespace, item.metadata.name, { dryRun });
+    return sendJson(res, 200, { kind: `${t.kind}List`, apiVersion: apiVersionOf(t), metadata: { resourceVersion: String(api.store.rv) }, items });
+  }
+  if (verb === "delete") {
+    const text = await readBody(req);
+    const body = (text.trim() ? parseBody(text, false) : {}) as DeleteOptions & { kind?: string };
+    const opts: DeleteOptions = { ...body, dryRun };
+    const pp = q.get("propagationPolicy");
+    if (pp) opts.propagationPolicy = pp as DeleteOptions["propagationPolicy"];
+    const gp = q.get("gracePeriodSeconds");
+    if (gp !== null) opts.gracePeriodSeconds = Number(gp);
+    const { object, removed } = api.delete(t, ns, path.name!, opts);
+    if (!removed) return sendJson(res, 202, withKind(t, object));
+    if (t.kind === "Pod" || t.kind === "Namespace") return sendJson(res, 200, withKind(t, object));
+    return sendJson(res, 200, successStatus(t, object.metadata.name, object.metadata.uid));
+  }
+  const text = await readBody(req);
+  const contentType = (req.headers["content-type"] ?? "application/json").split(";")[0]!.trim();
+  if (verb === "create") {
+    if (sub) throw methodNotAllowed();
+    const body = parseBody(text, false) as KubeObject;
+    checkKind(t, body);
+    const created = api.create(t, body, ns, writeOpts);
+    return sendJson(res, 201, withKind(t, created));
+  }
+  if (verb === "update") {
+    const body = parseBody(text, false) as KubeObject;
+    if (sub === "scale") return sendJson(res, 200, scaleOf(setReplicas(o, t, ns, path.name!, body, writeOpts)));
+    checkKind(t, body);
+    if (body.metadata?.name !== undefined && body.metadata.name !== path.name) {
+      throw badRequest("the name of the object does not match the name on the URL");
+    }
+    body.metadata = { ...(body.metadata ?? {}), name: path.name! };
+    return sendJson(res, 200, withKind(t, api.update(t, body, ns, writeOpts)));
+  }
+  if (verb === "patch") {
+    if (!patchTypes.has(contentType)) {
+      throw new ApiError(415, "UnsupportedMediaType", `the body of the request was in an unknown format - accepted media types include: ${[...patchTypes].join(", ")}`);
+    }
+    if (contentType.startsWith("application/apply-patch")) {
+      const config = parseBody(text, true) as KubeObject;
+      const force = q.get("force") === "true";
+      const { object, created } = serverSideApply(api, t, ns, path.name!, config, { ...writeOpts, force, fieldManager });
+      return sendJson(res, created ? 201 : 200, sub === "scale" ? scaleOf(object) : withKind(t, object));
+    }
+    const patch = parseBody(text, false);
+    const current = api.get(t, ns, path.name!);
+    const base: unknown = sub === "scale" ? scaleOf(current) : current;
+    let next: unknown;
+    if (contentType === "application/json-patch+json") next = jsonPatch(base, patch);
+    else if (contentType === "application/merge-patch+json") next = mergePatch(base, patch);
+    else next = strategicMerge(base, patch);
+    const obj = next as KubeObject;
+    if (sub === "scale") return sendJson(res, 200, scaleOf(setReplicas(o, t, ns, path.name!, obj, writeOpts)));
+    // A patch that does not name a resourceVersion applies to the latest object.
+    const sentRv = (patch as { metadata?: { resourceVersion?: string } } | null)?.metadata?.resourceVersion;
+    obj.metadata = { ...obj.metadata, resourceVersion: sentRv ?? current.metadata.resourceVersion, name: path.name! };
+    return sendJson(res, 200, withKind(t, api.update(t, obj, ns, writeOpts)));
+  }
+  throw methodNotAllowed();
+}
+
+function setReplicas(o: RouterOptions, t: ResourceType, ns: string | undefined, name: string, scale: KubeObject, opts: { dryRun: boolean; strict: boolean; fieldManager: string | undefined }): KubeObject {
+  const replicas = (scale.spec as { replicas?: number } | undefined)?.replicas;
+  if (typeof replicas !== "number" || replicas < 0) {
+    throw new ApiError(422, "Invalid", `Scale.autoscaling "${name}" is invalid: spec.replicas: Invalid value: ${String(replicas)}: must be greater than or equal to 0`, {
+      name, group: "autoscaling", kind: "Scale",
+      causes: [{ reason: "FieldValueInvalid", message: `Invalid value: ${String(replicas)}: must be greater than or equal to 0`, field: "spec.replicas" }],
+    });
+  }
+  const current = o.api.get(t, ns, name);
+  const rv = scale.metadata?.resourceVersion;
+  if (rv && rv !== current.metadata.resourceVersion) current.metadata.resourceVersion = rv;
+  (current.spec as { replicas?: number }).replicas = replicas;
+  return o.api.update(t, current, ns, opts);
+}
+
+function checkKind(t: ResourceType, body: KubeObject): void {
+  if (body === null || typeof body !== "object" || Array.isArray(body)) throw badRequest("the body of the request must be an object");
+  if (body.kind !== undefined && body.kind !== t.kind) {
+    throw badRequest(`the API version in the data (${String(body.apiVersion)}) does not match the expected API version (${apiVersionOf(t)})`);
+  }
+  if (body.apiVersion !== undefined && body.apiVersion !== apiVersionOf(t)) {
+    throw badRequest(`the API version in the data (${body.apiVersion}) does not match the expected API version (${apiVersionOf(t)})`);
+  }
+}
+
+function fieldAndLabel(t: ResourceType, q: URLSearchParams, name: string | undefined): (obj: KubeObject) => boolean {
+  const labels = parseLabelSelector(q.get("labelSelector"));
+  const fields = parseFieldSelector(q.get("fieldSelector"), t.kind);
+  return (obj) => (name === undefined || obj.metadata.name === name) && labels(obj) && fields(obj);
+}
+
+function listOf(o: RouterOptions, t: ResourceType, ns: string | undefined, q: URLSearchParams): KubeObject {
+  const match = fieldAndLabel(t, q, undefined);
+  let items = o.api.store.list(typeKey(t), t.namespaced ? ns : undefined).filter(match);
+  const rv = String(o.api.store.rv);
+  const metadata: Record<string, unknown> = { resourceVersion: rv };
+  const cont = q.get("continue");
+  if (cont) {
+    const after = Buffer.from(cont, "base64url").toString("utf8");
+    items = items.filter((i) => `${i.metadata.namespace ?? ""}\u0000${i.metadata.name}` > after);
+  }
+  const limit = Number(q.get("limit") ?? "0");
+  if (limit > 0 && items.length > limit) {
+    items = items.slice(0, limit);
+    const last = items[items.length - 1]!;
+    metadata.continue = Buffer.from(`${last.metadata.namespace ?? ""}\u0000${last.metadata.name}`).toString("base64url");
+  }
+  return {
+    kind: `${t.kind}List`,
+    apiVersion: apiVersionOf(t),
+    metadata: metadata as unknown as KubeObject["metadata"],
+    items: items.map((i) => withKind(t, i)),
+  };
+}
