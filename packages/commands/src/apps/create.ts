@@ -1,0 +1,44 @@
+import { ConflictError, parseAppName } from "@qs/core";
+import type { Command } from "../command.ts";
+import { argv, bodyString } from "../api-args.ts";
+import { parseArgs } from "../flags.ts";
+import { requireAdmin } from "../guard.ts";
+import { defaultUrl } from "./shared.ts";
+
+const usage = "NAME";
+
+/** `apps:create NAME`: the App object, its namespace and config Secret, and the git repo. */
+export const appsCreate: Command = {
+  name: "apps:create",
+  summary: "Create an app and its git repository",
+  usage,
+  mutating: true,
+  adminOnly: true,
+  api: {
+    method: "post",
+    path: "/apps",
+    body: { name: { type: "string", description: "App name (DNS-1123 label, ≤ 30 characters)", required: true } },
+    toArgs: (input) => argv([bodyString(input, "name")]),
+  },
+  async run(ctx) {
+    const { positionals } = parseArgs(ctx.args, {}, { usage: `apps:create ${usage}`, min: 1, max: 1 });
+    const name = parseAppName(positionals[0] ?? "");
+    requireAdmin(ctx, "create apps");
+    if (await ctx.services.apps.exists(name)) {
+      throw new ConflictError("APP_EXISTS", `app "${name}" exists already`, { hint: `see it with: ssh qs apps:info ${name}` });
+    }
+    const app = await ctx.services.apps.create(name, ctx.principal.user);
+    try {
+      await ctx.services.repos.create(name);
+    } catch (err) {
+      // No half-made apps: without its repo the app cannot be pushed to.
+      await ctx.services.apps.destroy(name);
+      throw err;
+    }
+    const remote = ctx.services.gitRemote?.(name);
+    const url = defaultUrl(ctx, name);
+    const lines = [`Created ${name}`, `  url: ${url}`];
+    if (remote !== undefined) lines.push(`  git remote add qs ${remote}`, "  git push qs main");
+    return { json: { name, url, gitRemote: remote ?? null, createdAt: app.createdAt }, text: lines.join("\n") };
+  },
+};

@@ -1,0 +1,35 @@
+import type { Command } from "../command.ts";
+import { appParam, argv, flag, optionalString } from "../api-args.ts";
+import { parseArgs } from "../flags.ts";
+import { existingApp, requireAdmin, requireConfirm } from "../guard.ts";
+
+const usage = "APP --confirm APP";
+
+/** `apps:destroy APP --confirm APP`: the App (Kubernetes collects what it owns) and its repo. */
+export const appsDestroy: Command = {
+  name: "apps:destroy",
+  summary: "Delete an app, its config, volumes and git repository",
+  usage,
+  mutating: true,
+  adminOnly: true,
+  api: {
+    method: "delete",
+    path: "/apps/{app}",
+    query: { confirm: { type: "string", description: "The app's name again", required: true } },
+    toArgs: (i) => argv([appParam(i)], flag("confirm", i.query.confirm ?? optionalString(i, "confirm"))),
+  },
+  async run(ctx) {
+    const u = `apps:destroy ${usage}`;
+    const { positionals, flags } = parseArgs(
+      ctx.args,
+      { confirm: { type: "string", description: "The app's name again" } },
+      { usage: u, min: 1, max: 1 },
+    );
+    requireAdmin(ctx, "destroy apps");
+    const app = await existingApp(ctx, positionals[0], u);
+    requireConfirm(app, flags.confirm, `destroying ${app}`);
+    await ctx.services.apps.destroy(app);
+    await ctx.services.repos.remove(app);
+    return { json: { name: app, destroyed: true }, text: `Destroyed ${app}` };
+  },
+};

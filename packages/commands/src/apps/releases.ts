@@ -1,0 +1,33 @@
+import type { Command } from "../command.ts";
+import { appParam, argv } from "../api-args.ts";
+import { parseArgs } from "../flags.ts";
+import { loadApp } from "../guard.ts";
+import { table } from "../output.ts";
+
+const usage = "APP";
+
+/** `apps:releases APP`: newest first, the serving one marked. */
+export const appsReleases: Command = {
+  name: "apps:releases",
+  aliases: ["releases"],
+  summary: "List an app's releases",
+  usage,
+  mutating: false,
+  api: { method: "get", path: "/apps/{app}/releases", toArgs: (i) => argv([appParam(i)]) },
+  async run(ctx) {
+    const u = `apps:releases ${usage}`;
+    const { positionals } = parseArgs(ctx.args, {}, { usage: u, min: 1, max: 1 });
+    const app = await loadApp(ctx, positionals[0], u);
+    const releases = await ctx.services.releases.list(app.name);
+    const current = app.status.currentRelease ?? app.spec.release;
+    const json = releases.map((r) => ({ ...r, current: r.number === current }));
+    if (releases.length === 0) return { json, text: `${app.name} has no releases yet (git push to deploy)` };
+    return {
+      json,
+      text: table(
+        ["release", "created", "author", "description"],
+        releases.map((r) => [`v${r.number}${r.number === current ? " *" : ""}`, r.createdAt, r.author, r.description]),
+      ),
+    };
+  },
+};

@@ -1,0 +1,31 @@
+import type { Command } from "./command.ts";
+import { appsCommands } from "./apps/index.ts";
+import { createHelpCommand } from "./meta/help.ts";
+import { versionCommand } from "./meta/version.ts";
+import { createRegistry, type Registry } from "./registry.ts";
+
+/**
+ * The verb families. Each family folder exports one array; add a family here once.
+ * (users/keys/tokens/access/audit/ops families join as they land.)
+ */
+const families: readonly (readonly Command[])[] = [appsCommands];
+
+/** A registry of the given verbs plus `help` (over exactly them) and `version`. */
+export function registryOf(commands: readonly Command[]): Registry {
+  // help lists the registry it belongs to, so it gets it through a late-bound reference.
+  const holder: { registry?: Registry } = {};
+  const help = createHelpCommand(() => {
+    if (holder.registry === undefined) throw new Error("registry used before it was built");
+    return holder.registry;
+  });
+  holder.registry = createRegistry([...commands, help, versionCommand]);
+  return holder.registry;
+}
+
+let cached: Registry | undefined;
+
+/** Every verb QuickStack has, built once. */
+export function defaultRegistry(): Registry {
+  cached ??= registryOf(families.flat());
+  return cached;
+}
