@@ -2,6 +2,7 @@ import { ApiException, CoreV1Api, type KubeConfig, type V1ConfigMap } from "@kub
 import type { AuditEntry, AuditLog } from "@qs/core";
 import { LABEL_MANAGED_BY, MANAGED_BY } from "../labels.ts";
 import { LABEL_KIND } from "./user-record.ts";
+import { conflictBackoff } from "./user-store.ts";
 
 /**
  * Why ConfigMaps: the audit trail must outlive Redis (which holds only what can be rebuilt,
@@ -24,7 +25,7 @@ export interface AuditLogOptions {
   readonly maxBytesPerMonth?: number;
   /** Months kept. @defaultValue 12 */
   readonly retentionMonths?: number;
-  /** @defaultValue 8 */
+  /** Attempts of an append before giving up on 409s. @defaultValue 20 */
   readonly maxAttempts?: number;
 }
 
@@ -68,7 +69,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   const maxEntries = options.maxEntriesPerMonth ?? 2000;
   const maxBytes = options.maxBytesPerMonth ?? 600_000;
   const retention = options.retentionMonths ?? 12;
-  const maxAttempts = options.maxAttempts ?? 8;
+  const maxAttempts = options.maxAttempts ?? 20;
   const selector = `${LABEL_KIND}=${AUDIT_KIND}`;
 
   const body = (name: string, text: string, resourceVersion?: string): V1ConfigMap => ({
@@ -115,6 +116,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
         } catch (err) {
           // 409: someone appended (or created the month) first; read again and retry.
           if (statusOf(err) !== 409 || attempt >= maxAttempts) throw err;
+          await conflictBackoff(attempt);
         }
       }
     },

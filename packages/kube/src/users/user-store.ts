@@ -1,4 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import { ApiException, CoreV1Api, type KubeConfig, type V1Secret } from "@kubernetes/client-node";
 import {
   type AccessControl,
@@ -34,7 +35,7 @@ export interface UserStoreOptions {
   readonly config: KubeConfig;
   /** Namespace of the control plane, where user Secrets live. @defaultValue "qs-system" */
   readonly namespace?: string;
-  /** Attempts of a read-modify-write before giving up on 409s. @defaultValue 8 */
+  /** Attempts of a read-modify-write before giving up on 409s. @defaultValue 20 */
   readonly maxAttempts?: number;
   /** Clock, for tests. @defaultValue () => new Date() */
   readonly now?: () => Date;
@@ -47,6 +48,11 @@ const TOKEN_NAME = /^[a-z0-9][a-z0-9_.-]{0,39}$/;
 /** sha256 hex, used for API tokens and recovery codes (both are high-entropy random). */
 export function sha256Hex(text: string): string {
   return createHash("sha256").update(text).digest("hex");
+}
+
+/** Random wait after a 409 so concurrent writers stop colliding in lock-step. */
+export async function conflictBackoff(attempt: number): Promise<void> {
+  await sleep(Math.random() * Math.min(200, 10 * attempt));
 }
 
 function statusOf(err: unknown): number | undefined {
@@ -68,7 +74,7 @@ function userNotFound(user: string): NotFoundError {
 export function createUserStore(options: UserStoreOptions): UserStore & AccessControl {
   const api = options.config.makeApiClient(CoreV1Api);
   const namespace = options.namespace ?? "qs-system";
-  const maxAttempts = options.maxAttempts ?? 8;
+  const maxAttempts = options.maxAttempts ?? 20;
   const now = options.now ?? (() => new Date());
 
   async function listRecords(): Promise<{ user: string; record: UserRecord }[]> {
@@ -112,6 +118,7 @@ export function createUserStore(options: UserStoreOptions): UserStore & AccessCo
           }
           throw err;
         }
+        await conflictBackoff(attempt);
       }
     }
   }
