@@ -33,10 +33,6 @@ parse_args() {
   MODE=install DRY_RUN=0 DOMAIN="" EMAIL="" K3S_VERSION=$K3S_VERSION_DEFAULT
   WITH_LONGHORN=0 ADMIN_KEY_FLAG="" JOIN_SERVER="" JOIN_TOKEN="" UNINSTALL=0
   local server_only=() join_only=()
-  if [ "${1:-}" = join ]; then
-    MODE="join"
-    shift
-  fi
   while [ "$#" -gt 0 ]; do
     local flag=$1 value=""
     case "$flag" in
@@ -53,6 +49,7 @@ parse_args() {
       --k3s-version) K3S_VERSION=$value ;;
       --with-longhorn) WITH_LONGHORN=1 ;;
       --dry-run) DRY_RUN=1 ;;
+      join) MODE="join" ;;
       --uninstall) UNINSTALL=1 ;;
       --server) JOIN_SERVER=$value join_only+=("$flag") ;;
       --token) JOIN_TOKEN=$value join_only+=("$flag") ;;

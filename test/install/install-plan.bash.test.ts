@@ -1,0 +1,344 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tempDir } from "../support/tmp.ts";
+import { fakeMachineEnv, planLines, repoRoot, runInstaller } from "./support.ts";
+
+// `install.sh --dry-run` prints its plan (step headers and `would: …` actions, in order)
+// and changes nothing. The machine's facts come from QS_TEST_* files (see support.ts).
+
+const ADMIN_KEY =
+  "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl ada@laptop";
+const K3S = "v1.33.4+k3s1";
+const K3S_SCRIPT = "https://raw.githubusercontent.com/k3s-io/k3s/v1.33.4%2Bk3s1/install.sh";
+const CERT_MANAGER =
+  "https://github.com/cert-manager/cert-manager/releases/download/v1.18.2/cert-manager.yaml";
+const DOMAIN = "203.0.113.10.sslip.io";
+const ALL_SECRETS = [
+  "quickstack-redis",
+  "quickstack-registry",
+  "quickstack-registry-push",
+  "quickstack-join",
+  "quickstack-admin",
+];
+// Paths a real run writes: a dry run must leave each exactly as it found it.
+const TOUCHED = [
+  "/etc/quickstack",
+  "/etc/rancher/k3s/config.yaml",
+  "/etc/rancher/k3s/registries.yaml",
+];
+
+/** The part of the plan after the preflight, for a server install on `domain`. */
+function serverPlan(opts: {
+  k3sStep: string[];
+  secrets: string[];
+  admin: string[];
+  tokenNote: string;
+  domain?: string;
+}): string[] {
+  const domain = opts.domain ?? DOMAIN;
+  return [
+    "-----> Installing system packages",
+    "would: run apt-get update -qq",
+    "would: run env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ca-certificates curl openssl apache2-utils",
+    "-----> Configuring k3s",
+    `would: write /etc/rancher/k3s/config.yaml (mode 0600; wireguard-native flannel, secrets encryption, tls-san ${domain}, ${opts.tokenNote})`,
+    "would: write /etc/rancher/k3s/registries.yaml (mode 0600; mirror registry.qs-system.svc:5000 -> http://127.0.0.1:5000 with node credentials)",
+    ...opts.k3sStep,
+    "-----> Waiting for Kubernetes",
+    "would: wait for the API server (up to 300s)",
+    "would: wait for this node to be Ready (up to 300s)",
+    "-----> Installing cert-manager v1.18.2",
+    `would: kubectl apply -f ${CERT_MANAGER}`,
+    "would: wait for deployment cert-manager/cert-manager (up to 300s)",
+    "would: wait for deployment cert-manager/cert-manager-cainjector (up to 300s)",
+    "would: wait for deployment cert-manager/cert-manager-webhook (up to 300s)",
+    "-----> Creating the Let's Encrypt issuer",
+    "would: kubectl apply (ClusterIssuer letsencrypt, ACME HTTP-01 via Traefik, ops@example.com)",
+    "-----> Creating namespace qs-system",
+    `would: kubectl apply -f ${repoRoot}/deploy/base/namespace.yaml`,
+    "-----> Generating secrets",
+    ...opts.secrets,
+    "would: kubectl apply (secret qs-system/quickstack-registry-push: docker config for builders)",
+    "would: kubectl apply (secret qs-system/quickstack-join: server https://203.0.113.10:6443 and the agent token)",
+    "-----> Setting up the first admin",
+    ...opts.admin,
+    `-----> Applying deploy/ for ${domain}`,
+    "would: run rm -rf /etc/quickstack/deploy",
+    "would: run mkdir -p /etc/quickstack",
+    `would: run cp -R ${repoRoot}/deploy /etc/quickstack/deploy`,
+    `would: write /etc/quickstack/kustomization.yaml (mode 0644; overlay: qs.${domain}, QS_BASE_DOMAIN=${domain})`,
+    "would: kubectl apply -k /etc/quickstack",
+    "-----> Waiting for QuickStack",
+    "would: wait for Redis (up to 300s)",
+    "would: wait for the registry (up to 300s)",
+    "would: wait for the registry relay on every node (up to 300s)",
+    "would: wait for the control plane (/readyz) (up to 600s)",
+    "-----> Then it would print:",
+  ];
+}
+
+describe("install.sh --dry-run", () => {
+  let dir: { path: string; remove: () => Promise<void> };
+  let before: boolean[];
+  beforeAll(async () => {
+    dir = await tempDir("qs-install-plan-");
+    before = TOUCHED.map((p) => existsSync(p));
+  });
+  afterAll(async () => {
+    // Nothing the real installer writes appeared or vanished during the dry runs.
+    expect(TOUCHED.map((p) => existsSync(p))).toEqual(before);
+    await dir.remove();
+  });
+
+  it("plans a fresh install step by step, with the admin key from authorized_keys", () => {
+    const env = fakeMachineEnv(join(dir.path, "fresh"), {
+      authorizedKeys: `# my laptop\nno-pty ${ADMIN_KEY}\n`,
+    });
+    const result = runInstaller(["--dry-run", "--email", "ops@example.com"], env);
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    const lines = planLines(result.stdout);
+    expect(lines.slice(0, 2)).toEqual([
+      "-----> QuickStack 0.1.0: install a server (dry run: nothing will be changed)",
+      "-----> Checking this machine",
+    ]);
+    expect(result.stdout).toContain("ok  Debian GNU/Linux 12 (bookworm)");
+    expect(result.stdout).toContain("ok  amd64");
+    expect(result.stdout).toContain("ok  3932 MiB memory");
+    expect(result.stdout).toContain("ok  ports 80 443 2222 6443 5000 are free");
+    expect(result.stdout).toContain("ok  public IPv4 203.0.113.10");
+    expect(result.stdout).toContain(
+      `ok  first admin key: ssh-ed25519 … ada@laptop (from ${env.QS_TEST_AUTHORIZED_KEYS})`,
+    );
+    expect(result.stdout).toContain(`domain ${DOMAIN} (no --domain given)`);
+    expect(lines.slice(2)).toEqual(
+      serverPlan({
+        tokenNote: "new agent token (openssl rand)",
+        k3sStep: [
+          `-----> Installing k3s ${K3S} (server)`,
+          `would: download ${K3S_SCRIPT}`,
+          `would: run the k3s install script (INSTALL_K3S_VERSION=${K3S}, server; settings from /etc/rancher/k3s/config.yaml)`,
+        ],
+        secrets: [
+          "would: create secret qs-system/quickstack-redis (password, url; openssl rand)",
+          "would: create secret qs-system/quickstack-registry (username, password, http-secret, htpasswd for quickstack + node; openssl rand, bcrypt)",
+        ],
+        admin: [
+          `would: create secret qs-system/quickstack-admin (ssh-key from ${env.QS_TEST_AUTHORIZED_KEYS}, new TOTP secret)`,
+        ],
+      }),
+    );
+    // The next steps a real run ends with.
+    expect(result.stdout).toContain(
+      `  Host qs\n    HostName ${DOMAIN}\n    Port 2222\n    User git\n`,
+    );
+    expect(result.stdout).toContain(`Status page: https://qs.${DOMAIN}/`);
+    expect(result.stdout).toContain(`git remote add qs ssh://git@${DOMAIN}:2222/myapp.git`);
+    expect(result.stdout).toContain("git push qs main");
+    // No TOTP enrolment in a dry run (no secret exists to show).
+    expect(result.stdout).not.toContain("otpauth://");
+  });
+
+  it("plans a re-run as an upgrade: keeps secrets and the agent token, skips busy ports", () => {
+    const env = fakeMachineEnv(join(dir.path, "upgrade"), {
+      k3sVersion: "v1.32.1+k3s1",
+      k3sConfig: 'write-kubeconfig-mode: "0600"\nagent-token: "0123abcd"\n',
+      portsInUse: [80, 443, 2222, 6443, 5000],
+      secrets: ALL_SECRETS,
+    });
+    const result = runInstaller(
+      ["--dry-run", "--domain", "apps.example.com", "--email=ops@example.com"],
+      env,
+    );
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain(
+      "ok  ports 80 443 2222 6443 5000 (held by the existing k3s v1.32.1+k3s1: re-run)",
+    );
+    expect(result.stdout).toContain("ok  first admin already set up (secret quickstack-admin)");
+    expect(result.stdout).not.toContain("no --domain given");
+    const lines = planLines(result.stdout);
+    expect(lines.slice(2)).toEqual(
+      serverPlan({
+        domain: "apps.example.com",
+        tokenNote: "keeps the existing agent token",
+        k3sStep: [
+          `-----> Upgrading k3s v1.32.1+k3s1 to ${K3S}`,
+          `would: download ${K3S_SCRIPT}`,
+          `would: run the k3s install script (INSTALL_K3S_VERSION=${K3S}, server; settings from /etc/rancher/k3s/config.yaml)`,
+        ],
+        secrets: [],
+        admin: [],
+      }),
+    );
+    expect(result.stdout).toContain("keep quickstack-redis (exists)");
+    expect(result.stdout).toContain("keep quickstack-registry (exists)");
+    expect(result.stdout).toContain(
+      "keep quickstack-admin (exists; its TOTP secret is not shown again)",
+    );
+    expect(result.stdout).toContain(
+      "DNS: point apps.example.com and *.apps.example.com at 203.0.113.10.",
+    );
+  });
+
+  it("plans a repair at the same k3s version: no download, restart only if registries.yaml changed", () => {
+    const env = fakeMachineEnv(join(dir.path, "repair"), {
+      k3sVersion: K3S,
+      k3sConfig: 'agent-token: "0123abcd"\n',
+      portsInUse: [80, 443],
+      secrets: ALL_SECRETS,
+    });
+    const result = runInstaller(["--dry-run", "--admin-key", ADMIN_KEY], env);
+    expect(result.status).toBe(0);
+    const lines = planLines(result.stdout);
+    const at = lines.indexOf(`-----> k3s ${K3S} is already installed`);
+    expect(at).toBeGreaterThan(0);
+    expect(lines[at + 1]).toBe(
+      "would: run systemctl restart k3s (only if registries.yaml changed)",
+    );
+    expect(lines.join("\n")).not.toContain("would: download");
+    // --admin-key on a re-run replaces the stored key, never the TOTP secret.
+    expect(lines).toContain(
+      "would: kubectl patch secret qs-system/quickstack-admin (ssh-key from --admin-key)",
+    );
+  });
+
+  it("plans Longhorn with its prerequisites when asked", () => {
+    const env = fakeMachineEnv(join(dir.path, "longhorn"));
+    const result = runInstaller(["--dry-run", "--with-longhorn", "--admin-key", ADMIN_KEY], env);
+    expect(result.status).toBe(0);
+    const lines = planLines(result.stdout);
+    expect(lines).toContain(
+      "would: run env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ca-certificates curl openssl apache2-utils open-iscsi nfs-common",
+    );
+    const at = lines.indexOf("-----> Installing Longhorn v1.9.1");
+    expect(lines.slice(at, at + 7)).toEqual([
+      "-----> Installing Longhorn v1.9.1",
+      "would: run systemctl enable --now iscsid",
+      "would: kubectl apply -f https://raw.githubusercontent.com/longhorn/longhorn/v1.9.1/deploy/longhorn.yaml",
+      "would: wait for Longhorn's manager on every node (up to 600s)",
+      "would: wait for Longhorn's driver deployer (up to 600s)",
+      `would: kubectl patch storageclass local-path -p {"metadata":{"annotations":{"storageclass.kubernetes.io/is-default-class":"false"}}}`,
+      `would: kubectl patch storageclass longhorn -p {"metadata":{"annotations":{"storageclass.kubernetes.io/is-default-class":"true"}}}`,
+    ]);
+    // Longhorn comes after the issuer and before QuickStack's own manifests.
+    expect(at).toBeGreaterThan(lines.indexOf("-----> Creating the Let's Encrypt issuer"));
+    expect(at).toBeLessThan(lines.indexOf("-----> Creating namespace qs-system"));
+  });
+
+  it("plans a join: agent config, the same registries.yaml, the pinned agent install", () => {
+    const env = fakeMachineEnv(join(dir.path, "join"), { publicIp: "" });
+    const token = "K10abcdef0123456789::node:0123abcd";
+    const result = runInstaller(
+      ["join", "--server", "https://203.0.113.10:6443", "--token", token, "--dry-run"],
+      env,
+    );
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain("ok  ports 80 443 2222 5000 are free");
+    expect(result.stdout).not.toContain(token);
+    expect(planLines(result.stdout)).toEqual([
+      "-----> QuickStack 0.1.0: join https://203.0.113.10:6443 as a node (dry run: nothing will be changed)",
+      "-----> Checking this machine",
+      "-----> Installing system packages",
+      "would: run apt-get update -qq",
+      "would: run env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ca-certificates curl openssl",
+      "-----> Configuring k3s",
+      "would: write /etc/rancher/k3s/config.yaml (mode 0600; agent of https://203.0.113.10:6443)",
+      "would: write /etc/rancher/k3s/registries.yaml (mode 0600; mirror registry.qs-system.svc:5000 -> http://127.0.0.1:5000 with node credentials)",
+      `-----> Installing k3s ${K3S} (agent)`,
+      `would: download ${K3S_SCRIPT}`,
+      `would: run the k3s install script (INSTALL_K3S_VERSION=${K3S}, agent; settings from /etc/rancher/k3s/config.yaml)`,
+      "-----> Waiting for the k3s agent",
+      "would: wait for k3s-agent to be running (up to 300s)",
+      "-----> This VPS is now a node of https://203.0.113.10:6443",
+    ]);
+  });
+
+  it("refuses once, listing everything that is wrong with the machine", () => {
+    const env = fakeMachineEnv(join(dir.path, "bad"), {
+      osRelease:
+        'PRETTY_NAME="CentOS Stream 9"\nID="centos"\nID_LIKE="rhel fedora"\nVERSION_ID="9"',
+      memTotalKiB: 512 * 1024,
+      arch: "riscv64",
+      portsInUse: [80, 6443],
+      publicIp: "",
+    });
+    const result = runInstaller(["--dry-run"], env);
+    expect(result.status).toBe(1);
+    expect(planLines(result.stdout)).toEqual([
+      "-----> QuickStack 0.1.0: install a server (dry run: nothing will be changed)",
+      "-----> Checking this machine",
+    ]);
+    expect(result.stderr.split("\n").filter(Boolean)).toEqual([
+      " !     QuickStack cannot be installed on this machine yet:",
+      " !       - CentOS Stream 9 (rhel fedora) is not supported: QuickStack installs on Debian 11+ or Ubuntu 20.04+",
+      " !       - CPU architecture riscv64 is not supported: amd64 or arm64 is needed",
+      " !       - only 512 MiB of memory: at least 1 GiB is needed (k3s alone uses about 500 MiB)",
+      " !       - port(s) 80 6443 already in use: stop what listens there (see: ss -ltnp)",
+      " !       - no public IPv4 address found: QuickStack needs one for HTTPS and SSH (check the network, then re-run)",
+      " !       - no SSH public key for the first admin: pass --admin-key 'ssh-ed25519 AAAA… you@laptop' (or a .pub file), or add your key to ~/.ssh/authorized_keys",
+      " !     Fix these and run the same command again.",
+    ]);
+  });
+
+  it("accepts Ubuntu and arm64, refuses old releases", () => {
+    const ubuntu = (version: string): string =>
+      `PRETTY_NAME="Ubuntu ${version} LTS"\nID=ubuntu\nID_LIKE=debian\nVERSION_ID="${version}"`;
+    const ok = runInstaller(
+      ["--dry-run", "--admin-key", ADMIN_KEY],
+      fakeMachineEnv(join(dir.path, "ubuntu"), { osRelease: ubuntu("24.04"), arch: "aarch64" }),
+    );
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toContain("ok  Ubuntu 24.04 LTS");
+    expect(ok.stdout).toContain("ok  arm64");
+    const old = runInstaller(
+      ["--dry-run", "--admin-key", ADMIN_KEY],
+      fakeMachineEnv(join(dir.path, "old"), { osRelease: ubuntu("18.04") }),
+    );
+    expect(old.status).toBe(1);
+    expect(old.stderr).toContain("Ubuntu 18.04 is too old: Ubuntu 20.04 or newer is needed");
+  });
+
+  it("plans an uninstall of a server", () => {
+    const env = fakeMachineEnv(join(dir.path, "uninstall"), { k3sVersion: K3S });
+    const result = runInstaller(["--uninstall", "--dry-run"], env);
+    expect(result.status).toBe(0);
+    expect(planLines(result.stdout)).toEqual([
+      "-----> QuickStack 0.1.0: uninstall (dry run: nothing will be changed)",
+      "-----> Uninstalling QuickStack and k3s from this machine",
+      "would: run /usr/local/bin/k3s-uninstall.sh",
+      "would: run rm -rf /etc/quickstack /etc/rancher/k3s/registries.yaml /etc/rancher/k3s/config.yaml",
+      "-----> Removed",
+    ]);
+  });
+
+  it.each([
+    [["--colour"], "unknown argument: --colour"],
+    [["--domain"], "--domain needs a value"],
+    [["--domain", "Bad_Domain"], "--domain Bad_Domain: expected a lower-case DNS name"],
+    [["--email", "nobody"], "--email nobody: expected an address"],
+    [["--k3s-version", "1.33"], "--k3s-version 1.33: expected a k3s release such as v1.33.4+k3s1"],
+    [["--admin-key", "not a key"], "--admin-key: expected an OpenSSH public key line"],
+    [["--server", "https://x:6443"], "--server belong to: install.sh join"],
+    [["join", "--token", "t"], "join needs --server https://<server-ip>:6443"],
+    [["join", "--server", "https://203.0.113.10:6443"], "join needs --token"],
+    [
+      ["join", "--server", "https://1.2.3.4:6443", "--token", "t", "--domain", "a.b"],
+      "--domain apply to the first server",
+    ],
+  ])("rejects %j with a usage error", (args, message) => {
+    const result = runInstaller(["--dry-run", ...args], fakeMachineEnv(join(dir.path, "usage")));
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(message);
+    expect(result.stdout).not.toContain("would:");
+  });
+
+  it("prints its usage with --help", () => {
+    const result = runInstaller(["--help"], {});
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain("join --server https://IP:6443 --token TOKEN");
+    expect(result.stdout).toContain("--dry-run prints every action in order");
+  });
+});
