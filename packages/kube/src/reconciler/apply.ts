@@ -35,7 +35,7 @@ export function mergeForReplace(kind: string, desired: KubernetesObject, live: K
     // A claim's spec is immutable except for its size (growing only, where the class allows).
     return { ...live, metadata: { ...live.metadata, labels: desired.metadata?.labels, annotations: desired.metadata?.annotations }, spec: { ...liveSpec, resources: desiredSpec.resources } } as KubernetesObject;
   }
-  return { ...desired, metadata } as KubernetesObject;
+  return { ...desired, metadata };
 }
 
 /** Creates or replaces one object; 409 propagates (the caller requeues). */

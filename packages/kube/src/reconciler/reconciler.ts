@@ -1,0 +1,123 @@
+import type { KubeConfig, KubernetesObject, V1Deployment, V1Service } from "@kubernetes/client-node";
+import type { Logger } from "@qs/core";
+import { type KubeApis, createKubeApis } from "../apis.ts";
+import { LABEL_APP, LABEL_MANAGED_BY, MANAGED_BY, QS_GROUP, QS_VERSION } from "../labels.ts";
+import { createReleaseStore } from "../release-store.ts";
+import { type RenderOptions, renderOptions } from "../render/options.ts";
+import { APP_RESOURCE, type AppObject } from "../resources/app-object.ts";
+import { renderedKinds } from "./kinds.ts";
+import { type ReconcileResult, reconcileApp } from "./reconcile-app.ts";
+import { type Watch, createWatch } from "./watches.ts";
+import { WorkQueue } from "./work-queue.ts";
+
+/** Options of the reconciler; every field has a default. */
+export interface ReconcilerOptions {
+  /** How objects are rendered (base domain, issuer, registry credentials …). */
+  readonly render?: Partial<RenderOptions>;
+  /** Every app is reconciled this often even without events (repairs drift). @defaultValue 60000 */
+  readonly resyncIntervalMs?: number;
+  /** Delay before a failed watch is re-established. @defaultValue 1000 */
+  readonly watchRestartDelayMs?: number;
+  /** Delay before a failed reconcile is retried. @defaultValue 2000 */
+  readonly retryDelayMs?: number;
+  /** Apps reconciled at the same time. @defaultValue 2 */
+  readonly concurrency?: number;
+}
+
+/** The running reconciler. */
+export interface Reconciler {
+  /** Starts watches and the resync timer; resolves once the first list is done. */
+  start(): Promise<void>;
+  /** Runs one pass for `app` now (tests, and callers that want the result at once). */
+  reconcile(app: string): Promise<ReconcileResult>;
+  /** Stops everything; safe to call more than once. */
+  close(): Promise<void>;
+}
+
+/** Creates the reconciler that turns App objects into running workloads. */
+export function createReconciler(deps: {
+  kube: { readonly config: KubeConfig };
+  logger: Logger;
+  options?: ReconcilerOptions;
+}): Reconciler {
+  const options = deps.options ?? {};
+  const logger = deps.logger.child({ component: "reconciler" });
+  const apis: KubeApis = createKubeApis(deps.kube.config);
+  const ctx = {
+    apis,
+    kinds: renderedKinds(apis),
+    releases: createReleaseStore(apis),
+    render: renderOptions(options.render),
+    logger,
+  };
+  const queue = new WorkQueue((app) => reconcileApp(ctx, app).then(() => undefined), logger, {
+    ...(options.retryDelayMs === undefined ? {} : { retryDelayMs: options.retryDelayMs }),
+    ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+  });
+  const restartDelayMs = options.watchRestartDelayMs ?? 1000;
+  const byLabel = (obj: KubernetesObject): void => {
+    const app = obj.metadata?.labels?.[LABEL_APP];
+    if (app !== undefined) queue.add(app);
+  };
+  const managed = `${LABEL_MANAGED_BY}=${MANAGED_BY}`;
+  const watches: Watch[] = [
+    createWatch<AppObject & KubernetesObject>({
+      config: deps.kube.config,
+      path: `/apis/${QS_GROUP}/${QS_VERSION}/apps`,
+      list: async () => (await apis.custom.listClusterCustomObject({ ...APP_RESOURCE })) as never,
+      onChange: (obj) => queue.add(obj.metadata.name),
+      logger,
+      restartDelayMs,
+    }),
+    createWatch<V1Deployment>({
+      config: deps.kube.config,
+      path: "/apis/apps/v1/deployments",
+      labelSelector: managed,
+      list: () => apis.apps.listDeploymentForAllNamespaces({ labelSelector: managed }),
+      onChange: byLabel,
+      logger,
+      restartDelayMs,
+    }),
+    createWatch<V1Service>({
+      config: deps.kube.config,
+      path: "/api/v1/services",
+      labelSelector: managed,
+      list: () => apis.core.listServiceForAllNamespaces({ labelSelector: managed }),
+      onChange: byLabel,
+      logger,
+      restartDelayMs,
+    }),
+  ];
+
+  let resync: NodeJS.Timeout | undefined;
+  let closing: Promise<void> | undefined;
+
+  const resyncAll = async (): Promise<void> => {
+    try {
+      const list = (await apis.custom.listClusterCustomObject({ ...APP_RESOURCE })) as { items: AppObject[] };
+      for (const app of list.items) queue.add(app.metadata.name);
+    } catch (err) {
+      logger.warn({ err: (err as Error).message }, "resync list failed");
+    }
+  };
+
+  return {
+    async start() {
+      for (const w of watches) await w.start();
+      await resyncAll();
+      resync = setInterval(() => void resyncAll(), options.resyncIntervalMs ?? 60_000);
+      logger.info("reconciler started");
+    },
+
+    reconcile: (app) => reconcileApp(ctx, app),
+
+    close() {
+      closing ??= (async () => {
+        clearInterval(resync);
+        const results = await Promise.allSettled([...watches.map((w) => w.stop()), queue.close()]);
+        for (const r of results) if (r.status === "rejected") logger.warn({ err: String(r.reason) }, "close step failed");
+      })();
+      return closing;
+    },
+  };
+}
