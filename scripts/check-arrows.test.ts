@@ -2,7 +2,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
-import { checkImport, findViolations } from "./check-arrows.ts";
+import { checkImport, checkRelative, findViolations } from "./check-arrows.ts";
 import { tempDir } from "../test/support/tmp.ts";
 
 describe("check-arrows", () => {
@@ -24,7 +24,8 @@ describe("check-arrows", () => {
       /only packages\/kube/,
     );
     expect(checkImport("apps/server", "bullmq")).toMatch(/only packages\/build/);
-    expect(checkImport("packages/web", "../../kube/src/client.ts")).toMatch(/across units/);
+    expect(checkRelative("/r/packages/web", "/r/packages/kube/src/client.ts", "../../kube/src/client.ts")).toMatch(/across units/);
+    expect(checkRelative("/r/packages/web", "/r/packages/web/src/apps/x.ts", "./apps/x.ts")).toBeUndefined();
   });
 
   it("fails the real check on a tree with a wrong-direction import", async () => {

@@ -2,7 +2,7 @@
 //   apps → packages → core; each vendor SDK only in its owner package.
 // Usage: node scripts/check-arrows.ts [root]   (exit 1 and one line per violation)
 import { readdir, readFile } from "node:fs/promises";
-import { join, relative } from "node:path";
+import { dirname, join, relative, resolve, sep } from "node:path";
 
 /** Which workspace packages each unit may import. `*` = any. */
 export const ALLOWED_INTERNAL: Readonly<Record<string, readonly string[]>> = {
@@ -47,7 +47,9 @@ export async function findViolations(root: string): Promise<string[]> {
       for (const match of text.matchAll(IMPORT)) {
         const spec = match[1] ?? match[2] ?? match[3] ?? "";
         const where = relative(root, file);
-        const problem = checkImport(unit, spec);
+        const problem = spec.startsWith(".")
+          ? checkRelative(join(root, unit), resolve(dirname(file), spec), spec)
+          : checkImport(unit, spec);
         if (problem !== undefined) problems.push(`${where}: ${problem}`);
       }
     }
@@ -55,13 +57,15 @@ export async function findViolations(root: string): Promise<string[]> {
   return problems;
 }
 
-/** Why `unit` may not import `spec`, or undefined when it may. */
+/** A relative import must stay inside its own unit (package or app). */
+export function checkRelative(unitDir: string, target: string, spec: string): string | undefined {
+  return target === unitDir || target.startsWith(unitDir + sep)
+    ? undefined
+    : `imports "${spec}" across units; import the package by name`;
+}
+
+/** Why `unit` may not import the bare specifier `spec`, or undefined when it may. */
 export function checkImport(unit: string, spec: string): string | undefined {
-  if (spec.startsWith(".")) {
-    return spec.includes("/packages/") || spec.includes("/apps/") || /^(\.\.\/){2,}/.test(spec)
-      ? `imports "${spec}" across units; import the package by name`
-      : undefined;
-  }
   const name = spec.startsWith("@")
     ? spec.split("/").slice(0, 2).join("/")
     : (spec.split("/")[0] ?? spec);
