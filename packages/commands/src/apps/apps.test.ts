@@ -1,0 +1,236 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import type { Principal } from "@qs/core";
+import { admin, captureIO, dev, fakeServices } from "../../../../test/support/fakes/index.ts";
+import { runCommandLine } from "../dispatch.ts";
+
+// Unit tests of each apps:* verb against in-memory implementations of the core ports
+// (test/support/fakes); the same verbs run over SSH against the API double in test/e2e.
+let env: ReturnType<typeof fakeServices>;
+
+async function run(line: string, who: Principal = admin) {
+  const io = captureIO();
+  const code = await runCommandLine(line, who, io, env.services, new AbortController().signal);
+  return { code, out: io.out(), err: io.err() };
+}
+
+async function deployed(app: string, processes: Record<string, string> = { web: "node s.js", worker: "node w.js" }) {
+  await run(`apps:create ${app}`);
+  await env.releases.deploy(
+    { app, image: `reg/${app}@sha256:1`, gitSha: "a".repeat(40), processes, author: "admin", description: "Deploy aaaaaaa" },
+    { line: () => undefined },
+  );
+}
+
+beforeEach(() => {
+  env = fakeServices();
+});
+
+describe("apps:create / list / info / destroy", () => {
+  it("creates the app and its repo, and lists it", async () => {
+    const created = await run("apps:create shop");
+    expect(created).toMatchObject({ code: 0, err: "" });
+    expect(created.out).toContain("https://shop.qs.test");
+    expect(created.out).toContain("git remote add qs ssh://git@qs.test:2222/shop.git");
+    expect(env.repos.repos.has("shop")).toBe(true);
+    const list = await run("apps:list --json");
+    expect(JSON.parse(list.out)).toMatchObject([{ name: "shop", release: null, url: "https://shop.qs.test" }]);
+    expect((await run("apps:list")).out).toMatch(/NAME\s+RELEASE/);
+    expect((await run("apps:create shop")).code).toBe(1);
+  });
+
+  it("rolls the app back when its repo cannot be made", async () => {
+    env.repos.failNextCreate = true;
+    expect((await run("apps:create shop")).code).toBe(1);
+    expect(env.apps.apps.has("shop")).toBe(false);
+  });
+
+  it("shows info as text and JSON", async () => {
+    await deployed("shop");
+    const info = await run("apps:info shop");
+    expect(info.out).toMatch(/release:\s+v1/);
+    expect(JSON.parse((await run("apps:info shop --json")).out)).toMatchObject({ name: "shop", spec: { release: 1 } });
+    expect(await run("apps:info nope")).toMatchObject({ code: 1, err: expect.stringContaining("apps:create nope") });
+  });
+
+  it("destroys only with a matching --confirm", async () => {
+    await run("apps:create shop");
+    expect((await run("apps:destroy shop")).err).toContain("--confirm shop");
+    expect((await run("apps:destroy shop --confirm shap")).code).toBe(2);
+    expect(env.apps.apps.has("shop")).toBe(true);
+    expect((await run("apps:destroy shop --confirm shop")).code).toBe(0);
+    expect(env.apps.apps.has("shop")).toBe(false);
+    expect(env.repos.repos.has("shop")).toBe(false);
+  });
+});
+
+describe("config", () => {
+  it("sets, masks, gets, lists, unsets and releases", async () => {
+    await deployed("shop");
+    const secret = "postgres://user:hunter2@db/shop";
+    const set = await run(`apps:config-set shop DATABASE_URL='${secret}' MODE=prod`);
+    expect(set.code).toBe(0);
+    expect(set.out).not.toContain("hunter2");
+    expect(set.out).toContain("post****");
+    expect(set.out).toContain("Released v2");
+    expect((await run("apps:config-get shop DATABASE_URL")).out).toBe(`${secret}\n`);
+    expect(JSON.parse((await run("apps:config shop --json")).out)).toEqual({ DATABASE_URL: secret, MODE: "prod" });
+    expect((await run("apps:config shop --shell")).out).toContain(`export DATABASE_URL='${secret}'`);
+    const unset = await run("config:unset shop MODE GONE --no-restart");
+    expect(unset.out).toMatch(/Unset MODE[\s\S]*Not set: GONE[\s\S]*Not restarted/);
+    expect(env.releases.releases.get("shop")).toHaveLength(2);
+    expect((await run("apps:config-get shop MODE")).code).toBe(1);
+  });
+
+  it("keeps both of two concurrent sets of different keys", async () => {
+    await deployed("shop");
+    const [a, b] = await Promise.all([run("apps:config-set shop A=1"), run("apps:config-set shop B=2")]);
+    expect([a.code, b.code]).toEqual([0, 0]);
+    expect(await env.config.get("shop")).toEqual({ A: "1", B: "2" });
+  });
+
+  it("says when there is no release to restart, and --json prints only JSON", async () => {
+    await run("apps:create shop");
+    expect((await run("config:set shop A=1")).out).toContain("applies at the first deploy");
+    const json = await run("apps:config-set shop B=2 --json");
+    expect(JSON.parse(json.out)).toEqual({ app: "shop", keys: ["B"], release: null, restarted: false });
+  });
+});
+
+describe("domains", () => {
+  it("adds, lists and removes; refuses duplicates and other apps' domains", async () => {
+    await run("apps:create shop");
+    await run("apps:create blog");
+    expect((await run("apps:domains-add shop Shop.Example.com")).code).toBe(0);
+    expect(JSON.parse((await run("apps:domains shop --json")).out)).toEqual({
+      default: "shop.qs.test",
+      custom: ["shop.example.com"],
+    });
+    expect((await run("apps:domains-add shop shop.example.com")).err).toContain("already");
+    expect((await run("apps:domains-add blog shop.example.com")).err).toContain("another app");
+    expect((await run("apps:domains-add blog x.qs.test")).err).toContain("base domain");
+    expect((await run("apps:domains-remove shop shop.example.com")).code).toBe(0);
+    expect((await run("apps:domains-remove shop shop.example.com")).err).toContain("is not a domain");
+  });
+
+  it("accepts wildcards only when the limits allow them", async () => {
+    env = fakeServices({ limits: { maxScale: 50, wildcardDomains: true } });
+    await run("apps:create shop");
+    expect((await run("apps:domains-add shop *.example.com")).code).toBe(0);
+  });
+});
+
+describe("scale", () => {
+  it("shows, sets and changes relatively; refuses unknown types and limits", async () => {
+    await deployed("shop");
+    expect((await run("ps:scale shop web=2 worker+1")).code).toBe(0);
+    expect(JSON.parse((await run("apps:scale shop --json")).out)).toEqual({ web: 2, worker: 1 });
+    expect((await run("apps:scale shop web-1")).code).toBe(0);
+    expect(env.apps.apps.get("shop")?.spec.processes.web?.replicas).toBe(1);
+    expect((await run("apps:scale shop")).out).toMatch(/TYPE\s+REPLICAS/);
+    expect((await run("apps:scale shop clock=1")).err).toContain("known process types: web, worker");
+    expect((await run("apps:scale shop web=51")).code).toBe(1);
+    expect((await run("apps:scale shop worker-2")).code).toBe(2);
+  });
+});
+
+describe("volumes", () => {
+  it("adds, lists and removes with confirmation", async () => {
+    await run("apps:create shop");
+    expect((await run("apps:volumes-add shop data /data --size 5Gi --storage-class local-path")).code).toBe(0);
+    expect(JSON.parse((await run("apps:volumes shop --json")).out)).toEqual([
+      { name: "data", mountPath: "/data", size: "5Gi", storageClass: "local-path" },
+    ]);
+    expect((await run("apps:volumes-add shop data /other")).err).toContain("already");
+    expect((await run("apps:volumes-add shop other /data/sub")).err).toContain("overlaps");
+    expect((await run("apps:volumes-remove shop data")).code).toBe(2);
+    expect((await run("apps:volumes-remove shop data --confirm shop")).code).toBe(0);
+    expect((await run("apps:volumes shop")).out).toContain("no volumes");
+  });
+});
+
+describe("releases and rollback", () => {
+  it("lists releases and rolls back as a new release", async () => {
+    await deployed("shop");
+    await run("apps:config-set shop A=1");
+    const rolled = await run("apps:rollback shop v1");
+    expect(rolled.out).toContain("Rolled back shop to v1 as v3");
+    const list = JSON.parse((await run("apps:releases shop --json")).out) as { number: number; description: string }[];
+    expect(list.map((r) => r.number)).toEqual([3, 2, 1]);
+    expect(list[0]?.description).toBe("Rollback to v1");
+    expect((await run("apps:rollback shop v9")).code).toBe(1);
+    expect((await run("apps:rollback shop latest")).code).toBe(2);
+  });
+});
+
+describe("settings verbs", () => {
+  it("sets resources, checks, builder and branch", async () => {
+    await deployed("shop");
+    expect((await run("apps:resources-set shop -p web --cpu 500m --memory 512Mi")).code).toBe(0);
+    expect((await run("apps:resources-set shop --memory 1Gi")).code).toBe(0);
+    const spec = () => env.apps.apps.get("shop")!.spec;
+    expect(spec().processes).toEqual({
+      web: { replicas: 1, cpu: "500m", memory: "1Gi" },
+      worker: { replicas: 0, memory: "1Gi" },
+    });
+    expect((await run("apps:resources-set shop")).code).toBe(2);
+    expect((await run("apps:checks-set shop --path /health")).code).toBe(0);
+    expect(spec().healthCheckPath).toBe("/health");
+    expect((await run("apps:checks-set shop --tcp")).code).toBe(0);
+    expect(spec().healthCheckPath).toBeUndefined();
+    expect((await run("apps:builder-set shop dockerfile --engine buildkit --dockerfile docker/web.Dockerfile")).code).toBe(0);
+    expect(spec().builder).toEqual({ mode: "dockerfile", engine: "buildkit", dockerfile: "docker/web.Dockerfile" });
+    expect((await run("apps:builder-set shop --engine default")).code).toBe(0);
+    expect(spec().builder).toEqual({ mode: "dockerfile", dockerfile: "docker/web.Dockerfile" });
+    expect((await run("apps:branch-set shop refs/heads/production")).code).toBe(0);
+    expect(spec().deployBranch).toBe("production");
+  });
+});
+
+describe("access and audit", () => {
+  it("lets developers touch only granted apps and hides others from apps:list", async () => {
+    await run("apps:create shop");
+    await run("apps:create blog");
+    env.access.grant("dana", "shop");
+    expect((await run("apps:config-set shop A=1", dev)).code).toBe(0);
+    const refused = await run("apps:config-set blog A=1", dev);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain("access:grant blog dana");
+    expect((await run("apps:info ghost", dev)).err).toContain("do not have access");
+    expect(JSON.parse((await run("apps:list --json", dev)).out)).toMatchObject([{ name: "shop" }]);
+    expect((await run("apps:create new", dev)).err).toContain("only admins");
+    expect((await run("apps:destroy shop --confirm shop", dev)).code).toBe(1);
+    expect(env.apps.apps.has("shop")).toBe(true);
+  });
+
+  it("records mutating commands without secret values, and not reads", async () => {
+    await run("apps:create shop");
+    await run("apps:config-set shop TOKEN=s3cret");
+    await run("apps:config shop");
+    await run("apps:scale shop web=x");
+    expect(env.audit.entries.map((e) => [e.command, e.args, e.app, e.exitCode, e.error])).toEqual([
+      ["apps:create", ["shop"], "shop", 0, undefined],
+      ["apps:config-set", ["shop", "TOKEN"], "shop", 0, undefined],
+      ["apps:scale", ["shop", "web=x"], "shop", 2, "INVALID_SCALE"],
+    ]);
+    expect(JSON.stringify(env.audit.entries)).not.toContain("s3cret");
+  });
+});
+
+describe("help and version", () => {
+  it("generates help from the registry and answers --help", async () => {
+    const help = await run("help");
+    expect(help.out).toContain("apps:config-set");
+    expect(help.out).toContain("Set config vars");
+    expect((await run("help config:set")).out).toContain("Usage: ssh qs apps:config-set APP KEY=VALUE… [--no-restart]");
+    expect((await run("apps:scale --help")).out).toContain("Aliases: ps:scale, scale");
+    expect((await run("version")).out).toMatch(/^quickstack \d+\.\d+\.\d+\n$/);
+    expect(JSON.parse((await run("version --json")).out)).toHaveProperty("version");
+    expect((await run("help nope")).code).toBe(1);
+  });
+
+  it("suggests close names for unknown commands", async () => {
+    const res = await run("apps:lst");
+    expect(res.code).toBe(2);
+    expect(res.err).toContain("did you mean: apps:list");
+  });
+});
