@@ -1,0 +1,96 @@
+import { randomUUID } from "node:crypto";
+import * as k8s from "@kubernetes/client-node";
+import { type OutputSink, type ReleaseManager, silentLogger } from "@qs/core";
+import {
+  type KubeApis,
+  type Reconciler,
+  type ReconcilerOptions,
+  createAppStore,
+  createConfigStore,
+  createKubeApis,
+  createReconciler,
+  createReleaseManager,
+  installCrds,
+} from "@qs/kube";
+import { type KubeDouble, startKubeDouble } from "../../kube-double/src/index.ts";
+
+/** Everything a deploy test needs: the double, the stores, a reconciler and a release manager. */
+export interface DeployHarness {
+  double: KubeDouble;
+  kc: k8s.KubeConfig;
+  apis: KubeApis;
+  apps: ReturnType<typeof createAppStore>;
+  config: ReturnType<typeof createConfigStore>;
+  releases: ReleaseManager;
+  reconciler: Reconciler;
+  /** Starts a fresh reconciler (after closing the current one), as a control-plane restart does. */
+  restartReconciler(): Promise<void>;
+  /** A unique app name for one test. */
+  appName(prefix?: string): string;
+  close(): Promise<void>;
+}
+
+/** Fast timings for tests; production defaults are in the option docs. */
+export const reconcilerOptions: ReconcilerOptions = {
+  resyncIntervalMs: 1000,
+  watchRestartDelayMs: 200,
+  retryDelayMs: 200,
+  render: { baseDomain: "qs.test", progressDeadlineSeconds: 20 },
+};
+
+/** Starts the double, installs the CRDs and wires the kube package to it. */
+export async function startDeployHarness(): Promise<DeployHarness> {
+  const double = await startKubeDouble();
+  const kc = new k8s.KubeConfig();
+  kc.loadFromFile(double.kubeconfigPath);
+  await installCrds(kc);
+  const apis = createKubeApis(kc);
+  const make = (): Reconciler => createReconciler({ kube: { config: kc }, logger: silentLogger, options: reconcilerOptions });
+  const h: DeployHarness = {
+    double,
+    kc,
+    apis,
+    apps: createAppStore(apis),
+    config: createConfigStore(apis),
+    releases: createReleaseManager({
+      apis,
+      logger: silentLogger,
+      options: { render: reconcilerOptions.render, pollMs: 100, rolloutTimeoutMs: 30_000, releasePhaseTimeoutMs: 30_000 },
+    }),
+    reconciler: make(),
+    async restartReconciler() {
+      await h.reconciler.close();
+      h.reconciler = make();
+      await h.reconciler.start();
+    },
+    appName: (prefix = "app") => `${prefix}-${randomUUID().slice(0, 8)}`,
+    async close() {
+      await h.reconciler.close();
+      await double.close();
+    },
+  };
+  await h.reconciler.start();
+  return h;
+}
+
+/** An OutputSink that keeps the lines. */
+export function captureOutput(): OutputSink & { lines: string[]; text(): string } {
+  const lines: string[] = [];
+  return { lines, line: (t) => lines.push(t), text: () => lines.join("\n") };
+}
+
+/** Polls `probe` until it returns a value that is not undefined/false. */
+export async function eventually<T>(probe: () => Promise<T | undefined | false> | T | undefined | false, what: string, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined && v !== false) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
