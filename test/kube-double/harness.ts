@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
+import { request as httpsRequest, type RequestOptions } from "node:https";
 import { promisify } from "node:util";
 import * as k8s from "@kubernetes/client-node";
 import { startKubeDouble, type KubeDouble, type KubeDoubleOptions } from "./src/index.ts";
@@ -19,9 +20,18 @@ export interface Target {
   objects: k8s.KubernetesObjectApi;
   /** Runs the real kubectl against the target; resolves with stdout (rejects with stderr). */
   kubectl(args: string[], options?: { input?: string; timeoutMs?: number }): Promise<string>;
+  /** A raw HTTP request with the kubeconfig's credentials (bodies sent byte-for-byte). */
+  raw(method: string, path: string, body?: unknown, contentType?: string): Promise<RawResponse>;
   /** A fresh namespace name for one test (deleted by cleanup). */
   namespace(): Promise<string>;
   close(): Promise<void>;
+}
+
+export interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+  json(): Record<string, unknown>;
 }
 
 export const realCluster = process.env.QS_TEST_KUBECONFIG !== undefined && process.env.QS_TEST_KUBECONFIG !== "";
@@ -50,6 +60,28 @@ export async function connect(options: KubeDoubleOptions = {}): Promise<Target> 
       }
       const { stdout } = await child;
       return stdout;
+    },
+    async raw(method, path, body, contentType = "application/json") {
+      const cluster = kc.getCurrentCluster();
+      if (!cluster) throw new Error("kubeconfig has no current cluster");
+      const url = new URL(path, cluster.server);
+      const opts: RequestOptions = { method, hostname: url.hostname, port: url.port, path: `${url.pathname}${url.search}`, headers: {} };
+      await kc.applyToHTTPSOptions(opts);
+      const text = body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body);
+      if (text !== undefined) opts.headers = { ...opts.headers, "Content-Type": contentType };
+      return new Promise<RawResponse>((resolve, reject) => {
+        const req = httpsRequest(opts, (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () => {
+            const b = Buffer.concat(chunks).toString("utf8");
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: b, json: () => JSON.parse(b) as Record<string, unknown> });
+          });
+          res.on("error", reject);
+        });
+        req.on("error", reject);
+        req.end(text);
+      });
     },
     async namespace() {
       const name = `kd-${randomUUID().slice(0, 8)}`;

@@ -17,7 +17,7 @@ import { apiVersionOf, typeKey, type KubeObject, type ResourceType } from "./typ
 // finalizers and deletion (the propagation itself lives in gc.ts).
 
 /** Checks an object before it is stored; throws an ApiError (422/400) to reject it. */
-export type Validator = (t: ResourceType, obj: KubeObject, old: KubeObject | undefined, strict: boolean) => void;
+export type Validator = (t: ResourceType, obj: KubeObject, old: KubeObject | undefined, ctx: { strict: boolean; warnings: string[] }) => void;
 
 export interface WriteOptions {
   /** Which part of the object a write may change. */
@@ -26,6 +26,8 @@ export interface WriteOptions {
   dryRun?: boolean;
   /** Reject unknown fields (fieldValidation=Strict). */
   strict?: boolean;
+  /** Collects warnings (e.g. unknown fields dropped under fieldValidation=Warn). */
+  warnings?: string[];
   /** Name of the writer for managedFields. */
   fieldManager?: string;
 }
@@ -82,8 +84,9 @@ export class KubeApi {
     return this.store.list(typeKey(t), t.namespaced ? namespace : undefined).map((o) => structuredClone(o));
   }
 
-  private validate(t: ResourceType, o: KubeObject, old: KubeObject | undefined, strict: boolean): void {
-    for (const v of this.validators) v(t, o, old, strict);
+  private validate(t: ResourceType, o: KubeObject, old: KubeObject | undefined, options: WriteOptions): void {
+    const ctx = { strict: options.strict ?? false, warnings: options.warnings ?? [] };
+    for (const v of this.validators) v(t, o, old, ctx);
   }
 
   /** POST: creates an object (name or generateName), 409 AlreadyExists if taken. */
@@ -118,7 +121,7 @@ export class KubeApi {
     // Status is owned by controllers: creates through the main resource drop it.
     if (t.subresources.includes("status") && o.kind !== "Namespace") delete o.status;
     applyDefaults(o);
-    this.validate(t, o, undefined, options.strict ?? false);
+    this.validate(t, o, undefined, options);
     if (this.store.get(typeKey(t), meta.namespace ?? "", meta.name)) throw alreadyExists(t, meta.name);
     if (options.dryRun) return o;
     return structuredClone(this.store.write(typeKey(t), o));
@@ -183,7 +186,7 @@ export class KubeApi {
       applyDefaults(o);
     }
     if (t.generation && specOf(o) !== specOf(old)) o.metadata.generation = (old.metadata.generation ?? 0) + 1;
-    this.validate(t, o, old, options.strict ?? false);
+    this.validate(t, o, old, options);
     if (options.dryRun) return o;
     if (JSON.stringify(o) === JSON.stringify(old)) return structuredClone(old);
     if (o.metadata.deletionTimestamp && (o.metadata.finalizers ?? []).length === 0) {

@@ -115,8 +115,16 @@ export function applyDefaults(o: KubeObject): void {
     case "PersistentVolumeClaim":
       spec.volumeMode ??= "Filesystem";
       break;
-    case "Secret":
+    case "Secret": {
       o.type ??= "Opaque";
+      // stringData is write-only: the server folds it into data (base64) on every write.
+      const stringData = o.stringData as Record<string, string> | undefined;
+      if (stringData && typeof stringData === "object") {
+        const data = (o.data ??= {}) as Record<string, string>;
+        for (const [k, v] of Object.entries(stringData)) data[k] = Buffer.from(String(v)).toString("base64");
+        delete o.stringData;
+      }
       break;
+    }
   }
 }

@@ -16,6 +16,7 @@ import { Registry } from "./resources.ts";
 import { createRouter, type User } from "./router.ts";
 import { Store } from "./store.ts";
 import { loopbackCertificate } from "./tls.ts";
+import { createValidator } from "./validation/index.ts";
 import type { KubeObject, ResourceType } from "./types.ts";
 
 export type { Faults } from "./faults.ts";
@@ -91,6 +92,7 @@ export async function startKubeDouble(options: KubeDoubleOptions = {}): Promise<
   const store = new Store({ historySize: options.historySize });
   const registry = new Registry();
   const api = new KubeApi(store, registry);
+  api.validators.push(await createValidator(api));
   const gc = new GarbageCollector(api);
   const stopCrds = watchCrds(api);
   const token = `admin-${randomBytes(16).toString("hex")}`;

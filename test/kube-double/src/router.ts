@@ -170,7 +170,11 @@ async function rest(o: RouterOptions, req: IncomingMessage, res: ServerResponse,
   const fv = q.get("fieldValidation") ?? o.defaultFieldValidation;
   const strict = fv === "Strict";
   const fieldManager = q.get("fieldManager") ?? undefined;
-  const writeOpts = { dryRun, strict, fieldManager, subresource: sub === "status" ? ("status" as const) : undefined };
+  const warnings: string[] = [];
+  const writeOpts = { dryRun, strict, fieldManager, warnings, subresource: sub === "status" ? ("status" as const) : undefined };
+  // Warnings travel as RFC 7234 Warning headers with code 299, as the real server sends them.
+  const reply = (code: number, body: unknown): void =>
+    sendJson(res, code, body, warnings.length > 0 ? { Warning: warnings.map((w) => `299 - ${JSON.stringify(w)}`) } : {});
 
   if (verb === "watch") {
     const settings = o.watchSettings();
@@ -222,17 +226,17 @@ async function rest(o: RouterOptions, req: IncomingMessage, res: ServerResponse,
     const body = parseBody(text, false) as KubeObject;
     checkKind(t, body);
     const created = api.create(t, body, ns, writeOpts);
-    return sendJson(res, 201, withKind(t, created));
+    return reply(201, withKind(t, created));
   }
   if (verb === "update") {
     const body = parseBody(text, false) as KubeObject;
-    if (sub === "scale") return sendJson(res, 200, scaleOf(setReplicas(o, t, ns, path.name!, body, writeOpts)));
+    if (sub === "scale") return reply(200, scaleOf(setReplicas(o, t, ns, path.name!, body, writeOpts)));
     checkKind(t, body);
     if (body.metadata?.name !== undefined && body.metadata.name !== path.name) {
       throw badRequest("the name of the object does not match the name on the URL");
     }
     body.metadata = { ...(body.metadata ?? {}), name: path.name! };
-    return sendJson(res, 200, withKind(t, api.update(t, body, ns, writeOpts)));
+    return reply(200, withKind(t, api.update(t, body, ns, writeOpts)));
   }
   if (verb === "patch") {
     if (!patchTypes.has(contentType)) {
@@ -242,7 +246,7 @@ async function rest(o: RouterOptions, req: IncomingMessage, res: ServerResponse,
       const config = parseBody(text, true) as KubeObject;
       const force = q.get("force") === "true";
       const { object, created } = serverSideApply(api, t, ns, path.name!, config, { ...writeOpts, force, fieldManager });
-      return sendJson(res, created ? 201 : 200, sub === "scale" ? scaleOf(object) : withKind(t, object));
+      return reply(created ? 201 : 200, sub === "scale" ? scaleOf(object) : withKind(t, object));
     }
     const patch = parseBody(text, false);
     const current = api.get(t, ns, path.name!);
@@ -252,11 +256,11 @@ async function rest(o: RouterOptions, req: IncomingMessage, res: ServerResponse,
     else if (contentType === "application/merge-patch+json") next = mergePatch(base, patch);
     else next = strategicMerge(base, patch);
     const obj = next as KubeObject;
-    if (sub === "scale") return sendJson(res, 200, scaleOf(setReplicas(o, t, ns, path.name!, obj, writeOpts)));
+    if (sub === "scale") return reply(200, scaleOf(setReplicas(o, t, ns, path.name!, obj, writeOpts)));
     // A patch that does not name a resourceVersion applies to the latest object.
     const sentRv = (patch as { metadata?: { resourceVersion?: string } } | null)?.metadata?.resourceVersion;
     obj.metadata = { ...obj.metadata, resourceVersion: sentRv ?? current.metadata.resourceVersion, name: path.name! };
-    return sendJson(res, 200, withKind(t, api.update(t, obj, ns, writeOpts)));
+    return reply(200, withKind(t, api.update(t, obj, ns, writeOpts)));
   }
   throw methodNotAllowed();
 }
