@@ -1,0 +1,102 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { appNamespace } from "@qs/core";
+import { createReleaseStore } from "@qs/kube";
+import { type DeployHarness, eventually, startDeployHarness } from "./harness.ts";
+
+// The reconciler alone: what it renders, prunes and repairs. Releases are made with the
+// store and switched by editing the App spec, as ReleaseManager does.
+
+let h: DeployHarness;
+beforeAll(async () => {
+  h = await startDeployHarness();
+});
+afterAll(async () => {
+  await h.close();
+});
+
+async function appWithRelease(processes: Record<string, string>): Promise<{ name: string; ns: string }> {
+  const name = h.appName("rec");
+  await h.apps.create(name, "alice");
+  await setRelease(name, processes);
+  return { name, ns: appNamespace(name) };
+}
+
+async function setRelease(name: string, processes: Record<string, string>): Promise<number> {
+  const obj = (await h.apis.custom.getNamespacedCustomObject({
+    group: "quickstack.dev", version: "v1alpha1", plural: "apps", namespace: appNamespace(name), name,
+  })) as { metadata: { uid: string } };
+  const release = await createReleaseStore(h.apis).create(name, obj.metadata.uid, { image: "img@sha256:1", processes, author: "a", description: "test" }, {});
+  await h.apps.update(name, (s) => ({
+    ...s,
+    processes: Object.fromEntries(Object.keys(processes).map((p) => [p, s.processes[p] ?? { replicas: 1 }])),
+    release: release.number,
+  }));
+  return release.number;
+}
+
+const deploymentNames = async (ns: string): Promise<string[]> =>
+  (await h.apis.apps.listNamespacedDeployment({ namespace: ns })).items.map((d) => d.metadata!.name!).sort();
+
+describe("reconciler", () => {
+  it("renders Deployments, Service, Ingress and NetworkPolicy for a release (schema-valid, owned)", async () => {
+    const { name, ns } = await appWithRelease({ web: "npm start", worker: "node w.js" });
+    await eventually(async () => (await deploymentNames(ns)).length === 2, "deployments");
+    expect(await deploymentNames(ns)).toEqual([`${name}-web`, `${name}-worker`]);
+    const svc = await eventually(() => h.apis.core.readNamespacedService({ name: `${name}-web`, namespace: ns }), "service");
+    expect(svc.metadata?.ownerReferences?.[0]?.name).toBe(name);
+    const ing = await eventually(() => h.apis.networking.readNamespacedIngress({ name, namespace: ns }), "ingress");
+    expect(ing.spec?.rules?.map((r) => r.host)).toEqual([`${name}.qs.test`]);
+    const np = await eventually(() => h.apis.networking.readNamespacedNetworkPolicy({ name: `${name}-isolation`, namespace: ns }), "netpol");
+    expect(np.spec?.policyTypes).toEqual(["Ingress", "Egress"]);
+    const app = await eventually(async () => {
+      const a = await h.apps.get(name);
+      return a.status.observedGeneration !== undefined && a.status.conditions.length === 3 ? a : undefined;
+    }, "status");
+    expect(app.status.conditions.map((c) => c.type)).toEqual(["Ready", "Progressing", "Degraded"]);
+  });
+
+  it("prunes the Deployment of a removed process type, and web objects when web goes", async () => {
+    const { name, ns } = await appWithRelease({ web: "a", worker: "b" });
+    await eventually(async () => (await deploymentNames(ns)).length === 2, "two deployments");
+    await setRelease(name, { web: "a" });
+    await eventually(async () => (await deploymentNames(ns)).join() === `${name}-web`, "worker pruned");
+    await setRelease(name, { worker: "b" });
+    await eventually(async () => (await deploymentNames(ns)).join() === `${name}-worker`, "web pruned");
+    await eventually(async () => (await h.apis.core.listNamespacedService({ namespace: ns })).items.length === 0, "service pruned");
+    expect((await h.apis.networking.listNamespacedIngress({ namespace: ns })).items).toEqual([]);
+  });
+
+  it("prunes removed domains and volumes", async () => {
+    const { name, ns } = await appWithRelease({ web: "a" });
+    await h.apps.update(name, (s) => ({ ...s, domains: ["a.example.com", "b.example.com"], volumes: [{ name: "data", mountPath: "/data", size: "1Gi" }] }));
+    await eventually(async () => (await h.apis.networking.readNamespacedIngress({ name, namespace: ns })).spec?.rules?.length === 3, "3 hosts");
+    await eventually(() => h.apis.core.readNamespacedPersistentVolumeClaim({ name: `${name}-vol-data`, namespace: ns }), "pvc");
+    expect((await h.apis.apps.readNamespacedDeployment({ name: `${name}-web`, namespace: ns })).spec?.strategy?.type).toBe("Recreate");
+    await h.apps.update(name, (s) => ({ ...s, domains: ["b.example.com"], volumes: [] }));
+    await eventually(async () => (await h.apis.networking.readNamespacedIngress({ name, namespace: ns })).spec?.rules?.map((r) => r.host).join() === `${name}.qs.test,b.example.com`, "domain pruned");
+    await eventually(async () => (await h.apis.core.listNamespacedPersistentVolumeClaim({ namespace: ns })).items.every((p) => p.metadata?.deletionTimestamp !== undefined), "pvc pruned");
+  });
+
+  it("repairs a deleted Service on resync", async () => {
+    const { name, ns } = await appWithRelease({ web: "a" });
+    const first = await eventually(() => h.apis.core.readNamespacedService({ name: `${name}-web`, namespace: ns }), "service");
+    await h.apis.core.deleteNamespacedService({ name: `${name}-web`, namespace: ns });
+    const again = await eventually(async () => {
+      const s = await h.apis.core.readNamespacedService({ name: `${name}-web`, namespace: ns });
+      return s.metadata?.uid !== first.metadata?.uid ? s : undefined;
+    }, "service back");
+    expect(again.spec?.selector).toEqual(first.spec?.selector);
+  });
+
+  it("touches nothing of an unchanged app after a restart", async () => {
+    const { name, ns } = await appWithRelease({ web: "a", worker: "b" });
+    await eventually(async () => (await deploymentNames(ns)).length === 2, "deployments");
+    await eventually(async () => (await h.reconciler.reconcile(name)).created === 0, "settled");
+    const before = (await h.apis.apps.listNamespacedDeployment({ namespace: ns })).items.map((d) => [d.metadata?.name, d.metadata?.generation]);
+    await h.restartReconciler();
+    const result = await h.reconciler.reconcile(name);
+    expect(result).toEqual({ created: 0, updated: 0, pruned: 0 });
+    const after = (await h.apis.apps.listNamespacedDeployment({ namespace: ns })).items.map((d) => [d.metadata?.name, d.metadata?.generation]);
+    expect(after).toEqual(before);
+  });
+});
