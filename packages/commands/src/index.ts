@@ -7,3 +7,4 @@ export * from "./commands.ts";
 export * from "./dispatch.ts";
 export * from "./exec-handler.ts";
 export * from "./openapi.ts";
+export * from "./push/pipeline.ts";

@@ -1,0 +1,85 @@
+import {
+  CancelledError,
+  describeError,
+  errorLines,
+  formatDuration,
+  QsError,
+  result,
+  shortSha,
+  step,
+  type AppStore,
+  type ImageBuilder,
+  type Logger,
+  type OutputSink,
+  type Push,
+  type PushPipeline,
+  type PushVerdict,
+  type ReleaseManager,
+} from "@qs/core";
+
+/** What the push pipeline is made of. */
+export interface PushPipelineOptions {
+  readonly builder: ImageBuilder;
+  readonly releases: ReleaseManager;
+  readonly apps: AppStore;
+  readonly logger: Logger;
+  /** Apps are served at `<app>.<baseDomain>` besides their own domains. */
+  readonly baseDomain: string;
+  /** `https` once certificates are issued; `http` for local clusters. @defaultValue "https" */
+  readonly scheme?: "http" | "https";
+  /** Milliseconds since epoch; injected by tests. @defaultValue Date.now */
+  readonly now?: () => number;
+}
+
+/**
+ * Build → release → deploy for one push of the deploy branch (DESIGN.md "Push"). The
+ * verdict decides whether git moves the ref: any failure rejects the push, the running
+ * release stays, and the last lines say why and what to do next.
+ */
+export function createPushPipeline(options: PushPipelineOptions): PushPipeline {
+  const now = options.now ?? Date.now;
+  return {
+    async run(push: Push, out: OutputSink, signal: AbortSignal): Promise<PushVerdict> {
+      const started = now();
+      const sha = push.update.newSha;
+      const log = options.logger.child({ push: push.id, app: push.app, sha: shortSha(sha) });
+      try {
+        out.line(step(`Building ${push.app} (${shortSha(sha)})`));
+        const image = await options.builder.build(push, out, signal);
+        signal.throwIfAborted();
+        out.line(step(`Built ${image.image}`));
+        const release = await options.releases.deploy(
+          {
+            app: push.app,
+            image: image.image,
+            gitSha: sha,
+            processes: image.processes,
+            ...(image.releaseCommand === undefined ? {} : { releaseCommand: image.releaseCommand }),
+            author: push.principal.user,
+            description: `Deploy ${shortSha(sha)}`,
+          },
+          out,
+          signal,
+        );
+        out.line(result(`Released v${release.number} in ${formatDuration(now() - started)}`));
+        for (const url of await urlsOf(options, push.app)) out.line(`       ${url}`);
+        log.info({ release: release.number }, "push deployed");
+        return { ok: true };
+      } catch (err) {
+        const reason = signal.aborted && !(err instanceof QsError) ? new CancelledError("the push was cancelled") : err;
+        log.warn({ err: reason instanceof QsError ? reason.code : reason }, "push rejected");
+        const hint = reason instanceof QsError ? reason.hint : undefined;
+        const message = reason instanceof QsError ? reason.message : describeError(reason);
+        for (const line of errorLines(`Push rejected: ${message}`, hint)) out.line(line);
+        out.line(errorLines("the running release was not changed")[0] ?? "");
+        return { ok: false, reason: message };
+      }
+    },
+  };
+}
+
+async function urlsOf(options: PushPipelineOptions, app: string): Promise<string[]> {
+  const scheme = options.scheme ?? "https";
+  const spec = (await options.apps.get(app)).spec;
+  return [`${app}.${options.baseDomain}`, ...spec.domains].map((host) => `${scheme}://${host}/`);
+}
