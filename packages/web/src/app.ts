@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { Hono, type Env, type Schema } from "hono";
 import { describeError, httpStatusOf, QsError, type Logger } from "@qs/core";
 
 /** A readiness check: resolves when the part is ready, throws saying why it is not. */
@@ -9,6 +9,12 @@ export interface HttpAppOptions {
   logger: Logger;
   /** Named checks run by /readyz, e.g. `{ redis, kubernetes }`. */
   readiness: Readonly<Record<string, ReadinessCheck>>;
+  /**
+   * Sub-apps mounted in order after the health endpoints, e.g.
+   * `[{ path: "/api/v1", app: createApiRouter(deps) }, { path: "/", app: createStatusPages(opts) }]`.
+   * @defaultValue []
+   */
+  routes?: ReadonlyArray<{ readonly path: string; readonly app: Hono<Env, Schema, string> }>;
 }
 
 /** Builds the hono app: health endpoints now; API, smart HTTP and pages mount here. */
@@ -34,6 +40,8 @@ export function createHttpApp(options: HttpAppOptions): Hono {
       .join("\n");
     return c.text(`${body}\n`, failing.length === 0 ? 200 : 503);
   });
+
+  for (const route of options.routes ?? []) app.route(route.path, route.app);
 
   app.onError((err, c) => {
     const status = httpStatusOf(err);

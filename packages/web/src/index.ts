@@ -1,2 +1,3 @@
 export * from "./app.ts";
 export * from "./serve.ts";
+export * from "./status/index.ts";

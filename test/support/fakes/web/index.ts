@@ -1,0 +1,3 @@
+export * from "./stores.ts";
+export * from "./status-source.ts";
+export * from "./harness.ts";

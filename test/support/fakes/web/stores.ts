@@ -1,0 +1,129 @@
+import type { LoginThrottle, MetricStore, SessionStore, UserDirectory, WebSession, Role } from "@qs/core";
+import { hashPassword, hashRecoveryCode, type PasswordHashOptions } from "@qs/commands";
+import { throttleDelayMs, type LoginThrottleOptions } from "@qs/redis";
+
+/** Sessions in a Map with the same per-user index semantics as the Redis store. */
+export function createMemorySessionStore(): SessionStore & { readonly size: () => number } {
+  const sessions = new Map<string, WebSession>();
+  return {
+    size: () => sessions.size,
+    create(session) {
+      sessions.set(session.id, { ...session });
+      return Promise.resolve();
+    },
+    get(id) {
+      const s = sessions.get(id);
+      return Promise.resolve(s ? { ...s } : undefined);
+    },
+    touch(id, lastSeenAt) {
+      const s = sessions.get(id);
+      if (s) sessions.set(id, { ...s, lastSeenAt });
+      return Promise.resolve();
+    },
+    delete(id) {
+      sessions.delete(id);
+      return Promise.resolve();
+    },
+    deleteAllForUser(user) {
+      let n = 0;
+      for (const [id, s] of sessions) if (s.user === user && sessions.delete(id)) n++;
+      return Promise.resolve(n);
+    },
+  };
+}
+
+/** The Redis throttle's rules (same delay function) over a Map and an injected clock. */
+export function createMemoryLoginThrottle(options: LoginThrottleOptions & { now?: () => number } = {}): LoginThrottle {
+  const now = options.now ?? Date.now;
+  const failures = new Map<string, number>();
+  const blockedUntil = new Map<string, number>();
+  return {
+    retryAfterMs(keys) {
+      return Promise.resolve(Math.max(0, ...keys.map((k) => (blockedUntil.get(k) ?? 0) - now())));
+    },
+    recordFailure(keys) {
+      let wait = 0;
+      for (const k of keys) {
+        const n = (failures.get(k) ?? 0) + 1;
+        failures.set(k, n);
+        const delay = throttleDelayMs(n, options);
+        if (delay > 0) blockedUntil.set(k, now() + delay);
+        wait = Math.max(wait, delay);
+      }
+      return Promise.resolve(wait);
+    },
+    reset(keys) {
+      for (const k of keys) {
+        failures.delete(k);
+        blockedUntil.delete(k);
+      }
+      return Promise.resolve();
+    },
+  };
+}
+
+/** A user the fake directory knows (plain secrets; hashed on add like the real flow). */
+export interface FakeUser {
+  readonly name: string;
+  readonly role: Role;
+  readonly password?: string;
+  readonly totpSecret?: string;
+  readonly recoveryCodes?: readonly string[];
+}
+
+/** UserDirectory over a Map: hashed passwords and recovery codes, atomic TOTP step claims. */
+export async function createMemoryUserDirectory(
+  users: readonly FakeUser[],
+  hashOptions: PasswordHashOptions = { cost: 1024 },
+): Promise<UserDirectory> {
+  const accounts = new Map<string, { role: Role; passwordHash?: string; totpSecret?: string; recovery: Set<string> }>();
+  for (const u of users) {
+    accounts.set(u.name, {
+      role: u.role,
+      ...(u.password ? { passwordHash: await hashPassword(u.password, hashOptions) } : {}),
+      ...(u.totpSecret ? { totpSecret: u.totpSecret } : {}),
+      recovery: new Set((u.recoveryCodes ?? []).map(hashRecoveryCode)),
+    });
+  }
+  const steps = new Map<string, number>();
+  return {
+    find(name) {
+      const a = accounts.get(name);
+      if (!a) return Promise.resolve(undefined);
+      return Promise.resolve({
+        name,
+        role: a.role,
+        ...(a.passwordHash ? { passwordHash: a.passwordHash } : {}),
+        ...(a.totpSecret ? { totpSecret: a.totpSecret } : {}),
+        recoveryCodesLeft: a.recovery.size,
+      });
+    },
+    lastTotpStep: (name) => Promise.resolve(steps.get(name)),
+    claimTotpStep(name, step) {
+      const last = steps.get(name);
+      if (last !== undefined && last >= step) return Promise.resolve(false);
+      steps.set(name, step);
+      return Promise.resolve(true);
+    },
+    useRecoveryCode(name, codeHash) {
+      return Promise.resolve(accounts.get(name)?.recovery.delete(codeHash) ?? false);
+    },
+  };
+}
+
+/** Unbounded-by-time but capped series, like the Redis store. */
+export function createMemoryMetricStore(maxSamples = 2880): MetricStore {
+  const series = new Map<string, { at: number; cpuMillicores: number; memoryBytes: number }[]>();
+  return {
+    append(name, sample) {
+      const list = series.get(name) ?? [];
+      list.push({ ...sample });
+      if (list.length > maxSamples) list.splice(0, list.length - maxSamples);
+      series.set(name, list);
+      return Promise.resolve();
+    },
+    read(name, sinceMs) {
+      return Promise.resolve((series.get(name) ?? []).filter((s) => s.at >= sinceMs));
+    },
+  };
+}
