@@ -1,0 +1,2 @@
+export * from "./router.ts";
+export * from "./auth.ts";
