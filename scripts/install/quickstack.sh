@@ -111,6 +111,7 @@ apiVersion: kustomize.config.k8s.io/v1beta1
 kind: Kustomization
 resources:
   - deploy
+  - deploy/policy
 configMapGenerator:
   - name: quickstack-settings
     namespace: qs-system

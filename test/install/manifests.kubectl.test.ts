@@ -1,0 +1,452 @@
+import { cpSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CONFIG_VARIABLES } from "@qs/config";
+import { tempDir } from "../support/tmp.ts";
+import { findObject, renderKustomize, repoRoot, runCommand, type KubeObject } from "./support.ts";
+
+// Renders deploy/ with the real `kubectl kustomize` and asserts what the cluster will get:
+// security settings on every pod, the control plane's shape, QS_* env, RBAC, policies.
+
+/* Pod template fields the assertions read (the rest of the spec is not typed here). */
+interface Container {
+  name: string;
+  image: string;
+  env?: {
+    name: string;
+    value?: string;
+    valueFrom?: { secretKeyRef?: { name: string; key: string }; fieldRef?: object };
+  }[];
+  envFrom?: { configMapRef?: { name: string } }[];
+  ports?: { name?: string; containerPort: number; hostPort?: number; hostIP?: string }[];
+  readinessProbe?: { httpGet?: { path: string; port: string } };
+  livenessProbe?: { httpGet?: { path: string; port: string } };
+  resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+  securityContext?: {
+    allowPrivilegeEscalation?: boolean;
+    readOnlyRootFilesystem?: boolean;
+    runAsNonRoot?: boolean;
+    capabilities?: { drop?: string[]; add?: string[] };
+  };
+  volumeMounts?: { name: string; mountPath: string }[];
+}
+interface PodSpec {
+  serviceAccountName?: string;
+  automountServiceAccountToken?: boolean;
+  hostNetwork?: boolean;
+  securityContext?: {
+    runAsNonRoot?: boolean;
+    runAsUser?: number;
+    seccompProfile?: { type: string };
+  };
+  containers: Container[];
+  initContainers?: Container[];
+  volumes?: {
+    name: string;
+    emptyDir?: object;
+    persistentVolumeClaim?: { claimName: string };
+    secret?: { secretName: string };
+  }[];
+}
+interface Rule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+}
+
+const WORKLOADS = new Set(["Deployment", "StatefulSet", "DaemonSet"]);
+const podSpec = (o: KubeObject): PodSpec =>
+  (o.spec as { template: { spec: PodSpec } }).template.spec;
+const spec = <T>(o: KubeObject): T => o.spec as T;
+
+const objects = renderKustomize(join(repoRoot, "deploy"));
+const workloads = objects.filter((o) => WORKLOADS.has(o.kind));
+const controlPlane = findObject(objects, "Deployment", "quickstack");
+const cpContainer = podSpec(controlPlane).containers[0]!;
+
+describe("deploy/ rendered by kubectl kustomize", () => {
+  it("holds the namespace, CRDs, RBAC, Redis, the registry and the control plane", () => {
+    const names = objects.map((o) => `${o.kind}/${o.metadata.name}`);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        "Namespace/qs-system",
+        "CustomResourceDefinition/apps.quickstack.dev",
+        "CustomResourceDefinition/releases.quickstack.dev",
+        "ServiceAccount/quickstack",
+        "ServiceAccount/quickstack-builder",
+        "ClusterRole/quickstack-control-plane",
+        "ClusterRoleBinding/quickstack-control-plane",
+        "Role/quickstack-control-plane",
+        "RoleBinding/quickstack-control-plane",
+        "StatefulSet/redis",
+        "Service/redis",
+        "NetworkPolicy/redis",
+        "Deployment/registry",
+        "Service/registry",
+        "PersistentVolumeClaim/registry-data",
+        "DaemonSet/registry-node-proxy",
+        "NetworkPolicy/registry",
+        "Deployment/quickstack",
+        "PersistentVolumeClaim/quickstack-data",
+        "Service/quickstack",
+        "Service/quickstack-ssh",
+        "Ingress/quickstack",
+      ]),
+    );
+    // Every namespaced object lives in qs-system.
+    const clusterScoped = new Set([
+      "Namespace",
+      "CustomResourceDefinition",
+      "ClusterRole",
+      "ClusterRoleBinding",
+    ]);
+    for (const o of objects.filter((x) => !clusterScoped.has(x.kind))) {
+      expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBe("qs-system");
+    }
+  });
+
+  it.each(workloads.map((w) => [`${w.kind}/${w.metadata.name}`, w] as const))(
+    "%s runs restricted: non-root, RuntimeDefault seccomp, no caps, read-only root, limits",
+    (_name, workload) => {
+      const pod = podSpec(workload);
+      expect(pod.hostNetwork ?? false).toBe(false);
+      expect(pod.securityContext?.runAsNonRoot).toBe(true);
+      expect(pod.securityContext?.runAsUser).toBeGreaterThan(0);
+      expect(pod.securityContext?.seccompProfile?.type).toBe("RuntimeDefault");
+      for (const c of [...pod.containers, ...(pod.initContainers ?? [])]) {
+        expect(c.securityContext?.allowPrivilegeEscalation, c.name).toBe(false);
+        expect(c.securityContext?.readOnlyRootFilesystem, c.name).toBe(true);
+        expect(c.securityContext?.runAsNonRoot, c.name).toBe(true);
+        expect(c.securityContext?.capabilities?.drop, c.name).toEqual(["ALL"]);
+        expect(c.securityContext?.capabilities?.add, c.name).toBeUndefined();
+        for (const kind of ["requests", "limits"] as const) {
+          expect(Object.keys(c.resources?.[kind] ?? {}).sort(), `${c.name} ${kind}`).toEqual([
+            "cpu",
+            "memory",
+          ]);
+        }
+        // Pinned: an explicit version tag (or digest), never latest.
+        expect(c.image, c.name).toMatch(/^[a-z0-9./-]+(:[0-9][\w.-]*|@sha256:[0-9a-f]{64})$/);
+        // Writable root is off, so /tmp must be a volume.
+        expect(
+          c.volumeMounts?.map((m) => m.mountPath),
+          c.name,
+        ).toContain("/tmp");
+      }
+      // Only the control plane talks to the Kubernetes API.
+      const isControlPlane = workload === controlPlane;
+      expect(pod.automountServiceAccountToken).toBe(isControlPlane);
+    },
+  );
+
+  it("runs the control plane as one Recreate replica with probes, a PVC and /tmp", () => {
+    const s = spec<{ replicas: number; strategy: { type: string } }>(controlPlane);
+    expect(s.replicas).toBe(1);
+    expect(s.strategy.type).toBe("Recreate");
+    const pod = podSpec(controlPlane);
+    expect(pod.serviceAccountName).toBe("quickstack");
+    expect(cpContainer.image).toBe("quickstack/control-plane:0.1.0");
+    expect(cpContainer.readinessProbe?.httpGet).toEqual({ path: "/readyz", port: "http" });
+    expect(cpContainer.livenessProbe?.httpGet).toEqual({ path: "/healthz", port: "http" });
+    expect(cpContainer.ports).toEqual([
+      { name: "http", containerPort: 8080 },
+      { name: "ssh", containerPort: 2222 },
+    ]);
+    const mounts = Object.fromEntries(
+      (cpContainer.volumeMounts ?? []).map((m) => [m.mountPath, m.name]),
+    );
+    const volumes = Object.fromEntries((pod.volumes ?? []).map((v) => [v.name, v]));
+    expect(volumes[mounts["/var/lib/quickstack"]!]?.persistentVolumeClaim?.claimName).toBe(
+      "quickstack-data",
+    );
+    expect(volumes[mounts["/tmp"]!]?.emptyDir).toBeDefined();
+    findObject(objects, "PersistentVolumeClaim", "quickstack-data");
+  });
+
+  it("configures the control plane only with QS_* variables from qs.env.example", () => {
+    const known = new Set<string>(CONFIG_VARIABLES);
+    const envNames = (cpContainer.env ?? []).map((e) => e.name);
+    for (const name of envNames) expect(known.has(name), name).toBe(true);
+    const settingsName = cpContainer.envFrom?.[0]?.configMapRef?.name ?? "";
+    expect(settingsName).toMatch(/^quickstack-settings-/);
+    const settings = findObject(objects, "ConfigMap", settingsName).data as Record<string, string>;
+    for (const key of Object.keys(settings)) expect(known.has(key), key).toBe(true);
+    // Every variable is set somewhere, except those left to their in-cluster defaults.
+    const set = new Set([...envNames, ...Object.keys(settings)]);
+    expect(CONFIG_VARIABLES.filter((v) => !set.has(v))).toEqual(["QS_KUBECONFIG"]);
+    expect(settings.QS_DATA_DIR).toBe("/var/lib/quickstack");
+    expect(settings.QS_REGISTRY_URL).toBe("http://registry.qs-system.svc:5000");
+    // Secrets only by reference, never as literal values in the pod spec.
+    const fromSecret = Object.fromEntries(
+      (cpContainer.env ?? [])
+        .filter((e) => e.valueFrom?.secretKeyRef)
+        .map((e) => [e.name, e.valueFrom!.secretKeyRef!]),
+    );
+    expect(fromSecret).toEqual({
+      QS_REDIS_URL: { name: "quickstack-redis", key: "url" },
+      QS_REGISTRY_USERNAME: { name: "quickstack-registry", key: "username" },
+      QS_REGISTRY_PASSWORD: { name: "quickstack-registry", key: "password" },
+      QS_ADMIN_SSH_KEY: { name: "quickstack-admin", key: "ssh-key", optional: true },
+    });
+    for (const e of cpContainer.env ?? []) expect(e.value, e.name).toBeUndefined();
+  });
+
+  it("references only Secrets (and keys) that install.sh generates", () => {
+    // Joined continuation lines, so each secret_manifest call is one line.
+    const installer = readFileSync(join(repoRoot, "scripts/install/quickstack.sh"), "utf8").replace(
+      /\\\n\s*/g,
+      " ",
+    );
+    const refs = new Set<string>();
+    for (const w of workloads) {
+      const pod = podSpec(w);
+      for (const c of pod.containers) {
+        for (const e of c.env ?? []) {
+          const ref = e.valueFrom?.secretKeyRef;
+          if (ref) refs.add(`${ref.name} ${ref.key}`);
+        }
+      }
+      for (const v of pod.volumes ?? []) if (v.secret) refs.add(`${v.secret.secretName} htpasswd`);
+    }
+    expect(refs.size).toBeGreaterThan(4);
+    for (const ref of refs) {
+      const [name, key] = ref.split(" ") as [string, string];
+      const manifestCall = new RegExp(`secret_manifest ${name} [^\\n]*"${key}=`);
+      expect(installer, ref).toMatch(manifestCall);
+    }
+  });
+
+  it("runs Redis with AOF, a password from its Secret and a PVC", () => {
+    const redis = findObject(objects, "StatefulSet", "redis");
+    const pod = podSpec(redis);
+    const c = pod.containers[0]!;
+    expect(c.env).toEqual([
+      {
+        name: "REDIS_PASSWORD",
+        valueFrom: { secretKeyRef: { name: "quickstack-redis", key: "password" } },
+      },
+    ]);
+    const config = objects.find(
+      (o) => o.kind === "ConfigMap" && o.metadata.name.startsWith("redis-config-"),
+    )!;
+    const conf = (config.data as Record<string, string>)["redis.conf"]!;
+    expect(conf).toMatch(/^appendonly yes$/m);
+    expect(conf).toMatch(/^maxmemory-policy noeviction$/m);
+    expect(conf).toMatch(/^include \/run\/redis\/auth.conf$/m);
+    expect(conf).not.toMatch(/^requirepass/m);
+    const claims = spec<{ volumeClaimTemplates: { metadata: { name: string } }[] }>(
+      redis,
+    ).volumeClaimTemplates;
+    expect(claims.map((t) => t.metadata.name)).toEqual(["data"]);
+    expect(c.volumeMounts).toContainEqual({ name: "data", mountPath: "/data" });
+  });
+
+  it("runs the registry with htpasswd auth from its Secret on a PVC", () => {
+    const registry = findObject(objects, "Deployment", "registry");
+    const pod = podSpec(registry);
+    const c = pod.containers[0]!;
+    expect(c.image).toMatch(/^registry:2\.\d+\.\d+$/);
+    const env = Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value]));
+    expect(env.REGISTRY_AUTH).toBe("htpasswd");
+    expect(env.REGISTRY_AUTH_HTPASSWD_PATH).toBe("/auth/htpasswd");
+    expect(spec<{ strategy: { type: string } }>(registry).strategy.type).toBe("Recreate");
+    const volumes = Object.fromEntries((pod.volumes ?? []).map((v) => [v.name, v]));
+    expect(volumes.auth?.secret?.secretName).toBe("quickstack-registry");
+    expect(volumes.data?.persistentVolumeClaim?.claimName).toBe("registry-data");
+  });
+
+  it("lets nodes pull only through a loopback-bound relay, not a NodePort", () => {
+    for (const svc of objects.filter((o) => o.kind === "Service")) {
+      expect(spec<{ type: string }>(svc).type, svc.metadata.name).not.toBe("NodePort");
+    }
+    const relay = findObject(objects, "DaemonSet", "registry-node-proxy");
+    expect(podSpec(relay).containers[0]!.ports).toEqual([
+      { name: "registry", containerPort: 5000, hostPort: 5000, hostIP: "127.0.0.1" },
+    ]);
+    // No other pod asks for a host port.
+    const hostPorts = workloads.flatMap((w) =>
+      podSpec(w).containers.flatMap((c) => (c.ports ?? []).filter((p) => p.hostPort)),
+    );
+    expect(hostPorts).toHaveLength(1);
+  });
+
+  it("admits only the control plane to Redis, and only control plane, builders and relays to the registry", () => {
+    const from = (name: string): unknown[] =>
+      spec<{ ingress: { from: { podSelector: { matchLabels: object } }[] }[] }>(
+        findObject(objects, "NetworkPolicy", name),
+      ).ingress.flatMap((rule) => rule.from.map((f) => f.podSelector.matchLabels));
+    const controlPlaneLabels = {
+      "app.kubernetes.io/name": "quickstack",
+      "app.kubernetes.io/component": "control-plane",
+    };
+    expect(from("redis")).toEqual([controlPlaneLabels]);
+    expect(from("registry")).toEqual([
+      controlPlaneLabels,
+      { "app.kubernetes.io/component": "builder" },
+      {
+        "app.kubernetes.io/name": "registry-node-proxy",
+        "app.kubernetes.io/component": "registry-node-proxy",
+      },
+    ]);
+    // The control plane's pods carry the labels the policies admit.
+    const labels = (controlPlane.spec as { template: { metadata: { labels: object } } }).template
+      .metadata.labels;
+    expect(labels).toMatchObject(controlPlaneLabels);
+  });
+
+  it("publishes SSH through ServiceLB on 2222 and HTTP through a TLS Ingress", () => {
+    const ssh = spec<{ type: string; ports: { port: number; targetPort: string }[] }>(
+      findObject(objects, "Service", "quickstack-ssh"),
+    );
+    expect(ssh.type).toBe("LoadBalancer");
+    expect(ssh.ports).toEqual([{ name: "ssh", port: 2222, targetPort: "ssh", protocol: "TCP" }]);
+    const http = spec<{ type: string }>(findObject(objects, "Service", "quickstack"));
+    expect(http.type).toBe("ClusterIP");
+    const ingress = findObject(objects, "Ingress", "quickstack");
+    expect(ingress.metadata.annotations).toMatchObject({
+      "cert-manager.io/cluster-issuer": "letsencrypt",
+    });
+    const ing = spec<{ ingressClassName: string; tls: { hosts: string[]; secretName: string }[] }>(
+      ingress,
+    );
+    expect(ing.ingressClassName).toBe("traefik");
+    expect(ing.tls).toEqual([{ hosts: ["qs.example.com"], secretName: "quickstack-tls" }]);
+  });
+
+  it("grants the control plane what it uses and nothing like cluster-admin", () => {
+    const clusterRules = findObject(objects, "ClusterRole", "quickstack-control-plane")
+      .rules as Rule[];
+    const systemRules = findObject(objects, "Role", "quickstack-control-plane").rules as Rule[];
+    const allows = (rules: Rule[], group: string, resource: string, verb: string): boolean =>
+      rules.some(
+        (r) =>
+          r.apiGroups.includes(group) && r.resources.includes(resource) && r.verbs.includes(verb),
+      );
+    const crud = ["get", "list", "watch", "create", "update", "patch", "delete"];
+    const needs: [string, string, string[]][] = [
+      ["", "namespaces", crud],
+      ["apps", "deployments", crud],
+      ["apps", "replicasets", ["get", "list", "watch"]],
+      ["", "pods", ["get", "list", "watch", "delete"]],
+      ["", "pods/log", ["get"]],
+      ["", "pods/exec", ["create", "get"]],
+      ["", "services", crud],
+      ["networking.k8s.io", "ingresses", crud],
+      ["networking.k8s.io", "networkpolicies", crud],
+      ["", "persistentvolumeclaims", crud],
+      ["", "secrets", crud],
+      ["", "configmaps", crud],
+      ["batch", "jobs", crud],
+      ["", "events", ["get", "list", "watch", "create"]],
+      ["cert-manager.io", "certificates", ["get", "list", "watch"]],
+      ["quickstack.dev", "apps", [...crud, "deletecollection"]],
+      ["quickstack.dev", "releases", [...crud, "deletecollection"]],
+      ["quickstack.dev", "apps/status", ["get", "update", "patch"]],
+      ["", "nodes", ["get", "list", "watch"]],
+      ["metrics.k8s.io", "pods", ["get", "list"]],
+      ["metrics.k8s.io", "nodes", ["get", "list"]],
+    ];
+    for (const [group, resource, verbs] of needs) {
+      for (const verb of verbs) {
+        expect(allows(clusterRules, group, resource, verb), `${verb} ${group}/${resource}`).toBe(
+          true,
+        );
+      }
+    }
+    expect(allows(systemRules, "", "pods", "create")).toBe(true);
+    expect(allows(clusterRules, "", "pods", "create")).toBe(false);
+    expect(allows(clusterRules, "", "nodes", "update")).toBe(false);
+    expect(allows(clusterRules, "", "nodes", "delete")).toBe(false);
+    for (const rule of [...clusterRules, ...systemRules]) {
+      expect(rule.apiGroups).not.toContain("*");
+      expect(rule.resources).not.toContain("*");
+      expect(rule.verbs).not.toContain("*");
+      expect(rule.apiGroups).not.toContain("rbac.authorization.k8s.io");
+      for (const v of ["escalate", "bind", "impersonate"]) expect(rule.verbs).not.toContain(v);
+    }
+    for (const b of objects.filter((o) => o.kind.endsWith("RoleBinding"))) {
+      expect((b.roleRef as { name: string }).name).toBe("quickstack-control-plane");
+      expect(b.subjects).toEqual([
+        { kind: "ServiceAccount", name: "quickstack", namespace: "qs-system" },
+      ]);
+    }
+  });
+
+  it("documents every RBAC rule in RBAC.md", () => {
+    const doc = readFileSync(join(repoRoot, "deploy/base/rbac/RBAC.md"), "utf8");
+    const rules = [
+      ...(findObject(objects, "ClusterRole", "quickstack-control-plane").rules as Rule[]),
+      ...(findObject(objects, "Role", "quickstack-control-plane").rules as Rule[]),
+    ];
+    for (const rule of rules) {
+      for (const resource of rule.resources) {
+        const group = rule.apiGroups[0] === "" ? "core" : rule.apiGroups[0]!;
+        expect(doc, `${group} ${resource}`).toContain(`| ${group} | ${resource} |`);
+      }
+    }
+  });
+});
+
+describe("the installer's overlay", () => {
+  let dir: { path: string; remove: () => Promise<void> };
+  let site: KubeObject[];
+  beforeAll(async () => {
+    dir = await tempDir("qs-overlay-");
+    cpSync(join(repoRoot, "deploy"), join(dir.path, "deploy"), { recursive: true });
+    // The overlay exactly as install.sh writes it (overlay_manifest in quickstack.sh).
+    const script = [
+      `source ${join(repoRoot, "scripts/install/lib.sh")}`,
+      `source ${join(repoRoot, "scripts/install/quickstack.sh")}`,
+      "DOMAIN=apps.example.org QS_IMAGE=ghcr.example/me/quickstack:0.2.0 overlay_manifest",
+    ].join("\n");
+    const overlay = runCommand("bash", ["-c", script]);
+    expect(overlay.status).toBe(0);
+    writeFileSync(join(dir.path, "kustomization.yaml"), overlay.stdout);
+    site = renderKustomize(dir.path);
+  });
+  afterAll(async () => {
+    await dir.remove();
+  });
+
+  it("sets the domain, public URL, SSH host and image", () => {
+    const deployment = findObject(site, "Deployment", "quickstack");
+    const c = podSpec(deployment).containers[0]!;
+    expect(c.image).toBe("ghcr.example/me/quickstack:0.2.0");
+    const settings = findObject(site, "ConfigMap", c.envFrom![0]!.configMapRef!.name)
+      .data as Record<string, string>;
+    expect(settings).toMatchObject({
+      QS_BASE_DOMAIN: "apps.example.org",
+      QS_SSH_PUBLIC_HOST: "apps.example.org",
+      QS_PUBLIC_URL: "https://qs.apps.example.org",
+      QS_BUILDER: "kaniko",
+    });
+    const ingress = spec<{ tls: { hosts: string[] }[]; rules: { host: string }[] }>(
+      findObject(site, "Ingress", "quickstack"),
+    );
+    expect(ingress.rules[0]!.host).toBe("qs.apps.example.org");
+    expect(ingress.tls[0]!.hosts).toEqual(["qs.apps.example.org"]);
+  });
+
+  it("adds the admission policy that keeps the control plane's writes in qs-app-* and qs-system", () => {
+    const policy = findObject(site, "ValidatingAdmissionPolicy", "quickstack-control-plane-scope");
+    const s = spec<{
+      failurePolicy: string;
+      matchConditions: { expression: string }[];
+      validations: { expression: string }[];
+    }>(policy);
+    expect(s.failurePolicy).toBe("Fail");
+    expect(s.matchConditions[0]!.expression).toContain(
+      "'system:serviceaccount:qs-system:quickstack'",
+    );
+    expect(s.validations[0]!.expression).toContain("request.namespace.startsWith('qs-app-')");
+    const binding = findObject(
+      site,
+      "ValidatingAdmissionPolicyBinding",
+      "quickstack-control-plane-scope",
+    );
+    expect(binding.spec).toEqual({
+      policyName: "quickstack-control-plane-scope",
+      validationActions: ["Deny"],
+    });
+  });
+});
