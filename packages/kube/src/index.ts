@@ -17,3 +17,4 @@ export { buildService, buildIngress, appHosts } from "./render/web.ts";
 export { buildPvc } from "./render/volumes.ts";
 export { buildNetworkPolicy } from "./render/network-policy.ts";
 export { buildReleaseJob } from "./render/release-job.ts";
+export * from "./ops/index.ts";

@@ -1,0 +1,229 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import {
+  ApiException,
+  AppsV1Api,
+  Attach,
+  CoreV1Api,
+  Exec,
+  type KubeConfig,
+  Log,
+  Metrics,
+  PatchStrategy,
+  type V1Pod,
+  setHeaderOptions,
+} from "@kubernetes/client-node";
+import {
+  type AppProcess,
+  type ClusterOps,
+  NotFoundError,
+  type OpsIO,
+  UnavailableError,
+  appNamespace,
+} from "@qs/core";
+import { LABEL_APP, LABEL_PROCESS, LABEL_RELEASE } from "../labels.ts";
+import { streamAppLogs } from "./logs.ts";
+import { cpuMillicores, memoryBytes } from "./quantity.ts";
+import { exitCodeOf, hasStarted, isReady, podState, processOf } from "./pod-state.ts";
+import { RUN_PROCESS, buildRunPod } from "./run-pod.ts";
+import { SourceNamer, byAge } from "./source-names.ts";
+import { exitCodeFromStatus, passStderr, terminalStdout } from "./terminal.ts";
+
+/** Options of createClusterOps. */
+export interface ClusterOpsOptions {
+  readonly config: KubeConfig;
+  /** How often run polls its pod's phase. @defaultValue 500 */
+  readonly pollMs?: number;
+  /** Field manager name for patches. @defaultValue "quickstack-ops" */
+  readonly fieldManager?: string;
+}
+
+/** The annotation `kubectl rollout restart` sets; a changed pod template rolls the pods. */
+export const RESTARTED_AT = "kubectl.kubernetes.io/restartedAt";
+
+const statusOf = (err: unknown): number | undefined =>
+  err instanceof ApiException ? (err as ApiException<unknown>).code : undefined;
+
+/** Logs, ps, restart, run and enter over client-node. */
+export function createClusterOps(options: ClusterOpsOptions): ClusterOps {
+  const { config } = options;
+  const core = config.makeApiClient(CoreV1Api);
+  const apps = config.makeApiClient(AppsV1Api);
+  const pollMs = options.pollMs ?? 500;
+
+  async function podsOf(app: string, process?: string): Promise<V1Pod[]> {
+    const labelSelector = process === undefined ? `${LABEL_APP}=${app}` : `${LABEL_APP}=${app},${LABEL_PROCESS}=${process}`;
+    return byAge((await core.listNamespacedPod({ namespace: appNamespace(app), labelSelector })).items);
+  }
+
+  async function templateOf(app: string) {
+    const list = await apps.listNamespacedDeployment({ namespace: appNamespace(app), labelSelector: `${LABEL_APP}=${app}` });
+    const sorted = [...list.items].sort((a, b) => (a.metadata?.name ?? "").localeCompare(b.metadata?.name ?? ""));
+    return sorted.find((d) => d.metadata?.labels?.[LABEL_PROCESS] === "web") ?? sorted[0];
+  }
+
+  async function waitForPod(namespace: string, name: string, until: (pod: V1Pod) => boolean, signal: AbortSignal, timeoutMs?: number): Promise<V1Pod> {
+    const deadline = timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + timeoutMs;
+    for (;;) {
+      const pod = await core.readNamespacedPod({ name, namespace });
+      if (until(pod)) return pod;
+      const waiting = pod.status?.containerStatuses?.[0]?.state?.waiting;
+      if (waiting?.reason !== undefined && /ErrImagePull|ImagePullBackOff|InvalidImageName|CreateContainerConfigError/.test(waiting.reason)) {
+        throw new UnavailableError("RUN_FAILED", `the container could not start: ${waiting.reason}`, {
+          ...(waiting.message === undefined ? {} : { hint: waiting.message }),
+        });
+      }
+      if (signal.aborted) throw new UnavailableError("CANCELLED", "cancelled");
+      if (Date.now() > deadline) {
+        throw new UnavailableError("RUN_TIMEOUT", "the one-off container did not start in time", {
+          hint: "check the cluster has room: ssh qs nodes:list",
+        });
+      }
+      await sleep(pollMs);
+    }
+  }
+
+  return {
+    logs: (app, logOptions, onLine, signal) => streamAppLogs({ config, core }, app, logOptions, onLine, signal),
+
+    async ps(app) {
+      const pods = (await podsOf(app)).filter((p) => processOf(p) !== RUN_PROCESS || p.status?.phase === "Running");
+      const usage = new Map<string, { cpu: number; memory: number }>();
+      try {
+        const metrics = await new Metrics(config).getPodMetrics(appNamespace(app));
+        for (const m of metrics.items) {
+          let cpu = 0;
+          let memory = 0;
+          for (const c of m.containers) {
+            cpu += cpuMillicores(c.usage.cpu) ?? 0;
+            memory += memoryBytes(c.usage.memory) ?? 0;
+          }
+          usage.set(m.metadata.name, { cpu, memory });
+        }
+      } catch {
+        // No metrics-server (or not yet scraped): ps still lists the pods, without usage.
+      }
+      const namer = new SourceNamer();
+      const out: AppProcess[] = pods.map((pod) => {
+        const name = pod.metadata?.name ?? "";
+        const u = usage.get(name);
+        const startedAt = pod.status?.startTime;
+        return {
+          source: namer.name(name, processOf(pod)),
+          pod: name,
+          process: processOf(pod),
+          state: podState(pod),
+          ready: isReady(pod),
+          restarts: pod.status?.containerStatuses?.[0]?.restartCount ?? 0,
+          ...(startedAt === undefined ? {} : { startedAt: new Date(startedAt).toISOString() }),
+          ...(pod.spec?.nodeName === undefined ? {} : { node: pod.spec.nodeName }),
+          ...(pod.metadata?.labels?.[LABEL_RELEASE] === undefined ? {} : { release: pod.metadata.labels[LABEL_RELEASE] }),
+          ...(u === undefined ? {} : { cpuMillicores: Math.round(u.cpu), memoryBytes: u.memory }),
+        };
+      });
+      return out.sort((a, b) => a.source.localeCompare(b.source, "en", { numeric: true }));
+    },
+
+    async restart(app, process) {
+      const namespace = appNamespace(app);
+      const labelSelector = process === undefined ? `${LABEL_APP}=${app}` : `${LABEL_APP}=${app},${LABEL_PROCESS}=${process}`;
+      const list = await apps.listNamespacedDeployment({ namespace, labelSelector });
+      if (process !== undefined && list.items.length === 0) {
+        throw new NotFoundError("PROCESS_NOT_FOUND", `${app} has no process type "${process}" running`, {
+          hint: `see its processes with: ssh qs apps:ps ${app}`,
+        });
+      }
+      const at = new Date().toISOString();
+      const restarted: string[] = [];
+      for (const d of list.items) {
+        const name = d.metadata?.name ?? "";
+        // A merge patch of one annotation: it never fights the reconciler over other fields.
+        await apps.patchNamespacedDeployment(
+          {
+            name,
+            namespace,
+            fieldManager: options.fieldManager ?? "quickstack-ops",
+            body: { spec: { template: { metadata: { annotations: { [RESTARTED_AT]: at } } } } },
+          },
+          setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+        );
+        restarted.push(d.metadata?.labels?.[LABEL_PROCESS] ?? name);
+      }
+      return restarted.sort();
+    },
+
+    async run(app, runOptions, io, signal) {
+      const namespace = appNamespace(app);
+      const template = await templateOf(app);
+      const tty = io.tty !== undefined;
+      const pod = buildRunPod({
+        app,
+        image: runOptions.image,
+        command: runOptions.command,
+        user: runOptions.user,
+        tty,
+        ...(template === undefined ? {} : { template }),
+      });
+      const name = pod.metadata?.name ?? "";
+      await core.createNamespacedPod({ namespace, body: pod });
+      try {
+        await waitForPod(namespace, name, (p) => hasStarted(p) || exitCodeOf(p) !== undefined, signal, runOptions.startTimeoutMs ?? 120_000);
+        if (tty) {
+          const ws = await new Attach(config).attach(namespace, name, RUN_PROCESS, terminalStdout(io), passStderr(io), io.stdin, true);
+          signal.addEventListener("abort", () => ws.close(), { once: true });
+        } else {
+          // Without a TTY the log stream is the reliable way to see every line from the first.
+          const out = terminalStdout(io);
+          const finished = new Promise<void>((resolve) => out.on("finish", resolve).on("error", () => resolve()));
+          const abort = await new Log(config).log(namespace, name, RUN_PROCESS, out, { follow: true });
+          signal.addEventListener("abort", () => abort.abort(), { once: true });
+          await Promise.race([finished, new Promise((r) => signal.addEventListener("abort", r, { once: true }))]);
+        }
+        const done = await waitForPod(namespace, name, (p) => exitCodeOf(p) !== undefined, signal);
+        return exitCodeOf(done) ?? 1;
+      } finally {
+        await core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 0 }).catch((err: unknown) => {
+          if (statusOf(err) !== 404) throw err;
+        });
+      }
+    },
+
+    async enter(app, process, command, io, signal) {
+      const pods = (await podsOf(app)).filter((p) => p.metadata?.deletionTimestamp === undefined && p.status?.phase === "Running");
+      const types = [...new Set(pods.map(processOf))].filter((t) => t !== RUN_PROCESS).sort();
+      const wanted = process ?? (types.includes("web") ? "web" : types[0]);
+      const candidates = pods.filter((p) => processOf(p) === wanted);
+      const pod = candidates.find(isReady) ?? candidates[0];
+      if (pod === undefined) {
+        throw new NotFoundError("NO_RUNNING_PROCESS", `${app} has no running ${wanted ?? ""} process to enter`.replace("  ", " "), {
+          hint: `see its processes with: ssh qs apps:ps ${app}`,
+        });
+      }
+      return execIn(config, appNamespace(app), pod, command, io, signal);
+    },
+  };
+}
+
+/** Kubernetes exec with the caller's streams; resolves with the command's exit code. */
+function execIn(config: KubeConfig, namespace: string, pod: V1Pod, command: readonly string[], io: OpsIO, signal: AbortSignal): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let code: number | undefined;
+    new Exec(config)
+      .exec(
+        namespace,
+        pod.metadata?.name ?? "",
+        pod.spec?.containers[0]?.name ?? "",
+        [...command],
+        terminalStdout(io),
+        io.tty === undefined ? passStderr(io) : null,
+        io.stdin,
+        io.tty !== undefined,
+        (status) => {
+          code = exitCodeFromStatus(status);
+        },
+      )
+      .then((ws) => {
+        signal.addEventListener("abort", () => ws.close(), { once: true });
+        ws.on("close", () => resolve(code ?? (signal.aborted ? 130 : 1)));
+      }, reject);
+  });
+}
