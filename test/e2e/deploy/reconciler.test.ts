@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appNamespace } from "@qs/core";
-import { createReleaseStore } from "@qs/kube";
-import { type DeployHarness, eventually, startDeployHarness } from "./harness.ts";
+import { createReconciler, createReleaseStore } from "@qs/kube";
+import { silentLogger } from "@qs/core";
+import { type DeployHarness, eventually, reconcilerOptions, startDeployHarness } from "./harness.ts";
 
 // The reconciler alone: what it renders, prunes and repairs. Releases are made with the
 // store and switched by editing the App spec, as ReleaseManager does.
@@ -98,5 +99,27 @@ describe("reconciler", () => {
     expect(result).toEqual({ created: 0, updated: 0, pruned: 0 });
     const after = (await h.apis.apps.listNamespacedDeployment({ namespace: ns })).items.map((d) => [d.metadata?.name, d.metadata?.generation]);
     expect(after).toEqual(before);
+  });
+
+  it("re-establishes dropped watches (no resync to fall back on)", async () => {
+    const { name, ns } = await appWithRelease({ web: "a" });
+    await eventually(() => h.apis.networking.readNamespacedIngress({ name, namespace: ns }), "ingress");
+    await h.reconciler.close();
+    const slow = createReconciler({ kube: { config: h.kc }, logger: silentLogger, options: { ...reconcilerOptions, resyncIntervalMs: 600_000 } });
+    h.double.setFaults({ dropWatchesAfterMs: 200 });
+    try {
+      await slow.start();
+      await new Promise((r) => setTimeout(r, 1000)); // several drops and reconnects
+      await h.apps.update(name, (s) => ({ ...s, domains: ["late.example.com"] }));
+      await eventually(
+        async () => (await h.apis.networking.readNamespacedIngress({ name, namespace: ns })).spec?.rules?.length === 2,
+        "ingress updated through a re-established watch",
+        8000,
+      );
+    } finally {
+      h.double.setFaults({});
+      await slow.close();
+      await h.restartReconciler();
+    }
   });
 });
