@@ -31,6 +31,12 @@ export interface Command {
   /** Only admins may run it (users:*, nodes:*, audit without APP …). */
   readonly adminOnly?: boolean;
   /**
+   * Words after the first positional belong to a remote command (apps:run, apps:enter):
+   * the dispatcher takes `--json`/`--help` only from the flags before it, so
+   * `ssh qs run shop ls -h` runs `ls -h`.
+   */
+  readonly passthrough?: boolean;
+  /**
    * Parses and runs. Validate the app name first (parseAppName), check access, then call
    * typed functions on ctx.services. Throw QsError subclasses for every user error.
    */

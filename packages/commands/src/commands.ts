@@ -1,14 +1,18 @@
 import type { Command } from "./command.ts";
 import { appsCommands } from "./apps/index.ts";
 import { createHelpCommand } from "./meta/help.ts";
+import { opsCommands } from "./nodes/index.ts";
+import { accountCommands } from "./users/index.ts";
 import { versionCommand } from "./meta/version.ts";
 import { createRegistry, type Registry } from "./registry.ts";
 
 /**
  * The verb families. Each family folder exports one array; add a family here once.
- * (users/keys/tokens/access/audit/ops families join as they land.)
  */
-const families: readonly (readonly Command[])[] = [appsCommands];
+const families: readonly (readonly Command[])[] = [appsCommands, opsCommands, accountCommands];
+
+/** Verbs whose trailing words are a remote command line (see Command.passthrough). */
+const PASSTHROUGH = new Set(["apps:run", "apps:enter"]);
 
 /** A registry of the given verbs plus `help` (over exactly them) and `version`. */
 export function registryOf(commands: readonly Command[]): Registry {
@@ -18,7 +22,8 @@ export function registryOf(commands: readonly Command[]): Registry {
     if (holder.registry === undefined) throw new Error("registry used before it was built");
     return holder.registry;
   });
-  holder.registry = createRegistry([...commands, help, versionCommand]);
+  const marked = commands.map((c) => (PASSTHROUGH.has(c.name) && c.passthrough !== true ? { ...c, passthrough: true } : c));
+  holder.registry = createRegistry([...marked, help, versionCommand]);
   return holder.registry;
 }
 

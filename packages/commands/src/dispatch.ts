@@ -105,7 +105,12 @@ export async function runCommandLine(
     return fail(io, err, false, services);
   }
   const [name = "help", ...rest] = words;
-  const end = rest.indexOf("--");
+  const registry = options.registry ?? defaultRegistry();
+  // Global flags are taken before `--`, and for passthrough verbs only before the first
+  // positional, so they never steal a word from a remote command line.
+  const firstWord = registry.find(name)?.passthrough === true ? rest.findIndex((w) => !w.startsWith("-")) : -1;
+  const dash = rest.indexOf("--");
+  const end = firstWord >= 0 && (dash < 0 || firstWord < dash) ? firstWord : dash;
   const before = end < 0 ? rest : rest.slice(0, end);
   const after = end < 0 ? [] : rest.slice(end);
   const json = before.includes("--json");
@@ -115,7 +120,7 @@ export async function runCommandLine(
     args = [name];
     verb = "help";
   }
-  const outcome = await invokeCommand(verb, args, principal, io, services, signal, { ...options, json });
+  const outcome = await invokeCommand(verb, args, principal, io, services, signal, { ...options, registry, json });
   if (!outcome.ok) return fail(io, outcome.error, json, services);
   const { result } = outcome;
   if (json) await write(io.stdout, `${JSON.stringify(result.json, null, 2)}\n`);
