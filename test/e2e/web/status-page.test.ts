@@ -1,0 +1,160 @@
+// The status page in a real browser (Debian's Chromium via playwright-core), served over
+// real HTTP, with sessions, throttle, TOTP steps and metrics in the real Redis. Apps come
+// from the in-memory StatusSource fake (test/support/fakes/web): no cluster here.
+import { randomUUID } from "node:crypto";
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { generateTotpSecret, totpCode } from "@qs/commands";
+import { createRedis, createRedisLoginThrottle, createRedisMetricStore, createRedisSessionStore, createRedisTotpSteps, type Redis } from "@qs/redis";
+import { serveHttp, type HttpServer } from "@qs/web";
+import { createMemoryUserDirectory, createPagesHarness, sampleApp, type FakeStatusSource } from "../../support/fakes/web/index.ts";
+
+const shots = join(import.meta.dirname, "../../../test-output/web");
+const prefix = `test-${randomUUID()}:`;
+const secrets = { alice: generateTotpSecret(), carol: generateTotpSecret() };
+
+let redis: Redis;
+let server: HttpServer;
+let browser: Browser;
+let status: FakeStatusSource;
+let base: string;
+
+beforeAll(async () => {
+  await mkdir(shots, { recursive: true });
+  redis = createRedis(process.env.QS_TEST_REDIS_URL!);
+  const directory = await createMemoryUserDirectory([
+    { name: "alice", role: "admin", password: "alice-pw-1", totpSecret: secrets.alice },
+    { name: "carol", role: "admin", password: "carol-pw-1", totpSecret: secrets.carol },
+    { name: "dave", role: "developer", password: "dave-pw-1" },
+  ]);
+  const metrics = createRedisMetricStore(redis, { prefix });
+  for (let i = 0; i < 60; i++)
+    await metrics.append("app:shop", { at: Date.now() - i * 60_000, cpuMillicores: 50 + (i % 7) * 20, memoryBytes: 150e6 + i * 1e6 });
+  const h = await createPagesHarness({
+    users: [],
+    apps: [sampleApp("shop"), sampleApp("secret-app")],
+    grants: { dave: ["shop"] },
+    options: {
+      now: Date.now,
+      clientAddress: undefined,
+      users: { ...directory, ...createRedisTotpSteps(redis, { prefix }) },
+      sessions: createRedisSessionStore(redis, { prefix }),
+      throttle: createRedisLoginThrottle(redis, { prefix }),
+      metrics,
+    },
+  });
+  status = h.status;
+  server = await serveHttp(h.app, "127.0.0.1", 0);
+  base = `http://127.0.0.1:${server.port}`;
+  browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close(1_000);
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length > 0) await redis.del(...keys);
+  await redis.quit();
+});
+
+async function logIn(page: Page, user: string, password: string, code = ""): Promise<void> {
+  await page.goto(`${base}/login`);
+  await page.fill('input[name="user"]', user);
+  await page.fill('input[name="password"]', password);
+  if (code) await page.fill('input[name="code"]', code);
+  // Submit with the keyboard: the form must work without a mouse.
+  await page.press('input[name="password"]', "Enter");
+  await page.waitForLoadState("load");
+}
+
+async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe("status page in Chromium", () => {
+  it("logs in with password + TOTP, lists apps, follows a live log line, logs out", async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on("console", (m) => {
+      if (m.type() === "error") errors.push(m.text());
+    });
+    await logIn(page, "alice", "alice-pw-1", totpCode(secrets.alice));
+    expect(new URL(page.url()).pathname).toBe("/");
+    expect(await page.locator("#apps a", { hasText: "shop" }).count()).toBeGreaterThan(0);
+    expect(await page.locator("#apps").textContent()).toContain("secret-app");
+    expect(await page.locator("#apps svg.spark").count()).toBeGreaterThan(0);
+    await page.screenshot({ path: join(shots, "overview.png"), fullPage: true });
+
+    await page.click('a[href="/apps/shop"]');
+    await page.waitForSelector("#releases");
+    await until(() => status.followers("shop") > 0, "the browser's EventSource");
+    const line = `GET /checkout 200 ${randomUUID()}`;
+    status.emitLog("shop", "web.1", line);
+    await page.locator("#log", { hasText: line }).waitFor({ timeout: 10_000 });
+    expect(await page.locator("#log-state").textContent()).toBe("live");
+    await page.screenshot({ path: join(shots, "app-live-log.png"), fullPage: true });
+
+    await page.click('button:has-text("Log out")');
+    await page.waitForSelector('input[name="password"]');
+    expect(new URL(page.url()).pathname).toBe("/login");
+    await page.goto(`${base}/`);
+    expect(new URL(page.url()).pathname).toBe("/login");
+    await page.screenshot({ path: join(shots, "logged-out.png") });
+    // The CSP forbids nothing the pages need: no violations reported.
+    expect(errors.filter((e) => /Content Security Policy/i.test(e))).toEqual([]);
+    await context.close();
+  });
+
+  it("refuses a wrong TOTP code", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const right = totpCode(secrets.alice);
+    const wrong = String((Number(right) + 500_000) % 1_000_000).padStart(6, "0");
+    await logIn(page, "alice", "alice-pw-1", wrong);
+    expect(await page.locator("#login-error").textContent()).toBe("Wrong user name, password or code.");
+    await page.goto(`${base}/`);
+    expect(new URL(page.url()).pathname).toBe("/login");
+    await page.screenshot({ path: join(shots, "wrong-totp.png") });
+    await context.close();
+  });
+
+  it("refuses a TOTP code used once already", async () => {
+    const code = totpCode(secrets.carol);
+    const first = await browser.newContext();
+    const p1 = await first.newPage();
+    await logIn(p1, "carol", "carol-pw-1", code);
+    expect(new URL(p1.url()).pathname).toBe("/");
+    const second = await browser.newContext();
+    const p2 = await second.newPage();
+    await logIn(p2, "carol", "carol-pw-1", code);
+    expect(new URL(p2.url()).pathname).toBe("/login");
+    expect(await p2.locator("#login-error").textContent()).toBe("Wrong user name, password or code.");
+    await p2.screenshot({ path: join(shots, "replayed-totp.png") });
+    await first.close();
+    await second.close();
+  });
+
+  it("shows a developer only the apps granted to them", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await logIn(page, "dave", "dave-pw-1");
+    expect(await page.locator("#apps").textContent()).toContain("shop");
+    expect(await page.locator("#apps").textContent()).not.toContain("secret-app");
+    expect(await page.locator('a[href="/nodes"]').count()).toBe(0);
+    await page.screenshot({ path: join(shots, "developer-overview.png") });
+    const res = await page.goto(`${base}/apps/secret-app`);
+    expect(res?.status()).toBe(404);
+    await page.screenshot({ path: join(shots, "developer-not-found.png") });
+    await context.close();
+  });
+});
