@@ -1,0 +1,97 @@
+import { randomUUID } from "node:crypto";
+import { AppsV1Api, CoreV1Api, KubeConfig } from "@kubernetes/client-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { appNamespace } from "@qs/core";
+import { startKubeDouble, type KubeDouble } from "../../../../test/kube-double/src/index.ts";
+import { RESTARTED_AT, createClusterOps } from "./cluster-ops.ts";
+import { createNodeOps } from "./nodes.ts";
+
+let double: KubeDouble;
+let config: KubeConfig;
+let core: CoreV1Api;
+let appsApi: AppsV1Api;
+
+beforeAll(async () => {
+  double = await startKubeDouble({ nodes: 2 });
+  config = new KubeConfig();
+  config.loadFromString(double.kubeconfigYaml);
+  core = config.makeApiClient(CoreV1Api);
+  appsApi = config.makeApiClient(AppsV1Api);
+});
+afterAll(async () => {
+  await double.close();
+});
+
+async function freshApp(): Promise<string> {
+  const app = `t${randomUUID().slice(0, 8)}`;
+  await core.createNamespace({ body: { metadata: { name: appNamespace(app) } } });
+  return app;
+}
+
+function deployment(app: string, process: string) {
+  const labels = { "quickstack.dev/app": app, "quickstack.dev/process": process };
+  return {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name: `${app}-${process}`, namespace: appNamespace(app), labels },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: labels },
+      template: { metadata: { labels }, spec: { containers: [{ name: process, image: "registry.local/x:1" }] } },
+    },
+  };
+}
+
+describe("cluster ops over the Kubernetes API double", () => {
+  it("restarts by annotating the pod template of every (or one) process type", async () => {
+    const app = await freshApp();
+    const namespace = appNamespace(app);
+    await appsApi.createNamespacedDeployment({ namespace, body: deployment(app, "web") });
+    await appsApi.createNamespacedDeployment({ namespace, body: deployment(app, "worker") });
+    const ops = createClusterOps({ config });
+    expect(await ops.restart(app)).toEqual(["web", "worker"]);
+    const web = await appsApi.readNamespacedDeployment({ name: `${app}-web`, namespace });
+    const stamp = web.spec?.template.metadata?.annotations?.[RESTARTED_AT];
+    expect(Date.parse(stamp ?? "")).not.toBeNaN();
+    expect(web.spec?.template.spec?.containers[0]?.image).toBe("registry.local/x:1");
+    expect(await ops.restart(app, "worker")).toEqual(["worker"]);
+    await expect(ops.restart(app, "nope")).rejects.toMatchObject({ code: "PROCESS_NOT_FOUND" });
+  });
+
+  it("finds no processes of an app without pods", async () => {
+    const app = await freshApp();
+    const ops = createClusterOps({ config });
+    expect(await ops.ps(app)).toEqual([]);
+    const lines: string[] = [];
+    await ops.logs(app, { follow: false }, (l) => lines.push(l.line), new AbortController().signal);
+    expect(lines).toEqual([]);
+    await expect(
+      ops.enter(app, undefined, ["sh"], { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }, new AbortController().signal),
+    ).rejects.toMatchObject({ code: "NO_RUNNING_PROCESS" });
+  });
+});
+
+describe("nodes over the Kubernetes API double", () => {
+  it("lists nodes with status and capacity", async () => {
+    const nodes = await createNodeOps({ config }).list();
+    expect(nodes.map((n) => n.name)).toEqual(["node-1", "node-2"]);
+    expect(nodes[0]).toMatchObject({ status: "Ready", cpuCapacityMillicores: 4000, memoryCapacityBytes: 8 * 2 ** 30 });
+  });
+
+  it("prints the join line from the installer's Secret, and says what to do without it", async () => {
+    const namespace = `qs-test-${randomUUID().slice(0, 8)}`;
+    await core.createNamespace({ body: { metadata: { name: namespace } } });
+    const nodes = createNodeOps({ config, namespace });
+    await expect(nodes.joinCommand()).rejects.toMatchObject({ code: "JOIN_INFO_MISSING" });
+    await core.createNamespacedSecret({
+      namespace,
+      body: {
+        metadata: { name: "qs-join" },
+        stringData: { token: "K10abc::server:secret", server: "https://203.0.113.5:6443", "install-url": "https://qs.example.com/install.sh" },
+      },
+    });
+    expect(await nodes.joinCommand()).toBe(
+      "curl -fsSL https://qs.example.com/install.sh | sh -s - join --server https://203.0.113.5:6443 --token K10abc::server:secret",
+    );
+  });
+});
