@@ -5,7 +5,7 @@ import { NotFoundError, USER_NAME_PATTERN, type UserDirectory, type UserStore } 
  * Secret) and a TOTP step record (Redis: createRedisTotpSteps). Wired by apps/server.
  */
 export function createUserDirectory(
-  users: UserStore,
+  users: Pick<UserStore, "get" | "getCredentials" | "useRecoveryCode">,
   totpSteps: Pick<UserDirectory, "lastTotpStep" | "claimTotpStep">,
 ): UserDirectory {
   return {

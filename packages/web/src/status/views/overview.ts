@@ -24,7 +24,7 @@ export function usageCells(
   memory: number | undefined,
   history: readonly MetricSample[],
 ): Html {
-  return html`<td>${formatCpu(cpu)} ${sparkline(history.map((s) => s.cpuMillicores), "CPU, last 24 hours")}</td><td>${formatBytes(memory)} ${sparkline(history.map((s) => s.memoryBytes), "Memory, last 24 hours")}</td>`;
+  return html`<td data-label="CPU">${formatCpu(cpu)} ${sparkline(history.map((s) => s.cpuMillicores), "CPU, last 24 hours")}</td><td data-label="Memory">${formatBytes(memory)} ${sparkline(history.map((s) => s.memoryBytes), "Memory, last 24 hours")}</td>`;
 }
 
 /** The overview: every app the user may see. */
@@ -35,11 +35,11 @@ export function overviewPage(options: {
 }): Html {
   const rows = options.apps.map(
     (app) => html`<tr>
-<td><a href="/apps/${app.name}">${app.name}</a></td>
-<td class="${statusClass(app.status)}">${app.status}</td>
-<td>${app.release ?? html`<span class="mute">–</span>`}</td>
-<td>${domainLinks(app.domains)}</td>
-<td>${processLine(app)}</td>
+<td class="name"><a href="/apps/${app.name}">${app.name}</a></td>
+<td data-label="Status" class="${statusClass(app.status)}">${app.status}</td>
+<td data-label="Release">${app.release ?? html`<span class="mute">–</span>`}</td>
+<td data-label="Domains">${domainLinks(app.domains)}</td>
+<td data-label="Processes">${processLine(app)}</td>
 ${usageCells(app.cpuMillicores, app.memoryBytes, options.history.get(app.name) ?? [])}
 </tr>`,
   );
@@ -49,7 +49,7 @@ ${usageCells(app.cpuMillicores, app.memoryBytes, options.history.get(app.name) ?
     body: html`<h1>Apps</h1>${
       options.apps.length === 0
         ? html`<p>No apps yet. Create one with <code>ssh qs apps:create NAME</code>.</p>`
-        : html`<div class="scroll"><table id="apps">
+        : html`<div class="scroll"><table id="apps" class="cards">
 <thead><tr><th scope="col">App</th><th scope="col">Status</th><th scope="col">Release</th><th scope="col">Domains</th><th scope="col">Processes</th><th scope="col">CPU</th><th scope="col">Memory</th></tr></thead>
 <tbody>${rows}</tbody></table></div>`
     }`,
