@@ -44,8 +44,8 @@ describe("live logs", () => {
     const deadline = Date.now() + 5_000;
     while (h.status.followers("shop") === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     h.status.emitLog("shop", "web.1", "hello\nworld");
-    const { value } = (await reader.read()) as ReadableStreamReadResult<Uint8Array>;
-    expect(new TextDecoder().decode(value)).toBe("event: line\ndata: web.1: hello world\n\n");
+    const chunk = (await reader.read()) as { value?: Uint8Array };
+    expect(Buffer.from(chunk.value ?? new Uint8Array()).toString()).toBe("event: line\ndata: web.1: hello world\n\n");
     await reader.cancel();
     while (h.status.followers("shop") > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     expect(h.status.followers("shop")).toBe(0);
