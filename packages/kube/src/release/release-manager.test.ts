@@ -15,3 +15,10 @@ describe("withRelease", () => {
     expect(withRelease(defaultAppSpec(), sampleRelease({ processes: {} })).processes).toEqual({ web: { replicas: 1 } });
   });
 });
+
+describe("withRelease ordering", () => {
+  it("never moves the spec back to an older release", () => {
+    const spec = { ...defaultAppSpec(), release: 9 };
+    expect(withRelease(spec, sampleRelease({ number: 8 }))).toBe(spec);
+  });
+});

@@ -17,6 +17,7 @@ import { DEFAULT_REPLICAS } from "../render/deployment.ts";
 import { processTypes } from "../render/context.ts";
 import { type RenderOptions, renderOptions } from "../render/options.ts";
 import { normaliseSpec } from "../resources/app-object.ts";
+import { KeyedLock } from "./app-lock.ts";
 import { runReleasePhase } from "./release-phase.ts";
 import { type RolloutFailure, waitForRollout } from "./wait-rollout.ts";
 
@@ -50,19 +51,22 @@ export function createReleaseManager(deps: {
   const logger = deps.logger.child({ component: "releases" });
   const pollMs = options.pollMs ?? 1000;
   const rolloutTimeoutMs = options.rolloutTimeoutMs ?? (render.progressDeadlineSeconds + 30) * 1000;
+  const numbering = new KeyedLock();
 
   /** Makes the release, runs its release phase, switches the App to it, waits, rolls back on failure. */
   async function ship(
     app: string,
     draft: ReleaseDraft,
-    vars: Readonly<Record<string, string>>,
+    readVars: () => Promise<Readonly<Record<string, string>>>,
     out: OutputSink,
     signal: AbortSignal,
     steps: { releasePhase: boolean; wait: boolean },
   ): Promise<Release> {
     const obj = await requireAppObject(apis, app);
     const previous = normaliseSpec(obj.spec).release;
-    const release = await releases.create(app, obj.metadata.uid ?? "", draft, vars);
+    const release = await numbering.run(app, async () =>
+      releases.create(app, obj.metadata.uid ?? "", draft, await readVars()),
+    );
     logger.info({ app, release: release.number, description: release.description }, "release created");
     out.line(`-----> Releasing ${app} v${release.number} (${release.description})`);
 
@@ -86,13 +90,19 @@ export function createReleaseManager(deps: {
     }
     if (signal.aborted) throw new CancelledError("deploy cancelled before rollout; nothing changed");
 
-    await updateAppSpec(apis, app, (spec) => withRelease(spec, release));
-    if (!steps.wait) return { ...release, releasePhase: "NotRequired" };
+    const switched = await updateAppSpec(apis, app, (spec) => withRelease(spec, release));
+    const newer = supersededBy(switched.spec.release, release.number);
+    if (newer !== undefined) {
+      out.line(`-----> v${release.number} was superseded by v${newer}, which is rolling out`);
+      return releases.get(app, release.number);
+    }
+    if (!steps.wait) return releases.get(app, release.number);
     out.line(`-----> Waiting for v${release.number} to become ready`);
 
-    let failure: RolloutFailure | undefined;
+    let failure: RolloutFailure | "superseded" | undefined;
     try {
       failure = await waitForRollout(apis, release, out, signal, {
+        superseded: async () => supersededBy((await requireAppObject(apis, app)).spec.release, release.number),
         pollMs,
         timeoutMs: rolloutTimeoutMs,
         logLines: options.crashLogLines ?? 20,
@@ -101,6 +111,10 @@ export function createReleaseManager(deps: {
       // Cancelled mid-rollout: never leave a half-rolled release behind.
       await revert(app, release.number, previous, out);
       throw err;
+    }
+    if (failure === "superseded") {
+      out.line(`-----> v${release.number} was superseded by a newer release`);
+      return releases.get(app, release.number);
     }
     if (failure === undefined) {
       await releases.setStatus(app, release.number, { rollout: "Succeeded" });
@@ -143,7 +157,6 @@ export function createReleaseManager(deps: {
     get: (app, number) => releases.get(app, number),
 
     async deploy(request: DeployRequest, out, signal) {
-      const vars = await config.get(request.app);
       return ship(
         request.app,
         {
@@ -154,7 +167,7 @@ export function createReleaseManager(deps: {
           author: request.author,
           description: request.description,
         },
-        vars,
+        () => config.get(request.app),
         out,
         signal,
         { releasePhase: true, wait: true },
@@ -166,9 +179,8 @@ export function createReleaseManager(deps: {
       const current = normaliseSpec(obj.spec).release;
       if (current === undefined) return undefined;
       const base = await releases.get(app, current);
-      const vars = await config.get(app);
       // Heroku runs the release phase on config changes too (migrations may read config).
-      return ship(app, draftFrom(base, author, description), vars, out, new AbortController().signal, {
+      return ship(app, draftFrom(base, author, description), () => config.get(app), out, new AbortController().signal, {
         releasePhase: true,
         wait: reconfigureOptions?.wait ?? true,
       });
@@ -179,7 +191,7 @@ export function createReleaseManager(deps: {
       const vars = await releases.vars(app, number);
       // Heroku semantics: rollback restores the config too, so later releases start from it.
       await config.update(app, () => ({ ...vars }));
-      return ship(app, draftFrom(target, author, `Rollback to v${number}`), vars, out, new AbortController().signal, {
+      return ship(app, draftFrom(target, author, `Rollback to v${number}`), () => Promise.resolve(vars), out, new AbortController().signal, {
         releasePhase: false,
         wait: true,
       });
@@ -198,8 +210,17 @@ function draftFrom(base: Release, author: string, description: string): ReleaseD
   };
 }
 
-/** The spec pointing at `release`, with a scale entry for each of its process types. */
+/** The newer release number when `current` is past `mine`, else undefined. */
+function supersededBy(current: number | undefined, mine: number): number | undefined {
+  return current !== undefined && current > mine ? current : undefined;
+}
+
+/**
+ * The spec pointing at `release`, with a scale entry for each of its process types. Releases
+ * only move forward: a spec already on a newer release is returned unchanged.
+ */
 export function withRelease(spec: AppSpec, release: Release): AppSpec {
+  if (spec.release !== undefined && spec.release > release.number) return spec;
   const processes = { ...spec.processes };
   for (const type of processTypes(release)) processes[type] ??= { replicas: DEFAULT_REPLICAS };
   return { ...spec, processes, release: release.number };

@@ -22,6 +22,8 @@ export interface RolloutFailure {
 
 /** Options of waitForRollout. */
 export interface WaitRolloutOptions {
+  /** Resolves a number when a newer release replaced this one (stop waiting). */
+  readonly superseded: () => Promise<number | undefined>;
   readonly pollMs: number;
   /** Give up (and call it failed readiness) after this long. */
   readonly timeoutMs: number;
@@ -32,7 +34,8 @@ export interface WaitRolloutOptions {
 /**
  * Waits until every process of `release` is rolled out and ready, printing `web: 2/3 ready`
  * whenever a count changes. Resolves undefined on success, or the failure: a crash loop or
- * image pull error on a pod of this release, a progress deadline, or our own timeout.
+ * image pull error on a pod of this release, a progress deadline, or our own timeout;
+ * "superseded" when a newer release took over meanwhile.
  */
 export async function waitForRollout(
   apis: KubeApis,
@@ -40,7 +43,7 @@ export async function waitForRollout(
   out: OutputSink,
   signal: AbortSignal,
   options: WaitRolloutOptions,
-): Promise<RolloutFailure | undefined> {
+): Promise<RolloutFailure | "superseded" | undefined> {
   const namespace = appNamespace(release.app);
   const types = processTypes(release);
   const deadline = Date.now() + options.timeoutMs;
@@ -64,6 +67,7 @@ export async function waitForRollout(
       }
     }
     if (states.every((s) => s.complete)) return undefined;
+    if ((await options.superseded()) !== undefined) return "superseded";
 
     const pods = (await apis.core.listNamespacedPod({ namespace, labelSelector: `${LABEL_RELEASE}=v${release.number}` })).items;
     const problem = findPodProblem(pods);
