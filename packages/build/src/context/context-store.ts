@@ -7,10 +7,8 @@ import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { isDns1123Label, LimitExceededError, ValidationError } from "@qs/core";
 
-/** A stored build context, downloadable once. */
+/** A stored build context. */
 export interface PreparedContext {
-  /** In-cluster URL with the one-time token. Never log it. */
-  readonly url: string;
   readonly sha256: string;
   readonly size: number;
   /** Deletes the file and forgets the token (call when the build ends; idempotent). */
@@ -29,8 +27,13 @@ export interface ContextStoreOptions {
 
 /** Stores build contexts and serves each once over HTTP. */
 export interface ContextStore {
-  /** Streams `archive` to disk, hashing it; resolves with the one-time URL. */
+  /** Streams `archive` to disk, hashing it. */
   prepare(buildId: string, archive: NodeJS.ReadableStream): Promise<PreparedContext>;
+  /**
+   * A one-time download URL for a stored context (never log it), replacing any earlier
+   * token: each builder attempt gets its own. Undefined when the context is not stored.
+   */
+  issue(buildId: string): { url: string; sha256: string } | undefined;
   /** Answers `GET /contexts/<id>?token=…`; returns false when the path is not ours. */
   handle(req: IncomingMessage, res: ServerResponse): boolean;
   /** Deletes every stored context (shutdown). */
@@ -39,7 +42,8 @@ export interface ContextStore {
 
 interface Entry {
   readonly path: string;
-  readonly token: Buffer;
+  readonly sha256: string;
+  token: Buffer | undefined;
   spent: boolean;
 }
 
@@ -90,14 +94,20 @@ export function createContextStore(options: ContextStoreOptions): ContextStore {
         await rm(path, { force: true });
         throw err;
       }
+      const sha256 = hash.digest("hex");
+      entries.set(buildId, { path, sha256, token: undefined, spent: false });
+      return { sha256, size, release: () => remove(buildId) };
+    },
+
+    issue(buildId) {
+      const entry = entries.get(buildId);
+      if (entry === undefined) return undefined;
       // 32 random bytes: unguessable; compared in constant time.
-      const token = randomBytes(32);
-      entries.set(buildId, { path, token, spent: false });
+      entry.token = randomBytes(32);
+      entry.spent = false;
       return {
-        url: `${base}/contexts/${buildId}?token=${token.toString("base64url")}`,
-        sha256: hash.digest("hex"),
-        size,
-        release: () => remove(buildId),
+        url: `${base}/contexts/${buildId}?token=${entry.token.toString("base64url")}`,
+        sha256: entry.sha256,
       };
     },
 
@@ -108,11 +118,10 @@ export function createContextStore(options: ContextStoreOptions): ContextStore {
       const id = match[1] ?? "";
       const entry = entries.get(id);
       const given = Buffer.from(url.searchParams.get("token") ?? "", "base64url");
+      const token = entry?.token;
       const valid =
-        entry !== undefined &&
-        given.length === entry.token.length &&
-        timingSafeEqual(given, entry.token);
-      if (req.method !== "GET" || !valid) {
+        token !== undefined && given.length === token.length && timingSafeEqual(given, token);
+      if (req.method !== "GET" || entry === undefined || !valid) {
         // Unknown id and wrong token look the same: nothing to learn by guessing.
         res
           .writeHead(req.method === "GET" ? 404 : 405, { "content-type": "text/plain" })

@@ -43,23 +43,34 @@ describe("build context store over real HTTP", () => {
     );
     expect(ctx.sha256).toBe(createHash("sha256").update(body).digest("hex"));
     expect(ctx.size).toBe(body.length);
-    expect(ctx.url).toMatch(/^http:\/\/placeholder\/contexts\/b-1\?token=[\w-]{43}$/);
+    const issued = store.issue("b-1")!;
+    expect(issued.sha256).toBe(ctx.sha256);
+    expect(issued.url).toMatch(/^http:\/\/placeholder\/contexts\/b-1\?token=[\w-]{43}$/);
 
-    const first = await fetch(local(ctx.url));
+    const first = await fetch(local(issued.url));
     expect(first.status).toBe(200);
     expect(Buffer.from(await first.arrayBuffer()).equals(body)).toBe(true);
 
-    const second = await fetch(local(ctx.url));
+    const second = await fetch(local(issued.url));
     expect(second.status).toBe(410);
+
+    // A retry gets a new token; the spent one stays refused.
+    const again = store.issue("b-1")!;
+    expect(again.url).not.toBe(issued.url);
+    expect((await fetch(local(issued.url))).status).toBe(404);
+    expect((await fetch(local(again.url))).status).toBe(200);
 
     expect(await readdir(join(dir, "contexts"))).toEqual(["b-1.tar"]);
     await ctx.release();
     expect(existsSync(join(dir, "contexts", "b-1.tar"))).toBe(false);
-    expect((await fetch(local(ctx.url))).status).toBe(404);
+    expect((await fetch(local(again.url))).status).toBe(404);
+    expect(store.issue("b-1")).toBeUndefined();
   });
 
   it("refuses a wrong or missing token without spending the context", async () => {
-    const ctx = await store.prepare("b-2", Readable.from([Buffer.from("x")]));
+    await store.prepare("b-2", Readable.from([Buffer.from("x")]));
+    expect((await fetch(`${base}/contexts/b-2?token=${"A".repeat(43)}`)).status).toBe(404);
+    const ctx = store.issue("b-2")!;
     expect((await fetch(`${base}/contexts/b-2?token=${"A".repeat(43)}`)).status).toBe(404);
     expect((await fetch(`${base}/contexts/b-2`)).status).toBe(404);
     expect((await fetch(`${base}/elsewhere`)).status).toBe(404);

@@ -1,1 +1,2 @@
 export * from "./registry-client.ts";
+export * from "./tiny-image.ts";

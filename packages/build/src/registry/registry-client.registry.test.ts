@@ -1,66 +1,12 @@
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { createRegistryClient } from "./registry-client.ts";
+import { pushTinyImage } from "./tiny-image.ts";
 
 const REGISTRY = process.env.QS_TEST_REGISTRY_URL ?? "";
 
-const sha = (data: Buffer): string => `sha256:${createHash("sha256").update(data).digest("hex")}`;
-
-/** Uploads one blob with the registry API's monolithic upload (POST then PUT ?digest=). */
-async function pushBlob(repo: string, data: Buffer): Promise<string> {
-  const digest = sha(data);
-  const start = await fetch(`${REGISTRY}/v2/${repo}/blobs/uploads/`, { method: "POST" });
-  expect(start.status).toBe(202);
-  const location = new URL(start.headers.get("location") ?? "", REGISTRY);
-  location.searchParams.set("digest", digest);
-  const put = await fetch(location, {
-    method: "PUT",
-    headers: { "content-type": "application/octet-stream" },
-    body: new Uint8Array(data),
-  });
-  expect(put.status).toBe(201);
-  return digest;
-}
-
-/** Pushes a tiny image (one layer, a config with `created`) under `tag`; returns its digest. */
-async function pushImage(repo: string, tag: string, created: string): Promise<string> {
-  const layer = Buffer.from(`layer of ${tag} ${randomUUID()}`);
-  const config = Buffer.from(
-    JSON.stringify({
-      architecture: "amd64",
-      os: "linux",
-      created,
-      rootfs: { type: "layers", diff_ids: [sha(layer)] },
-    }),
-  );
-  const layerDigest = await pushBlob(repo, layer);
-  const configDigest = await pushBlob(repo, config);
-  const manifest = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: "application/vnd.docker.distribution.manifest.v2+json",
-      config: {
-        mediaType: "application/vnd.docker.container.image.v1+json",
-        size: config.length,
-        digest: configDigest,
-      },
-      layers: [
-        {
-          mediaType: "application/vnd.docker.image.rootfs.diff.tar.gzip",
-          size: layer.length,
-          digest: layerDigest,
-        },
-      ],
-    }),
-  );
-  const res = await fetch(`${REGISTRY}/v2/${repo}/manifests/${tag}`, {
-    method: "PUT",
-    headers: { "content-type": "application/vnd.docker.distribution.manifest.v2+json" },
-    body: new Uint8Array(manifest),
-  });
-  expect(res.status).toBe(201);
-  return sha(manifest);
-}
+const pushImage = (repo: string, tag: string, created: string): Promise<string> =>
+  pushTinyImage(REGISTRY, repo, tag, created);
 
 describe("registry client against a real docker-registry", () => {
   it("checks manifests by digest, lists tags and resolves them", async () => {

@@ -7,7 +7,9 @@ import { detectStatic } from "./static.ts";
 import { readText, STACK_MARKERS, type DetectedStack, type SourceTree } from "./types.ts";
 
 /** The Procfile of the tree, or undefined when there is none. Throws ValidationError. */
-export async function readProcfile(tree: SourceTree): Promise<Procfile | undefined> {
+export async function readProcfile(
+  tree: Pick<SourceTree, "readFile">,
+): Promise<Procfile | undefined> {
   const text = await readText(tree, "Procfile");
   return text === undefined ? undefined : parseProcfile(text);
 }

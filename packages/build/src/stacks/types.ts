@@ -32,6 +32,9 @@ export const STACK_MARKERS = [
 ] as const;
 
 /** Reads a file as UTF-8 text, or undefined. */
-export async function readText(tree: SourceTree, path: string): Promise<string | undefined> {
+export async function readText(
+  tree: Pick<SourceTree, "readFile">,
+  path: string,
+): Promise<string | undefined> {
   return (await tree.readFile(path))?.toString("utf8");
 }

@@ -1,0 +1,223 @@
+import { Queue, QueueEvents, QueueEventsProducer, type ConnectionOptions, type Job } from "bullmq";
+import type { BuildControl, BuildRecord, BuildState } from "@qs/core";
+import {
+  CANCEL_EVENT,
+  decodeFailure,
+  type BuildJobData,
+  type BuildJobResult,
+  type BuildProgress,
+} from "./types.ts";
+
+/** Options for createBuildQueue. */
+export interface BuildQueueOptions {
+  /** A BullMQ connection: options or an ioredis instance from @qs/redis (maxRetriesPerRequest: null). */
+  readonly connection: ConnectionOptions;
+  /** @defaultValue "builds" */
+  readonly name?: string;
+  /** Key prefix in Redis. @defaultValue "qs" */
+  readonly prefix?: string;
+  /** Builds kept per app for `apps:builds`. @defaultValue 10 */
+  readonly keepBuilds?: number;
+  /** Output lines kept per build (the last ones). @defaultValue 5000 */
+  readonly maxOutputLines?: number;
+  /** Attempts for builds failing on the network (never for user errors). @defaultValue 3 */
+  readonly attempts?: number;
+  /** First retry delay, doubled each time. @defaultValue 5000 */
+  readonly backoffMs?: number;
+}
+
+/** Events of one build, as the push sees them. */
+export interface BuildListener {
+  lines(lines: readonly string[]): void;
+  /** The build left the queue: finished, failed or removed. */
+  settled(): void;
+}
+
+/** The producer side of the `builds` queue, plus BuildControl for the command layer. */
+export interface BuildQueue extends BuildControl {
+  readonly name: string;
+  readonly prefix: string;
+  readonly connection: ConnectionOptions;
+  readonly keepBuilds: number;
+  enqueue(data: BuildJobData): Promise<void>;
+  /** 1-based place among waiting builds; undefined once it runs or ended. */
+  position(buildId: string): Promise<number | undefined>;
+  job(buildId: string): Promise<Job<BuildJobData, BuildJobResult> | undefined>;
+  /** Follows a build's events (from any process) until the returned function is called. */
+  follow(buildId: string, listener: BuildListener): Promise<() => void>;
+  close(): Promise<void>;
+}
+
+/** Creates the `builds` queue producer. */
+export function createBuildQueue(options: BuildQueueOptions): BuildQueue {
+  const name = options.name ?? "builds";
+  const prefix = options.prefix ?? "qs";
+  const keepBuilds = options.keepBuilds ?? 10;
+  const base = { connection: options.connection, prefix };
+  const queue = new Queue<BuildJobData, BuildJobResult>(name, base);
+  const producer = new QueueEventsProducer(name, base);
+  const listeners = new Map<string, Set<BuildListener>>();
+  let events: Promise<QueueEvents> | undefined;
+
+  /** One QueueEvents reader per process, dispatching by build id. */
+  function queueEvents(): Promise<QueueEvents> {
+    events ??= (async () => {
+      const qe = new QueueEvents(name, { ...base, autorun: true });
+      const each = (id: string, f: (l: BuildListener) => void): void =>
+        listeners.get(id)?.forEach(f);
+      qe.on("progress", ({ jobId, data }) => {
+        const lines = (data as BuildProgress | undefined)?.lines;
+        if (Array.isArray(lines)) each(jobId, (l) => l.lines(lines));
+      });
+      for (const event of ["completed", "failed", "removed"] as const) {
+        qe.on(event, ({ jobId }: { jobId: string }) => each(jobId, (l) => l.settled()));
+      }
+      await qe.waitUntilReady();
+      return qe;
+    })();
+    return events;
+  }
+
+  async function appJobs(app: string, states: ("active" | "waiting" | "completed" | "failed")[]) {
+    const jobs = await queue.getJobs(states, 0, -1);
+    return jobs.filter(
+      (j): j is Job<BuildJobData, BuildJobResult> => j !== undefined && j.data.app === app,
+    );
+  }
+
+  async function record(job: Job<BuildJobData, BuildJobResult>): Promise<BuildRecord> {
+    const state = await job.getState();
+    const failure =
+      job.failedReason === undefined || job.failedReason === ""
+        ? undefined
+        : decodeFailure(job.failedReason);
+    const mapped: BuildState =
+      state === "completed"
+        ? "succeeded"
+        : state === "failed"
+          ? failure?.code === "CANCELLED"
+            ? "cancelled"
+            : "failed"
+          : state === "active"
+            ? "running"
+            : "queued";
+    return {
+      id: job.data.buildId,
+      app: job.data.app,
+      gitSha: job.data.gitSha,
+      state: mapped,
+      createdAt: job.data.createdAt,
+      ...(job.finishedOn === undefined
+        ? {}
+        : { finishedAt: new Date(job.finishedOn).toISOString() }),
+      ...(mapped === "succeeded" && job.returnvalue !== undefined
+        ? { image: job.returnvalue.image }
+        : {}),
+      ...(failure === undefined ? {} : { reason: failure.message }),
+    };
+  }
+
+  let closing: Promise<void> | undefined;
+  const buildQueue: BuildQueue = {
+    name,
+    prefix,
+    connection: options.connection,
+    keepBuilds,
+
+    async enqueue(data) {
+      await queue.add(data.app, data, {
+        jobId: data.buildId,
+        attempts: options.attempts ?? 3,
+        backoff: { type: "exponential", delay: options.backoffMs ?? 5_000 },
+        keepLogs: options.maxOutputLines ?? 5_000,
+        // Global caps; the worker trims each app to keepBuilds.
+        removeOnComplete: { count: 1_000 },
+        removeOnFail: { count: 1_000 },
+      });
+    },
+
+    async position(buildId) {
+      // Ordered by enqueue time, not list order, so it holds whichever end BullMQ reads.
+      const waiting = (await queue.getWaiting(0, -1)).filter((j) => j !== undefined);
+      const mine = waiting.find((j) => j.id === buildId);
+      if (mine === undefined) return undefined;
+      return waiting.filter((j) => j.timestamp < mine.timestamp).length + 1;
+    },
+
+    async job(buildId) {
+      return (await queue.getJob(buildId)) ?? undefined;
+    },
+
+    async follow(buildId, listener) {
+      await queueEvents();
+      let set = listeners.get(buildId);
+      if (set === undefined) listeners.set(buildId, (set = new Set()));
+      set.add(listener);
+      return () => {
+        set.delete(listener);
+        if (set.size === 0) listeners.delete(buildId);
+      };
+    },
+
+    async cancel(app) {
+      let cancelled = false;
+      for (const job of await appJobs(app, ["waiting", "active"])) {
+        const state = await job.getState();
+        if (state === "waiting" || state === "prioritized" || state === "delayed") {
+          // A queued build never ran: it just leaves the queue.
+          const removed = await job.remove().then(
+            () => true,
+            () => false,
+          );
+          if (removed) {
+            cancelled = true;
+            continue;
+          }
+        }
+        // Running (or just started): ask whichever worker has it to stop.
+        await producer.publishEvent({
+          eventName: CANCEL_EVENT,
+          jobId: job.id ?? "",
+          reason: "cancelled with apps:builds-cancel",
+        });
+        cancelled = true;
+      }
+      return cancelled;
+    },
+
+    async list(app) {
+      const jobs = await appJobs(app, ["waiting", "active", "completed", "failed"]);
+      const records = await Promise.all(jobs.map(record));
+      return records.sort((a, b) => b.createdAt.localeCompare(a.createdAt)).slice(0, keepBuilds);
+    },
+
+    async output(app, id) {
+      const job = id === undefined ? undefined : await buildQueue.job(id);
+      const chosen =
+        job !== undefined && job.data.app === app
+          ? job
+          : id === undefined
+            ? (await appJobs(app, ["waiting", "active", "completed", "failed"])).sort((a, b) =>
+                b.data.createdAt.localeCompare(a.data.createdAt),
+              )[0]
+            : undefined;
+      if (chosen === undefined) return undefined;
+      const { logs } = await queue.getJobLogs(chosen.id ?? "", 0, -1, true);
+      return { record: await record(chosen), lines: logs };
+    },
+
+    close() {
+      closing ??= (async () => {
+        const results = await Promise.allSettled([
+          queue.close(),
+          producer.close(),
+          events === undefined ? Promise.resolve() : events.then((qe) => qe.close()),
+        ]);
+        const failed = results.find((r) => r.status === "rejected");
+        if (failed !== undefined) throw (failed).reason;
+      })();
+      return closing;
+    },
+  };
+  return buildQueue;
+}

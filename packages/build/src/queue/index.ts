@@ -1,0 +1,3 @@
+export * from "./build-queue.ts";
+export * from "./build-worker.ts";
+export { encodeFailure, decodeFailure, type BuildJobData, type BuildJobResult } from "./types.ts";

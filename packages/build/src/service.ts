@@ -1,0 +1,158 @@
+import { randomBytes } from "node:crypto";
+import {
+  BuildFailedError,
+  CancelledError,
+  type BuildEngine,
+  type BuilderSettings,
+  type BuiltImage,
+  type ImageBuilder,
+  type Logger,
+  type OutputSink,
+  type Push,
+} from "@qs/core";
+import type { ContextStore } from "./context/context-store.ts";
+import type { BuildQueue } from "./queue/build-queue.ts";
+import { decodeFailure } from "./queue/types.ts";
+import { detectStack, readProcfile } from "./stacks/detect.ts";
+import type { StackOptions } from "./stacks/images.ts";
+
+/** Options for createBuildService. */
+export interface BuildServiceOptions {
+  readonly queue: BuildQueue;
+  readonly contexts: ContextStore;
+  readonly logger: Logger;
+  /** The registry host as the cluster reaches it (image references). */
+  readonly registryHost: string;
+  /** The app's builder settings (from its App spec). @defaultValue auto mode, default engine */
+  readonly builderSettings?: (app: string) => Promise<BuilderSettings>;
+  /** Engine when the app names none (QS_BUILDER). @defaultValue "kaniko" */
+  readonly defaultEngine?: BuildEngine;
+  /** Base images for generated Dockerfiles. */
+  readonly stacks?: StackOptions;
+  /** How often a queued push re-checks its place. @defaultValue 1000 */
+  readonly pollMs?: number;
+}
+
+/** Short, unique, DNS-1123 build ids: time for order, randomness for uniqueness. */
+export function newBuildId(): string {
+  return `${Date.now().toString(36)}${randomBytes(3).toString("hex")}`;
+}
+
+/**
+ * The push pipeline's build step: reads the Procfile, picks or generates the Dockerfile,
+ * stores the context, queues the build, prints its place while it waits and its output
+ * while it runs, and resolves with the image pinned by digest.
+ */
+export function createBuildService(options: BuildServiceOptions): ImageBuilder {
+  const { queue, contexts } = options;
+  const pollMs = options.pollMs ?? 1_000;
+
+  return {
+    async build(push: Push, out: OutputSink, signal: AbortSignal): Promise<BuiltImage> {
+      const sha = push.update.newSha;
+      const settings = (await options.builderSettings?.(push.app)) ?? { mode: "auto" as const };
+      const engine = settings.engine ?? options.defaultEngine ?? "kaniko";
+      const procfile = await readProcfile(push);
+      const dockerfile = await chooseDockerfile(push, settings, out, options.stacks);
+      const buildId = newBuildId();
+      const log = options.logger.child({ app: push.app, build: buildId });
+
+      const context = await contexts.prepare(buildId, await push.archive());
+      let unfollow: (() => void) | undefined;
+      try {
+        signal.throwIfAborted();
+        let settle: () => void = () => undefined;
+        const settled = new Promise<void>((resolve) => (settle = resolve));
+        unfollow = await queue.follow(buildId, {
+          lines: (lines) => lines.forEach((l) => out.line(l)),
+          settled: () => settle(),
+        });
+        await queue.enqueue({
+          buildId,
+          app: push.app,
+          gitSha: sha,
+          engine,
+          dockerfile,
+          createdAt: new Date().toISOString(),
+        });
+        log.info({ engine, size: context.size }, "build queued");
+        const onAbort = (): void => void queue.cancel(push.app);
+        signal.addEventListener("abort", onAbort, { once: true });
+        try {
+          await waitForEnd(buildId, settled, out);
+        } finally {
+          signal.removeEventListener("abort", onAbort);
+        }
+        const job = await queue.job(buildId);
+        const state = job === undefined ? "removed" : await job.getState();
+        if (state === "completed" && job?.returnvalue !== undefined) {
+          return {
+            image: job.returnvalue.image,
+            tag: job.returnvalue.tag,
+            digest: job.returnvalue.digest,
+            processes: procfile?.processes ?? {},
+            ...(procfile?.release === undefined ? {} : { releaseCommand: procfile.release }),
+          };
+        }
+        if (state === "removed")
+          throw new CancelledError("the build was cancelled before it started");
+        throw decodeFailure(job?.failedReason);
+      } finally {
+        unfollow?.();
+        await context.release();
+      }
+    },
+  };
+
+  /** Waits until the build settles; says so while it is queued, with its place. */
+  async function waitForEnd(
+    buildId: string,
+    settled: Promise<void>,
+    out: OutputSink,
+  ): Promise<void> {
+    let said: number | undefined;
+    let done = false;
+    void settled.then(() => (done = true));
+    while (!done) {
+      const position = await queue.position(buildId);
+      if (position !== undefined && position !== said) {
+        out.line(
+          `-----> Queued: ${position === 1 ? "next in line" : `position ${position}`}, waiting for a free builder`,
+        );
+        said = position;
+      }
+      // The events are the fast path; the state check covers events missed across a reconnect.
+      const job = await queue.job(buildId);
+      const state = job === undefined ? "removed" : await job.getState();
+      if (state === "completed" || state === "failed" || state === "removed" || state === "unknown")
+        return;
+      await Promise.race([settled, new Promise((r) => setTimeout(r, pollMs))]);
+    }
+  }
+}
+
+/** The repo's Dockerfile, or a generated one (printed) when the app allows it. */
+async function chooseDockerfile(
+  push: Push,
+  settings: BuilderSettings,
+  out: OutputSink,
+  stacks: StackOptions | undefined,
+): Promise<{ path: string } | { generated: string }> {
+  const path = settings.dockerfile ?? "Dockerfile";
+  const files = await push.listFiles();
+  if (files.includes(path)) {
+    out.line(`-----> Using ${path}`);
+    return { path };
+  }
+  if (settings.mode === "dockerfile") {
+    throw new BuildFailedError(`${path} not found in the pushed tree`, {
+      hint: "commit it, set another path, or switch to auto: ssh qs apps:builder-set <app> auto",
+    });
+  }
+  const found = await detectStack({ files, readFile: (p) => push.readFile(p) }, stacks);
+  out.line(`-----> No ${path}: detected a ${found.stack} app`);
+  for (const fact of found.facts) out.line(`       ${fact}`);
+  out.line("-----> Generated Dockerfile:");
+  for (const line of found.dockerfile.trimEnd().split("\n")) out.line(`       ${line}`);
+  return { generated: found.dockerfile };
+}
