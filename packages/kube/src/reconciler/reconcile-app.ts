@@ -1,6 +1,6 @@
 import type { KubernetesObject, V1Deployment } from "@kubernetes/client-node";
 import { type Logger, NotFoundError, type Release, appNamespace } from "@qs/core";
-import { type KubeApis, isNotFound } from "../apis.ts";
+import { type KubeApis, isConflict, isNotFound } from "../apis.ts";
 import { readAppObject } from "../app-store.ts";
 import { stableStringify } from "../hash.ts";
 import { LABEL_RELEASE, renderedSelector } from "../labels.ts";
@@ -104,14 +104,18 @@ async function writeStatus(ctx: ReconcileContext, obj: AppObject, release: Relea
     now: new Date().toISOString(),
   });
   if (sameStatus(status, obj.status)) return;
-  // Replace with the resourceVersion read at the start: a 409 means the App changed, and the
-  // queue runs this app again anyway.
-  await ctx.apis.custom.replaceNamespacedCustomObjectStatus({
-    ...APP_RESOURCE,
-    namespace,
-    name,
-    body: { ...obj, status },
-  });
+  // Replace with the resourceVersion read at the start: a 409 means the App changed, and its
+  // watch event queues this app again, so the conflict needs no retry of its own.
+  try {
+    await ctx.apis.custom.replaceNamespacedCustomObjectStatus({
+      ...APP_RESOURCE,
+      namespace,
+      name,
+      body: { ...obj, status },
+    });
+  } catch (err) {
+    if (!isConflict(err)) throw err;
+  }
 }
 
 function sameStatus(a: AppObjectStatus, b: AppObjectStatus | undefined): boolean {

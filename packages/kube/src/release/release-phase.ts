@@ -1,7 +1,7 @@
 import type { V1Job, V1Pod } from "@kubernetes/client-node";
 import { CancelledError, DeployFailedError, type OutputSink, type Release, appNamespace } from "@qs/core";
 import { type KubeApis, isConflict } from "../apis.ts";
-import { names } from "../labels.ts";
+import { LABEL_PROCESS, LABEL_RELEASE, names } from "../labels.ts";
 import type { RenderInput } from "../render/context.ts";
 import { buildReleaseJob } from "../render/release-job.ts";
 import { followLog, previousLogTail } from "./log-stream.ts";
@@ -47,7 +47,7 @@ export async function runReleasePhase(
     for (;;) {
       if (signal.aborted) throw new CancelledError("deploy cancelled during the release phase");
       const job: V1Job = await apis.batch.readNamespacedJob({ name: jobName, namespace });
-      pod = (await apis.core.listNamespacedPod({ namespace, labelSelector: `job-name=${jobName}` })).items[0] ?? pod;
+      pod = (await apis.core.listNamespacedPod({ namespace, labelSelector: `${LABEL_PROCESS}=release,${LABEL_RELEASE}=v${release.number}` })).items[0] ?? pod;
       const cs = pod?.status?.containerStatuses?.[0];
       if (following === undefined && pod?.metadata?.name !== undefined && (cs?.state?.running !== undefined || cs?.state?.terminated !== undefined)) {
         following = followLog(apis, { namespace, pod: pod.metadata.name, container: "release" }, out, stopLogs.signal).catch(() => undefined);

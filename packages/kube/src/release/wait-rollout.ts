@@ -85,13 +85,19 @@ export async function waitForRollout(
     if (stalled !== undefined || Date.now() > deadline) {
       const unready = unreadyRunningPods(pods);
       const summary = states.map(progressLine).join(", ");
+      const first = pods.find((p) => p.metadata?.name === unready[0]);
+      const container = first?.spec?.containers[0]?.name;
+      const logLines = first === undefined || container === undefined
+        ? []
+        : await previousLogTail(apis, { namespace, pod: unready[0] ?? "", container }, options.logLines);
       return {
+        ...(logLines.length > 0 ? { logSource: `${container ?? "?"} (${unready[0] ?? "?"})` } : {}),
         reason: unready.length > 0 ? "FailedReadiness" : "ProgressDeadlineExceeded",
         message:
           unready.length > 0
             ? `failed readiness: ${unready.join(", ")} running but never ready (${summary})`
             : `not ready in time (${summary})${stalled?.stalled ? `: ${stalled.stalled}` : ""}`,
-        logLines: [],
+        logLines,
       };
     }
     await sleep(options.pollMs, signal);
