@@ -22,7 +22,40 @@ existing_agent_token() {
   sed -n 's/^agent-token: *"\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' "$K3S_CONFIG_READ" | head -n 1
 }
 
-# Server config: written before k3s starts, read by k3s at every start.
+# server_config_yaml AGENT_SECRET : the server's /etc/rancher/k3s/config.yaml.
+server_config_yaml() {
+  printf '# Written by QuickStack install.sh; re-running it rewrites this file.\n'
+  printf 'write-kubeconfig-mode: "0600"\n'
+  # Pod traffic between VPS crosses the internet: WireGuard encrypts it (UDP 51820).
+  printf 'flannel-backend: wireguard-native\n'
+  # Users, keys and app config live in Secrets: encrypt them at rest in the datastore.
+  printf 'secrets-encryption: true\n'
+  printf 'node-external-ip: "%s"\n' "$PUBLIC_IP"
+  printf 'tls-san:\n  - "%s"\n  - "%s"\n' "$DOMAIN" "$PUBLIC_IP"
+  # Agents join with this token; it cannot join servers (unlike the server token).
+  printf 'agent-token: "%s"\n' "$1"
+}
+
+# agent_config_yaml : a joining node's /etc/rancher/k3s/config.yaml.
+agent_config_yaml() {
+  printf '# Written by QuickStack install.sh join; re-running it rewrites this file.\n'
+  printf 'server: "%s"\n' "$JOIN_SERVER"
+  printf 'token: "%s"\n' "$JOIN_TOKEN"
+}
+
+# registries_yaml PASSWORD : the same file on every node. Image names under
+# registry.qs-system.svc:5000 are pulled through the loopback relay with the node login.
+# k3s looks auth up by the endpoint's host, so both names carry it.
+registries_yaml() {
+  printf '# Written by QuickStack install.sh: pull QuickStack images through the node relay.\n'
+  printf 'mirrors:\n  "%s":\n    endpoint:\n      - "http://%s"\n' "$REGISTRY_NAME" "$REGISTRY_NODE_ENDPOINT"
+  printf 'configs:\n'
+  local host
+  for host in "$REGISTRY_NODE_ENDPOINT" "$REGISTRY_NAME"; do
+    printf '  "%s":\n    auth:\n      username: node\n      password: "%s"\n' "$host" "$1"
+  done
+}
+
 write_server_config() {
   step "Configuring k3s"
   AGENT_SECRET=$(existing_agent_token)
@@ -31,48 +64,26 @@ write_server_config() {
     token_note="new agent token (openssl rand)"
     if ! is_dry_run; then AGENT_SECRET=$(rand_hex 32); fi
   fi
-  {
-    printf '# Written by QuickStack install.sh; re-running it rewrites this file.\n'
-    printf 'write-kubeconfig-mode: "0600"\n'
-    # Pod traffic between VPS crosses the internet: WireGuard encrypts it (UDP 51820).
-    printf 'flannel-backend: wireguard-native\n'
-    # Users, keys and app config live in Secrets: encrypt them at rest in the datastore.
-    printf 'secrets-encryption: true\n'
-    printf 'node-external-ip: "%s"\n' "$PUBLIC_IP"
-    printf 'tls-san:\n  - "%s"\n  - "%s"\n' "$DOMAIN" "$PUBLIC_IP"
-    # Agents join with this token; it cannot join servers (unlike the server token).
-    printf 'agent-token: "%s"\n' "$AGENT_SECRET"
-  } | write_file "$K3S_CONFIG_FILE" 0600 "wireguard-native flannel, secrets encryption, tls-san $DOMAIN, $token_note"
+  server_config_yaml "$AGENT_SECRET" |
+    write_file "$K3S_CONFIG_FILE" 0600 "wireguard-native flannel, secrets encryption, tls-san $DOMAIN, $token_note"
 }
 
 write_agent_config() {
   step "Configuring k3s"
   AGENT_SECRET=$(token_secret "$JOIN_TOKEN")
-  {
-    printf '# Written by QuickStack install.sh join; re-running it rewrites this file.\n'
-    printf 'server: "%s"\n' "$JOIN_SERVER"
-    printf 'token: "%s"\n' "$JOIN_TOKEN"
-  } | write_file "$K3S_CONFIG_FILE" 0600 "agent of $JOIN_SERVER"
+  agent_config_yaml | write_file "$K3S_CONFIG_FILE" 0600 "agent of $JOIN_SERVER"
 }
 
-# The same file on every node: image names under registry.qs-system.svc:5000 are pulled
-# through the loopback relay with the node credentials (derived from the agent token).
 write_registries() {
-  local password="" changed=0
+  local password="" content
   if ! is_dry_run; then password=$(node_registry_password "$AGENT_SECRET"); fi
-  local content
-  content=$(
-    printf '# Written by QuickStack install.sh: pull QuickStack images through the node relay.\n'
-    printf 'mirrors:\n  "%s":\n    endpoint:\n      - "http://%s"\n' "$REGISTRY_NAME" "$REGISTRY_NODE_ENDPOINT"
-    printf 'configs:\n'
-    local host
-    for host in "$REGISTRY_NODE_ENDPOINT" "$REGISTRY_NAME"; do
-      printf '  "%s":\n    auth:\n      username: node\n      password: "%s"\n' "$host" "$password"
-    done
-  )
-  if ! is_dry_run && ! printf '%s\n' "$content" | same_content "$K3S_REGISTRIES_FILE"; then changed=1; fi
-  printf '%s\n' "$content" | write_file "$K3S_REGISTRIES_FILE" 0600 "mirror $REGISTRY_NAME -> http://$REGISTRY_NODE_ENDPOINT with node credentials"
-  REGISTRIES_CHANGED=$changed
+  content=$(registries_yaml "$password")
+  REGISTRIES_CHANGED=0
+  if ! is_dry_run && ! printf '%s\n' "$content" | same_content "$K3S_REGISTRIES_FILE"; then
+    REGISTRIES_CHANGED=1
+  fi
+  printf '%s\n' "$content" |
+    write_file "$K3S_REGISTRIES_FILE" 0600 "mirror $REGISTRY_NAME -> http://$REGISTRY_NODE_ENDPOINT with node credentials"
 }
 
 # install_k3s server|agent : installs or upgrades to K3S_VERSION; restarts k3s when only

@@ -9,7 +9,8 @@ secret_exists() {
   if [ -n "${EXISTING_SECRETS+x}" ]; then
     case ",$EXISTING_SECRETS," in *",$1,"*) return 0 ;; *) return 1 ;; esac
   fi
-  [ -n "$K3S_INSTALLED_VERSION" ] || return 1
+  # k3s may have been installed earlier in this same run.
+  command -v k3s >/dev/null 2>&1 || return 1
   kc -n qs-system get secret "$1" >/dev/null 2>&1
 }
 
