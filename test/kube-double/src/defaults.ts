@@ -85,6 +85,13 @@ export function applyDefaults(o: KubeObject): void {
       const template = ensure(spec, "template");
       const podSpec = ensure(template, "spec");
       podSpec.restartPolicy ??= "Never";
+      // The API server sets the selector from the Job's uid (manualSelector unset).
+      if (o.metadata.uid && spec.manualSelector !== true && spec.selector === undefined) {
+        const labels = { "batch.kubernetes.io/controller-uid": o.metadata.uid, "batch.kubernetes.io/job-name": o.metadata.name, "controller-uid": o.metadata.uid, "job-name": o.metadata.name };
+        spec.selector = { matchLabels: { "batch.kubernetes.io/controller-uid": o.metadata.uid } };
+        const tmeta = ensure(template, "metadata");
+        tmeta.labels = { ...obj(tmeta.labels), ...labels };
+      }
       templateDefaults(spec);
       break;
     }

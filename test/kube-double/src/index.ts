@@ -17,11 +17,20 @@ import { createRouter, type User } from "./router.ts";
 import { Store } from "./store.ts";
 import { loopbackCertificate } from "./tls.ts";
 import { createValidator } from "./validation/index.ts";
+import { Kubelet, defaultTimings, type Timings } from "./kubelet.ts";
+import { createLogHandler } from "./logs.ts";
+import type { ContainerScript, ImageScript } from "./behaviour.ts";
+import { DeploymentController } from "./controllers/deployment.ts";
+import { JobController } from "./controllers/job.ts";
+import { ReplicaSetController } from "./controllers/replicaset.ts";
 import type { KubeObject, ResourceType } from "./types.ts";
 
 export type { Faults } from "./faults.ts";
 export type { KubeObject, ResourceType } from "./types.ts";
 export type { User } from "./router.ts";
+export type { Timings } from "./kubelet.ts";
+export type { ContainerScript, ImageScript, LogLine } from "./behaviour.ts";
+export { SCRIPT_ANNOTATION } from "./behaviour.ts";
 export { ApiError } from "./status.ts";
 export { KubeApi } from "./api.ts";
 
@@ -50,6 +59,12 @@ export interface KubeDoubleOptions {
   defaultFieldValidation?: "Strict" | "Warn" | "Ignore";
   /** Watch behaviour. minTimeoutSeconds default 60 (closed after 60–120 s), bookmarks every 5 s. */
   watch?: { minTimeoutSeconds?: number; bookmarkIntervalMs?: number };
+  /** Simulation time scales (see Timings for defaults). */
+  timings?: Partial<Timings>;
+  /** Container behaviour per image (first match wins; add more with double.script). */
+  images?: ImageScript[];
+  /** Run the simulated kubelet and controllers. @defaultValue true */
+  controllers?: boolean;
   /** Watch events kept for resumption (older resourceVersions → 410). @defaultValue 20000 */
   historySize?: number;
   /** Where to write the kubeconfig. @defaultValue a new temp dir */
@@ -77,6 +92,10 @@ export interface KubeDouble {
   find(apiVersion: string, kind: string, namespace: string | undefined, name: string): KubeObject | undefined;
   /** The faults in force (a live object: assign fields or call setFaults). */
   readonly faults: Faults;
+  /** Scripts what containers of `image` do (exact, untagged name, or RegExp); newest first. */
+  script(image: string | RegExp, script: ContainerScript): void;
+  /** The simulation's time scales (live: change fields at run time). */
+  readonly timings: Timings;
   /** Replaces the injected faults ({} clears them). */
   setFaults(f: Faults): void;
   /** A bearer token for a ServiceAccount user (system:serviceaccount:<ns>:<name>). */
@@ -94,6 +113,14 @@ export async function startKubeDouble(options: KubeDoubleOptions = {}): Promise<
   const api = new KubeApi(store, registry);
   api.validators.push(await createValidator(api));
   const gc = new GarbageCollector(api);
+  const timings: Timings = { ...defaultTimings, ...options.timings };
+  const images: ImageScript[] = [...(options.images ?? [])];
+  const sim = options.controllers === false ? undefined : {
+    kubelet: new Kubelet(api, timings, images),
+    rs: new ReplicaSetController(api),
+    deployments: new DeploymentController(api, timings),
+    jobs: new JobController(api, timings),
+  };
   const stopCrds = watchCrds(api);
   const token = `admin-${randomBytes(16).toString("hex")}`;
   const users = new Map<string, User>([[token, { name: "kube-double-admin", groups: ["system:masters", "system:authenticated"] }]]);
@@ -111,7 +138,7 @@ export async function startKubeDouble(options: KubeDoubleOptions = {}): Promise<
       dropAfterMs: faults.dropWatchesAfterMs,
     }),
     defaultFieldValidation: options.defaultFieldValidation ?? "Strict",
-    handlers: {},
+    handlers: sim ? { log: createLogHandler(api, sim.kubelet) } : {},
     track: (end) => {
       streams.add(end);
       return () => streams.delete(end);
@@ -162,6 +189,10 @@ export async function startKubeDouble(options: KubeDoubleOptions = {}): Promise<
     token,
     api,
     faults,
+    timings,
+    script(image, script) {
+      images.unshift({ image, script });
+    },
     type: typeOf,
     list: (apiVersion, kind, namespace) => api.list(typeOf(apiVersion, kind), namespace),
     find: (apiVersion, kind, namespace, name) => api.find(typeOf(apiVersion, kind), namespace, name),
@@ -184,6 +215,7 @@ export async function startKubeDouble(options: KubeDoubleOptions = {}): Promise<
           (async () => {
             for (const end of [...streams]) end();
             gc.close();
+            if (sim) for (const c of Object.values(sim)) c.close();
             stopCrds();
             server.closeAllConnections();
             await new Promise<void>((resolve) => server.close(() => resolve()));

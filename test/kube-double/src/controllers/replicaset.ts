@@ -1,0 +1,79 @@
+import type { KubeApi } from "../api.ts";
+import { typeKey, type KubeObject } from "../types.ts";
+import { controlledBy, controllerOf, isActive, isReady, podFromTemplate, type PodTemplate } from "./util.ts";
+import { keyOf, splitKey, WorkQueue } from "./queue.ts";
+
+// ReplicaSet controller: keeps spec.replicas active pods (creating from the template,
+// deleting not-ready and newest first) and reports replicas/ready/available in status.
+
+interface RsSpec {
+  replicas?: number;
+  minReadySeconds?: number;
+  template: PodTemplate;
+}
+
+export class ReplicaSetController {
+  private readonly api: KubeApi;
+  private readonly queue: WorkQueue;
+  private readonly unsubscribe: () => void;
+
+  constructor(api: KubeApi) {
+    this.api = api;
+    this.queue = new WorkQueue((k) => this.sync(k));
+    const rsKey = typeKey(api.registry.builtin("ReplicaSet"));
+    const podKey = typeKey(api.registry.builtin("Pod"));
+    this.unsubscribe = api.store.subscribe((e) => {
+      if (e.key === rsKey) this.queue.add(keyOf(e.object.metadata.namespace, e.object.metadata.name));
+      else if (e.key === podKey) {
+        const ref = controllerOf(e.object);
+        if (ref?.kind === "ReplicaSet") this.queue.add(keyOf(e.object.metadata.namespace, ref.name));
+      }
+    });
+  }
+
+  close(): void {
+    this.unsubscribe();
+    this.queue.close();
+  }
+
+  private sync(key: string): void {
+    const [ns, name] = splitKey(key);
+    const rsType = this.api.registry.builtin("ReplicaSet");
+    const podType = this.api.registry.builtin("Pod");
+    const rs = this.api.find(rsType, ns, name);
+    if (!rs || rs.metadata.deletionTimestamp) return;
+    const spec = rs.spec as RsSpec;
+    const want = spec.replicas ?? 1;
+    const pods = this.api.list(podType, ns).filter((p) => controlledBy(p, rs.metadata.uid));
+    const active = pods.filter(isActive);
+    if (active.length < want) {
+      for (let i = active.length; i < want; i += 1) {
+        this.api.create(podType, podFromTemplate(spec.template, rs, `${name}-`), ns, { fieldManager: "kube-controller-manager" });
+      }
+    } else if (active.length > want) {
+      const victims = [...active].sort((a, b) => Number(isReady(a)) - Number(isReady(b)) || b.metadata.creationTimestamp.localeCompare(a.metadata.creationTimestamp));
+      for (const p of victims.slice(0, active.length - want)) {
+        try {
+          this.api.delete(podType, ns, p.metadata.name, {});
+        } catch {
+          // already gone
+        }
+      }
+    }
+    const current = this.api.list(podType, ns).filter((p) => controlledBy(p, rs.metadata.uid) && isActive(p));
+    const ready = current.filter(isReady).length;
+    const labelled = current.length;
+    const status: Record<string, unknown> = {
+      replicas: current.length,
+      fullyLabeledReplicas: labelled,
+      readyReplicas: ready,
+      availableReplicas: ready,
+      observedGeneration: rs.metadata.generation ?? 1,
+    };
+    if (ready === 0) delete status.readyReplicas;
+    if (ready === 0) delete status.availableReplicas;
+    if (JSON.stringify(rs.status ?? {}) !== JSON.stringify(status)) {
+      this.api.update(rsType, { ...rs, status }, ns, { subresource: "status", fieldManager: "kube-controller-manager" });
+    }
+  }
+}

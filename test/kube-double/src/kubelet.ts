@@ -1,0 +1,438 @@
+import type { KubeApi } from "./api.ts";
+import { scriptFor, type ContainerScript, type ImageScript } from "./behaviour.ts";
+import { LogBuffer } from "./logbuf.ts";
+import { typeKey, type KubeObject, type StoreEvent } from "./types.ts";
+
+// The simulated kubelet and scheduler: binds pending pods to the least-loaded matching node
+// and runs each container as a scripted timeline (logs, readiness, exit), restarting per
+// restartPolicy with CrashLoopBackOff, ImagePullBackOff for broken images, init containers
+// first, graceful termination on delete. Pod status is written through the API like a real
+// kubelet's, so watches and controllers see every transition.
+
+/** Time scales of the simulation (all in ms unless said otherwise). */
+export interface Timings {
+  /** Pending → scheduled. @defaultValue 5 */
+  scheduleMs: number;
+  /** Scheduled → containers started (ContainerCreating). @defaultValue 20 */
+  startMs: number;
+  /** First CrashLoopBackOff delay, doubled per restart. @defaultValue 100 */
+  backoffBaseMs: number;
+  /** Cap of the CrashLoopBackOff delay. @defaultValue 1000 */
+  backoffMaxMs: number;
+  /** ErrImagePull → ImagePullBackOff. @defaultValue 50 */
+  imagePullBackoffMs: number;
+  /** Graceful pod termination (deletionTimestamp → gone); 0 removes pods at once. @defaultValue 20 */
+  podTerminationMs: number;
+  /** Run time of unscripted containers of Never/OnFailure pods (Jobs). @defaultValue 100 */
+  jobContainerMs: number;
+  /** Factor applied to *Seconds fields of specs (progressDeadlineSeconds, activeDeadlineSeconds, ttlSecondsAfterFinished). @defaultValue 1 */
+  secondsScale: number;
+}
+
+export const defaultTimings: Timings = {
+  scheduleMs: 5,
+  startMs: 20,
+  backoffBaseMs: 100,
+  backoffMaxMs: 1000,
+  imagePullBackoffMs: 50,
+  podTerminationMs: 20,
+  jobContainerMs: 100,
+  secondsScale: 1,
+};
+
+const now = (): string => new Date().toISOString().replace(/\.\d+Z$/, "Z");
+
+type State =
+  | { waiting: { reason: string; message?: string } }
+  | { running: { startedAt: string } }
+  | { terminated: { exitCode: number; reason: string; startedAt: string; finishedAt: string; message?: string; containerID: string } };
+
+interface ContainerSpec {
+  name: string;
+  image: string;
+  env?: unknown[];
+}
+
+/** One container of a simulated pod (its runs, logs and state). */
+export class ContainerRun {
+  readonly name: string;
+  readonly image: string;
+  readonly init: boolean;
+  restartCount = 0;
+  state: State = { waiting: { reason: "ContainerCreating" } };
+  lastState: State | undefined;
+  ready = false;
+  started = false;
+  logs = new LogBuffer();
+  previous: LogBuffer | undefined;
+  script: ContainerScript | undefined;
+  timers: NodeJS.Timeout[] = [];
+
+  constructor(spec: ContainerSpec, init: boolean) {
+    this.name = spec.name;
+    this.image = spec.image;
+    this.init = init;
+  }
+
+  clearTimers(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers = [];
+  }
+
+  get running(): boolean {
+    return "running" in this.state;
+  }
+}
+
+/** A simulated pod on a node. */
+export class PodRun {
+  readonly namespace: string;
+  readonly name: string;
+  readonly uid: string;
+  node = "";
+  podIP = "";
+  hostIP = "";
+  startTime = "";
+  scheduled = false;
+  unschedulable = "";
+  initDone = false;
+  phase: "Pending" | "Running" | "Succeeded" | "Failed" = "Pending";
+  terminating = false;
+  readonly inits: ContainerRun[];
+  readonly containers: ContainerRun[];
+  timers: NodeJS.Timeout[] = [];
+
+  constructor(pod: KubeObject) {
+    this.namespace = pod.metadata.namespace ?? "";
+    this.name = pod.metadata.name;
+    this.uid = pod.metadata.uid;
+    const spec = pod.spec as { containers: ContainerSpec[]; initContainers?: ContainerSpec[] };
+    this.inits = (spec.initContainers ?? []).map((c) => new ContainerRun(c, true));
+    this.containers = spec.containers.map((c) => new ContainerRun(c, false));
+  }
+
+  all(): ContainerRun[] {
+    return [...this.inits, ...this.containers];
+  }
+}
+
+export class Kubelet {
+  private readonly api: KubeApi;
+  private readonly timings: Timings;
+  readonly images: ImageScript[];
+  private readonly pods = new Map<string, PodRun>();
+  private readonly dirty = new Set<string>();
+  private flushing = false;
+  private readonly unsubscribe: () => void;
+  private ipCounter = 2;
+  private closed = false;
+
+  constructor(api: KubeApi, timings: Timings, images: ImageScript[]) {
+    this.api = api;
+    this.timings = timings;
+    this.images = images;
+    api.podGraceMs = timings.podTerminationMs;
+    const podKey = typeKey(api.registry.builtin("Pod"));
+    this.unsubscribe = api.store.subscribe((e) => {
+      if (e.key === podKey) this.onPod(e);
+    });
+  }
+
+  /** The simulated runtime of a pod, by namespace and name. */
+  pod(namespace: string, name: string): PodRun | undefined {
+    return this.pods.get(`${namespace}/${name}`);
+  }
+
+  /** Every simulated pod (for metrics). */
+  allPods(): PodRun[] {
+    return [...this.pods.values()];
+  }
+
+  close(): void {
+    this.closed = true;
+    this.unsubscribe();
+    for (const p of this.pods.values()) this.stopPod(p);
+    this.pods.clear();
+  }
+
+  private onPod(e: StoreEvent): void {
+    const key = `${e.object.metadata.namespace ?? ""}/${e.object.metadata.name}`;
+    let run = this.pods.get(key);
+    if (e.type === "DELETED") {
+      if (run && run.uid === e.object.metadata.uid) {
+        this.stopPod(run);
+        this.pods.delete(key);
+      }
+      return;
+    }
+    if (run && run.uid !== e.object.metadata.uid) {
+      this.stopPod(run);
+      run = undefined;
+    }
+    if (!run) {
+      const phase = (e.object.status as { phase?: string } | undefined)?.phase;
+      if (phase === "Succeeded" || phase === "Failed") return;
+      run = new PodRun(e.object);
+      this.pods.set(key, run);
+      const r = run;
+      this.later(r, () => this.schedule(r), this.timings.scheduleMs);
+    }
+    if (e.object.metadata.deletionTimestamp && !run.terminating) this.terminate(run);
+  }
+
+  private later(run: PodRun, fn: () => void, ms: number): void {
+    if (this.closed) return;
+    run.timers.push(setTimeout(fn, ms));
+  }
+
+  private podObject(run: PodRun): KubeObject | undefined {
+    return this.api.find(this.api.registry.builtin("Pod"), run.namespace, run.name);
+  }
+
+  private schedule(run: PodRun): void {
+    const pod = this.podObject(run);
+    if (!pod || run.terminating) return;
+    const spec = pod.spec as { nodeName?: string; nodeSelector?: Record<string, string> };
+    const nodes = this.api.list(this.api.registry.builtin("Node"));
+    let node = nodes.find((n) => n.metadata.name === spec.nodeName);
+    if (!node) {
+      const fits = nodes.filter((n) => Object.entries(spec.nodeSelector ?? {}).every(([k, v]) => n.metadata.labels?.[k] === v));
+      const load = (n: KubeObject): number => [...this.pods.values()].filter((p) => p.node === n.metadata.name).length;
+      node = fits.sort((a, b) => load(a) - load(b))[0];
+    }
+    if (!node) {
+      run.unschedulable = `0/${nodes.length} nodes are available: ${nodes.length} node(s) didn't match Pod's node affinity/selector.`;
+      this.markDirty(run);
+      this.later(run, () => this.schedule(run), 500);
+      return;
+    }
+    run.unschedulable = "";
+    run.node = node.metadata.name;
+    run.scheduled = true;
+    const idx = Math.max(0, nodes.indexOf(node));
+    run.hostIP = `10.0.0.${idx + 10}`;
+    run.podIP = `10.42.${idx}.${(this.ipCounter++ % 250) + 2}`;
+    run.startTime = now();
+    if (spec.nodeName !== node.metadata.name) {
+      this.api.mutate(this.api.registry.builtin("Pod"), run.namespace, run.name, (o) => {
+        (o.spec as { nodeName?: string }).nodeName = run.node;
+      });
+    }
+    this.markDirty(run);
+    this.later(run, () => this.startNext(run), this.timings.startMs);
+  }
+
+  private restartPolicy(run: PodRun): string {
+    const pod = this.podObject(run);
+    return (pod?.spec as { restartPolicy?: string } | undefined)?.restartPolicy ?? "Always";
+  }
+
+  /** Starts the next init container, or all app containers once inits are done. */
+  private startNext(run: PodRun): void {
+    if (run.terminating) return;
+    const nextInit = run.inits.find((c) => !("terminated" in c.state && c.state.terminated.exitCode === 0));
+    if (nextInit) {
+      if (!nextInit.running) this.start(run, nextInit);
+      return;
+    }
+    run.initDone = true;
+    for (const c of run.containers) if (!c.running && !("terminated" in c.state)) this.start(run, c);
+    this.markDirty(run);
+  }
+
+  private start(run: PodRun, c: ContainerRun): void {
+    const pod = this.podObject(run);
+    if (!pod || run.terminating) return;
+    c.clearTimers();
+    const script = scriptFor(pod, c.name, c.image, c.restartCount, this.images);
+    c.script = script;
+    if (script?.imagePullError) {
+      c.state = { waiting: { reason: "ErrImagePull", message: `failed to pull and unpack image "${c.image}": not found` } };
+      this.markDirty(run);
+      c.timers.push(setTimeout(() => {
+        c.state = { waiting: { reason: "ImagePullBackOff", message: `Back-off pulling image "${c.image}"` } };
+        this.markDirty(run);
+      }, this.timings.imagePullBackoffMs));
+      return;
+    }
+    const startedAt = now();
+    c.state = { running: { startedAt } };
+    c.started = true;
+    c.ready = false;
+    if (run.phase === "Pending" && !c.init) run.phase = "Running";
+    this.markDirty(run);
+    let at = 0;
+    for (const l of script?.logs ?? []) {
+      const line = typeof l === "string" ? { line: l } : l;
+      at += line.afterMs ?? 0;
+      c.timers.push(setTimeout(() => c.logs.write(line.line, line.stream ?? "stdout"), at));
+    }
+    const readyAfter = script?.readyAfterMs ?? 0;
+    if (readyAfter !== false && !c.init) {
+      c.timers.push(setTimeout(() => {
+        c.ready = true;
+        this.markDirty(run);
+      }, readyAfter));
+    }
+    const policy = (pod.spec as { restartPolicy?: string }).restartPolicy ?? "Always";
+    const exitAfter = script?.exitAfterMs ?? (policy !== "Always" || c.init ? this.timings.jobContainerMs : undefined);
+    if (exitAfter !== undefined) {
+      c.timers.push(setTimeout(() => this.exit(run, c, script?.exitCode ?? 0, startedAt), Math.max(exitAfter, at)));
+    }
+  }
+
+  private exit(run: PodRun, c: ContainerRun, exitCode: number, startedAt: string): void {
+    c.clearTimers();
+    c.ready = false;
+    c.state = {
+      terminated: {
+        exitCode,
+        reason: exitCode === 0 ? "Completed" : "Error",
+        startedAt,
+        finishedAt: now(),
+        containerID: `containerd://${run.uid.replace(/-/g, "")}${c.restartCount}`,
+        ...(c.script?.terminationMessage ? { message: c.script.terminationMessage } : {}),
+      },
+    };
+    c.logs.end();
+    const policy = this.restartPolicy(run);
+    const restart = policy === "Always" || (policy === "OnFailure" && exitCode !== 0);
+    if (restart && !run.terminating) {
+      const delay = Math.min(this.timings.backoffBaseMs * 2 ** c.restartCount, this.timings.backoffMaxMs);
+      c.lastState = c.state;
+      c.previous = c.logs;
+      c.logs = new LogBuffer();
+      c.restartCount += 1;
+      c.state = {
+        waiting: { reason: "CrashLoopBackOff", message: `back-off ${Math.ceil(delay / 1000)}s restarting failed container=${c.name} pod=${run.name}_${run.namespace}(${run.uid})` },
+      };
+      c.timers.push(setTimeout(() => this.start(run, c), delay));
+    } else if (c.init) {
+      if (exitCode === 0) this.startNext(run);
+      else run.phase = "Failed";
+    }
+    this.updatePhase(run);
+    this.markDirty(run);
+  }
+
+  private updatePhase(run: PodRun): void {
+    if (run.phase === "Failed" || !run.initDone) return;
+    const done = run.containers.every((c) => "terminated" in c.state);
+    if (!done) {
+      if (run.containers.some((c) => c.started)) run.phase = "Running";
+      return;
+    }
+    const codes = run.containers.map((c) => ("terminated" in c.state ? c.state.terminated.exitCode : 0));
+    run.phase = codes.every((x) => x === 0) ? "Succeeded" : "Failed";
+  }
+
+  private terminate(run: PodRun): void {
+    run.terminating = true;
+    for (const c of run.all()) {
+      c.clearTimers();
+      if (c.running && "running" in c.state) {
+        c.state = { terminated: { exitCode: 0, reason: "Completed", startedAt: c.state.running.startedAt, finishedAt: now(), containerID: `containerd://${run.uid.replace(/-/g, "")}${c.restartCount}` } };
+      }
+      c.ready = false;
+      c.logs.end();
+    }
+    this.markDirty(run);
+    const t = setTimeout(() => this.api.finalize(this.api.registry.builtin("Pod"), run.namespace, run.name), this.timings.podTerminationMs);
+    run.timers.push(t);
+  }
+
+  private stopPod(run: PodRun): void {
+    for (const t of run.timers) clearTimeout(t);
+    for (const c of run.all()) {
+      c.clearTimers();
+      c.logs.end();
+    }
+  }
+
+  private markDirty(run: PodRun): void {
+    this.dirty.add(`${run.namespace}/${run.name}`);
+    if (this.flushing || this.closed) return;
+    this.flushing = true;
+    setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    this.flushing = false;
+    const keys = [...this.dirty];
+    this.dirty.clear();
+    for (const key of keys) {
+      const run = this.pods.get(key);
+      if (!run || this.closed) continue;
+      try {
+        this.api.mutate(this.api.registry.builtin("Pod"), run.namespace, run.name, (o) => {
+          o.status = buildPodStatus(run, o);
+        }, "status");
+      } catch {
+        this.markDirty(run);
+      }
+    }
+  }
+}
+
+function containerStatus(c: ContainerRun): Record<string, unknown> {
+  const s: Record<string, unknown> = {
+    name: c.name,
+    image: c.image,
+    imageID: c.started ? `${c.image.replace(/:[^:/]+$/, "")}@sha256:${"0".repeat(64)}` : "",
+    ready: c.ready,
+    restartCount: c.restartCount,
+    started: c.running,
+    state: c.state,
+    lastState: c.lastState ?? {},
+  };
+  if (c.started) s.containerID = `containerd://${c.name}-${c.restartCount}`;
+  return s;
+}
+
+/** The pod status a kubelet would report for `run`. */
+export function buildPodStatus(run: PodRun, pod: KubeObject): Record<string, unknown> {
+  const t = now();
+  const cond = (type: string, ok: boolean, reason?: string, message?: string): Record<string, unknown> => ({
+    type,
+    status: ok ? "True" : "False",
+    lastTransitionTime: t,
+    ...(reason ? { reason } : {}),
+    ...(message ? { message } : {}),
+  });
+  const old = ((pod.status as { conditions?: Record<string, unknown>[] } | undefined)?.conditions ?? []);
+  const keepTime = (c: Record<string, unknown>): Record<string, unknown> => {
+    const prev = old.find((o) => o.type === c.type);
+    return prev && prev.status === c.status ? { ...c, lastTransitionTime: prev.lastTransitionTime } : c;
+  };
+  if (!run.scheduled) {
+    return {
+      phase: "Pending",
+      qosClass: "BestEffort",
+      conditions: run.unschedulable ? [keepTime(cond("PodScheduled", false, "Unschedulable", run.unschedulable))] : [],
+    };
+  }
+  const ready = run.containers.every((c) => c.ready) && !run.terminating;
+  const notReady = run.containers.filter((c) => !c.ready).map((c) => c.name);
+  const msg = notReady.length ? `containers with unready status: [${notReady.join(" ")}]` : undefined;
+  const terminal = run.phase === "Succeeded" || run.phase === "Failed";
+  const conditions = [
+    cond("PodReadyToStartContainers", true),
+    cond("Initialized", run.initDone, run.initDone ? undefined : "ContainersNotInitialized", run.initDone ? undefined : `containers with incomplete status: [${run.inits.filter((c) => !("terminated" in c.state)).map((c) => c.name).join(" ")}]`),
+    cond("Ready", ready, ready ? undefined : terminal ? "PodCompleted" : "ContainersNotReady", ready || terminal ? undefined : msg),
+    cond("ContainersReady", ready, ready ? undefined : terminal ? "PodCompleted" : "ContainersNotReady", ready || terminal ? undefined : msg),
+    cond("PodScheduled", true),
+  ].map(keepTime);
+  const status: Record<string, unknown> = {
+    phase: run.phase,
+    conditions,
+    hostIP: run.hostIP,
+    hostIPs: [{ ip: run.hostIP }],
+    podIP: run.podIP,
+    podIPs: [{ ip: run.podIP }],
+    startTime: run.startTime,
+    qosClass: "BestEffort",
+    containerStatuses: run.containers.map(containerStatus),
+  };
+  if (run.inits.length > 0) status.initContainerStatuses = run.inits.map(containerStatus);
+  return status;
+}
