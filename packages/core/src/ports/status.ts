@@ -146,3 +146,8 @@ export interface UserDirectory {
   /** Consumes a recovery code by its hash; false when unknown or already used. */
   useRecoveryCode(name: string, codeHash: string): Promise<boolean>;
 }
+
+/** Certificate state of an app's domains (cert-manager Certificates), by packages/kube. */
+export interface CertificateSource {
+  status(app: string, domains: readonly string[]): Promise<readonly DomainStatus[]>;
+}
