@@ -157,4 +157,19 @@ describe("status page in Chromium", () => {
     await page.screenshot({ path: join(shots, "developer-not-found.png") });
     await context.close();
   });
+
+  it("works without JavaScript apart from the live log", async () => {
+    const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 360, height: 740 } });
+    const page = await context.newPage();
+    await logIn(page, "dave", "dave-pw-1");
+    expect(new URL(page.url()).pathname).toBe("/");
+    await page.click('a[href="/apps/shop"]');
+    await page.waitForSelector("#releases");
+    expect(await page.locator("#log-state").textContent()).toBe("(live with JavaScript)");
+    await page.screenshot({ path: join(shots, "no-javascript-app.png"), fullPage: true });
+    await page.click('button:has-text("Log out")');
+    await page.waitForSelector('input[name="password"]');
+    expect(new URL(page.url()).pathname).toBe("/login");
+    await context.close();
+  });
 });
