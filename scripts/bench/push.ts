@@ -1,0 +1,201 @@
+// Push benchmark: wall time of `git push` of a generated repo (about 5,000 files, 50 MB of
+// incompressible pseudo-random content) to QuickStack over SSH (ssh2 server, access check,
+// real git-receive-pack, pre-receive hook round trip, pipeline stubbed to accept) versus
+// the floor: OpenSSH's sshd + plain git-receive-pack on loopback. Median of 3 each.
+// Both bare repos have receive.fsckObjects on, so the ratio measures transport and hook.
+import { execFile, spawn } from "node:child_process";
+import { mkdir, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { loadConfig } from "@qs/config";
+import { silentLogger, type AccessControl } from "@qs/core";
+import { startControlPlane } from "../../apps/server/src/control-plane.ts";
+import { generateClientKey, gitSshCommand, type ClientKey } from "../../test/support/ssh.ts";
+import { tempDir } from "../../test/support/tmp.ts";
+
+const run = promisify(execFile);
+const FILES = Number(process.env.BENCH_FILES ?? 5000);
+const TOTAL_BYTES = Number(process.env.BENCH_BYTES ?? 50 * 1024 * 1024);
+const RUNS = 3;
+
+const tmp = await tempDir("qs-bench-");
+try {
+  const work = join(tmp.path, "work");
+  const key = await generateClientKey(tmp.path, "ed25519", "bench");
+  process.stdout.write(`generating ${FILES.toString()} files, ${mib(TOTAL_BYTES)} … `);
+  await generateRepo(work, FILES, TOTAL_BYTES);
+  process.stdout.write("done\n");
+
+  const quickstack = await timeQuickStack(tmp.path, work, key);
+  const floor = await timeOpenSsh(tmp.path, work, key);
+  const q = median(quickstack);
+  const f = median(floor);
+  const fmt = (xs: number[]): string => xs.map((x) => seconds(x)).join(" ");
+  console.log(`push over SSH, ${FILES.toString()} files / ${mib(TOTAL_BYTES)}, median of ${RUNS.toString()}:`);
+  console.log(`  QuickStack (ssh2 + hook, pipeline stubbed)  ${seconds(q)}   runs: ${fmt(quickstack)}`);
+  console.log(`  OpenSSH sshd + git-receive-pack (floor)     ${seconds(f)}   runs: ${fmt(floor)}`);
+  console.log(`  ratio ${(q / f).toFixed(2)} (target ≤ 1.10)`);
+} finally {
+  await tmp.remove();
+}
+
+async function timeQuickStack(dir: string, work: string, key: ClientKey): Promise<number[]> {
+  const access: AccessControl = {
+    authenticateKey: () => Promise.resolve({ user: "bench", role: "admin" }),
+    authenticateToken: () => Promise.resolve(undefined),
+    canAccessApp: () => Promise.resolve(true),
+  };
+  const config = loadConfig({
+    QS_DATA_DIR: join(dir, "qs"),
+    QS_HTTP_HOST: "127.0.0.1",
+    QS_HTTP_PORT: "0",
+    QS_SSH_HOST: "127.0.0.1",
+    QS_SSH_PORT: "0",
+    // Nothing listens there: the push path does not use Redis.
+    QS_REDIS_URL: `redis://127.0.0.1:${(await freePort()).toString()}`,
+    QS_LOG_LEVEL: "silent",
+  });
+  const plane = await startControlPlane(config, silentLogger, {
+    access,
+    appExists: () => Promise.resolve(true),
+    pipeline: { run: () => Promise.resolve({ ok: true }) },
+  });
+  try {
+    const times: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      times.push(await timePush(work, `ssh://git@127.0.0.1:${plane.sshPort.toString()}/bench-${i.toString()}.git`, key));
+    }
+    return times;
+  } finally {
+    await plane.close();
+  }
+}
+
+async function timeOpenSsh(dir: string, work: string, key: ClientKey): Promise<number[]> {
+  const sshdDir = join(dir, "sshd");
+  await mkdir(sshdDir, { recursive: true });
+  await mkdir("/run/sshd", { recursive: true }); // Debian's privilege-separation directory
+  await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", join(sshdDir, "host_key")]);
+  await writeFile(join(sshdDir, "authorized_keys"), `${key.publicKey}\n`, { mode: 0o600 });
+  const port = await freePort();
+  const user = (await run("id", ["-un"])).stdout.trim();
+  await writeFile(
+    join(sshdDir, "sshd_config"),
+    [
+      `Port ${port.toString()}`,
+      "ListenAddress 127.0.0.1",
+      `HostKey ${join(sshdDir, "host_key")}`,
+      `AuthorizedKeysFile ${join(sshdDir, "authorized_keys")}`,
+      `PidFile ${join(sshdDir, "sshd.pid")}`,
+      "StrictModes no",
+      "UsePAM no",
+      "PasswordAuthentication no",
+      "KbdInteractiveAuthentication no",
+      "PubkeyAuthentication yes",
+      "PermitRootLogin prohibit-password",
+      "UseDNS no",
+      "",
+    ].join("\n"),
+  );
+  const sshd = spawn("/usr/sbin/sshd", ["-D", "-e", "-f", join(sshdDir, "sshd_config")], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let sshdLog = "";
+  sshd.stderr.on("data", (d: Buffer) => (sshdLog += d.toString("utf8")));
+  try {
+    await waitListening(port, () => sshdLog);
+    const times: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const repo = join(sshdDir, `floor-${i.toString()}.git`);
+      await run("git", ["init", "--bare", "-q", repo]);
+      await run("git", ["--git-dir", repo, "config", "receive.fsckObjects", "true"]);
+      times.push(await timePush(work, `ssh://${user}@127.0.0.1:${port.toString()}${repo}`, key));
+    }
+    return times;
+  } finally {
+    sshd.kill("SIGTERM");
+  }
+}
+
+async function timePush(work: string, url: string, key: ClientKey): Promise<number> {
+  const started = performance.now();
+  await run("git", ["push", "-q", url, "main"], {
+    cwd: work,
+    env: { ...process.env, GIT_SSH_COMMAND: gitSshCommand(key) },
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  return performance.now() - started;
+}
+
+/** Writes `files` files totalling `bytes` of xorshift output (incompressible, same every run). */
+async function generateRepo(dir: string, files: number, bytes: number): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  let s = 0x9e3779b9;
+  const size = Math.floor(bytes / files);
+  for (let i = 0; i < files; i++) {
+    const buf = Buffer.allocUnsafe(size);
+    for (let j = 0; j + 4 <= size; j += 4) {
+      s ^= s << 13;
+      s ^= s >>> 17;
+      s ^= s << 5;
+      buf.writeUInt32LE(s >>> 0, j);
+    }
+    const sub = join(dir, `d${(i % 50).toString()}`);
+    await mkdir(sub, { recursive: true });
+    await writeFile(join(sub, `f${i.toString()}.bin`), buf);
+  }
+  const env = {
+    ...process.env,
+    GIT_AUTHOR_NAME: "bench",
+    GIT_AUTHOR_EMAIL: "bench@example.com",
+    GIT_COMMITTER_NAME: "bench",
+    GIT_COMMITTER_EMAIL: "bench@example.com",
+  };
+  await run("git", ["init", "-q", "-b", "main"], { cwd: dir, env });
+  await run("git", ["add", "-A"], { cwd: dir, env });
+  await run("git", ["commit", "-q", "-m", "bench"], { cwd: dir, env });
+  // Pack once, so each push measures sending the pack, not loose-object compression.
+  await run("git", ["gc", "-q"], { cwd: dir, env });
+}
+
+async function waitListening(port: number, log: () => string): Promise<void> {
+  const { connect } = await import("node:net");
+  for (let i = 0; i < 100; i++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect(port, "127.0.0.1");
+      s.once("connect", () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once("error", () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`sshd did not start: ${log()}`);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0));
+    });
+  });
+}
+
+function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(2)} s`;
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
