@@ -1,0 +1,192 @@
+import { randomUUID } from "node:crypto";
+import * as k8s from "@kubernetes/client-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildKanikoJob, DEFAULT_BUILDER_IMAGES } from "@qs/build";
+import { CancelledError, type BuildLogLine } from "@qs/core";
+import { startKubeDouble, type KubeDouble } from "../../../../test/kube-double/src/index.ts";
+import { createBuildRunner } from "./build-runner.ts";
+
+const DIGEST = `sha256:${"d".repeat(64)}`;
+const bare = (image: string): string => image.replace(/:[^:/]+$/, "");
+
+let double: KubeDouble;
+let kc: k8s.KubeConfig;
+
+beforeAll(async () => {
+  double = await startKubeDouble();
+  kc = new k8s.KubeConfig();
+  kc.loadFromString(double.kubeconfigYaml);
+});
+afterAll(async () => {
+  await double.close();
+});
+
+/** A fresh namespace with the registry push Secret the builder Job mounts. */
+async function namespace(): Promise<string> {
+  const name = `qs-builds-${randomUUID().slice(0, 8)}`;
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  await core.createNamespace({ body: { metadata: { name } } });
+  await core.createNamespacedSecret({
+    namespace: name,
+    body: {
+      metadata: { name: "qs-registry-push" },
+      type: "kubernetes.io/dockerconfigjson",
+      stringData: { ".dockerconfigjson": '{"auths":{}}' },
+    },
+  });
+  return name;
+}
+
+function request(ns: string, app: string, image: string) {
+  return buildKanikoJob(
+    {
+      app,
+      buildId: `b${randomUUID().slice(0, 6)}`,
+      gitSha: "0123456789abcdef0123456789abcdef01234567",
+      destination: `registry.test:5000/${app}:0123456789ab`,
+      cacheRepo: `registry.test:5000/${app}/cache`,
+      context: { url: "http://qs.qs-system.svc:8081/contexts/x?token=t", sha256: "c".repeat(64) },
+      dockerfile: { path: "Dockerfile" },
+    },
+    { namespace: ns, images: { kaniko: image } },
+  );
+}
+
+describe("BuildRunner against the Kubernetes API double", () => {
+  it("creates a schema-valid Job, streams init then builder logs in order, reads the digest", async () => {
+    const ns = await namespace();
+    const image = `example.test/kaniko-${randomUUID().slice(0, 6)}:v1`;
+    double.script(bare(DEFAULT_BUILDER_IMAGES.fetch), {
+      logs: ["-----> Fetching the build context", "       context verified"],
+      exitAfterMs: 30,
+    });
+    double.script(bare(image), {
+      logs: [
+        "INFO Retrieving image manifest",
+        { line: "INFO Step 1/2", afterMs: 30 },
+        { line: "INFO Pushed image", afterMs: 30 },
+      ],
+      exitAfterMs: 150,
+      terminationMessage: DIGEST,
+    });
+    const req = request(ns, "shop", image);
+    const lines: BuildLogLine[] = [];
+    const outcome = await createBuildRunner(kc, { pollMs: 20 }).run(
+      req,
+      (l) => lines.push(l),
+      new AbortController().signal,
+    );
+    expect(outcome).toMatchObject({
+      succeeded: true,
+      container: "build",
+      exitCode: 0,
+      message: DIGEST,
+    });
+    expect(lines).toEqual([
+      { container: "fetch-context", text: "-----> Fetching the build context" },
+      { container: "fetch-context", text: "       context verified" },
+      { container: "build", text: "INFO Retrieving image manifest" },
+      { container: "build", text: "INFO Step 1/2" },
+      { container: "build", text: "INFO Pushed image" },
+    ]);
+    const job = double.find("batch/v1", "Job", ns, req.name);
+    expect(job?.metadata.labels?.["quickstack.dev/app"]).toBe("shop");
+  });
+
+  it("reports a failing builder with its exit code and message", async () => {
+    const ns = await namespace();
+    const image = `example.test/kaniko-${randomUUID().slice(0, 6)}:v1`;
+    double.script(bare(image), {
+      logs: ["error building image: RUN make: exit status 2"],
+      exitAfterMs: 30,
+      exitCode: 1,
+      terminationMessage: "error building image",
+    });
+    const outcome = await createBuildRunner(kc, { pollMs: 20 }).run(
+      request(ns, "shop", image),
+      () => undefined,
+      new AbortController().signal,
+    );
+    expect(outcome).toMatchObject({
+      succeeded: false,
+      container: "build",
+      exitCode: 1,
+      message: "error building image",
+    });
+  });
+
+  it("stops at a failing init container (bad context checksum)", async () => {
+    const ns = await namespace();
+    const image = `example.test/kaniko-${randomUUID().slice(0, 6)}:v1`;
+    const fetchImage = `example.test/busybox-${randomUUID().slice(0, 6)}:1`;
+    double.script(bare(fetchImage), {
+      logs: ["context checksum mismatch"],
+      exitAfterMs: 20,
+      exitCode: 1,
+    });
+    const req = buildKanikoJob(
+      {
+        app: "shop",
+        buildId: `b${randomUUID().slice(0, 6)}`,
+        gitSha: "0".repeat(40),
+        destination: "r/shop:x",
+        cacheRepo: "r/shop/cache",
+        context: { url: "http://x/contexts/y?token=z", sha256: "c".repeat(64) },
+        dockerfile: { path: "Dockerfile" },
+      },
+      { namespace: ns, images: { kaniko: image, fetch: fetchImage } },
+    );
+    const lines: BuildLogLine[] = [];
+    const outcome = await createBuildRunner(kc, { pollMs: 20 }).run(
+      req,
+      (l) => lines.push(l),
+      new AbortController().signal,
+    );
+    expect(outcome).toMatchObject({ succeeded: false, container: "fetch-context", exitCode: 1 });
+    expect(lines).toEqual([{ container: "fetch-context", text: "context checksum mismatch" }]);
+  });
+
+  it("deletes the Job when cancelled mid-build", async () => {
+    const ns = await namespace();
+    const image = `example.test/kaniko-${randomUUID().slice(0, 6)}:v1`;
+    double.script(bare(image), { logs: ["building forever"] });
+    const req = request(ns, "shop", image);
+    const abort = new AbortController();
+    const seen: string[] = [];
+    const run = createBuildRunner(kc, { pollMs: 20 })
+      .run(
+        req,
+        (l) => {
+          seen.push(l.text);
+          if (l.text === "building forever")
+            abort.abort(new Error("cancelled with apps:builds-cancel"));
+        },
+        abort.signal,
+      )
+      .catch((e: unknown) => e);
+    const err = await run;
+    expect(err).toBeInstanceOf(CancelledError);
+    expect((err as Error).message).toBe("build stopped: cancelled with apps:builds-cancel");
+    await expect
+      .poll(() => double.find("batch/v1", "Job", ns, req.name), { timeout: 10_000 })
+      .toBeUndefined();
+  });
+
+  it("deletes Jobs by label selector (crash recovery)", async () => {
+    const ns = await namespace();
+    const image = `example.test/kaniko-${randomUUID().slice(0, 6)}:v1`;
+    double.script(bare(image), { logs: ["orphan"] });
+    const req = request(ns, "shop", image);
+    await kc
+      .makeApiClient(k8s.BatchV1Api)
+      .createNamespacedJob({ namespace: ns, body: req.manifest });
+    const build = (req.manifest as { metadata: { labels: Record<string, string> } }).metadata
+      .labels["quickstack.dev/build"];
+    const runner = createBuildRunner(kc);
+    expect(await runner.deleteJobs(ns, `quickstack.dev/build=${build}`)).toBe(1);
+    await expect
+      .poll(() => double.find("batch/v1", "Job", ns, req.name), { timeout: 10_000 })
+      .toBeUndefined();
+    expect(await runner.deleteJobs(ns, "quickstack.dev/build=none")).toBe(0);
+  });
+});
