@@ -74,10 +74,15 @@ export function readLine(
     };
     const onData = (chunk: Buffer | string): void => {
       const text = chunk.toString();
+      let offset = 0;
       for (const ch of text) {
+        offset += ch.length;
         if (ch === "\r" || ch === "\n") {
           options.echo?.("\r\n");
           finish(line);
+          // What came after the line end belongs to the next read; CRLF counts as one end.
+          const rest = text.slice(ch === "\r" && text[offset] === "\n" ? offset + 1 : offset);
+          if (rest.length > 0) stream.unshift(Buffer.from(rest));
           return;
         }
         if (ch === "\u0003") return finish(undefined);
@@ -94,5 +99,7 @@ export function readLine(
     stream.on("data", onData);
     stream.on("end", onEnd);
     signal.addEventListener("abort", onEnd);
+    // A stream paused by an earlier readLine does not flow again just because of a listener.
+    stream.resume();
   });
 }
