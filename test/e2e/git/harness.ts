@@ -47,8 +47,8 @@ export interface GitHarness {
   close(): Promise<void>;
 }
 
-/** Starts a control plane for git tests. `maxPushBytes` like QS_MAX_PUSH_BYTES. */
-export async function startGitHarness(maxPushBytes = "2Mi"): Promise<GitHarness> {
+/** Starts a control plane for git tests (values as for QS_MAX_PUSH_BYTES, QS_SHUTDOWN_GRACE_SECONDS). */
+export async function startGitHarness(maxPushBytes = "2Mi", graceSeconds = "5"): Promise<GitHarness> {
   const tmp = await tempDir("qs-git-");
   const ann = await generateClientKey(tmp.path, "ed25519", "ann");
   const bob = await generateClientKey(tmp.path, "ed25519", "bob");
@@ -86,7 +86,7 @@ export async function startGitHarness(maxPushBytes = "2Mi"): Promise<GitHarness>
     QS_REDIS_URL: process.env.QS_TEST_REDIS_URL ?? "redis://127.0.0.1:6379",
     QS_LOG_LEVEL: "silent",
     QS_MAX_PUSH_BYTES: maxPushBytes,
-    QS_SHUTDOWN_GRACE_SECONDS: "5",
+    QS_SHUTDOWN_GRACE_SECONDS: graceSeconds,
   });
   const plane = await startControlPlane(config, silentLogger, {
     access,
