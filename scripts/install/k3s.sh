@@ -90,7 +90,7 @@ write_registries() {
 # registries.yaml changed (k3s reads it at start).
 install_k3s() {
   local role=$1 service=k3s
-  [ "$role" = agent ] && service=k3s-agent
+  if [ "$role" = agent ]; then service=k3s-agent; fi
   if [ "$K3S_INSTALLED_VERSION" = "$K3S_VERSION" ]; then
     step "k3s $K3S_VERSION is already installed"
     if is_dry_run; then

@@ -71,7 +71,9 @@ parse_args() {
   if [ -n "$EMAIL" ] && ! [[ "$EMAIL" =~ ^[^@[:space:]]+@[^@[:space:]]+\.[^@[:space:]]+$ ]]; then
     usage_error "--email $EMAIL: expected an address such as you@example.com"
   fi
-  [[ "$K3S_VERSION" =~ ^v[0-9]+\.[0-9]+\.[0-9]+\+k3s[0-9]+$ ]] || usage_error "--k3s-version $K3S_VERSION: expected a k3s release such as $K3S_VERSION_DEFAULT"
+  [[ "$K3S_VERSION" =~ ^v1\.([0-9]+)\.[0-9]+\+k3s[0-9]+$ ]] || usage_error "--k3s-version $K3S_VERSION: expected a k3s release such as $K3S_VERSION_DEFAULT"
+  # deploy/policy needs ValidatingAdmissionPolicy (GA in Kubernetes 1.30).
+  [ "${BASH_REMATCH[1]}" -ge 30 ] || usage_error "--k3s-version $K3S_VERSION: QuickStack needs k3s v1.30 or newer"
 }
 
 # What the machine reports; in dry-run only, QS_TEST_* may stand in (see the header).
@@ -160,8 +162,8 @@ check_deploy_dir() {
 install_packages() {
   step "Installing system packages"
   local pkgs=(ca-certificates curl openssl)
-  [ "$MODE" = install ] && pkgs+=(apache2-utils)
-  [ "$WITH_LONGHORN" = 1 ] && pkgs+=(open-iscsi nfs-common)
+  if [ "$MODE" = install ]; then pkgs+=(apache2-utils); fi
+  if [ "$WITH_LONGHORN" = 1 ]; then pkgs+=(open-iscsi nfs-common); fi
   run apt-get update -qq
   run env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${pkgs[@]}"
 }

@@ -99,7 +99,7 @@ check_public_ip() {
 # what an outside echo service sees (the VPS may sit behind 1:1 NAT).
 detect_public_ip() {
   local ip
-  ip=$(ip -4 route get 1.1.1.1 2>/dev/null | awk '{ for (i = 1; i < NF; i++) if ($i == "src") print $(i + 1) }' | head -n 1)
+  ip=$( (ip -4 route get 1.1.1.1 2>/dev/null || true) | awk '{ for (i = 1; i < NF; i++) if ($i == "src") print $(i + 1) }' | head -n 1)
   case "$ip" in
     "" | 10.* | 192.168.* | 172.1[6-9].* | 172.2[0-9].* | 172.3[01].* | 100.6[4-9].* | 100.[7-9][0-9].* | 100.1[01][0-9].* | 100.12[0-7].*)
       ip=$(curl -fsS --max-time 5 https://ipv4.icanhazip.com 2>/dev/null | tr -d '[:space:]' || true) ;;

@@ -320,6 +320,7 @@ describe("install.sh --dry-run", () => {
     [["--domain", "Bad_Domain"], "--domain Bad_Domain: expected a lower-case DNS name"],
     [["--email", "nobody"], "--email nobody: expected an address"],
     [["--k3s-version", "1.33"], "--k3s-version 1.33: expected a k3s release such as v1.33.4+k3s1"],
+    [["--k3s-version", "v1.29.9+k3s1"], "QuickStack needs k3s v1.30 or newer"],
     [["--admin-key", "not a key"], "--admin-key: expected an OpenSSH public key line"],
     [["--server", "https://x:6443"], "--server belong to: install.sh join"],
     [["join", "--token", "t"], "join needs --server https://<server-ip>:6443"],
