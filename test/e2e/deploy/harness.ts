@@ -13,6 +13,7 @@ import {
   installCrds,
 } from "@qs/kube";
 import { type KubeDouble, startKubeDouble } from "../../kube-double/src/index.ts";
+import type { ContainerScript } from "../../kube-double/src/behaviour.ts";
 
 /** Everything a deploy test needs: the double, the stores, a reconciler and a release manager. */
 export interface DeployHarness {
@@ -93,4 +94,9 @@ export async function eventually<T>(probe: () => Promise<T | undefined | false> 
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** Scripts what containers of `image` do in the double's simulated kubelet. */
+export function script(h: DeployHarness, image: string, behaviour: ContainerScript): void {
+  h.double.script(image, behaviour);
 }
