@@ -1,9 +1,8 @@
 import type { KubeObject } from "./types.ts";
 
 // What a simulated container does. Tests script it per image (KubeDouble.script) or per pod
-// with the annotation below; unscripted containers of restartPolicy=Always pods run forever
-// and are ready at once, and those of Job-style pods (Never/OnFailure) exit 0 after
-// timings.jobContainerMs.
+// with the annotation below; unscripted containers run forever and are ready at once, except
+// init containers and containers of Job pods, which exit 0 after timings.jobContainerMs.
 
 /** Pod annotation holding a JSON ContainerScript, or { "<container>": ContainerScript }. */
 export const SCRIPT_ANNOTATION = "kube-double.quickstack.dev/script";

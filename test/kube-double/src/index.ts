@@ -19,6 +19,7 @@ import { loopbackCertificate } from "./tls.ts";
 import { createValidator } from "./validation/index.ts";
 import { Kubelet, defaultTimings, type Timings } from "./kubelet.ts";
 import { createLogHandler } from "./logs.ts";
+import { createExecUpgrade } from "./exec.ts";
 import type { ContainerScript, ImageScript } from "./behaviour.ts";
 import { DeploymentController } from "./controllers/deployment.ts";
 import { JobController } from "./controllers/job.ts";
@@ -127,9 +128,15 @@ export async function startKubeDouble(options: KubeDoubleOptions = {}): Promise<
   const faults: Faults = { ...(options.faults ?? {}) };
   const streams = new Set<() => void>();
   const authorize = options.rbac ? createRbacAuthorizer(api) : () => undefined;
+  const tls = options.tls === false ? undefined : await loopbackCertificate();
+  const authenticate = (t: string | undefined): User | undefined => (t === undefined ? (tls ? undefined : users.get(token)) : users.get(t));
+  const track = (end: () => void): (() => void) => {
+    streams.add(end);
+    return () => streams.delete(end);
+  };
   const listener = createRouter({
     api,
-    authenticate: (t) => (t === undefined ? (tls ? undefined : users.get(token)) : users.get(t)),
+    authenticate,
     authorize,
     beforeRequest: (req) => applyFaults(faults, req),
     watchSettings: () => ({
@@ -139,14 +146,11 @@ export async function startKubeDouble(options: KubeDoubleOptions = {}): Promise<
     }),
     defaultFieldValidation: options.defaultFieldValidation ?? "Strict",
     handlers: sim ? { log: createLogHandler(api, sim.kubelet) } : {},
-    track: (end) => {
-      streams.add(end);
-      return () => streams.delete(end);
-    },
+    track,
   });
-  const tls = options.tls === false ? undefined : await loopbackCertificate();
   const server: Server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, listener) : createHttpServer(listener);
   server.keepAliveTimeout = 5000;
+  server.on("upgrade", createExecUpgrade({ api, kubelet: sim?.kubelet, authenticate, authorize, track }));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 0, "127.0.0.1", () => resolve());

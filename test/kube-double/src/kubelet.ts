@@ -23,7 +23,7 @@ export interface Timings {
   imagePullBackoffMs: number;
   /** Graceful pod termination (deletionTimestamp → gone); 0 removes pods at once. @defaultValue 20 */
   podTerminationMs: number;
-  /** Run time of unscripted containers of Never/OnFailure pods (Jobs). @defaultValue 100 */
+  /** Run time of unscripted init containers and containers of Job pods. @defaultValue 100 */
   jobContainerMs: number;
   /** Factor applied to *Seconds fields of specs (progressDeadlineSeconds, activeDeadlineSeconds, ttlSecondsAfterFinished). @defaultValue 1 */
   secondsScale: number;
@@ -274,8 +274,8 @@ export class Kubelet {
         this.markDirty(run);
       }, readyAfter));
     }
-    const policy = (pod.spec as { restartPolicy?: string }).restartPolicy ?? "Always";
-    const exitAfter = script?.exitAfterMs ?? (policy !== "Always" || c.init ? this.timings.jobContainerMs : undefined);
+    const ownedByJob = (pod.metadata.ownerReferences ?? []).some((r) => r.kind === "Job");
+    const exitAfter = script?.exitAfterMs ?? (ownedByJob || c.init ? this.timings.jobContainerMs : undefined);
     if (exitAfter !== undefined) {
       c.timers.push(setTimeout(() => this.exit(run, c, script?.exitCode ?? 0, startedAt), Math.max(exitAfter, at)));
     }

@@ -221,15 +221,19 @@ async function rest(o: RouterOptions, req: IncomingMessage, res: ServerResponse,
   }
   const text = await readBody(req);
   const contentType = (req.headers["content-type"] ?? "application/json").split(";")[0]!.trim();
+  if ((verb === "create" || verb === "update") && contentType !== "application/json" && contentType !== "application/yaml") {
+    // Only JSON bodies are understood; clients that prefer protobuf/CBOR fall back on 415.
+    throw new ApiError(415, "UnsupportedMediaType", `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
+  }
   if (verb === "create") {
     if (sub) throw methodNotAllowed();
-    const body = parseBody(text, false) as KubeObject;
+    const body = parseBody(text, contentType === "application/yaml") as KubeObject;
     checkKind(t, body);
     const created = api.create(t, body, ns, writeOpts);
     return reply(201, withKind(t, created));
   }
   if (verb === "update") {
-    const body = parseBody(text, false) as KubeObject;
+    const body = parseBody(text, contentType === "application/yaml") as KubeObject;
     if (sub === "scale") return reply(200, scaleOf(setReplicas(o, t, ns, path.name!, body, writeOpts)));
     checkKind(t, body);
     if (body.metadata?.name !== undefined && body.metadata.name !== path.name) {

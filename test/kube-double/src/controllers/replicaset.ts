@@ -1,5 +1,5 @@
 import type { KubeApi } from "../api.ts";
-import { typeKey, type KubeObject } from "../types.ts";
+import { typeKey } from "../types.ts";
 import { controlledBy, controllerOf, isActive, isReady, podFromTemplate, type PodTemplate } from "./util.ts";
 import { keyOf, splitKey, WorkQueue } from "./queue.ts";
 

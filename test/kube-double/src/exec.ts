@@ -1,0 +1,162 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import { tmpdir } from "node:os";
+import { WebSocketServer, type WebSocket } from "ws";
+import type { KubeApi } from "./api.ts";
+import { containerEnv } from "./env.ts";
+import type { Kubelet } from "./kubelet.ts";
+import type { User } from "./router.ts";
+import { ApiError, badRequest, notFound, notFoundPath, statusBody } from "./status.ts";
+import type { ResourceType } from "./types.ts";
+
+// pods/exec over WebSocket with the Kubernetes channel protocol (v4/v5.channel.k8s.io):
+// every binary message starts with a channel byte — 0 stdin, 1 stdout, 2 stderr, 3 error
+// (a Status JSON: Success, or Failure/NonZeroExitCode with the exit code as a cause),
+// 4 resize ({"Width","Height"}); v5 adds 255 "close" ([255, 0] closes stdin). The command
+// runs as a local child process with the container's resolved environment; with tty=true it
+// runs under util-linux `script` so it gets a real pseudo-terminal.
+
+const PROTOCOLS = ["v5.channel.k8s.io", "v4.channel.k8s.io"];
+
+export interface ExecOptions {
+  api: KubeApi;
+  kubelet: Kubelet | undefined;
+  authenticate: (token: string | undefined) => User | undefined;
+  authorize: (user: User, verb: string, t: ResourceType, ns: string | undefined, name: string | undefined, sub: string | undefined) => void;
+  track: (end: () => void) => () => void;
+}
+
+function reject(socket: Duplex, err: ApiError): void {
+  const body = JSON.stringify(err.toStatus());
+  socket.end(`HTTP/1.1 ${err.code} ${err.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
+
+const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** Returns the `upgrade` listener serving pods/exec. */
+export function createExecUpgrade(o: ExecOptions): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
+  const wss = new WebSocketServer({
+    noServer: true,
+    handleProtocols: (offered) => PROTOCOLS.find((p) => offered.has(p)) ?? false,
+  });
+  return (req, socket, head) => {
+    try {
+      const url = new URL(req.url ?? "/", "http://127.0.0.1");
+      const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/exec$/.exec(url.pathname);
+      if (!m) throw notFoundPath();
+      const auth = req.headers.authorization;
+      const user = o.authenticate(auth?.startsWith("Bearer ") ? auth.slice(7).trim() : undefined);
+      if (!user) throw new ApiError(401, "Unauthorized", "Unauthorized");
+      const ns = decodeURIComponent(m[1]!);
+      const name = decodeURIComponent(m[2]!);
+      const podType = o.api.registry.builtin("Pod");
+      o.authorize(user, "create", podType, ns, name, "exec");
+      const pod = o.api.find(podType, ns, name);
+      if (!pod) throw notFound(podType, name);
+      const q = url.searchParams;
+      const spec = pod.spec as { containers: { name: string; workingDir?: string }[] };
+      const container = q.get("container") ?? spec.containers[0]?.name ?? "";
+      const run = o.kubelet?.pod(ns, name);
+      const c = run?.all().find((x) => x.name === container);
+      if (!spec.containers.some((x) => x.name === container)) throw badRequest(`container ${container} is not valid for pod ${name}`);
+      if (!c?.running) throw badRequest(`unable to upgrade connection: container not found ("${container}")`);
+      const command = q.getAll("command");
+      if (command.length === 0) throw badRequest("you must specify at least 1 command");
+      const env = containerEnv(o.api, pod, container, run?.podIP ?? "");
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        serve(ws, { command, env, tty: q.get("tty") === "true", stdin: q.get("stdin") === "true", v5: ws.protocol === "v5.channel.k8s.io" }, o.track);
+      });
+    } catch (err) {
+      reject(socket, err instanceof ApiError ? err : new ApiError(500, "InternalError", (err as Error).message));
+    }
+  };
+}
+
+interface Session {
+  command: string[];
+  env: Record<string, string>;
+  tty: boolean;
+  stdin: boolean;
+  v5: boolean;
+}
+
+function serve(ws: WebSocket, s: Session, track: (end: () => void) => () => void): void {
+  let child: ChildProcess | undefined;
+  let pendingInput: Buffer[] = [];
+  let stdinClosed = false;
+  const send = (channel: number, data: Buffer | string): void => {
+    if (ws.readyState !== ws.OPEN) return;
+    ws.send(Buffer.concat([Buffer.from([channel]), typeof data === "string" ? Buffer.from(data) : data]));
+  };
+  const finish = (status: Record<string, unknown>): void => {
+    send(3, JSON.stringify(status));
+    ws.close(1000);
+  };
+  const start = (cols?: number, rows?: number): void => {
+    if (child) return;
+    const env = { ...s.env, ...(s.tty ? { TERM: "xterm" } : {}) };
+    if (s.tty) {
+      const size = cols && rows ? `stty cols ${cols} rows ${rows} 2>/dev/null; ` : "";
+      const line = `${size}exec ${s.command.map(shellQuote).join(" ")}`;
+      child = spawn("script", ["-q", "-e", "-c", line, "/dev/null"], { env, cwd: tmpdir(), stdio: "pipe" });
+    } else {
+      child = spawn(s.command[0]!, s.command.slice(1), { env, cwd: tmpdir(), stdio: "pipe" });
+    }
+    child.stdout?.on("data", (d: Buffer) => send(1, d));
+    child.stderr?.on("data", (d: Buffer) => send(s.tty ? 1 : 2, d));
+    child.stdin?.on("error", () => undefined);
+    child.on("error", (err: NodeJS.ErrnoException) => {
+      const missing = err.code === "ENOENT";
+      finish({
+        ...statusBody(500, "InternalError", missing
+          ? `OCI runtime exec failed: exec failed: unable to start container process: exec: "${s.command[0]}": executable file not found in $PATH: unknown`
+          : `OCI runtime exec failed: ${err.message}: unknown`),
+        metadata: {},
+      });
+      child = undefined;
+    });
+    child.on("close", (code, signal) => {
+      const exit = code ?? (signal ? 128 + 9 : 1);
+      if (exit === 0) finish({ metadata: {}, status: "Success" });
+      else {
+        finish({
+          metadata: {},
+          status: "Failure",
+          message: `command terminated with non-zero exit code: error executing command [${s.command.join(" ")}], exit code ${exit}`,
+          reason: "NonZeroExitCode",
+          details: { causes: [{ reason: "ExitCode", message: String(exit) }] },
+        });
+      }
+    });
+    for (const b of pendingInput) child.stdin?.write(b);
+    pendingInput = [];
+    if (stdinClosed || !s.stdin) child.stdin?.end();
+  };
+  ws.on("message", (data: Buffer) => {
+    const channel = data[0];
+    const payload = data.subarray(1);
+    if (channel === 0) {
+      if (child) child.stdin?.write(payload);
+      else pendingInput.push(payload);
+    } else if (channel === 4) {
+      try {
+        const size = JSON.parse(payload.toString("utf8")) as { Width?: number; Height?: number };
+        start(size.Width, size.Height);
+      } catch {
+        // malformed resize: ignored, as the kubelet does
+      }
+    } else if (channel === 255 && s.v5 && payload[0] === 0) {
+      stdinClosed = true;
+      child?.stdin?.end();
+    }
+  });
+  const untrack = track(() => ws.terminate());
+  ws.on("close", () => {
+    untrack();
+    child?.kill("SIGKILL");
+  });
+  // A TTY session waits briefly for the client's first resize so the pty starts at its size.
+  if (s.tty) setTimeout(() => start(), 200);
+  else start();
+}
