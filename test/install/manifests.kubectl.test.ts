@@ -1,62 +1,14 @@
-import { cpSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { CONFIG_VARIABLES } from "@qs/config";
-import { tempDir } from "../support/tmp.ts";
-import { findObject, renderKustomize, repoRoot, runCommand, type KubeObject } from "./support.ts";
+import { podSpec, type Rule } from "./pod-spec.ts";
+import { findObject, renderKustomize, repoRoot, type KubeObject } from "./support.ts";
 
 // Renders deploy/ with the real `kubectl kustomize` and asserts what the cluster will get:
 // security settings on every pod, the control plane's shape, QS_* env, RBAC, policies.
 
-/* Pod template fields the assertions read (the rest of the spec is not typed here). */
-interface Container {
-  name: string;
-  image: string;
-  env?: {
-    name: string;
-    value?: string;
-    valueFrom?: { secretKeyRef?: { name: string; key: string }; fieldRef?: object };
-  }[];
-  envFrom?: { configMapRef?: { name: string } }[];
-  ports?: { name?: string; containerPort: number; hostPort?: number; hostIP?: string }[];
-  readinessProbe?: { httpGet?: { path: string; port: string } };
-  livenessProbe?: { httpGet?: { path: string; port: string } };
-  resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
-  securityContext?: {
-    allowPrivilegeEscalation?: boolean;
-    readOnlyRootFilesystem?: boolean;
-    runAsNonRoot?: boolean;
-    capabilities?: { drop?: string[]; add?: string[] };
-  };
-  volumeMounts?: { name: string; mountPath: string }[];
-}
-interface PodSpec {
-  serviceAccountName?: string;
-  automountServiceAccountToken?: boolean;
-  hostNetwork?: boolean;
-  securityContext?: {
-    runAsNonRoot?: boolean;
-    runAsUser?: number;
-    seccompProfile?: { type: string };
-  };
-  containers: Container[];
-  initContainers?: Container[];
-  volumes?: {
-    name: string;
-    emptyDir?: object;
-    persistentVolumeClaim?: { claimName: string };
-    secret?: { secretName: string };
-  }[];
-}
-interface Rule {
-  apiGroups: string[];
-  resources: string[];
-  verbs: string[];
-}
-
 const WORKLOADS = new Set(["Deployment", "StatefulSet", "DaemonSet"]);
-const podSpec = (o: KubeObject): PodSpec =>
-  (o.spec as { template: { spec: PodSpec } }).template.spec;
 const spec = <T>(o: KubeObject): T => o.spec as T;
 
 const objects = renderKustomize(join(repoRoot, "deploy"));
@@ -386,69 +338,5 @@ describe("deploy/ rendered by kubectl kustomize", () => {
         expect(doc, `${group} ${resource}`).toMatch(row);
       }
     }
-  });
-});
-
-describe("the installer's overlay", () => {
-  let dir: { path: string; remove: () => Promise<void> };
-  let site: KubeObject[];
-  beforeAll(async () => {
-    dir = await tempDir("qs-overlay-");
-    cpSync(join(repoRoot, "deploy"), join(dir.path, "deploy"), { recursive: true });
-    // The overlay exactly as install.sh writes it (overlay_manifest in quickstack.sh).
-    const script = [
-      `source ${join(repoRoot, "scripts/install/lib.sh")}`,
-      `source ${join(repoRoot, "scripts/install/quickstack.sh")}`,
-      "DOMAIN=apps.example.org QS_IMAGE=ghcr.example/me/quickstack:0.2.0 overlay_manifest",
-    ].join("\n");
-    const overlay = runCommand("bash", ["-c", script]);
-    expect(overlay.status).toBe(0);
-    writeFileSync(join(dir.path, "kustomization.yaml"), overlay.stdout);
-    site = renderKustomize(dir.path);
-  });
-  afterAll(async () => {
-    await dir.remove();
-  });
-
-  it("sets the domain, public URL, SSH host and image", () => {
-    const deployment = findObject(site, "Deployment", "quickstack");
-    const c = podSpec(deployment).containers[0]!;
-    expect(c.image).toBe("ghcr.example/me/quickstack:0.2.0");
-    const settings = findObject(site, "ConfigMap", c.envFrom![0]!.configMapRef!.name)
-      .data as Record<string, string>;
-    expect(settings).toMatchObject({
-      QS_BASE_DOMAIN: "apps.example.org",
-      QS_SSH_PUBLIC_HOST: "apps.example.org",
-      QS_PUBLIC_URL: "https://qs.apps.example.org",
-      QS_BUILDER: "kaniko",
-    });
-    const ingress = spec<{ tls: { hosts: string[] }[]; rules: { host: string }[] }>(
-      findObject(site, "Ingress", "quickstack"),
-    );
-    expect(ingress.rules[0]!.host).toBe("qs.apps.example.org");
-    expect(ingress.tls[0]!.hosts).toEqual(["qs.apps.example.org"]);
-  });
-
-  it("adds the admission policy that keeps the control plane's writes in qs-app-* and qs-system", () => {
-    const policy = findObject(site, "ValidatingAdmissionPolicy", "quickstack-control-plane-scope");
-    const s = spec<{
-      failurePolicy: string;
-      matchConditions: { expression: string }[];
-      validations: { expression: string }[];
-    }>(policy);
-    expect(s.failurePolicy).toBe("Fail");
-    expect(s.matchConditions[0]!.expression).toContain(
-      "'system:serviceaccount:qs-system:quickstack'",
-    );
-    expect(s.validations[0]!.expression).toContain("request.namespace.startsWith('qs-app-')");
-    const binding = findObject(
-      site,
-      "ValidatingAdmissionPolicyBinding",
-      "quickstack-control-plane-scope",
-    );
-    expect(binding.spec).toEqual({
-      policyName: "quickstack-control-plane-scope",
-      validationActions: ["Deny"],
-    });
   });
 });
