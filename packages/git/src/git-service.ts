@@ -1,3 +1,5 @@
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AccessControl, ExecChannel, Logger, Principal, PushPipeline } from "@qs/core";
 import { parseGitCommand } from "./git-command.ts";
@@ -43,7 +45,7 @@ export async function createGitService(options: GitServiceOptions): Promise<GitS
   const repos = createRepoStore({ root: join(options.dataDir, "repos") });
   await repos.repairAll();
   const hooks: HookServer = await createHookServer({
-    socketPath: options.socketPath ?? join(options.dataDir, "run", "hook.sock"),
+    socketPath: options.socketPath ?? (await defaultSocketPath(options.dataDir)),
     logger: options.logger,
     handle: createPushRunner({
       pipeline: options.pipeline,
@@ -73,4 +75,12 @@ export async function createGitService(options: GitServiceOptions): Promise<GitS
     activePushes: () => hooks.activePushes(),
     close: (graceMs) => hooks.close(graceMs),
   };
+}
+
+// sun_path holds 108 bytes including the NUL (unix(7)); a deep data dir gets a private
+// 0700 directory under the system temp dir instead.
+async function defaultSocketPath(dataDir: string): Promise<string> {
+  const preferred = join(dataDir, "run", "hook.sock");
+  if (Buffer.byteLength(preferred) <= 107) return preferred;
+  return join(await mkdtemp(join(tmpdir(), "qs-hook-")), "hook.sock");
 }

@@ -167,7 +167,8 @@ export async function createHookServer(options: HookServerOptions): Promise<Hook
     },
     close(graceMs = 10_000) {
       closing ??= (async () => {
-        server.close();
+        // Keep listening through the grace period so a push arriving now is told why it
+        // is refused (see serve) instead of meeting a refused connection.
         if (running.size > 0) {
           let timer: NodeJS.Timeout | undefined;
           await Promise.race([
@@ -177,6 +178,7 @@ export async function createHookServer(options: HookServerOptions): Promise<Hook
           clearTimeout(timer);
         }
         shutdown.abort();
+        server.close();
         await Promise.allSettled([...running]);
         await rm(options.socketPath, { force: true });
       })();

@@ -81,6 +81,7 @@ async function authenticate(options: HttpGitOptions, request: Request): Promise<
 async function advertise(service: GitServiceName, repoDir: string): Promise<Response> {
   const child = spawnGitService({ service, repoDir, statelessRpc: true, advertiseRefs: true });
   child.stdin.end();
+  child.on("error", () => undefined); // reported through the exit code below
   const chunks: Buffer[] = [];
   child.stdout.on("data", (d: Buffer) => chunks.push(d));
   const code = await new Promise<number>((resolve) => child.on("close", (c) => resolve(c ?? 1)));
@@ -129,6 +130,10 @@ function rpc(
     child.kill("SIGTERM");
     // Read the rest so the client gets to see the answer instead of a broken upload.
     body.resume();
+  });
+  child.on("error", (err) => {
+    options.logger.error({ err }, "cannot start git");
+    out.end();
   });
   child.stdout.pipe(out, { end: false });
   child.stderr.on("data", (d: Buffer) => options.logger.debug({ stderr: d.toString("utf8") }, "git stderr"));
