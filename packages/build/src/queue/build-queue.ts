@@ -214,7 +214,7 @@ export function createBuildQueue(options: BuildQueueOptions): BuildQueue {
           events === undefined ? Promise.resolve() : events.then((qe) => qe.close()),
         ]);
         const failed = results.find((r) => r.status === "rejected");
-        if (failed !== undefined) throw (failed).reason;
+        if (failed !== undefined) throw failed.reason;
       })();
       return closing;
     },

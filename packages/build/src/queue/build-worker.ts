@@ -297,7 +297,7 @@ export async function createBuildWorker(options: BuildWorkerOptions): Promise<Bu
           inspector.close(),
         ]);
         const failed = results.find((r) => r.status === "rejected");
-        if (failed !== undefined) throw (failed).reason;
+        if (failed !== undefined) throw failed.reason;
       })();
       return closing;
     },

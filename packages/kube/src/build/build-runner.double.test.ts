@@ -149,7 +149,7 @@ describe("BuildRunner against the Kubernetes API double", () => {
   it("deletes the Job when cancelled mid-build", async () => {
     const ns = await namespace();
     const image = `example.test/kaniko-${randomUUID().slice(0, 6)}:v1`;
-    double.script(bare(image), { logs: ["building forever"] });
+    double.script(bare(image), { logs: ["building forever"], exitAfterMs: 600_000 });
     const req = request(ns, "shop", image);
     const abort = new AbortController();
     const seen: string[] = [];
@@ -175,7 +175,7 @@ describe("BuildRunner against the Kubernetes API double", () => {
   it("deletes Jobs by label selector (crash recovery)", async () => {
     const ns = await namespace();
     const image = `example.test/kaniko-${randomUUID().slice(0, 6)}:v1`;
-    double.script(bare(image), { logs: ["orphan"] });
+    double.script(bare(image), { logs: ["orphan"], exitAfterMs: 600_000 });
     const req = request(ns, "shop", image);
     await kc
       .makeApiClient(k8s.BatchV1Api)

@@ -160,8 +160,12 @@ export function createBuildRunner(
     onLine: (l: BuildLogLine) => void,
     signal: AbortSignal,
   ): Promise<void> {
+    // Re-follows start at the last timestamp seen; lines at that very timestamp that were
+    // already forwarded are skipped by count (several lines can share one timestamp).
     let last = "";
+    let atLast = 0;
     for (;;) {
+      let skip = atLast;
       const stream = new PassThrough();
       // client-node pipes the response into `stream` without forwarding its errors; an
       // abort errors that source, so it gets a handler here (the loop below ends anyway).
@@ -176,9 +180,14 @@ export function createBuildRunner(
       try {
         for await (const raw of createInterface({ input: stream, crlfDelay: Infinity })) {
           const space = raw.indexOf(" ");
-          const time = raw.slice(0, space);
-          if (time <= last) continue;
-          last = time;
+          const time = sortableTime(raw.slice(0, space));
+          if (time < last) continue;
+          if (time === last && skip > 0) {
+            skip--;
+            continue;
+          }
+          if (time === last) atLast++;
+          else [last, atLast] = [time, 1];
           onLine({ container, text: raw.slice(space + 1) });
         }
       } finally {
@@ -258,6 +267,15 @@ export function createBuildRunner(
       }
     },
   };
+}
+
+/**
+ * RFC 3339 timestamps as the kubelet writes them (RFC3339Nano trims trailing zeros, so
+ * `…13.12Z` would sort after `…13.123Z`): the fraction padded to 9 digits.
+ */
+function sortableTime(time: string): string {
+  const m = /^(.*?)(?:\.(\d+))?Z$/.exec(time);
+  return m === null ? time : `${m[1] ?? ""}.${(m[2] ?? "").padEnd(9, "0")}Z`;
 }
 
 function reasonOf(signal: AbortSignal): string {
