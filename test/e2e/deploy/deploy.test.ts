@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DeployFailedError, type DeployRequest, appNamespace } from "@qs/core";
+import { CancelledError, DeployFailedError, type DeployRequest, appNamespace } from "@qs/core";
 import { appCrd } from "@qs/kube";
 import { type DeployHarness, captureOutput, eventually, script, startDeployHarness } from "./harness.ts";
 
@@ -21,7 +21,8 @@ function request(app: string, image: string, extra: Partial<DeployRequest> = {})
     app,
     image,
     gitSha: "abc1234abc1234",
-    processes: { web: "serve", worker: "work" },
+    // One process keeps the simulated rollouts short; tests that need more say so.
+    processes: { web: "serve" },
     author: "alice",
     description: `Deploy ${image}`,
     ...extra,
@@ -41,7 +42,7 @@ describe("deploy", () => {
   it("first deploy: creates v1, streams progress, and the App says Ready", async () => {
     const { name } = await newApp();
     const out = captureOutput();
-    const release = await h.releases.deploy(request(name, `good-${name}:v1`), out, never);
+    const release = await h.releases.deploy(request(name, `good-${name}:v1`, { processes: { web: "serve", worker: "work" } }), out, never);
     expect(release.number).toBe(1);
     expect(out.lines).toContain("       web: 1/1 ready");
     expect(out.lines).toContain("=====> Released v1");
@@ -160,7 +161,7 @@ describe("deploy", () => {
     const { name } = await newApp();
     // Scripts are per image, so the release Job runs the unscripted default here (exit 0).
     const out = captureOutput();
-    const r = await h.releases.deploy(request(name, `good-${name}:v1`, { releaseCommand: "npm run migrate" }), out, never);
+    const r = await h.releases.deploy(request(name, `good-${name}:v1`, { releaseCommand: "npm run migrate", processes: { worker: "work" } }), out, never);
     expect(out.text()).toContain("Running release command: npm run migrate");
     expect(r.releasePhase).toBe("Succeeded");
     const job = await h.apis.batch.readNamespacedJob({ name: `${name}-release-v1`, namespace: appNamespace(name) });
@@ -182,7 +183,8 @@ describe("deploy", () => {
 
   it("removing a process type prunes its Deployment", async () => {
     const { name, ns } = await newApp();
-    await h.releases.deploy(request(name, `good-${name}:v1`), captureOutput(), never);
+    await h.releases.deploy(request(name, `good-${name}:v1`, { processes: { web: "serve", worker: "work" } }), captureOutput(), never);
+    expect((await h.apis.apps.listNamespacedDeployment({ namespace: ns })).items.length).toBe(2);
     await h.releases.deploy(request(name, `good-${name}:v2`, { processes: { web: "serve" } }), captureOutput(), never);
     await eventually(async () => (await h.apis.apps.listNamespacedDeployment({ namespace: ns })).items.length === 1, "worker pruned");
   });
@@ -219,6 +221,20 @@ describe("deploy", () => {
     const env = await h.apis.core.readNamespacedSecret({ name: `${name}-v3-env`, namespace: ns });
     expect(Object.keys(env.data ?? {}).sort()).toEqual(["A", "B"]);
     expect((await h.apps.get(name)).spec.release).toBe(3);
+  });
+
+  it("aborting mid-rollout puts the previous release back", async () => {
+    const { name, ns } = await newApp();
+    await h.releases.deploy(request(name, `good-${name}:v1`), captureOutput(), never);
+    script(h, `stuck-${name}`, { readyAfterMs: false });
+    const abort = new AbortController();
+    const out = captureOutput();
+    const deploying = h.releases.deploy(request(name, `stuck-${name}:v2`), out, abort.signal).catch((e: unknown) => e);
+    await eventually(() => out.lines.some((l) => l.includes("Waiting for v2")), "rollout started");
+    abort.abort();
+    expect(await deploying).toBeInstanceOf(CancelledError);
+    expect((await h.apps.get(name)).spec.release).toBe(1);
+    await eventually(async () => (await templateOf(ns, `${name}-web`)).spec!.containers[0]!.image === `good-${name}:v1`, "v1 template");
   });
 });
 

@@ -33,7 +33,7 @@ export interface DeployHarness {
 
 /** Fast timings for tests; production defaults are in the option docs. */
 export const reconcilerOptions: ReconcilerOptions = {
-  resyncIntervalMs: 1000,
+  resyncIntervalMs: 3000,
   watchRestartDelayMs: 200,
   retryDelayMs: 200,
   render: { baseDomain: "qs.test", progressDeadlineSeconds: 20 },
