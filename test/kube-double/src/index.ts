@@ -20,6 +20,7 @@ import { createValidator } from "./validation/index.ts";
 import { Kubelet, defaultTimings, type Timings } from "./kubelet.ts";
 import { createLogHandler } from "./logs.ts";
 import { createExecUpgrade } from "./exec.ts";
+import { createMetricsHandler } from "./metrics.ts";
 import type { ContainerScript, ImageScript } from "./behaviour.ts";
 import { DeploymentController } from "./controllers/deployment.ts";
 import { JobController } from "./controllers/job.ts";
@@ -145,7 +146,7 @@ export async function startKubeDouble(options: KubeDoubleOptions = {}): Promise<
       dropAfterMs: faults.dropWatchesAfterMs,
     }),
     defaultFieldValidation: options.defaultFieldValidation ?? "Strict",
-    handlers: sim ? { log: createLogHandler(api, sim.kubelet) } : {},
+    handlers: sim ? { log: createLogHandler(api, sim.kubelet), metrics: createMetricsHandler(api, sim.kubelet) } : {},
     track,
   });
   const server: Server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, listener) : createHttpServer(listener);
