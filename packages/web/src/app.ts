@@ -1,5 +1,7 @@
-import { Hono, type Env, type Schema } from "hono";
+import { Hono } from "hono";
 import { describeError, httpStatusOf, QsError, type Logger } from "@qs/core";
+import { createApiRouter, type ApiRouterDeps } from "./api/index.ts";
+import { createStatusPages, type StatusPagesOptions } from "./status/index.ts";
 
 /** A readiness check: resolves when the part is ready, throws saying why it is not. */
 export type ReadinessCheck = () => Promise<void>;
@@ -9,12 +11,12 @@ export interface HttpAppOptions {
   logger: Logger;
   /** Named checks run by /readyz, e.g. `{ redis, kubernetes }`. */
   readiness: Readonly<Record<string, ReadinessCheck>>;
-  /**
-   * Sub-apps mounted in order after the health endpoints, e.g.
-   * `[{ path: "/api/v1", app: createApiRouter(deps) }, { path: "/", app: createStatusPages(opts) }]`.
-   * @defaultValue []
-   */
-  routes?: ReadonlyArray<{ readonly path: string; readonly app: Hono<Env, Schema, string> }>;
+  /** Deps of the /api/v1 router (packages/web/src/api); without them there is no API. */
+  api?: ApiRouterDeps;
+  /** Options of the status pages and login at `/`; without them there are none. */
+  statusPages?: StatusPagesOptions;
+  /** Mounts more routes (git smart HTTP, hooks) after the API and before the pages. */
+  mount?: (app: Hono) => void;
 }
 
 /** Builds the hono app: health endpoints now; API, smart HTTP and pages mount here. */
@@ -41,7 +43,10 @@ export function createHttpApp(options: HttpAppOptions): Hono {
     return c.text(`${body}\n`, failing.length === 0 ? 200 : 503);
   });
 
-  for (const route of options.routes ?? []) app.route(route.path, route.app);
+  if (options.api) app.route("/api/v1", createApiRouter(options.api));
+  options.mount?.(app);
+  // Last: the pages own "/" and the login; every more specific route above wins.
+  if (options.statusPages) app.route("/", createStatusPages(options.statusPages));
 
   app.onError((err, c) => {
     const status = httpStatusOf(err);

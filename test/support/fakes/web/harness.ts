@@ -1,5 +1,5 @@
 import type { Hono } from "hono";
-import { createHttpApp, createStatusPages, type StatusPagesOptions } from "@qs/web";
+import { createHttpApp, type StatusPagesOptions } from "@qs/web";
 import { silentLogger, type AppDetail, type NodeSummary } from "@qs/core";
 import {
   createMemoryLoginThrottle,
@@ -37,7 +37,7 @@ export async function createPagesHarness(setup: {
   const throttle = createMemoryLoginThrottle({ now: clock.now });
   const metrics = createMemoryMetricStore();
   const users = await createMemoryUserDirectory(setup.users);
-  const pages = createStatusPages({
+  const statusPages: StatusPagesOptions = {
     status,
     users,
     sessions,
@@ -49,8 +49,8 @@ export async function createPagesHarness(setup: {
     // app.request() has no socket: CookieClient sends its address in a test header.
     clientAddress: (c) => c.req.header("x-test-address") ?? "unknown",
     ...setup.options,
-  });
-  const app: Hono = createHttpApp({ logger: silentLogger, readiness: {}, routes: [{ path: "/", app: pages }] });
+  };
+  const app: Hono = createHttpApp({ logger: silentLogger, readiness: {}, statusPages });
   return { app, clock, status, sessions, throttle, metrics, users };
 }
 
