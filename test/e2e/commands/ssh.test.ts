@@ -1,0 +1,183 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { existsSync } from "node:fs";
+import { startCommandsHarness, type CommandsHarness } from "./harness.ts";
+import { readdir } from "node:fs/promises";
+import { BAD_INPUTS } from "../../support/fakes/bad-inputs.ts";
+
+// Every apps:* verb of the command layer over a real OpenSSH client, against the kube
+// stores on the Kubernetes API double (users, grants and audit there too).
+let t: CommandsHarness;
+beforeAll(async () => {
+  t = await startCommandsHarness();
+});
+afterAll(async () => {
+  await t.close();
+});
+
+const json = async (line: string) => {
+  const res = await t.run(line);
+  expect(res.stderr).toBe("");
+  expect(res.code).toBe(0);
+  return JSON.parse(res.stdout) as unknown;
+};
+
+describe("apps verbs over ssh", () => {
+  it("creates, lists, shows and destroys an app with its repo", async () => {
+    const app = t.appName("life");
+    const created = await t.run(`apps:create ${app}`);
+    expect(created).toMatchObject({ code: 0, stderr: "" });
+    expect(created.stdout).toContain(`https://${app}.qs.test`);
+    expect(existsSync(`${t.repoRoot}/${app}.git/HEAD`)).toBe(true);
+    expect(await json("apps:list --json")).toEqual(expect.arrayContaining([expect.objectContaining({ name: app })]));
+    expect((await t.run("apps:list")).stdout).toMatch(new RegExp(`${app}\\s+-\\s+none\\s+not deployed`));
+    expect(await json(`apps:info ${app} --json`)).toMatchObject({ name: app, spec: { deployBranch: "main" } });
+    const refused = await t.run(`apps:destroy ${app}`);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`--confirm ${app}`);
+    expect((await t.run(`apps:destroy ${app} --confirm ${app}`)).code).toBe(0);
+    expect(await t.services.apps.exists(app)).toBe(false);
+    expect(existsSync(`${t.repoRoot}/${app}.git`)).toBe(false);
+  });
+
+  it("edits config, domains, volumes, scale and settings, in text and --json", async () => {
+    const app = t.appName("cfg");
+    await t.run(`apps:create ${app}`);
+    const set = await t.run(`apps:config-set ${app} DATABASE_URL='postgres://u:hunter2@db/x' "GREETING=hello world"`);
+    expect(set.code).toBe(0);
+    expect(set.stdout).not.toContain("hunter2");
+    expect(set.stdout).toContain("applies at the first deploy");
+    expect(await json(`apps:config ${app} --json`)).toEqual({
+      DATABASE_URL: "postgres://u:hunter2@db/x",
+      GREETING: "hello world",
+    });
+    expect((await t.run(`apps:config-get ${app} GREETING`)).stdout).toBe("hello world\n");
+    expect((await t.run(`config:unset ${app} GREETING`)).code).toBe(0);
+    expect((await t.run(`apps:config ${app} --shell`)).stdout).toBe(`export DATABASE_URL='postgres://u:hunter2@db/x'\n`);
+
+    expect((await t.run(`apps:domains-add ${app} ${app}.example.com`)).code).toBe(0);
+    expect(await json(`apps:domains ${app} --json`)).toEqual({ default: `${app}.qs.test`, custom: [`${app}.example.com`] });
+    expect((await t.run(`apps:domains-remove ${app} ${app}.example.com`)).code).toBe(0);
+
+    expect((await t.run(`apps:volumes-add ${app} data /data --size 2Gi`)).code).toBe(0);
+    expect(await json(`apps:volumes ${app} --json`)).toEqual([{ name: "data", mountPath: "/data", size: "2Gi" }]);
+    expect((await t.run(`apps:volumes-remove ${app} data --confirm ${app}`)).code).toBe(0);
+
+    expect((await t.run(`ps:scale ${app} web=2`)).code).toBe(0);
+    expect(await json(`apps:scale ${app} --json`)).toEqual({ web: 2 });
+    expect((await t.run(`apps:resources-set ${app} -p web --cpu 250m --memory 256Mi`)).code).toBe(0);
+    expect((await t.run(`apps:checks-set ${app} --path /healthz`)).code).toBe(0);
+    expect((await t.run(`apps:builder-set ${app} dockerfile --engine buildkit`)).code).toBe(0);
+    expect((await t.run(`apps:branch-set ${app} production`)).code).toBe(0);
+    const { spec } = await t.services.apps.get(app);
+    expect(spec).toMatchObject({
+      processes: { web: { replicas: 2, cpu: "250m", memory: "256Mi" } },
+      healthCheckPath: "/healthz",
+      builder: { mode: "dockerfile", engine: "buildkit" },
+      deployBranch: "production",
+      domains: [],
+      volumes: [],
+    });
+  });
+
+  it("keeps both of two concurrent config-sets on different keys", async () => {
+    const app = t.appName("conc");
+    await t.run(`apps:create ${app}`);
+    const results = await Promise.all([
+      t.run(`apps:config-set ${app} ALPHA=1 --no-restart`),
+      t.run(`apps:config-set ${app} BETA=2 --no-restart`),
+    ]);
+    expect(results.map((r) => r.code)).toEqual([0, 0]);
+    expect(await t.services.config.get(app)).toEqual({ ALPHA: "1", BETA: "2" });
+  });
+
+  it("releases on config-set after a deploy, lists releases and rolls back", async () => {
+    const app = t.appName("rel");
+    await t.run(`apps:create ${app}`);
+    await t.services.releases.deploy(
+      { app, image: `127.0.0.1:5000/${app}@sha256:${"1".repeat(64)}`, gitSha: "a".repeat(40), processes: { web: "node s.js" }, author: "admin", description: "Deploy aaaaaaa" },
+      { line: () => undefined },
+      new AbortController().signal,
+    );
+    const set = await t.run(`apps:config-set ${app} MODE=prod`);
+    expect(set.stderr).toBe("");
+    expect(set.stdout).toContain("Released v2");
+    const releases = (await json(`apps:releases ${app} --json`)) as { number: number }[];
+    expect(releases.map((r) => r.number)).toEqual([2, 1]);
+    const rolled = await t.run(`apps:rollback ${app} v1`);
+    expect(rolled.stdout).toContain(`Rolled back ${app} to v1 as v3`);
+    expect((await t.run(`apps:releases ${app}`)).stdout).toMatch(/v3 \*/);
+  });
+
+  it("refuses a developer what is not granted, allows what is, and audits both", async () => {
+    const mine = t.appName("mine");
+    const other = t.appName("other");
+    await t.run(`apps:create ${mine}`);
+    await t.run(`apps:create ${other}`);
+    await t.users.grant("dev", mine);
+    expect((await t.run(`apps:config-set ${mine} A=1 --no-restart`, t.devKey)).code).toBe(0);
+    const refused = await t.run(`apps:config-set ${other} A=1`, t.devKey);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`access:grant ${other} dev`);
+    const listed = JSON.parse((await t.run("apps:list --json", t.devKey)).stdout) as { name: string }[];
+    expect(listed.map((a) => a.name)).toEqual([mine]);
+    expect((await t.run(`apps:create x-${mine}`, t.devKey)).stderr).toContain("only admins");
+    const entries = await t.audit.list({ limit: 100 });
+    expect(entries.find((e) => e.user === "dev" && e.app === other)).toMatchObject({ command: "apps:config-set", exitCode: 1, error: "FORBIDDEN" });
+    expect(entries.find((e) => e.user === "dev" && e.app === mine)).toMatchObject({ args: [mine, "A", "--no-restart"], exitCode: 0 });
+  });
+
+  it("answers help, version and unknown commands with the documented exit codes", async () => {
+    expect((await t.run("help")).stdout).toContain("apps:config-set");
+    expect((await t.run("version")).stdout).toMatch(/^quickstack /);
+    const unknown = await t.run("apps:lisst");
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("did you mean: apps:list");
+  });
+});
+
+describe("bad-input table over ssh", () => {
+  // The unit table's app `shop` becomes this app, set up the same way.
+  const app = `bad-${Date.now().toString(36)}`;
+  let before: string;
+  const snapshot = async () =>
+    JSON.stringify({
+      spec: (await t.services.apps.get(app)).spec,
+      config: await t.services.config.get(app),
+      releases: (await t.services.releases.list(app)).map((r) => r.number),
+      apps: (await t.services.apps.list()).map((a) => a.name).sort(),
+      repos: (await readdir(t.repoRoot)).sort(),
+    });
+
+  beforeAll(async () => {
+    await t.run(`apps:create ${app}`);
+    await t.services.releases.deploy(
+      { app, image: `127.0.0.1:5000/${app}@sha256:${"2".repeat(64)}`, gitSha: "b".repeat(40), processes: { web: "w", worker: "k" }, author: "admin", description: "Deploy" },
+      { line: () => undefined },
+      new AbortController().signal,
+    );
+    for (const line of [
+      `apps:config-set ${app} A=1 --no-restart`,
+      `apps:domains-add ${app} www.${app}.example`,
+      `apps:volumes-add ${app} data /data`,
+      `apps:scale ${app} web=1 worker=1`,
+    ]) {
+      const res = await t.run(line);
+      if (res.code !== 0) throw new Error(`${line}: ${res.stderr}`);
+    }
+    before = await snapshot();
+  });
+
+  const cases = BAD_INPUTS.map(([line, code, message]) => {
+    const aimed = line.replaceAll(/\bshop\b/g, app);
+    return [aimed.length > 80 ? `${aimed.slice(0, 80)}…` : aimed, aimed, code, message] as const;
+  });
+  // Concurrent (vitest's maxConcurrency, 5): every case must leave the state unchanged, so
+  // each snapshot taken after any case still has to equal the one from before the table.
+  it.concurrent.for(cases)("%s", async ([, line, code, message], { expect }) => {
+    const res = await t.run(line);
+    expect(res.stderr).toMatch(message);
+    expect(res.stdout).toBe("");
+    expect(res.code).toBe(code);
+    expect(await snapshot()).toBe(before);
+  });
+});
