@@ -1,5 +1,5 @@
 import type { KubernetesObject } from "@kubernetes/client-node";
-import { orUndefined } from "../apis.ts";
+import { isConflict, orUndefined } from "../apis.ts";
 import { sha256, stableStringify } from "../hash.ts";
 import { ANNOTATION_SPEC_HASH } from "../labels.ts";
 import type { KindOps } from "./kinds.ts";
@@ -38,20 +38,33 @@ export function mergeForReplace(kind: string, desired: KubernetesObject, live: K
   return { ...desired, metadata };
 }
 
-/** Creates or replaces one object; 409 propagates (the caller requeues). */
-export async function applyObject(ops: KindOps, desired: KubernetesObject): Promise<ApplyResult> {
+/**
+ * Creates or replaces one object. `live` is what a list of the kind returned (undefined: not
+ * there); "read" asks the API first (for objects a list cannot see). 409 on replace propagates.
+ */
+export async function applyObject(
+  ops: KindOps,
+  desired: KubernetesObject,
+  live: KubernetesObject | undefined | "read" = "read",
+): Promise<ApplyResult> {
   const namespace = desired.metadata?.namespace ?? "";
   const name = desired.metadata?.name ?? "";
   const target = withSpecHash(desired);
-  const live = await orUndefined(() => ops.read(namespace, name));
-  if (live === undefined) {
-    await ops.create(namespace, target);
-    return "created";
+  const current = live === "read" ? await orUndefined(() => ops.read(namespace, name)) : live;
+  if (current === undefined) {
+    try {
+      await ops.create(namespace, target);
+      return "created";
+    } catch (err) {
+      // Exists without our labels (made by hand, or labels edited): take it over.
+      if (!isConflict(err) || live === "read") throw err;
+      return applyObject(ops, desired, "read");
+    }
   }
   const want = target.metadata?.annotations?.[ANNOTATION_SPEC_HASH];
-  if (live.metadata?.annotations?.[ANNOTATION_SPEC_HASH] === want && live.metadata?.deletionTimestamp === undefined) {
+  if (current.metadata?.annotations?.[ANNOTATION_SPEC_HASH] === want && current.metadata?.deletionTimestamp === undefined) {
     return "unchanged";
   }
-  await ops.replace(namespace, name, mergeForReplace(ops.kind, target, live));
+  await ops.replace(namespace, name, mergeForReplace(ops.kind, target, current));
   return "updated";
 }

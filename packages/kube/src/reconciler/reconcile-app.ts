@@ -57,15 +57,18 @@ export async function reconcileApp(ctx: ReconcileContext, name: string): Promise
     : [];
   const wanted = new Set(desired.map((o) => `${o.kind}/${o.metadata?.name}`));
   for (const ops of ctx.kinds) {
+    // One list per kind serves both the comparison and the prune: an unchanged app costs
+    // a handful of reads per pass and no writes.
+    const live: KubernetesObject[] = await ops.list(namespace, renderedSelector(name));
+    const byName = new Map(live.map((o) => [o.metadata?.name ?? "", o]));
     for (const d of desired.filter((o) => o.kind === ops.kind)) {
-      const r = await applyObject(ops, d);
+      const r = await applyObject(ops, d, byName.get(d.metadata?.name ?? ""));
       if (r !== "unchanged") {
         result[r]++;
         ctx.logger.info({ app: name, kind: ops.kind, name: d.metadata?.name }, `${r} ${ops.kind}`);
       }
     }
     if (releaseError !== undefined) continue;
-    const live: KubernetesObject[] = await ops.list(namespace, renderedSelector(name));
     for (const o of live) {
       if (wanted.has(`${ops.kind}/${o.metadata?.name}`) || o.metadata?.deletionTimestamp !== undefined) continue;
       try {
