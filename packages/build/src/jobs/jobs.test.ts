@@ -193,3 +193,19 @@ describe("schema validation", () => {
     ).toThrow();
   });
 });
+
+describe("failureOf", () => {
+  it("tells a failed build from a builder that could not start", async () => {
+    const { failureOf } = await import("../queue/build-worker.ts");
+    expect(
+      failureOf({ succeeded: false, container: "build", exitCode: 2, reason: "Error" }, "build")
+        .message,
+    ).toBe("the build failed: the builder exited with code 2 (Error)");
+    const pull = failureOf(
+      { succeeded: false, container: "build", exitCode: -1, reason: "ImagePullBackOff" },
+      "build",
+    );
+    expect(pull.message).toBe("the builder could not start (ImagePullBackOff)");
+    expect(pull.hint).toMatch(/QS_BUILDER_\*_IMAGE/);
+  });
+});

@@ -49,6 +49,26 @@ export interface BuildWorker {
   close(): Promise<void>;
 }
 
+/** The user-facing error for a builder pod that did not succeed. */
+export function failureOf(outcome: BuilderOutcome, builderContainer: string): BuildFailedError {
+  const who =
+    outcome.container === builderContainer ? "the builder" : `container ${outcome.container}`;
+  if (outcome.exitCode < 0) {
+    // It never ran (image pull, config error): not the app's fault, but retrying the same
+    // pod spec would not help either.
+    return new BuildFailedError(`${who} could not start (${outcome.reason ?? "unknown reason"})`, {
+      hint: "the operator should check the builder images (QS_BUILDER_*_IMAGE) and the cluster's access to them",
+    });
+  }
+  const why = outcome.reason === undefined ? "" : ` (${outcome.reason})`;
+  return new BuildFailedError(
+    `the build failed: ${who} exited with code ${outcome.exitCode}${why}`,
+    {
+      hint: "read the output above, fix the app and push again",
+    },
+  );
+}
+
 /** Starts the `builds` worker; it first recovers builds orphaned by a crash. */
 export async function createBuildWorker(options: BuildWorkerOptions): Promise<BuildWorker> {
   const { queue, runner, registry, logger } = options;
@@ -137,13 +157,7 @@ export async function createBuildWorker(options: BuildWorkerOptions): Promise<Bu
         }
         throw err;
       }
-      if (!outcome.succeeded) {
-        const why = outcome.reason === undefined ? "" : ` (${outcome.reason})`;
-        throw new BuildFailedError(
-          `the build failed: ${outcome.container === request.builderContainer ? "the builder" : `container ${outcome.container}`} exited with code ${outcome.exitCode}${why}`,
-          { hint: "read the output above, fix the app and push again" },
-        );
-      }
+      if (!outcome.succeeded) throw failureOf(outcome, request.builderContainer);
       const digest = parseBuilderDigest(data.engine, outcome.message);
       if (digest === undefined) {
         throw new BuildFailedError("the builder finished but reported no image digest");

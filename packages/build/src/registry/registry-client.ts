@@ -118,6 +118,15 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       headers: basic === undefined ? {} : { authorization: basic },
       signal: AbortSignal.timeout(timeoutMs),
     });
+    if (res.status === 401 || res.status === 403) {
+      throw new UnavailableError(
+        "REGISTRY_UNAUTHORIZED",
+        `the registry's token service refused the credentials (${res.status})`,
+        {
+          hint: "check QS_REGISTRY_USERNAME / QS_REGISTRY_PASSWORD",
+        },
+      );
+    }
     if (!res.ok) throw new Error(`token endpoint answered ${res.status}`);
     const body = (await res.json()) as { token?: string; access_token?: string };
     const token = body.token ?? body.access_token;
