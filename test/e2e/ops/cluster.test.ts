@@ -33,6 +33,17 @@ async function release(app: string, image: string, processes: Record<string, str
   }));
 }
 
+/** Runs a shell line under `script`, so it has a pseudo-terminal; resolves with its output. */
+function runScript(line: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("script", ["-q", "-e", "-c", line, "/dev/null"], { stdio: ["pipe", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString("utf8")));
+    child.on("error", reject);
+    child.on("close", () => resolve(out));
+  });
+}
+
 const digest = (n: number): string => `sha256:${n.toString(16).padStart(64, "0")}`;
 
 async function runningApp(prefix: string, image: string, processes: Record<string, string>): Promise<string> {
@@ -116,6 +127,13 @@ describe("cluster operations over SSH", () => {
     expect(exit).toMatchObject({ code: 4, stdout: "out\n", stderr: "err\n" });
     const tty = await plane.ssh(plane.admin, `apps:enter ${app} -- sh -c 'test -t 0 && echo tty'`, { tty: true });
     expect(tty.stdout).toContain("tty");
+    // Under util-linux `script` the OpenSSH client has a real terminal of a known size, which
+    // reaches the container's pty through the resize channel. (The API double sizes its pty
+    // once, at start, so resizes later in the session are not observable here.)
+    const ssh = ["ssh", ...sshOptions(plane.sshPort, plane.admin), "-tt", "git@127.0.0.1", `apps:enter ${app} -- stty size`]
+      .map((w) => `'${w.replace(/'/g, `'\\''`)}'`)
+      .join(" ");
+    expect(await runScript(`stty cols 100 rows 30; ${ssh}`)).toMatch(/^30 100\r?\n/);
     const stdin = await plane.ssh(plane.admin, `apps:enter ${app} -- cat`, { input: "piped in\n" });
     expect(stdin.stdout).toBe("piped in\n");
     expect((await plane.ssh(plane.admin, `apps:enter ${app} nosuchprocess`)).code).not.toBe(0);

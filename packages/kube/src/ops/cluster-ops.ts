@@ -26,7 +26,7 @@ import { cpuMillicores, memoryBytes } from "./quantity.ts";
 import { exitCodeOf, hasStarted, isReady, podState, processOf } from "./pod-state.ts";
 import { RUN_PROCESS, buildRunPod } from "./run-pod.ts";
 import { SourceNamer, byAge } from "./source-names.ts";
-import { exitCodeFromStatus, passStderr, terminalStdout } from "./terminal.ts";
+import { exitCodeFromStatus, forwardResizes, passStderr, terminalStdout } from "./terminal.ts";
 
 /** Options of createClusterOps. */
 export interface ClusterOpsOptions {
@@ -169,6 +169,7 @@ export function createClusterOps(options: ClusterOpsOptions): ClusterOps {
         await waitForPod(namespace, name, (p) => hasStarted(p) || exitCodeOf(p) !== undefined, signal, runOptions.startTimeoutMs ?? 120_000);
         if (tty) {
           const ws = await new Attach(config).attach(namespace, name, RUN_PROCESS, terminalStdout(io), passStderr(io), io.stdin, true);
+          forwardResizes(ws, io);
           signal.addEventListener("abort", () => ws.close(), { once: true });
         } else {
           // Without a TTY the log stream is the reliable way to see every line from the first.
@@ -222,6 +223,7 @@ function execIn(config: KubeConfig, namespace: string, pod: V1Pod, command: read
         },
       )
       .then((ws) => {
+        forwardResizes(ws, io);
         signal.addEventListener("abort", () => ws.close(), { once: true });
         ws.on("close", () => resolve(code ?? (signal.aborted ? 130 : 1)));
       }, reject);

@@ -7,7 +7,8 @@ import { exitCodeOf, podState } from "./pod-state.ts";
 import { cpuMillicores, memoryBytes, quantityValue } from "./quantity.ts";
 import { buildRunPod } from "./run-pod.ts";
 import { SourceNamer, byAge } from "./source-names.ts";
-import { exitCodeFromStatus } from "./terminal.ts";
+import { PassThrough } from "node:stream";
+import { exitCodeFromStatus, forwardResizes } from "./terminal.ts";
 
 describe("quantities", () => {
   it.each([
@@ -135,5 +136,22 @@ describe("pod and node state", () => {
     expect(nodeStatus({ status: { conditions: [{ type: "Ready", status: "True" }] } })).toBe("Ready");
     expect(nodeStatus({ spec: { unschedulable: true }, status: { conditions: [{ type: "Ready", status: "False" }] } })).toBe("NotReady,SchedulingDisabled");
     expect(nodeStatus({})).toBe("Unknown");
+  });
+});
+
+describe("forwardResizes", () => {
+  it("sends the size now and on each window change on channel 4, as kubectl does", () => {
+    const sent: Buffer[] = [];
+    let listener: ((s: { cols: number; rows: number }) => void) | undefined;
+    const ws = { readyState: 1, send: (b: Buffer) => void sent.push(b) };
+    const io = { stdin: new PassThrough(), stdout: new PassThrough(), stderr: new PassThrough(), tty: { cols: 100, rows: 30, onResize: (l: typeof listener) => (listener = l) } };
+    forwardResizes(ws, io);
+    listener?.({ cols: 120, rows: 40 });
+    ws.readyState = 3;
+    listener?.({ cols: 1, rows: 1 });
+    expect(sent.map((b) => [b[0], b.subarray(1).toString()])).toEqual([
+      [4, '{"Width":100,"Height":30}'],
+      [4, '{"Width":120,"Height":40}'],
+    ]);
   });
 });

@@ -2,25 +2,30 @@ import { PassThrough, type Writable } from "node:stream";
 import type { V1Status } from "@kubernetes/client-node";
 import type { OpsIO } from "@qs/core";
 
-/**
- * The stdout client-node's Exec/Attach write to. With a TTY it carries `columns`/`rows`
- * and emits `resize`, which client-node turns into resize messages on channel 4 (the
- * Kubernetes remotecommand protocol), so the container's terminal follows the SSH window.
- */
+/** The stdout client-node's Exec/Attach write to; never ends the caller's stream. */
 export function terminalStdout(io: OpsIO): Writable {
   const out = new PassThrough();
   out.pipe(io.stdout, { end: false });
-  if (io.tty !== undefined) {
-    const sized = out as PassThrough & { columns: number; rows: number };
-    sized.columns = io.tty.cols;
-    sized.rows = io.tty.rows;
-    io.tty.onResize(({ cols, rows }) => {
-      sized.columns = cols;
-      sized.rows = rows;
-      out.emit("resize");
-    });
-  }
   return out;
+}
+
+/** Channel 4 of the Kubernetes remotecommand protocol carries terminal sizes. */
+const RESIZE_CHANNEL = 4;
+
+/**
+ * Sends the terminal size now and on every SSH window-change, as kubectl does: JSON
+ * `{"Width","Height"}` on channel 4 (kubectl's TerminalSize has no json tags, so the
+ * keys are capitalised; the API server decodes them case-insensitively either way).
+ */
+export function forwardResizes(ws: { send(data: Buffer): void; readyState: number }, io: OpsIO): void {
+  if (io.tty === undefined) return;
+  const send = (cols: number, rows: number): void => {
+    // 1 = WebSocket OPEN; a resize after the session ended is dropped.
+    if (ws.readyState !== 1 || cols <= 0 || rows <= 0) return;
+    ws.send(Buffer.concat([Buffer.from([RESIZE_CHANNEL]), Buffer.from(JSON.stringify({ Width: cols, Height: rows }))]));
+  };
+  send(io.tty.cols, io.tty.rows);
+  io.tty.onResize(({ cols, rows }) => send(cols, rows));
 }
 
 /** A separate stderr that never ends the caller's stream. */
