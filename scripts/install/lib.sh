@@ -91,12 +91,13 @@ rand_hex() { openssl rand -hex "$1"; }
 # b64 VALUE : base64 without line breaks; the value goes through a pipe, not argv.
 b64() { printf '%s' "$1" | base64 | tr -d '\n'; }
 
-# secret_manifest NAME KEY=VALUE… : a Secret in qs-system; VALUE may contain anything.
-# Arguments of a shell function are not a process's argv, so values stay out of ps.
+# secret_manifest NAME KEY=VALUE… : a Secret in $SECRET_NAMESPACE (default qs-system);
+# VALUE may contain anything. Arguments of a shell function are not a process's argv, so
+# values stay out of ps.
 secret_manifest() {
   local name=$1 pair
   shift
-  printf 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: %s\n  namespace: qs-system\n' "$name"
+  printf 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: %s\n  namespace: %s\n' "$name" "${SECRET_NAMESPACE:-qs-system}"
   printf '  labels:\n    app.kubernetes.io/part-of: quickstack\ntype: Opaque\ndata:\n'
   for pair in "$@"; do
     printf '  %s: %s\n' "${pair%%=*}" "$(b64 "${pair#*=}")"

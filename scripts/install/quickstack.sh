@@ -20,7 +20,7 @@ secret_value() {
 }
 
 create_namespace() {
-  step "Creating namespace qs-system"
+  step "Creating namespaces qs-system and qs-builds"
   run kc apply -f "$DEPLOY_DIR/base/namespace.yaml"
 }
 
@@ -56,16 +56,17 @@ generate_secrets() {
       "http-secret=$(rand_hex 32)" "htpasswd=$htpasswd" | kube_apply "secret quickstack-registry"
   fi
 
-  # Builder pods mount this to push; rewritten each run from quickstack-registry.
+  # Builder Jobs (in qs-builds) mount this docker config to push; rewritten each run from
+  # quickstack-registry. Name and namespace: packages/build's BuilderJobOptions defaults.
   if is_dry_run; then
-    would "kubectl apply (secret qs-system/quickstack-registry-push: docker config for builders)"
+    would "kubectl apply (secret qs-builds/qs-registry-push: docker config for builders)"
   else
     local auth json
     auth=$(b64 "$user:$pw")
     json=$(printf '{"auths":{"%s":{"username":"%s","password":"%s","auth":"%s"}}}' "$REGISTRY_NAME" "$user" "$pw" "$auth")
-    {
-      secret_manifest quickstack-registry-push ".dockerconfigjson=$json" | sed 's/^type: Opaque$/type: kubernetes.io\/dockerconfigjson/'
-    } | kube_apply "secret quickstack-registry-push"
+    SECRET_NAMESPACE=qs-builds secret_manifest qs-registry-push ".dockerconfigjson=$json" |
+      sed 's/^type: Opaque$/type: kubernetes.io\/dockerconfigjson/' |
+      kube_apply "secret qs-registry-push"
   fi
 
   # What `ssh qs nodes:join-command` prints: the API URL and the agent token.

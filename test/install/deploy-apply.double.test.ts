@@ -116,20 +116,29 @@ describe("kubectl apply -k deploy/ on the API double", () => {
         },
       ],
       [
-        "build job in qs-system",
+        "build job in qs-builds",
         {
           apiVersion: "batch/v1",
           kind: "Job",
-          metadata: { name: "build-1", namespace: "qs-system" },
+          metadata: { name: "build-1", namespace: "qs-builds" },
           spec: {
             template: {
               spec: {
                 restartPolicy: "Never",
-                serviceAccountName: "quickstack-builder",
+                automountServiceAccountToken: false,
                 containers: [{ name: "build", image: "builder:1" }],
               },
             },
           },
+        },
+      ],
+      [
+        "one-off run pod",
+        {
+          apiVersion: "v1",
+          kind: "Pod",
+          metadata: { name: "web-run-1", namespace: appNs },
+          spec: { restartPolicy: "Never", containers: [{ name: "run", image: "t:1" }] },
         },
       ],
     ];
@@ -166,7 +175,7 @@ describe("kubectl apply -k deploy/ on the API double", () => {
       ["-n", "qs-system", "create", "rolebinding", "grab", "--clusterrole=edit", "--user=me"],
       ["-n", "qs-system", "create", "serviceaccount", "other"],
       ["get", "clusterroles"],
-      ["-n", "default", "run", "pod-by-hand", "--image=x:1"],
+      ["get", "customresourcedefinitions"],
     ];
     for (const args of forbidden) {
       const result = await controlPlane(args);

@@ -17,7 +17,6 @@ const DOMAIN = "203.0.113.10.sslip.io";
 const ALL_SECRETS = [
   "quickstack-redis",
   "quickstack-registry",
-  "quickstack-registry-push",
   "quickstack-join",
   "quickstack-admin",
 ];
@@ -55,11 +54,11 @@ function serverPlan(opts: {
     "would: wait for deployment cert-manager/cert-manager-webhook (up to 300s)",
     "-----> Creating the Let's Encrypt issuer",
     "would: kubectl apply (ClusterIssuer letsencrypt, ACME HTTP-01 via Traefik, ops@example.com)",
-    "-----> Creating namespace qs-system",
+    "-----> Creating namespaces qs-system and qs-builds",
     `would: kubectl apply -f ${repoRoot}/deploy/base/namespace.yaml`,
     "-----> Generating secrets",
     ...opts.secrets,
-    "would: kubectl apply (secret qs-system/quickstack-registry-push: docker config for builders)",
+    "would: kubectl apply (secret qs-builds/qs-registry-push: docker config for builders)",
     "would: kubectl apply (secret qs-system/quickstack-join: server https://203.0.113.10:6443 and the agent token)",
     "-----> Setting up the first admin",
     ...opts.admin,
@@ -224,7 +223,7 @@ describe("install.sh --dry-run", () => {
     ]);
     // Longhorn comes after the issuer and before QuickStack's own manifests.
     expect(at).toBeGreaterThan(lines.indexOf("-----> Creating the Let's Encrypt issuer"));
-    expect(at).toBeLessThan(lines.indexOf("-----> Creating namespace qs-system"));
+    expect(at).toBeLessThan(lines.indexOf("-----> Creating namespaces qs-system and qs-builds"));
   });
 
   it("plans a join: agent config, the same registries.yaml, the pinned agent install", () => {

@@ -22,14 +22,12 @@ describe("deploy/ rendered by kubectl kustomize", () => {
     expect(names).toEqual(
       expect.arrayContaining([
         "Namespace/qs-system",
+        "Namespace/qs-builds",
         "CustomResourceDefinition/apps.quickstack.dev",
         "CustomResourceDefinition/releases.quickstack.dev",
         "ServiceAccount/quickstack",
-        "ServiceAccount/quickstack-builder",
         "ClusterRole/quickstack-control-plane",
         "ClusterRoleBinding/quickstack-control-plane",
-        "Role/quickstack-control-plane",
-        "RoleBinding/quickstack-control-plane",
         "StatefulSet/redis",
         "Service/redis",
         "NetworkPolicy/redis",
@@ -223,21 +221,33 @@ describe("deploy/ rendered by kubectl kustomize", () => {
   });
 
   it("admits only the control plane to Redis, and only control plane, builders and relays to the registry", () => {
-    const from = (name: string): unknown[] =>
-      spec<{ ingress: { from: { podSelector: { matchLabels: object } }[] }[] }>(
+    type Peer = {
+      podSelector: { matchLabels: object };
+      namespaceSelector?: { matchLabels: object };
+    };
+    const from = (name: string): Peer[] =>
+      spec<{ ingress: { from: Peer[] }[] }>(
         findObject(objects, "NetworkPolicy", name),
-      ).ingress.flatMap((rule) => rule.from.map((f) => f.podSelector.matchLabels));
+      ).ingress.flatMap((rule) => rule.from);
     const controlPlaneLabels = {
       "app.kubernetes.io/name": "quickstack",
       "app.kubernetes.io/component": "control-plane",
     };
-    expect(from("redis")).toEqual([controlPlaneLabels]);
+    expect(from("redis")).toEqual([{ podSelector: { matchLabels: controlPlaneLabels } }]);
     expect(from("registry")).toEqual([
-      controlPlaneLabels,
-      { "app.kubernetes.io/component": "builder" },
+      { podSelector: { matchLabels: controlPlaneLabels } },
+      // Builder Jobs (packages/build: namespace qs-builds, component "build").
       {
-        "app.kubernetes.io/name": "registry-node-proxy",
-        "app.kubernetes.io/component": "registry-node-proxy",
+        namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "qs-builds" } },
+        podSelector: { matchLabels: { "app.kubernetes.io/component": "build" } },
+      },
+      {
+        podSelector: {
+          matchLabels: {
+            "app.kubernetes.io/name": "registry-node-proxy",
+            "app.kubernetes.io/component": "registry-node-proxy",
+          },
+        },
       },
     ]);
     // The control plane's pods carry the labels the policies admit.
@@ -268,7 +278,6 @@ describe("deploy/ rendered by kubectl kustomize", () => {
   it("grants the control plane what it uses and nothing like cluster-admin", () => {
     const clusterRules = findObject(objects, "ClusterRole", "quickstack-control-plane")
       .rules as Rule[];
-    const systemRules = findObject(objects, "Role", "quickstack-control-plane").rules as Rule[];
     const allows = (rules: Rule[], group: string, resource: string, verb: string): boolean =>
       rules.some(
         (r) =>
@@ -279,9 +288,11 @@ describe("deploy/ rendered by kubectl kustomize", () => {
       ["", "namespaces", crud],
       ["apps", "deployments", crud],
       ["apps", "replicasets", ["get", "list", "watch"]],
-      ["", "pods", ["get", "list", "watch", "delete"]],
+      // create: one-off `apps:run` pods; attach: their TTY (packages/kube ops/cluster-ops.ts).
+      ["", "pods", ["get", "list", "watch", "create", "delete"]],
       ["", "pods/log", ["get"]],
       ["", "pods/exec", ["create", "get"]],
+      ["", "pods/attach", ["create", "get"]],
       ["", "services", crud],
       ["networking.k8s.io", "ingresses", crud],
       ["networking.k8s.io", "networkpolicies", crud],
@@ -294,6 +305,7 @@ describe("deploy/ rendered by kubectl kustomize", () => {
       ["quickstack.dev", "apps", [...crud, "deletecollection"]],
       ["quickstack.dev", "releases", [...crud, "deletecollection"]],
       ["quickstack.dev", "apps/status", ["get", "update", "patch"]],
+      ["quickstack.dev", "releases/status", ["get", "update", "patch"]],
       ["", "nodes", ["get", "list", "watch"]],
       ["metrics.k8s.io", "pods", ["get", "list"]],
       ["metrics.k8s.io", "nodes", ["get", "list"]],
@@ -305,17 +317,20 @@ describe("deploy/ rendered by kubectl kustomize", () => {
         );
       }
     }
-    expect(allows(systemRules, "", "pods", "create")).toBe(true);
-    expect(allows(clusterRules, "", "pods", "create")).toBe(false);
+    // Production applies deploy/crds with the installer; the control plane never writes CRDs.
+    expect(
+      allows(clusterRules, "apiextensions.k8s.io", "customresourcedefinitions", "create"),
+    ).toBe(false);
     expect(allows(clusterRules, "", "nodes", "update")).toBe(false);
     expect(allows(clusterRules, "", "nodes", "delete")).toBe(false);
-    for (const rule of [...clusterRules, ...systemRules]) {
+    for (const rule of clusterRules) {
       expect(rule.apiGroups).not.toContain("*");
       expect(rule.resources).not.toContain("*");
       expect(rule.verbs).not.toContain("*");
       expect(rule.apiGroups).not.toContain("rbac.authorization.k8s.io");
       for (const v of ["escalate", "bind", "impersonate"]) expect(rule.verbs).not.toContain(v);
     }
+    expect(objects.filter((o) => o.kind === "Role" || o.kind === "RoleBinding")).toEqual([]);
     for (const b of objects.filter((o) => o.kind.endsWith("RoleBinding"))) {
       expect((b.roleRef as { name: string }).name).toBe("quickstack-control-plane");
       expect(b.subjects).toEqual([
@@ -326,10 +341,7 @@ describe("deploy/ rendered by kubectl kustomize", () => {
 
   it("documents every RBAC rule in RBAC.md", () => {
     const doc = readFileSync(join(repoRoot, "deploy/base/rbac/RBAC.md"), "utf8");
-    const rules = [
-      ...(findObject(objects, "ClusterRole", "quickstack-control-plane").rules as Rule[]),
-      ...(findObject(objects, "Role", "quickstack-control-plane").rules as Rule[]),
-    ];
+    const rules = findObject(objects, "ClusterRole", "quickstack-control-plane").rules as Rule[];
     for (const rule of rules) {
       for (const resource of rule.resources) {
         const group = rule.apiGroups[0] === "" ? "core" : rule.apiGroups[0]!;

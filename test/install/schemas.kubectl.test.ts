@@ -59,8 +59,6 @@ describe("official Kubernetes schemas", () => {
       "Namespace",
       "NetworkPolicy",
       "PersistentVolumeClaim",
-      "Role",
-      "RoleBinding",
       "Service",
       "ServiceAccount",
       "StatefulSet",

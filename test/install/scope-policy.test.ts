@@ -56,7 +56,8 @@ describe("quickstack-control-plane-scope admission policy", () => {
     ["CREATE", "namespaces", "", "evil", false],
     ["CREATE", "deployments", "qs-app-shop", "web", true],
     ["UPDATE", "secrets", "qs-system", "quickstack-user-ada", true],
-    ["CREATE", "jobs", "qs-system", "build-1", true],
+    ["CREATE", "jobs", "qs-builds", "build-1", true],
+    ["DELETE", "namespaces", "", "qs-builds", false],
     ["CONNECT", "pods", "qs-app-shop", "web-1", true],
     ["CREATE", "deployments", "kube-system", "miner", false],
     ["DELETE", "secrets", "default", "x", false],
@@ -87,10 +88,10 @@ describe("quickstack-control-plane-scope admission policy", () => {
       request("CREATE", "deployments", "kube-system", "miner"),
     );
     expect(message).toBe(
-      "the QuickStack control plane may only change qs-app-* namespaces and objects in qs-app-* or qs-system, not deployments miner in kube-system",
+      "the QuickStack control plane may only change qs-app-* namespaces and objects in qs-app-*, qs-system or qs-builds, not deployments miner in kube-system",
     );
     expect(evaluate(validation.messageExpression, request("DELETE", "namespaces", "", "x"))).toBe(
-      "the QuickStack control plane may only change qs-app-* namespaces and objects in qs-app-* or qs-system, not namespaces x",
+      "the QuickStack control plane may only change qs-app-* namespaces and objects in qs-app-*, qs-system or qs-builds, not namespaces x",
     );
   });
 });
