@@ -26,6 +26,7 @@ export function createRedisSessionStore(redis: Redis, options: RedisKeyOptions =
           csrfToken: session.csrfToken,
           createdAt: String(session.createdAt),
           lastSeenAt: String(session.lastSeenAt),
+          ...(session.credentialStamp === undefined ? {} : { credentialStamp: session.credentialStamp }),
         })
         .pexpire(sessionKey(session.id), ttlMs)
         .sadd(userKey(session.user), session.id)
@@ -44,6 +45,7 @@ export function createRedisSessionStore(redis: Redis, options: RedisKeyOptions =
         csrfToken: h.csrfToken,
         createdAt: Number(h.createdAt),
         lastSeenAt: Number(h.lastSeenAt),
+        ...(h.credentialStamp === undefined ? {} : { credentialStamp: h.credentialStamp }),
       };
     },
     async touch(id: string, lastSeenAt: number) {

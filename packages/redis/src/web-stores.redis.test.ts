@@ -25,6 +25,7 @@ describe("sessions", () => {
     csrfToken: `csrf-${id}`,
     createdAt: 1000,
     lastSeenAt: 1000,
+    credentialStamp: `stamp-${user}`,
   });
 
   it("stores, touches and deletes a session with a TTL", async () => {

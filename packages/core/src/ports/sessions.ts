@@ -11,6 +11,11 @@ export interface WebSession {
   /** Unix ms. */
   readonly createdAt: number;
   readonly lastSeenAt: number;
+  /**
+   * Digest of the user's password hash and TOTP secret at login. A session whose stamp no
+   * longer matches ends: changing the password (or 2FA) logs out everywhere at once.
+   */
+  readonly credentialStamp?: string;
 }
 
 /** Server-side sessions with a per-user index, so a password change logs out everywhere. */

@@ -5,7 +5,7 @@ import {
   verifyPassword,
   verifyTotp,
 } from "@qs/commands";
-import { USER_NAME_PATTERN, type Principal } from "@qs/core";
+import { USER_NAME_PATTERN, type LoginAccount, type Principal } from "@qs/core";
 import type { ResolvedOptions } from "./options.ts";
 
 /** What the login form sent. */
@@ -19,7 +19,14 @@ export interface LoginAttempt {
 
 /** The outcome; failure messages never say which part was wrong or whether the user exists. */
 export type LoginOutcome =
-  | { readonly ok: true; readonly principal: Principal; readonly usedRecoveryCode: boolean; readonly recoveryCodesLeft: number }
+  | {
+      readonly ok: true;
+      readonly principal: Principal;
+      /** The account as it was checked (its credential stamp goes into the session). */
+      readonly account: LoginAccount;
+      readonly usedRecoveryCode: boolean;
+      readonly recoveryCodesLeft: number;
+    }
   | { readonly ok: false; readonly reason: "invalid" | "throttled" | "2fa-required"; readonly retryAfterMs: number };
 
 /** The one message for every wrong credential. */
@@ -70,5 +77,5 @@ export async function checkLogin(attempt: LoginAttempt, options: ResolvedOptions
   }
 
   await options.throttle.reset([`user:${name}`]);
-  return { ok: true, principal: { user: account.name, role: account.role }, usedRecoveryCode, recoveryCodesLeft };
+  return { ok: true, principal: { user: account.name, role: account.role }, account, usedRecoveryCode, recoveryCodesLeft };
 }

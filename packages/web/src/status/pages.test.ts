@@ -201,6 +201,24 @@ describe("sessions", () => {
   });
 });
 
+describe("credential changes", () => {
+  it("end every session of a user whose password changes, or who is removed", async () => {
+    const h = await setup();
+    const a = new CookieClient(h.app);
+    const b = new CookieClient(h.app);
+    await a.login({ user: "dave", password: "dave-pw-1" });
+    await b.login({ user: "dave", password: "dave-pw-1" });
+    expect((await a.request("/")).status).toBe(200);
+    await h.users.setPassword("dave", "dave-pw-2");
+    expect((await a.request("/")).status).toBe(303);
+    expect((await b.request("/")).status).toBe(303);
+    const c = new CookieClient(h.app);
+    expect((await c.login({ user: "dave", password: "dave-pw-2" })).status).toBe(303);
+    h.users.remove("dave");
+    expect((await c.request("/")).status).toBe(303);
+  });
+});
+
 describe("pages", () => {
   it("send strict security headers and serve script and style as files", async () => {
     const h = await setup();

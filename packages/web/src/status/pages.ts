@@ -98,7 +98,7 @@ export function createStatusPages(input: StatusPagesOptions): Hono {
       return renderLogin(c, 401, { error: INVALID_LOGIN, user, next });
     }
     clearCookie(c, options, LOGIN_CSRF_COOKIE);
-    await startSession(c, options, outcome.principal);
+    await startSession(c, options, outcome.account);
     options.logger.info({ user: outcome.principal.user, recovery: outcome.usedRecoveryCode }, "web login");
     return c.redirect(next, 303);
   });

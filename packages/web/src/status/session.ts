@@ -1,8 +1,8 @@
-import { randomBytes, timingSafeEqual } from "node:crypto";
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { getConnInfo } from "@hono/node-server/conninfo";
-import type { Principal, WebSession } from "@qs/core";
+import type { LoginAccount, Principal, WebSession } from "@qs/core";
 import type { ResolvedOptions } from "./options.ts";
 
 /** 32 random bytes, base64url (session ids and CSRF tokens). */
@@ -65,6 +65,14 @@ export function clearCookie(c: Context, options: ResolvedOptions, name: string):
   deleteCookie(c, cookieName(secure, name), { path: "/", secure, httpOnly: true, sameSite: "Lax" });
 }
 
+/** Digest of what a login proved (password hash, TOTP secret); see WebSession.credentialStamp. */
+export function credentialStamp(account: LoginAccount): string {
+  return createHash("sha256")
+    .update(`${account.passwordHash ?? ""}\n${account.totpSecret ?? ""}`)
+    .digest("base64url")
+    .slice(0, 22);
+}
+
 /** A live session and who it belongs to. */
 export interface ActiveSession {
   readonly session: WebSession;
@@ -82,23 +90,31 @@ export async function loadSession(c: Context, options: ResolvedOptions): Promise
     await options.sessions.delete(id);
     return undefined;
   }
+  // The user as stored now: removed users, new passwords and 2FA changes end the session,
+  // and a changed role applies at once.
+  const account = await options.users.find(session.user);
+  if (!account || !sameToken(session.credentialStamp, credentialStamp(account))) {
+    await options.sessions.delete(id);
+    return undefined;
+  }
   // One write per 10 s at most: enough precision for a 30 min idle timeout.
   if (now - session.lastSeenAt >= 10_000) await options.sessions.touch(id, now);
-  return { session, principal: { user: session.user, role: session.role } };
+  return { session, principal: { user: account.name, role: account.role } };
 }
 
 /** Starts a fresh session (new id: rotation at login defeats session fixation). */
-export async function startSession(c: Context, options: ResolvedOptions, principal: Principal): Promise<WebSession> {
+export async function startSession(c: Context, options: ResolvedOptions, account: LoginAccount): Promise<WebSession> {
   const previous = readCookie(c, options, SESSION_COOKIE);
   if (previous) await options.sessions.delete(previous);
   const now = options.now();
   const session: WebSession = {
     id: randomToken(),
-    user: principal.user,
-    role: principal.role,
+    user: account.name,
+    role: account.role,
     csrfToken: randomToken(),
     createdAt: now,
     lastSeenAt: now,
+    credentialStamp: credentialStamp(account),
   };
   await options.sessions.create(session, options.absoluteTimeoutMs);
   writeCookie(c, options, SESSION_COOKIE, session.id, Math.floor(options.absoluteTimeoutMs / 1000));

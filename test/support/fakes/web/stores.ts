@@ -71,11 +71,19 @@ export interface FakeUser {
   readonly recoveryCodes?: readonly string[];
 }
 
+/** The fake directory plus what `ssh qs users:…` would change. */
+export interface MemoryUserDirectory extends UserDirectory {
+  /** users:password-set */
+  readonly setPassword: (name: string, password: string) => Promise<void>;
+  /** users:remove */
+  readonly remove: (name: string) => void;
+}
+
 /** UserDirectory over a Map: hashed passwords and recovery codes, atomic TOTP step claims. */
 export async function createMemoryUserDirectory(
   users: readonly FakeUser[],
   hashOptions: PasswordHashOptions = { cost: 1024 },
-): Promise<UserDirectory> {
+): Promise<MemoryUserDirectory> {
   const accounts = new Map<string, { role: Role; passwordHash?: string; totpSecret?: string; recovery: Set<string> }>();
   for (const u of users) {
     accounts.set(u.name, {
@@ -87,6 +95,11 @@ export async function createMemoryUserDirectory(
   }
   const steps = new Map<string, number>();
   return {
+    async setPassword(name, password) {
+      const a = accounts.get(name);
+      if (a) a.passwordHash = await hashPassword(password, hashOptions);
+    },
+    remove: (name) => void accounts.delete(name),
     find(name) {
       const a = accounts.get(name);
       if (!a) return Promise.resolve(undefined);
