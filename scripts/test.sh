@@ -16,7 +16,7 @@ npx tsc -p tsconfig.json
 echo "-----> Lint"
 npx eslint --max-warnings 0 .
 echo "-----> shellcheck"
-shellcheck scripts/*.sh .ci/run
+shellcheck scripts/*.sh scripts/install/*.sh deploy/image/build.sh .ci/run
 echo "-----> Tests"
 mkdir -p test-output
 status=0
