@@ -141,6 +141,19 @@ describe("deploy", () => {
     expect((await h.apps.get(name)).spec.release).toBe(1);
   });
 
+  it("never-ready release: progress deadline, rollback, and the reason is failed readiness", async () => {
+    const { name } = await newApp();
+    await h.releases.deploy(request(name, `good-${name}:v1`), captureOutput(), never);
+    script(h, `unready-${name}`, { readyAfterMs: false, logs: ["listening on 8080 (not $PORT)"] });
+    const err = await h.releases.deploy(request(name, `unready-${name}:v2`), captureOutput(), never).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DeployFailedError);
+    const message = (err as Error).message;
+    expect(message).toContain("failed readiness");
+    expect(message).toContain("listening on 8080 (not $PORT)");
+    expect(message).toContain("rolled back to v1");
+    expect((await h.apps.get(name)).spec.release).toBe(1);
+  });
+
   it("release phase failure: stops before rollout, the running release is untouched", async () => {
     const { name, ns } = await newApp();
     await h.releases.deploy(request(name, `good-${name}:v1`), captureOutput(), never);

@@ -41,7 +41,8 @@ export const reconcilerOptions: ReconcilerOptions = {
 
 /** Starts the double, installs the CRDs and wires the kube package to it. */
 export async function startDeployHarness(): Promise<DeployHarness> {
-  const double = await startKubeDouble();
+  // progressDeadlineSeconds 20 (below) passes in 2 s of simulated time.
+  const double = await startKubeDouble({ timings: { secondsScale: 0.1 } });
   const kc = new k8s.KubeConfig();
   kc.loadFromFile(double.kubeconfigPath);
   await installCrds(kc);
