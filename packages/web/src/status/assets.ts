@@ -30,6 +30,7 @@ input{font:inherit;padding:.45rem;border:1px solid var(--line);border-radius:4px
 button{font:inherit;padding:.4rem .9rem;border:1px solid var(--line);border-radius:4px;background:var(--link);color:#fff;cursor:pointer}
 header button{background:none;color:var(--link);padding:.2rem .5rem}
 .error{color:var(--bad);font-weight:600}
+.banner{margin:0;padding:.5rem 1rem;border-bottom:1px solid var(--line)}
 @media (max-width:40rem){table.cards thead{display:none}table.cards tr{display:block;padding:.4rem 0;border-bottom:1px solid var(--line)}table.cards td{display:block;border:0;padding:.1rem .5rem}table.cards td.name{font-weight:700;font-size:1.1rem}table.cards td[data-label]::before{content:attr(data-label) ": ";color:var(--mute);font-size:.85rem}}
 `;
 

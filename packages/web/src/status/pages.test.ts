@@ -219,6 +219,30 @@ describe("credential changes", () => {
   });
 });
 
+describe("logout everywhere", () => {
+  it("ends every session of the user, not others'", async () => {
+    const h = await setup();
+    const a = new CookieClient(h.app);
+    const b = new CookieClient(h.app);
+    const other = new CookieClient(h.app);
+    await a.login({ user: "dave", password: "dave-pw-1" });
+    await b.login({ user: "dave", password: "dave-pw-1" });
+    await other.login({ user: "alice", password: "alice-pw-1", code: code(h.clock) });
+    expect((await a.request("/logout-everywhere", { method: "POST", form: { _csrf: "forged" } })).status).toBe(403);
+    const res = await a.request("/logout-everywhere", { method: "POST", form: { _csrf: await a.pageCsrf() } });
+    expect(res.status).toBe(303);
+    expect((await b.request("/")).status).toBe(303);
+    expect((await other.request("/")).status).toBe(200);
+  });
+
+  it("warns when few recovery codes are left", async () => {
+    const h = await setup();
+    const client = new CookieClient(h.app);
+    await client.login({ user: "alice", password: "alice-pw-1", code: "abcde-fghjk" });
+    expect(await (await client.request("/")).text()).toContain("1 recovery code left");
+  });
+});
+
 describe("pages", () => {
   it("send strict security headers and serve script and style as files", async () => {
     const h = await setup();

@@ -42,7 +42,11 @@ function safeNext(next: string | undefined): string {
   return next && /^\/(?![/\\])[\w\-./?=&%]*$/.test(next) ? next : "/";
 }
 
-const layoutUser = (a: ActiveSession): LayoutUser => ({ principal: a.principal, csrfToken: a.session.csrfToken });
+const layoutUser = (a: ActiveSession): LayoutUser => ({
+  principal: a.principal,
+  csrfToken: a.session.csrfToken,
+  ...(a.recoveryCodesLeft === undefined ? {} : { recoveryCodesLeft: a.recoveryCodesLeft }),
+});
 
 /**
  * The status pages and login: mount with `app.route("/", createStatusPages(options))`.
@@ -103,15 +107,20 @@ export function createStatusPages(input: StatusPagesOptions): Hono {
     return c.redirect(next, 303);
   });
 
-  pages.post("/logout", async (c) => {
+  // Logout (this session) and logout everywhere (every session of the user): both are
+  // form POSTs with the session's CSRF token.
+  const logout = (everywhere: boolean) => async (c: Context) => {
     const active = await loadSession(c, options);
     const form = await c.req.parseBody();
     if (active && (!sameOrigin(c, options) || !sameToken(typeof form._csrf === "string" ? form._csrf : undefined, active.session.csrfToken)))
       return c.html(messagePage("Refused", "The form expired or came from another site. Reload the page and try again."), 403);
-    if (active) await options.sessions.delete(active.session.id);
+    if (active && everywhere) await options.sessions.deleteAllForUser(active.principal.user);
+    else if (active) await options.sessions.delete(active.session.id);
     clearCookie(c, options, SESSION_COOKIE);
     return c.redirect("/login", 303);
-  });
+  };
+  pages.post("/logout", logout(false));
+  pages.post("/logout-everywhere", logout(true));
 
   // Everything below needs a session.
   const requireSession = async (c: Context, next: () => Promise<void>) => {

@@ -77,6 +77,8 @@ export function credentialStamp(account: LoginAccount): string {
 export interface ActiveSession {
   readonly session: WebSession;
   readonly principal: Principal;
+  /** Unused recovery codes, when the user has 2FA (a warning when few are left). */
+  readonly recoveryCodesLeft?: number;
 }
 
 /** The request's session when it exists and has neither idled out nor outlived its maximum age. */
@@ -99,7 +101,11 @@ export async function loadSession(c: Context, options: ResolvedOptions): Promise
   }
   // One write per 10 s at most: enough precision for a 30 min idle timeout.
   if (now - session.lastSeenAt >= 10_000) await options.sessions.touch(id, now);
-  return { session, principal: { user: account.name, role: account.role } };
+  return {
+    session,
+    principal: { user: account.name, role: account.role },
+    ...(account.totpSecret ? { recoveryCodesLeft: account.recoveryCodesLeft } : {}),
+  };
 }
 
 /** Starts a fresh session (new id: rotation at login defeats session fixation). */

@@ -10,7 +10,11 @@ export type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 export interface LayoutUser {
   readonly principal: Principal;
   readonly csrfToken: string;
+  readonly recoveryCodesLeft?: number;
 }
+
+/** Fewer unused recovery codes than this and every page says so. */
+const FEW_RECOVERY_CODES = 3;
 
 /** The page shell: header with navigation and logout, skip link, one <main>. */
 export function layout(options: { title: string; user?: LayoutUser; live?: boolean; body: Html | string }): Html {
@@ -26,9 +30,13 @@ export function layout(options: { title: string; user?: LayoutUser; live?: boole
     user
       ? html`<nav aria-label="Main"><a href="/">Apps</a>${
           user.principal.role === "admin" ? html` <a href="/nodes">Nodes</a>` : ""
-        }</nav><span class="mute">${user.principal.user}</span><form method="post" action="/logout"><input type="hidden" name="_csrf" value="${user.csrfToken}"><button type="submit">Log out</button></form>`
+        }</nav><span class="mute">${user.principal.user}</span><form method="post" action="/logout"><input type="hidden" name="_csrf" value="${user.csrfToken}"><button type="submit">Log out</button></form><form method="post" action="/logout-everywhere"><input type="hidden" name="_csrf" value="${user.csrfToken}"><button type="submit">Log out everywhere</button></form>`
       : ""
-  }</header>
+  }</header>${
+    user?.recoveryCodesLeft !== undefined && user.recoveryCodesLeft < FEW_RECOVERY_CODES
+      ? html`<p class="warn banner" role="status" id="recovery-warning">${user.recoveryCodesLeft} recovery code${user.recoveryCodesLeft === 1 ? "" : "s"} left: run <code>ssh qs users:2fa-enable</code> for new ones.</p>`
+      : ""
+  }
 <main id="main">${body}</main>
 </body></html>`;
 }
