@@ -33,8 +33,12 @@ try {
   const q = median(quickstack);
   const f = median(floor);
   const fmt = (xs: number[]): string => xs.map((x) => seconds(x)).join(" ");
-  console.log(`push over SSH, ${FILES.toString()} files / ${mib(TOTAL_BYTES)}, median of ${RUNS.toString()}:`);
-  console.log(`  QuickStack (ssh2 + hook, pipeline stubbed)  ${seconds(q)}   runs: ${fmt(quickstack)}`);
+  console.log(
+    `push over SSH, ${FILES.toString()} files / ${mib(TOTAL_BYTES)}, median of ${RUNS.toString()}:`,
+  );
+  console.log(
+    `  QuickStack (ssh2 + hook, pipeline stubbed)  ${seconds(q)}   runs: ${fmt(quickstack)}`,
+  );
   console.log(`  OpenSSH sshd + git-receive-pack (floor)     ${seconds(f)}   runs: ${fmt(floor)}`);
   console.log(`  ratio ${(q / f).toFixed(2)} (target ≤ 1.10)`);
 } finally {
@@ -65,7 +69,13 @@ async function timeQuickStack(dir: string, work: string, key: ClientKey): Promis
   try {
     const times: number[] = [];
     for (let i = 0; i < RUNS; i++) {
-      times.push(await timePush(work, `ssh://git@127.0.0.1:${plane.sshPort.toString()}/bench-${i.toString()}.git`, key));
+      times.push(
+        await timePush(
+          work,
+          `ssh://git@127.0.0.1:${plane.sshPort.toString()}/bench-${i.toString()}.git`,
+          key,
+        ),
+      );
       await checkReceived(work, join(config.dataDir, "repos", `bench-${i.toString()}.git`));
     }
     return times;
@@ -127,7 +137,10 @@ async function timePush(work: string, url: string, key: ClientKey): Promise<numb
     cwd: work,
     // Same key exchange on both sides: OpenSSH would otherwise pick the post-quantum
     // sntrup761x25519 (ssh2 does not offer it), which costs ~0.4 s per connection here.
-    env: { ...process.env, GIT_SSH_COMMAND: `${gitSshCommand(key)} -o KexAlgorithms=curve25519-sha256` },
+    env: {
+      ...process.env,
+      GIT_SSH_COMMAND: `${gitSshCommand(key)} -o KexAlgorithms=curve25519-sha256`,
+    },
     maxBuffer: 16 * 1024 * 1024,
   });
   return performance.now() - started;
@@ -194,7 +207,9 @@ function freePort(): Promise<number> {
     server.on("error", reject);
     server.listen(0, "127.0.0.1", () => {
       const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0));
+      server.close(() =>
+        resolve(typeof address === "object" && address !== null ? address.port : 0),
+      );
     });
   });
 }

@@ -101,7 +101,8 @@ export async function startControlPlane(
       readiness: {
         redis: () => pingRedis(redis),
         kubernetes: async () => {
-          if (kube === undefined) throw new UnavailableError("KUBERNETES_UNAVAILABLE", kubeProblem ?? "no cluster");
+          if (kube === undefined)
+            throw new UnavailableError("KUBERNETES_UNAVAILABLE", kubeProblem ?? "no cluster");
           await kube.ping();
         },
       },
@@ -116,7 +117,8 @@ export async function startControlPlane(
         logger,
         authenticate: (_user, key) => access.authenticateKey(key),
         onExec: async (principal, command, channel) => {
-          if (!(await git.handleSsh(principal, command, channel))) await runBuiltin(command, channel);
+          if (!(await git.handleSsh(principal, command, channel)))
+            await runBuiltin(command, channel);
         },
       },
       config.ssh.host,

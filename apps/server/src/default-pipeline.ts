@@ -8,7 +8,11 @@ export function createUnconfiguredPipeline(): PushPipeline {
   return {
     run(push, out) {
       out.line(step(`Received ${push.app} (${shortSha(push.update.newSha)})`));
-      out.line(detail("no builder is configured on this server yet: the code is stored, not built or deployed"));
+      out.line(
+        detail(
+          "no builder is configured on this server yet: the code is stored, not built or deployed",
+        ),
+      );
       return Promise.resolve({ ok: true });
     },
   };

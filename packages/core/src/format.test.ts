@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { detail, errorLines, formatBytes, formatDuration, result, shortSha, step } from "./format.ts";
+import {
+  detail,
+  errorLines,
+  formatBytes,
+  formatDuration,
+  result,
+  shortSha,
+  step,
+} from "./format.ts";
 
 describe("Heroku-style output", () => {
   it("prefixes steps, detail, results and errors", () => {

@@ -1,9 +1,4 @@
-import {
-  AppNotFoundError,
-  ForbiddenError,
-  type AccessControl,
-  type Principal,
-} from "@qs/core";
+import { AppNotFoundError, ForbiddenError, type AccessControl, type Principal } from "@qs/core";
 import { appOfRepo } from "./git-command.ts";
 import type { GitRepoStore } from "./repo-store.ts";
 

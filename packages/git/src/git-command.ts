@@ -20,7 +20,10 @@ export function parseGitCommand(command: string): GitCommand | undefined {
   const m = COMMAND.exec(command);
   if (m === null) return undefined;
   const raw = m[2] ?? m[3] ?? m[4] ?? "";
-  const repo = raw.replace(/^\/+/, "").replace(/\/+$/, "").replace(/\.git$/, "");
+  const repo = raw
+    .replace(/^\/+/, "")
+    .replace(/\/+$/, "")
+    .replace(/\.git$/, "");
   return { service: m[1] === "receive-pack" ? "git-receive-pack" : "git-upload-pack", repo };
 }
 

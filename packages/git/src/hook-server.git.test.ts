@@ -30,7 +30,11 @@ describe("createHookServer", () => {
   beforeEach(async () => {
     dir = await tempDir();
     calls.length = 0;
-    server = await createHookServer({ socketPath: join(dir.path, "run", "hook.sock"), logger: silentLogger, handle });
+    server = await createHookServer({
+      socketPath: join(dir.path, "run", "hook.sock"),
+      logger: silentLogger,
+      handle,
+    });
   });
   afterEach(async () => {
     await server.close(0);
@@ -62,7 +66,11 @@ describe("createHookServer", () => {
       repoDir: dir.path,
       signal: new AbortController().signal,
     });
-    const wrong = await ask(server.socketPath, { secret: "x".repeat(64), pushId: session.id, updates: [] });
+    const wrong = await ask(server.socketPath, {
+      secret: "x".repeat(64),
+      pushId: session.id,
+      updates: [],
+    });
     expect(wrong).toMatch(/not known to QuickStack[\s\S]*x 1\n$/);
     const unknown = await ask(server.socketPath, {
       secret: session.env.QUICKSTACK_HOOK_SECRET,

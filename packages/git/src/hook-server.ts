@@ -103,7 +103,7 @@ export async function createHookServer(options: HookServerOptions): Promise<Hook
       const ok = await options.handle(
         session,
         parseUpdates(request.updates),
-        (request.quarantine ?? {}),
+        request.quarantine ?? {},
         out,
         controller.signal,
       );

@@ -30,18 +30,22 @@ const ROUTE = /^\/git\/([^/]+?)(?:\.git)?\/(info\/refs|git-upload-pack|git-recei
  * itself (no node-git-server: see the package README for why). Auth is HTTP basic with
  * user + API token; the same admission as SSH runs before any git process starts.
  */
-export function createGitHttpHandler(options: HttpGitOptions): (request: Request) => Promise<Response> {
+export function createGitHttpHandler(
+  options: HttpGitOptions,
+): (request: Request) => Promise<Response> {
   return async (request) => {
     const url = new URL(request.url);
     const m = ROUTE.exec(url.pathname);
     if (m === null) return text(404, "not a git path: use /git/<app>.git");
     const [, repo = "", action = ""] = m;
-    const service =
-      action === "info/refs" ? url.searchParams.get("service") : action;
+    const service = action === "info/refs" ? url.searchParams.get("service") : action;
     if (service !== "git-upload-pack" && service !== "git-receive-pack") {
       return text(403, "only smart HTTP is served: use git 1.6.6 or newer");
     }
-    if ((action === "info/refs") !== (request.method === "GET") || (action !== "info/refs" && request.method !== "POST")) {
+    if (
+      (action === "info/refs") !== (request.method === "GET") ||
+      (action !== "info/refs" && request.method !== "POST")
+    ) {
       return text(405, "method not allowed");
     }
 
@@ -55,7 +59,10 @@ export function createGitHttpHandler(options: HttpGitOptions): (request: Request
       if (err instanceof AuthenticationError) {
         return new Response(`${err.message}\n`, {
           status: 401,
-          headers: { "WWW-Authenticate": 'Basic realm="QuickStack", charset="UTF-8"', "Content-Type": "text/plain" },
+          headers: {
+            "WWW-Authenticate": 'Basic realm="QuickStack", charset="UTF-8"',
+            "Content-Type": "text/plain",
+          },
         });
       }
       if (!(err instanceof QsError)) options.logger.error({ err }, "git http request failed");
@@ -68,7 +75,8 @@ export function createGitHttpHandler(options: HttpGitOptions): (request: Request
 async function authenticate(options: HttpGitOptions, request: Request): Promise<Principal> {
   const header = request.headers.get("authorization") ?? "";
   const m = /^Basic\s+(\S+)$/i.exec(header);
-  if (m === null) throw new AuthenticationError("authentication required: use your user name and an API token");
+  if (m === null)
+    throw new AuthenticationError("authentication required: use your user name and an API token");
   const decoded = Buffer.from(m[1] ?? "", "base64").toString("utf8");
   const colon = decoded.indexOf(":");
   const user = colon < 0 ? undefined : decoded.slice(0, colon);
@@ -105,7 +113,12 @@ function rpc(
   const gone = new AbortController();
   const session =
     service === "git-receive-pack"
-      ? options.hooks.open({ app: admitted.app, principal, repoDir: admitted.repoDir, signal: gone.signal })
+      ? options.hooks.open({
+          app: admitted.app,
+          principal,
+          repoDir: admitted.repoDir,
+          signal: gone.signal,
+        })
       : undefined;
   const child = spawnGitService({
     service,
@@ -120,23 +133,31 @@ function rpc(
   };
   request.signal.addEventListener("abort", onAbort, { once: true });
 
-  let body: Readable = request.body === null ? Readable.from([]) : Readable.fromWeb(request.body as never);
+  let body: Readable =
+    request.body === null ? Readable.from([]) : Readable.fromWeb(request.body as never);
   if (/gzip/i.test(request.headers.get("content-encoding") ?? "")) body = body.pipe(createGunzip());
   const out = new PassThrough();
   let tooLarge = false;
-  pumpCounted(body, child.stdin, service === "git-receive-pack" ? options.maxPushBytes : Infinity, () => {
-    tooLarge = true;
-    gone.abort();
-    child.kill("SIGTERM");
-    // Read the rest so the client gets to see the answer instead of a broken upload.
-    body.resume();
-  });
+  pumpCounted(
+    body,
+    child.stdin,
+    service === "git-receive-pack" ? options.maxPushBytes : Infinity,
+    () => {
+      tooLarge = true;
+      gone.abort();
+      child.kill("SIGTERM");
+      // Read the rest so the client gets to see the answer instead of a broken upload.
+      body.resume();
+    },
+  );
   child.on("error", (err) => {
     options.logger.error({ err }, "cannot start git");
     out.end();
   });
   child.stdout.pipe(out, { end: false });
-  child.stderr.on("data", (d: Buffer) => options.logger.debug({ stderr: d.toString("utf8") }, "git stderr"));
+  child.stderr.on("data", (d: Buffer) =>
+    options.logger.debug({ stderr: d.toString("utf8") }, "git stderr"),
+  );
   child.on("close", () => {
     session?.close();
     request.signal.removeEventListener("abort", onAbort);
@@ -155,5 +176,8 @@ function rpc(
 }
 
 function text(status: number, message: string): Response {
-  return new Response(`${message}\n`, { status, headers: { "Content-Type": "text/plain; charset=utf-8" } });
+  return new Response(`${message}\n`, {
+    status,
+    headers: { "Content-Type": "text/plain; charset=utf-8" },
+  });
 }

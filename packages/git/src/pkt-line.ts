@@ -5,7 +5,10 @@
  */
 export function pktLine(data: string | Buffer): Buffer {
   const body = typeof data === "string" ? Buffer.from(data, "utf8") : data;
-  return Buffer.concat([Buffer.from((body.length + 4).toString(16).padStart(4, "0"), "ascii"), body]);
+  return Buffer.concat([
+    Buffer.from((body.length + 4).toString(16).padStart(4, "0"), "ascii"),
+    body,
+  ]);
 }
 
 /** The flush packet. */
@@ -13,5 +16,8 @@ export const FLUSH = Buffer.from("0000", "ascii");
 
 /** A side-band error packet (channel 3) followed by a flush. */
 export function sidebandError(message: string): Buffer {
-  return Buffer.concat([pktLine(Buffer.concat([Buffer.from([3]), Buffer.from(`${message}\n`, "utf8")])), FLUSH]);
+  return Buffer.concat([
+    pktLine(Buffer.concat([Buffer.from([3]), Buffer.from(`${message}\n`, "utf8")])),
+    FLUSH,
+  ]);
 }

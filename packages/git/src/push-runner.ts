@@ -35,13 +35,19 @@ const isZero = (sha: string): boolean => /^0+$/.test(sha);
 export function createPushRunner(options: PushRunnerOptions): HookHandler {
   const now = options.now ?? Date.now;
   return async (session, updates, quarantine, out, signal) => {
-    const branch = await deployBranch(session.repoDir, updates, await options.deployBranchOf(session.app));
+    const branch = await deployBranch(
+      session.repoDir,
+      updates,
+      await options.deployBranchOf(session.app),
+    );
     const deployRef = `refs/heads/${branch}`;
     let deploy: RefUpdate | undefined;
     for (const u of updates) {
       if (u.ref !== deployRef) {
         const what = isZero(u.newSha) ? "deleted" : "stored";
-        out.line(step(`${u.ref} ${what}, not deployed (the deploy branch of ${session.app} is ${branch})`));
+        out.line(
+          step(`${u.ref} ${what}, not deployed (the deploy branch of ${session.app} is ${branch})`),
+        );
       } else if (isZero(u.newSha)) {
         for (const l of errorLines(
           `deleting ${branch}, the deploy branch of ${session.app}, is refused`,
@@ -57,13 +63,18 @@ export function createPushRunner(options: PushRunnerOptions): HookHandler {
 
     let release: () => void;
     try {
-      release = await options.lock.acquire(session.app, session.principal.user, signal, (holder) => {
-        out.line(
-          detail(
-            `waiting for the deploy of ${session.app} started ${formatDuration(now() - holder.since)} ago by ${holder.user}…`,
-          ),
-        );
-      });
+      release = await options.lock.acquire(
+        session.app,
+        session.principal.user,
+        signal,
+        (holder) => {
+          out.line(
+            detail(
+              `waiting for the deploy of ${session.app} started ${formatDuration(now() - holder.since)} ago by ${holder.user}…`,
+            ),
+          );
+        },
+      );
     } catch (err) {
       if (err instanceof CancelledError) return false;
       throw err;
@@ -108,7 +119,10 @@ export function createPushRunner(options: PushRunnerOptions): HookHandler {
 }
 
 async function refValue(repoDir: string, ref: string): Promise<string | undefined> {
-  const r = await runGit(["rev-parse", "--verify", "-q", ref], { cwd: repoDir, env: { GIT_DIR: repoDir } });
+  const r = await runGit(["rev-parse", "--verify", "-q", ref], {
+    cwd: repoDir,
+    env: { GIT_DIR: repoDir },
+  });
   return r.code === 0 ? r.stdout.toString("utf8").trim() : undefined;
 }
 
@@ -122,11 +136,19 @@ async function deployBranch(
   configured: string | undefined,
 ): Promise<string> {
   if (configured !== undefined) return configured;
-  const r = await runGit(["for-each-ref", "--format=%(refname)", "refs/heads/main", "refs/heads/master"], {
-    cwd: repoDir,
-    env: { GIT_DIR: repoDir },
-  });
-  const refs = new Set(r.stdout.toString("utf8").split("\n").filter((l) => l.length > 0));
+  const r = await runGit(
+    ["for-each-ref", "--format=%(refname)", "refs/heads/main", "refs/heads/master"],
+    {
+      cwd: repoDir,
+      env: { GIT_DIR: repoDir },
+    },
+  );
+  const refs = new Set(
+    r.stdout
+      .toString("utf8")
+      .split("\n")
+      .filter((l) => l.length > 0),
+  );
   // Deletions are not applied: deleting master in a master-only repo must still be refused.
   for (const u of updates) if (!isZero(u.newSha)) refs.add(u.ref);
   return !refs.has("refs/heads/main") && refs.has("refs/heads/master") ? "master" : "main";

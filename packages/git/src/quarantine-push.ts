@@ -52,9 +52,15 @@ export function createQuarantinePush(options: QuarantinePushOptions): Push {
       return r.code === 0 ? r.stdout : undefined;
     },
     async listFiles() {
-      const r = await runGit(["ls-tree", "-r", "-z", "--name-only", sha], { cwd: options.repoDir, env });
+      const r = await runGit(["ls-tree", "-r", "-z", "--name-only", sha], {
+        cwd: options.repoDir,
+        env,
+      });
       if (r.code !== 0) throw new Error(`git ls-tree ${sha} failed: ${r.stderr.trim()}`);
-      return r.stdout.toString("utf8").split("\0").filter((p) => p.length > 0);
+      return r.stdout
+        .toString("utf8")
+        .split("\0")
+        .filter((p) => p.length > 0);
     },
   };
 }

@@ -81,7 +81,14 @@ describe("createRepoStore (real git)", () => {
     const pushed = run("git", ["push", repos.path("shop"), "main"], { cwd: work, env });
     await expect(pushed).rejects.toThrow(/accepts pushes only through QuickStack/);
     await expect(
-      run("git", ["--git-dir", repos.path("shop"), "rev-parse", "--verify", "-q", "refs/heads/main"]),
+      run("git", [
+        "--git-dir",
+        repos.path("shop"),
+        "rev-parse",
+        "--verify",
+        "-q",
+        "refs/heads/main",
+      ]),
     ).rejects.toThrow();
   });
 });

@@ -1,4 +1,4 @@
-import { lstat, mkdir, rm } from "node:fs/promises";
+import { lstat, mkdir, readdir, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseAppName, ValidationError, type RepoStore } from "@qs/core";
 import { installHook } from "./hook-script.ts";
@@ -40,9 +40,13 @@ export function createRepoStore(options: RepoStoreOptions): GitRepoStore {
   };
   const refuseOdd = (app: string, k: string): void => {
     if (k === "symlink" || k === "other") {
-      throw new ValidationError("REPO_NOT_A_DIRECTORY", `the repository of "${app}" is not a plain directory`, {
-        hint: "an operator should remove the symlink or file in its place",
-      });
+      throw new ValidationError(
+        "REPO_NOT_A_DIRECTORY",
+        `the repository of "${app}" is not a plain directory`,
+        {
+          hint: "an operator should remove the symlink or file in its place",
+        },
+      );
     }
   };
 
@@ -76,7 +80,6 @@ export function createRepoStore(options: RepoStoreOptions): GitRepoStore {
       await installHook(root, dir);
     },
     async repairAll() {
-      const { readdir } = await import("node:fs/promises");
       await mkdir(root, { recursive: true, mode: 0o700 });
       const apps: string[] = [];
       for (const entry of await readdir(root, { withFileTypes: true })) {

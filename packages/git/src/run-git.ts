@@ -35,6 +35,7 @@ export async function git(
   options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
 ): Promise<Buffer> {
   const r = await runGit(args, options);
-  if (r.code !== 0) throw new Error(`git ${args[0] ?? ""} failed (${r.code.toString()}): ${r.stderr.trim()}`);
+  if (r.code !== 0)
+    throw new Error(`git ${args[0] ?? ""} failed (${r.code.toString()}): ${r.stderr.trim()}`);
   return r.stdout;
 }

@@ -46,7 +46,12 @@ export async function serveGitOverSsh(
   const gone = new AbortController();
   const session =
     command.service === "git-receive-pack"
-      ? options.hooks.open({ app: admitted.app, principal, repoDir: admitted.repoDir, signal: gone.signal })
+      ? options.hooks.open({
+          app: admitted.app,
+          principal,
+          repoDir: admitted.repoDir,
+          signal: gone.signal,
+        })
       : undefined;
   const child = spawnGitService({
     service: command.service,
@@ -60,16 +65,21 @@ export async function serveGitOverSsh(
   });
 
   let tooLarge = false;
-  pumpCounted(channel.stdin, child.stdin, command.service === "git-receive-pack" ? options.maxPushBytes : Infinity, () => {
-    tooLarge = true;
-    const lines = errorLines(
-      `push refused: it is larger than this server's limit of ${formatBytes(options.maxPushBytes)}`,
-      "keep large files out of git, or ask the operator to raise QS_MAX_PUSH_BYTES",
-    );
-    channel.stderr.write(`${lines.join("\n")}\n`);
-    gone.abort();
-    child.kill("SIGTERM");
-  });
+  pumpCounted(
+    channel.stdin,
+    child.stdin,
+    command.service === "git-receive-pack" ? options.maxPushBytes : Infinity,
+    () => {
+      tooLarge = true;
+      const lines = errorLines(
+        `push refused: it is larger than this server's limit of ${formatBytes(options.maxPushBytes)}`,
+        "keep large files out of git, or ask the operator to raise QS_MAX_PUSH_BYTES",
+      );
+      channel.stderr.write(`${lines.join("\n")}\n`);
+      gone.abort();
+      child.kill("SIGTERM");
+    },
+  );
   child.stdout.pipe(channel.stdout, { end: false });
   child.stderr.pipe(channel.stderr, { end: false });
 

@@ -22,7 +22,9 @@ afterAll(async () => {
 
 const runStarted = (app: string, sha?: string): Promise<void> =>
   expect
-    .poll(() => h.runs.some((r) => r.app === app && (sha === undefined || r.sha === sha)), { timeout: 30_000 })
+    .poll(() => h.runs.some((r) => r.app === app && (sha === undefined || r.sha === sha)), {
+      timeout: 30_000,
+    })
     .toBe(true);
 
 describe("concurrent pushes", () => {
@@ -53,7 +55,9 @@ describe("concurrent pushes", () => {
     const pushA = runGit(["push", h.sshUrl(app), "main"], { cwd: ann, key: h.ann });
     await runStarted(app, a);
     let bobErr = "";
-    const waiting = until(() => /waiting for the deploy of duo started [\d.]+ s ago by ann…/.test(bobErr));
+    const waiting = until(() =>
+      /waiting for the deploy of duo started [\d.]+ s ago by ann…/.test(bobErr),
+    );
     const pushB = runGit(["push", h.sshUrl(app), "main"], {
       cwd: bob,
       key: h.bob,
@@ -70,7 +74,9 @@ describe("concurrent pushes", () => {
     // bob's push was based on the old main: git could not move main for it, so it is
     // refused before building, with what to do next, and nothing half-done.
     expect(rb.code).not.toBe(0);
-    expect(rb.stderr).toContain("remote: !     main moved while this push waited (another push landed first)");
+    expect(rb.stderr).toContain(
+      "remote: !     main moved while this push waited (another push landed first)",
+    );
     expect(rb.stderr).toContain("remote: !     run git pull, then push again");
     expect(events).toEqual(["start ann", "end ann"]);
     expect(await refOf(h.repo(app), "refs/heads/main")).toBe(a);
@@ -109,64 +115,79 @@ describe("concurrent pushes", () => {
       ),
     );
     for (const r of results) expect(r.code, r.stderr).toBe(0);
-    for (const [i, app] of apps.entries()) expect(await refOf(h.repo(app), "refs/heads/main")).toBe(shas[i]);
+    for (const [i, app] of apps.entries())
+      expect(await refOf(h.repo(app), "refs/heads/main")).toBe(shas[i]);
   });
 });
 
 describe.each(["ssh", "http"] as const)("over %s", (transport) => {
   const url = (app: string): string => (transport === "ssh" ? h.sshUrl(app) : h.httpUrl(app));
 
-  it("streams build lines to the client while the pipeline is still running", { timeout: 60_000 }, async () => {
-    const app = `stream-${transport}`;
-    h.apps.add(app);
-    const events: string[] = [];
-    const held = gate();
-    h.scripts.set(app, async (_p, out) => {
-      out.line("       build step one");
-      events.push("pipeline printed one");
-      await held.promise; // opened only once the client has shown step one
-      events.push("pipeline passed the gate");
-      out.line("       build step two");
-      return { ok: true };
-    });
-    const work = join(h.dir, app);
-    await makeRepo(work, { "a.txt": "a" });
-    let stderr = "";
-    const r = await runGit(["push", url(app), "main"], {
-      cwd: work,
-      key: h.ann,
-      onStderr: (t) => {
-        stderr += t;
-        if (stderr.includes("build step one") && !events.includes("client saw one")) {
-          events.push("client saw one");
-          held.open();
-        }
-      },
-    });
-    expect(r.code, r.stderr).toBe(0);
-    expect(events).toEqual(["pipeline printed one", "client saw one", "pipeline passed the gate"]);
-    expect(r.stderr.indexOf("build step one")).toBeLessThan(r.stderr.indexOf("build step two"));
-  });
+  it(
+    "streams build lines to the client while the pipeline is still running",
+    { timeout: 60_000 },
+    async () => {
+      const app = `stream-${transport}`;
+      h.apps.add(app);
+      const events: string[] = [];
+      const held = gate();
+      h.scripts.set(app, async (_p, out) => {
+        out.line("       build step one");
+        events.push("pipeline printed one");
+        await held.promise; // opened only once the client has shown step one
+        events.push("pipeline passed the gate");
+        out.line("       build step two");
+        return { ok: true };
+      });
+      const work = join(h.dir, app);
+      await makeRepo(work, { "a.txt": "a" });
+      let stderr = "";
+      const r = await runGit(["push", url(app), "main"], {
+        cwd: work,
+        key: h.ann,
+        onStderr: (t) => {
+          stderr += t;
+          if (stderr.includes("build step one") && !events.includes("client saw one")) {
+            events.push("client saw one");
+            held.open();
+          }
+        },
+      });
+      expect(r.code, r.stderr).toBe(0);
+      expect(events).toEqual([
+        "pipeline printed one",
+        "client saw one",
+        "pipeline passed the gate",
+      ]);
+      expect(r.stderr.indexOf("build step one")).toBeLessThan(r.stderr.indexOf("build step two"));
+    },
+  );
 
-  it("a client that disconnects aborts the pipeline and the ref stays", { timeout: 60_000 }, async () => {
-    const app = `gone-${transport}`;
-    h.apps.add(app);
-    h.scripts.set(app, async (_p, out, signal) => {
-      out.line("-----> Building");
-      await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
-      return { ok: true }; // too late: the signal fired, the hook rejects
-    });
-    const work = join(h.dir, app);
-    await makeRepo(work, { "a.txt": "a" });
-    const pushing = runGit(["push", url(app), "main"], { cwd: work, key: h.ann });
-    await runStarted(app);
-    pushing.kill();
-    await pushing;
-    await expect.poll(() => h.runs.find((r) => r.app === app)?.outcome, { timeout: 30_000 }).toBe("aborted");
-    expect(await refOf(h.repo(app), "refs/heads/main")).toBeUndefined();
-    // The app is not left locked: the next push goes through.
-    h.scripts.delete(app);
-    const next = await runGit(["push", url(app), "main"], { cwd: work, key: h.ann });
-    expect(next.code, next.stderr).toBe(0);
-  });
+  it(
+    "a client that disconnects aborts the pipeline and the ref stays",
+    { timeout: 60_000 },
+    async () => {
+      const app = `gone-${transport}`;
+      h.apps.add(app);
+      h.scripts.set(app, async (_p, out, signal) => {
+        out.line("-----> Building");
+        await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
+        return { ok: true }; // too late: the signal fired, the hook rejects
+      });
+      const work = join(h.dir, app);
+      await makeRepo(work, { "a.txt": "a" });
+      const pushing = runGit(["push", url(app), "main"], { cwd: work, key: h.ann });
+      await runStarted(app);
+      pushing.kill();
+      await pushing;
+      await expect
+        .poll(() => h.runs.find((r) => r.app === app)?.outcome, { timeout: 30_000 })
+        .toBe("aborted");
+      expect(await refOf(h.repo(app), "refs/heads/main")).toBeUndefined();
+      // The app is not left locked: the next push goes through.
+      h.scripts.delete(app);
+      const next = await runGit(["push", url(app), "main"], { cwd: work, key: h.ann });
+      expect(next.code, next.stderr).toBe(0);
+    },
+  );
 });

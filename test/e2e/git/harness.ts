@@ -48,7 +48,10 @@ export interface GitHarness {
 }
 
 /** Starts a control plane for git tests (values as for QS_MAX_PUSH_BYTES, QS_SHUTDOWN_GRACE_SECONDS). */
-export async function startGitHarness(maxPushBytes = "2Mi", graceSeconds = "5"): Promise<GitHarness> {
+export async function startGitHarness(
+  maxPushBytes = "2Mi",
+  graceSeconds = "5",
+): Promise<GitHarness> {
   const tmp = await tempDir("qs-git-");
   const ann = await generateClientKey(tmp.path, "ed25519", "ann");
   const bob = await generateClientKey(tmp.path, "ed25519", "bob");
@@ -94,7 +97,12 @@ export async function startGitHarness(maxPushBytes = "2Mi", graceSeconds = "5"):
     deployBranchOf: (app) => Promise.resolve(deployBranches.get(app)),
     pipeline: {
       async run(push, out, signal) {
-        const run: Run = { app: push.app, user: push.principal.user, sha: push.update.newSha, ref: push.update.ref };
+        const run: Run = {
+          app: push.app,
+          user: push.principal.user,
+          sha: push.update.newSha,
+          ref: push.update.ref,
+        };
         runs.push(run);
         const script = scripts.get(push.app) ?? acceptScript;
         try {
@@ -161,7 +169,12 @@ export function runGit(
   };
   if (options.key !== undefined) env.GIT_SSH_COMMAND = gitSshCommand(options.key);
   // Own process group, so kill() takes ssh / git-remote-http down with git, like Ctrl-C.
-  const child = spawn("git", args, { cwd: options.cwd, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const child = spawn("git", args, {
+    cwd: options.cwd,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
   const promise = new Promise<GitRun>((resolve, reject) => {
     let stdout = "";
     let stderr = "";
@@ -193,7 +206,11 @@ export async function makeRepo(
 }
 
 /** Writes `files` and commits them; returns the new sha. */
-export async function commit(dir: string, files: Record<string, string | Buffer>, message: string): Promise<string> {
+export async function commit(
+  dir: string,
+  files: Record<string, string | Buffer>,
+  message: string,
+): Promise<string> {
   for (const [name, content] of Object.entries(files)) {
     await mkdir(join(dir, name, ".."), { recursive: true });
     await writeFile(join(dir, name), content);

@@ -27,8 +27,13 @@ describe.each(["ssh", "http"] as const)("git push over %s", (transport) => {
     transport === "ssh" ? h.sshUrl(app) : h.httpUrl(app, who);
   const git = (args: string[], cwd: string, who: "ann" | "bob" = "ann"): Promise<GitRun> =>
     runGit(args, { cwd, key: who === "ann" ? h.ann : h.bob });
-  const push = (cwd: string, app: string, refspec: string, who: "ann" | "bob" = "ann", flags: string[] = []) =>
-    git(["push", ...flags, url(app, who), refspec], cwd, who);
+  const push = (
+    cwd: string,
+    app: string,
+    refspec: string,
+    who: "ann" | "bob" = "ann",
+    flags: string[] = [],
+  ) => git(["push", ...flags, url(app, who), refspec], cwd, who);
 
   it("first push, fast-forward and force-push run the pipeline with the pushed tree", async () => {
     const app = name("shop");
@@ -38,7 +43,11 @@ describe.each(["ssh", "http"] as const)("git push over %s", (transport) => {
       const stream = await p.archive();
       let tarBytes = 0;
       for await (const chunk of stream) tarBytes += (chunk as Buffer).length;
-      seen.push({ files: await p.listFiles(), procfile: (await p.readFile("Procfile"))?.toString(), tarBytes });
+      seen.push({
+        files: await p.listFiles(),
+        procfile: (await p.readFile("Procfile"))?.toString(),
+        tarBytes,
+      });
       out.line(`-----> Building ${p.app}`);
       out.line("=====> Released v1");
       return { ok: true };
@@ -51,7 +60,10 @@ describe.each(["ssh", "http"] as const)("git push over %s", (transport) => {
     expect(r1.stderr).toContain("remote: =====> Released v1");
     expect(await refOf(h.repo(app), "refs/heads/main")).toBe(first);
     // The pipeline read the tree from quarantine (the objects were not in the repo yet).
-    expect(seen[0]).toMatchObject({ files: ["Procfile", "src/index.js"], procfile: "web: node index.js\n" });
+    expect(seen[0]).toMatchObject({
+      files: ["Procfile", "src/index.js"],
+      procfile: "web: node index.js\n",
+    });
     expect(seen[0]?.tarBytes).toBeGreaterThan(1024);
 
     const second = await commit(work, { "src/index.js": "2" }, "second");
@@ -65,7 +77,11 @@ describe.each(["ssh", "http"] as const)("git push over %s", (transport) => {
     expect(forced.code, forced.stderr).toBe(0);
     expect(forced.stderr).toContain("(forced update)");
     expect(await refOf(h.repo(app), "refs/heads/main")).toBe(rewritten);
-    expect(h.runs.filter((r) => r.app === app).map((r) => r.sha)).toEqual([first, second, rewritten]);
+    expect(h.runs.filter((r) => r.app === app).map((r) => r.sha)).toEqual([
+      first,
+      second,
+      rewritten,
+    ]);
   });
 
   it("stores other branches without deploying them; master-only and configured branches deploy", async () => {
@@ -93,7 +109,9 @@ describe.each(["ssh", "http"] as const)("git push over %s", (transport) => {
     h.apps.add(conf);
     h.deployBranches.set(conf, "production");
     expect((await push(work, conf, "feature:production")).code).toBe(0);
-    expect(h.runs.filter((x) => x.app === conf).map((x) => x.ref)).toEqual(["refs/heads/production"]);
+    expect(h.runs.filter((x) => x.app === conf).map((x) => x.ref)).toEqual([
+      "refs/heads/production",
+    ]);
   });
 
   it("refuses an unknown app and a user without access before git starts", async () => {
@@ -102,7 +120,9 @@ describe.each(["ssh", "http"] as const)("git push over %s", (transport) => {
     const unknown = name("nope");
     const r = await push(work, unknown, "main");
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toContain(`app "${unknown}" does not exist — create it with: ssh qs apps:create ${unknown}`);
+    expect(r.stderr).toContain(
+      `app "${unknown}" does not exist — create it with: ssh qs apps:create ${unknown}`,
+    );
     expect(existsSync(h.repo(unknown))).toBe(false);
 
     const secret = name("secret");
@@ -112,7 +132,11 @@ describe.each(["ssh", "http"] as const)("git push over %s", (transport) => {
     expect(denied.stderr).toContain(`you (bob) do not have access to app "${secret}"`);
     // No repo was made: admission failed before anything touched the disk or spawned git.
     expect(existsSync(h.repo(secret))).toBe(false);
-    const clone = await git(["clone", url(secret, "bob"), join(h.dir, name("secret-clone"))], h.dir, "bob");
+    const clone = await git(
+      ["clone", url(secret, "bob"), join(h.dir, name("secret-clone"))],
+      h.dir,
+      "bob",
+    );
     expect(clone.code).not.toBe(0);
     expect(clone.stderr).toContain("do not have access");
 
@@ -129,7 +153,10 @@ describe.each(["ssh", "http"] as const)("git push over %s", (transport) => {
     expect((await push(work, app, "main")).code).toBe(0);
     h.scripts.set(app, (_p, out) => {
       out.line("-----> Building");
-      return Promise.resolve({ ok: false, reason: "npm ci failed: exit 1\nfix package.json and push again" });
+      return Promise.resolve({
+        ok: false,
+        reason: "npm ci failed: exit 1\nfix package.json and push again",
+      });
     });
     await commit(work, { "a.txt": "broken" }, "broken");
     const r = await push(work, app, "main");
@@ -148,7 +175,9 @@ describe.each(["ssh", "http"] as const)("git push over %s", (transport) => {
     expect((await push(work, app, "main")).code).toBe(0);
     const r = await push(work, app, ":main");
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toContain(`remote: !     deleting main, the deploy branch of ${app}, is refused`);
+    expect(r.stderr).toContain(
+      `remote: !     deleting main, the deploy branch of ${app}, is refused`,
+    );
     expect(await refOf(h.repo(app), "refs/heads/main")).toBe(sha);
   });
 
@@ -187,7 +216,9 @@ describe("smart HTTP authentication", () => {
     const none = await fetch(base);
     expect(none.status).toBe(401);
     expect(none.headers.get("www-authenticate")).toMatch(/^Basic /);
-    const wrong = await fetch(base, { headers: { Authorization: `Basic ${Buffer.from("ann:nope").toString("base64")}` } });
+    const wrong = await fetch(base, {
+      headers: { Authorization: `Basic ${Buffer.from("ann:nope").toString("base64")}` },
+    });
     expect(wrong.status).toBe(401);
     const right = await fetch(base, {
       headers: { Authorization: `Basic ${Buffer.from(`ann:${h.tokens.ann}`).toString("base64")}` },

@@ -23,7 +23,10 @@ describe("graceful shutdown", () => {
     });
     const work = join(harness.dir, "slow");
     const sha = await makeRepo(work, { "a.txt": "a" });
-    const pushing = runGit(["push", harness.sshUrl("slow"), "main"], { cwd: work, key: harness.ann });
+    const pushing = runGit(["push", harness.sshUrl("slow"), "main"], {
+      cwd: work,
+      key: harness.ann,
+    });
     await startedRun(harness, "slow");
     const closing = harness.plane.close();
     held.open();
@@ -44,7 +47,10 @@ describe("graceful shutdown", () => {
     });
     const work = join(harness.dir, "stuck");
     await makeRepo(work, { "a.txt": "a" });
-    const pushing = runGit(["push", harness.sshUrl("stuck"), "main"], { cwd: work, key: harness.ann });
+    const pushing = runGit(["push", harness.sshUrl("stuck"), "main"], {
+      cwd: work,
+      key: harness.ann,
+    });
     await startedRun(harness, "stuck");
     await harness.plane.close();
     const r = await pushing;
