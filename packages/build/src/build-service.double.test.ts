@@ -139,10 +139,11 @@ describe("builds on the Kubernetes API double", () => {
     const env = await setup((digest) => ({
       logs: [
         "INFO Step 1/2 : FROM scratch",
-        { line: "INFO Step 2/2 : CMD x", afterMs: 50 },
-        { line: "INFO Pushed", afterMs: 50 },
+        // The pause leaves the push ample time to see line 1 while the builder still runs.
+        { line: "INFO Step 2/2 : CMD x", afterMs: 1_500 },
+        { line: "INFO Pushed", afterMs: 20 },
       ],
-      exitAfterMs: 200,
+      exitAfterMs: 1_600,
       terminationMessage: digest,
     }));
     const runningWhenFirstLineArrived: boolean[] = [];

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import * as k8s from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildKanikoJob, DEFAULT_BUILDER_IMAGES } from "@qs/build";
+import { buildBuildkitJob, buildKanikoJob, DEFAULT_BUILDER_IMAGES } from "@qs/build";
 import { CancelledError, type BuildLogLine } from "@qs/core";
 import { startKubeDouble, type KubeDouble } from "../../../../test/kube-double/src/index.ts";
 import { createBuildRunner } from "./build-runner.ts";
@@ -91,6 +91,35 @@ describe("BuildRunner against the Kubernetes API double", () => {
     ]);
     const job = double.find("batch/v1", "Job", ns, req.name);
     expect(job?.metadata.labels?.["quickstack.dev/app"]).toBe("shop");
+  });
+
+  it("runs a rootless BuildKit Job (accepted by the schema-validating double) and reads its metadata", async () => {
+    const ns = await namespace();
+    const image = `example.test/buildkit-${randomUUID().slice(0, 6)}:v1-rootless`;
+    const metadata = JSON.stringify({ "containerimage.digest": DIGEST });
+    double.script(bare(image), {
+      logs: ["#1 [internal] load build definition"],
+      exitAfterMs: 30,
+      terminationMessage: metadata,
+    });
+    const req = buildBuildkitJob(
+      {
+        app: "shop",
+        buildId: `b${randomUUID().slice(0, 6)}`,
+        gitSha: "0".repeat(40),
+        destination: "registry.test:5000/shop:x",
+        cacheRepo: "registry.test:5000/shop/cache",
+        context: { url: "http://x/contexts/y?token=z", sha256: "c".repeat(64) },
+        dockerfile: { generated: "FROM scratch\n" },
+      },
+      { namespace: ns, images: { buildkit: image }, nodeSelector: { "kubernetes.io/os": "linux" } },
+    );
+    const outcome = await createBuildRunner(kc, { pollMs: 20 }).run(
+      req,
+      () => undefined,
+      new AbortController().signal,
+    );
+    expect(outcome).toMatchObject({ succeeded: true, message: metadata });
   });
 
   it("reports a failing builder with its exit code and message", async () => {
