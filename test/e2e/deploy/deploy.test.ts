@@ -137,7 +137,7 @@ describe("deploy", () => {
     script(h, `missing-${name}`, { imagePullError: true });
     const err = await h.releases.deploy(request(name, `missing-${name}:v2`), captureOutput(), never).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DeployFailedError);
-    expect((err as Error).message).toMatch(/ImagePullBackOff|ErrImagePull/);
+    expect((err as Error).message).toContain("ImagePullBackOff");
     expect((await h.apps.get(name)).spec.release).toBe(1);
   });
 

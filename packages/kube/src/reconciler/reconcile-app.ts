@@ -91,7 +91,9 @@ async function writeStatus(ctx: ReconcileContext, obj: AppObject, release: Relea
   const deployments: V1Deployment[] = (
     await ctx.apis.apps.listNamespacedDeployment({ namespace, labelSelector: renderedSelector(name) })
   ).items;
-  const processes = release === undefined ? [] : deployments.map((d) => processRollout(d, release.number));
+  const processes = release === undefined
+    ? []
+    : deployments.filter((d) => d.metadata?.deletionTimestamp === undefined).map((d) => processRollout(d, release.number));
   const settled = processes.every((p) => p.complete);
   const pods = release === undefined || settled
     ? []

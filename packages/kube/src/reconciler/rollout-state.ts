@@ -37,11 +37,14 @@ export function processRollout(d: V1Deployment, release: number): ProcessRollout
   };
 }
 
-/** Waiting reasons that mean the pod will not come up without a change from the user. */
+/**
+ * Waiting reasons that mean the pod will not come up without a change from the user.
+ * ErrImagePull is left out: one failed pull may be a registry hiccup; the kubelet retries and
+ * reports ImagePullBackOff when it keeps failing.
+ */
 const FATAL_REASONS = new Set([
   "CrashLoopBackOff",
   "ImagePullBackOff",
-  "ErrImagePull",
   "InvalidImageName",
   "CreateContainerConfigError",
   "CreateContainerError",
