@@ -21,6 +21,7 @@ import {
   appNamespace,
 } from "@qs/core";
 import { LABEL_APP, LABEL_PROCESS, LABEL_RELEASE } from "../labels.ts";
+import { guardPipedSource } from "./line-splitter.ts";
 import { streamAppLogs } from "./logs.ts";
 import { cpuMillicores, memoryBytes } from "./quantity.ts";
 import { exitCodeOf, hasStarted, isReady, podState, processOf } from "./pod-state.ts";
@@ -173,7 +174,7 @@ export function createClusterOps(options: ClusterOpsOptions): ClusterOps {
           signal.addEventListener("abort", () => ws.close(), { once: true });
         } else {
           // Without a TTY the log stream is the reliable way to see every line from the first.
-          const out = terminalStdout(io);
+          const out = guardPipedSource(terminalStdout(io));
           const finished = new Promise<void>((resolve) => out.on("finish", resolve).on("error", () => resolve()));
           const abort = await new Log(config).log(namespace, name, RUN_PROCESS, out, { follow: true });
           signal.addEventListener("abort", () => abort.abort(), { once: true });

@@ -1,7 +1,7 @@
 import { type CoreV1Api, type KubeConfig, Log, type V1Pod, Watch } from "@kubernetes/client-node";
 import { type AppLogLine, type AppLogOptions, appNamespace } from "@qs/core";
 import { LABEL_APP, LABEL_PROCESS } from "../labels.ts";
-import { lineSplitter, splitTimestamp } from "./line-splitter.ts";
+import { guardPipedSource, lineSplitter, splitTimestamp } from "./line-splitter.ts";
 import { hasStarted, processOf, restartsOf } from "./pod-state.ts";
 import { SourceNamer, byAge } from "./source-names.ts";
 
@@ -20,7 +20,7 @@ function selectorFor(app: string, process: string | undefined): string {
 /** Reads one pod's log once; resolves with its lines (timestamped), [] when unreadable. */
 async function readOnce(log: Log, namespace: string, pod: V1Pod, tail: number): Promise<{ time: string; text: string }[]> {
   const lines: { time: string; text: string }[] = [];
-  const sink = lineSplitter((l) => lines.push(splitTimestamp(l)));
+  const sink = guardPipedSource(lineSplitter((l) => lines.push(splitTimestamp(l))));
   const done = new Promise<void>((resolve) => sink.on("finish", resolve).on("error", () => resolve()));
   try {
     await log.log(namespace, pod.metadata?.name ?? "", pod.spec?.containers[0]?.name ?? "", sink, {
@@ -80,9 +80,11 @@ export async function streamAppLogs(
     const entry: { restarts: number; abort?: AbortController } = { restarts };
     attached.set(name, entry);
     const source = namer.name(name, processOf(pod));
-    const sink = lineSplitter((line) => {
-      if (!signal.aborted) onLine({ source, line });
-    });
+    const sink = guardPipedSource(
+      lineSplitter((line) => {
+        if (!signal.aborted) onLine({ source, line });
+      }),
+    );
     sink.on("error", () => undefined);
     log
       .log(namespace, name, pod.spec?.containers[0]?.name ?? "", sink, {

@@ -71,6 +71,53 @@ describe("cluster ops over the Kubernetes API double", () => {
   });
 });
 
+function pod(app: string, name: string, lines: string[]) {
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: {
+      name,
+      namespace: appNamespace(app),
+      labels: { "quickstack.dev/app": app, "quickstack.dev/process": "web" },
+      annotations: { "kube-double.quickstack.dev/script": JSON.stringify({ logs: lines }) },
+    },
+    spec: { containers: [{ name: "web", image: "registry.local/x:1" }] },
+  };
+}
+
+async function until(probe: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 300 && !probe(); i++) await new Promise((r) => setTimeout(r, 50));
+  if (!probe()) throw new Error(`timed out waiting for ${what}`);
+}
+
+describe("log follow over the Kubernetes API double", () => {
+  it("keeps attaching to new pods after its watch is dropped, and frees indices of deleted pods", async () => {
+    const app = await freshApp();
+    const namespace = appNamespace(app);
+    await core.createNamespacedPod({ namespace, body: pod(app, "p1", ["first pod"]) });
+    const ops = createClusterOps({ config });
+    const seen: string[] = [];
+    const controller = new AbortController();
+    double.setFaults({ dropWatchesAfterMs: 200 });
+    const following = ops.logs(app, { follow: true }, (l) => seen.push(`${l.source} | ${l.line}`), controller.signal);
+    try {
+      await until(() => seen.includes("web.1 | first pod"), "the first pod's line");
+      await new Promise((r) => setTimeout(r, 600)); // the watch has been dropped by now
+      await core.createNamespacedPod({ namespace, body: pod(app, "p2", ["second pod"]) });
+      await until(() => seen.includes("web.2 | second pod"), "the new pod's line");
+      await core.deleteNamespacedPod({ name: "p1", namespace });
+      await new Promise((r) => setTimeout(r, 600));
+      await core.createNamespacedPod({ namespace, body: pod(app, "p3", ["third pod"]) });
+      await until(() => seen.includes("web.1 | third pod"), "the third pod as web.1");
+    } finally {
+      double.setFaults({});
+      controller.abort();
+      await following;
+    }
+    expect(seen.filter((l) => l === "web.1 | first pod")).toHaveLength(1);
+  });
+});
+
 describe("nodes over the Kubernetes API double", () => {
   it("lists nodes with status and capacity", async () => {
     const nodes = await createNodeOps({ config }).list();
