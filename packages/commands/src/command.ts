@@ -3,6 +3,7 @@ import type {
   AccessControl,
   AppStore,
   AuditLog,
+  BuildControl,
   ClusterOps,
   ConfigStore,
   Logger,
@@ -130,6 +131,8 @@ export interface CommandServices {
   };
   /** For failures the user cannot act on (internal errors, audit write failures). */
   readonly logger?: Logger;
+  /** Build history, output and cancel (packages/build); absent = apps:builds* unavailable. */
+  readonly builds?: BuildControl;
   /** Users, keys, grants, tokens (packages/kube/src/users); absent = users:* unavailable. */
   readonly users?: UserStore;
   /** Logs, ps, restart, run, enter over the cluster (packages/kube/src/ops). */

@@ -1,4 +1,4 @@
-import type { AccessControl, AuditEntry, AuditLog, OfferedKey, Principal } from "@qs/core";
+import type { AccessControl, AuditEntry, AuditLog, BuildControl, BuildRecord, OfferedKey, Principal } from "@qs/core";
 
 /** In-memory AccessControl: grants per user, API tokens per user; admins may touch all. */
 export class FakeAccessControl implements AccessControl {
@@ -58,5 +58,30 @@ export class FakeRepoStore {
   remove(app: string): Promise<void> {
     this.repos.delete(app);
     return Promise.resolve();
+  }
+}
+
+/** In-memory BuildControl: records per app, newest first; one may be "running". */
+export class FakeBuildControl implements BuildControl {
+  readonly builds = new Map<string, { record: BuildRecord; lines: string[] }[]>();
+
+  add(record: BuildRecord, lines: string[]): void {
+    this.builds.set(record.app, [{ record, lines }, ...(this.builds.get(record.app) ?? [])]);
+  }
+
+  cancel(app: string): Promise<boolean> {
+    const running = (this.builds.get(app) ?? []).find((b) => b.record.state === "running" || b.record.state === "queued");
+    if (running === undefined) return Promise.resolve(false);
+    running.record = { ...running.record, state: "cancelled", reason: "cancelled by a user" };
+    return Promise.resolve(true);
+  }
+
+  list(app: string): Promise<readonly BuildRecord[]> {
+    return Promise.resolve((this.builds.get(app) ?? []).map((b) => b.record));
+  }
+
+  output(app: string, id?: string): Promise<{ record: BuildRecord; lines: readonly string[] } | undefined> {
+    const list = this.builds.get(app) ?? [];
+    return Promise.resolve(id === undefined ? list[0] : list.find((b) => b.record.id === id));
   }
 }

@@ -1,7 +1,7 @@
 import { PassThrough, Readable } from "node:stream";
 import type { Principal } from "@qs/core";
 import type { CommandIO, CommandServices } from "@qs/commands";
-import { FakeAccessControl, FakeAuditLog, FakeRepoStore } from "./access.ts";
+import { FakeAccessControl, FakeAuditLog, FakeBuildControl, FakeRepoStore } from "./access.ts";
 import { FakeAppStore, FakeConfigStore, FakeReleaseManager } from "./apps.ts";
 
 export * from "./apps.ts";
@@ -15,6 +15,7 @@ export function fakeServices(overrides: Partial<CommandServices> = {}) {
   const access = new FakeAccessControl();
   const repos = new FakeRepoStore();
   const audit = new FakeAuditLog();
+  const builds = new FakeBuildControl();
   const services: CommandServices = {
     apps,
     config,
@@ -22,6 +23,7 @@ export function fakeServices(overrides: Partial<CommandServices> = {}) {
     access,
     repos,
     audit,
+    builds,
     baseDomain: "qs.test",
     gitRemote: (app) => `ssh://git@qs.test:2222/${app}.git`,
     limits: { maxScale: 50 },
@@ -35,7 +37,7 @@ export function fakeServices(overrides: Partial<CommandServices> = {}) {
       releases: [...releases.releases.entries()],
       repos: [...repos.repos],
     });
-  return { services, apps, config, releases, access, repos, audit, snapshot };
+  return { services, apps, config, releases, access, repos, audit, builds, snapshot };
 }
 
 /** Captured streams for one command. */

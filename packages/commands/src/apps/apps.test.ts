@@ -234,3 +234,26 @@ describe("help and version", () => {
     expect(res.err).toContain("did you mean: apps:list");
   });
 });
+
+describe("builds", () => {
+  it("lists builds, shows output and cancels the running one", async () => {
+    await run("apps:create shop");
+    expect((await run("apps:builds shop")).out).toContain("no builds yet");
+    expect((await run("apps:builds-output shop")).code).toBe(1);
+    const at = new Date(0).toISOString();
+    env.builds.add({ id: "b1", app: "shop", gitSha: "a".repeat(40), state: "failed", createdAt: at, reason: "exit 1" }, ["-----> Building", "boom"]);
+    env.builds.add({ id: "b2", app: "shop", gitSha: "b".repeat(40), state: "running", createdAt: at }, ["-----> Building"]);
+    expect((await run("apps:builds shop")).out).toMatch(/b2\s+running\s+bbbbbbb[\s\S]*b1\s+failed\s+aaaaaaa\s+\S+\s+exit 1/);
+    expect((await run("apps:builds-output shop b1")).out).toBe("-----> Building\nboom\n");
+    expect(JSON.parse((await run("apps:builds-output shop --json")).out)).toMatchObject({ build: { id: "b2" } });
+    expect((await run("apps:builds-output shop ../x")).code).toBe(2);
+    expect((await run("apps:builds-cancel shop")).out).toContain("Cancelled");
+    expect((await run("apps:builds-cancel shop")).err).toContain("no running or queued build");
+  });
+
+  it("says so when the control plane has no build port", async () => {
+    env = fakeServices({ builds: undefined });
+    await run("apps:create shop");
+    expect((await run("apps:builds shop")).err).toContain("builds are not available");
+  });
+});

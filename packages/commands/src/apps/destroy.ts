@@ -30,6 +30,8 @@ export const appsDestroy: Command = {
     requireConfirm(app, flags.confirm, `destroying ${app}`);
     await ctx.services.apps.destroy(app);
     await ctx.services.repos.remove(app);
+    // A later app of the same name must not inherit this one's developers.
+    await ctx.services.users?.forgetApp(app);
     return { json: { name: app, destroyed: true }, text: `Destroyed ${app}` };
   },
 };

@@ -1,6 +1,9 @@
 import type { Command } from "../command.ts";
 import { appsBranchSet } from "./branch-set.ts";
 import { appsBuilderSet } from "./builder-set.ts";
+import { appsBuilds } from "./builds.ts";
+import { appsBuildsCancel } from "./builds-cancel.ts";
+import { appsBuildsOutput } from "./builds-output.ts";
 import { appsChecksSet } from "./checks-set.ts";
 import { appsConfig } from "./config.ts";
 import { appsConfigGet } from "./config-get.ts";
@@ -40,6 +43,9 @@ export const appsCommands: readonly Command[] = [
   appsVolumesRemove,
   appsReleases,
   appsRollback,
+  appsBuilds,
+  appsBuildsOutput,
+  appsBuildsCancel,
   appsResourcesSet,
   appsChecksSet,
   appsBuilderSet,
