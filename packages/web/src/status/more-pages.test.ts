@@ -52,6 +52,19 @@ describe("live logs", () => {
   });
 });
 
+describe("live logs keep-alive", () => {
+  it("sends comment lines on a quiet stream", async () => {
+    const h = await createPagesHarness({ users, apps: [sampleApp("shop")], grants: { dave: ["shop"] }, options: { sseKeepAliveMs: 20 } });
+    const client = new CookieClient(h.app);
+    await client.login({ user: "dave", password: "dave-pw-1" });
+    const res = await client.request("/apps/shop/logs", { headers: { accept: "text/event-stream" } });
+    const reader = res.body!.getReader();
+    const chunk = (await reader.read()) as { value?: Uint8Array };
+    expect(Buffer.from(chunk.value ?? new Uint8Array()).toString()).toBe(": keep-alive\n\n");
+    await reader.cancel();
+  });
+});
+
 describe("user directory over the UserStore", () => {
   const stored: User = { name: "erin", role: "admin", keys: [], apps: [], tokens: [], hasPassword: true, totpEnabled: true, createdAt: "2026-11-01T00:00:00Z" };
   const credentials: UserCredentials = { passwordHash: "scrypt$1$1$1$AA==$AA==", totpSecret: "SECRET", recoveryCodeHashes: ["a", "b"] };

@@ -29,13 +29,13 @@ export interface StatusPagesOptions {
   readonly clientAddress?: (c: Context) => string;
   /** Costs of the dummy hash for unknown users: match the real hashes. @defaultValue hashPassword's */
   readonly passwordHashOptions?: PasswordHashOptions;
-  /** Log lines rendered into the app page before live ones arrive. @defaultValue 100 */
-  readonly logTail?: number;
+  /** Interval of SSE keep-alive comments on the log stream. @defaultValue 25000 */
+  readonly sseKeepAliveMs?: number;
 }
 
 /** Options with defaults applied. */
 export type ResolvedOptions = StatusPagesOptions &
-  Required<Pick<StatusPagesOptions, "require2fa" | "now" | "idleTimeoutMs" | "absoluteTimeoutMs" | "trustProxy" | "logTail">>;
+  Required<Pick<StatusPagesOptions, "require2fa" | "now" | "idleTimeoutMs" | "absoluteTimeoutMs" | "trustProxy" | "sseKeepAliveMs">>;
 
 /** Applies the documented defaults. */
 export function resolveOptions(options: StatusPagesOptions): ResolvedOptions {
@@ -46,6 +46,6 @@ export function resolveOptions(options: StatusPagesOptions): ResolvedOptions {
     idleTimeoutMs: options.idleTimeoutMs ?? 1_800_000,
     absoluteTimeoutMs: options.absoluteTimeoutMs ?? 43_200_000,
     trustProxy: options.trustProxy ?? false,
-    logTail: options.logTail ?? 100,
+    sseKeepAliveMs: options.sseKeepAliveMs ?? 25_000,
   };
 }

@@ -162,7 +162,13 @@ export function createStatusPages(input: StatusPagesOptions): Hono {
     await options.status.getApp(active.principal, name);
     return streamSSE(c, async (stream) => {
       const controller = new AbortController();
-      stream.onAbort(() => controller.abort());
+      // A comment line now and then keeps proxies (Traefik's idle timeout) from cutting a
+      // quiet stream; EventSource ignores it (WHATWG HTML §9.2 "lines starting with :").
+      const keepAlive = setInterval(() => void stream.write(": keep-alive\n\n"), options.sseKeepAliveMs);
+      stream.onAbort(() => {
+        clearInterval(keepAlive);
+        controller.abort();
+      });
       const done = options.status.logs(
         active.principal,
         name,
@@ -175,6 +181,8 @@ export function createStatusPages(input: StatusPagesOptions): Hono {
         await done;
       } catch (err) {
         if (!controller.signal.aborted) await stream.writeSSE({ event: "line", data: `-- log stream ended: ${describeError(err)}` });
+      } finally {
+        clearInterval(keepAlive);
       }
     });
   });
