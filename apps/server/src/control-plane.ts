@@ -95,6 +95,8 @@ export async function startControlPlane(
       deployBranchOf: deps.deployBranchOf,
       maxPushBytes: config.maxPushBytes,
     });
+    const closeGit = (): Promise<void> => git.close(config.shutdownGraceSeconds * 1000);
+    cleanups.push({ name: "git", run: closeGit }); // if a later start step fails
 
     const app = createHttpApp({
       logger,
@@ -127,7 +129,8 @@ export async function startControlPlane(
     cleanups.push({ name: "ssh", run: () => ssh.close(config.shutdownGraceSeconds * 1000) });
     // Closed first (cleanups run in reverse): running pushes get the grace period to finish,
     // new ones are refused, then the SSH and HTTP servers have nothing left to wait for.
-    cleanups.push({ name: "git", run: () => git.close(config.shutdownGraceSeconds * 1000) });
+    // (git.close is idempotent, so the early registration above is then a no-op.)
+    cleanups.push({ name: "git", run: closeGit });
 
     logger.info({ http: http.port, ssh: ssh.port, version: QS_VERSION }, "control plane listening");
     let closing: Promise<void> | undefined;
