@@ -179,3 +179,52 @@ describe("garbage collection", () => {
     await eventually(async () => (await target.core.readNamespace({ name: ns }).then(() => undefined, () => true)), 60_000);
   });
 });
+
+describe("kubectl", () => {
+  it("apply -f, get -o json, scale, delete", async () => {
+    const ns = await target.namespace();
+    const manifest = [
+      { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "k-cm", namespace: ns }, data: { a: "1" } },
+      {
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: { name: "k-web", namespace: ns },
+        spec: { replicas: 1, selector: { matchLabels: { app: "k-web" } }, template: { metadata: { labels: { app: "k-web" } }, spec: { containers: [{ name: "c", image: "busybox:1.36", command: ["sleep", "3600"] }] } } },
+      },
+    ].map((o) => JSON.stringify(o)).join("\n");
+    const applied = await target.kubectl(["apply", "-f", "-"], { input: manifest });
+    expect(applied).toContain("configmap/k-cm created");
+    expect(applied).toContain("deployment.apps/k-web created");
+    const again = await target.kubectl(["apply", "-f", "-"], { input: manifest });
+    expect(again).toContain("configmap/k-cm unchanged");
+    const cm = JSON.parse(await target.kubectl(["get", "-n", ns, "configmap", "k-cm", "-o", "json"])) as k8s.V1ConfigMap;
+    expect(cm.data).toEqual({ a: "1" });
+    expect(cm.metadata?.annotations?.["kubectl.kubernetes.io/last-applied-configuration"]).toBeDefined();
+    await target.kubectl(["scale", "-n", ns, "deployment/k-web", "--replicas=2"]);
+    const d = await target.apps.readNamespacedDeployment({ namespace: ns, name: "k-web" });
+    expect(d.spec?.replicas).toBe(2);
+    const list = JSON.parse(await target.kubectl(["get", "-n", ns, "deployments", "-l", "app!=nothing", "-o", "json"])) as { items: k8s.V1Deployment[] };
+    expect(list.items.map((i) => i.metadata?.name)).toEqual(["k-web"]);
+    const deleted = await target.kubectl(["delete", "-n", ns, "configmap", "k-cm"]);
+    expect(deleted).toContain('configmap "k-cm" deleted');
+    const missing = await target.kubectl(["get", "-n", ns, "configmap", "k-cm"]).catch((e: unknown) => e as { stderr: string });
+    expect((missing as { stderr: string }).stderr).toContain('configmaps "k-cm" not found');
+  });
+
+  it("deletes a namespace and waits until it is gone", async () => {
+    const ns = await target.namespace();
+    await target.core.createNamespacedConfigMap({ namespace: ns, body: cm("inside") });
+    await target.kubectl(["delete", "namespace", ns, "--wait=true", "--timeout=60s"]);
+    const s = statusOf(await target.core.readNamespace({ name: ns }).catch((e: unknown) => e));
+    expect(s.code).toBe(404);
+  });
+});
+
+describe("watch lifecycle", () => {
+  it("the server ends a watch after timeoutSeconds", async () => {
+    const ended = await new Promise<string>((resolve) => {
+      void new k8s.Watch(target.kc).watch("/api/v1/namespaces", { timeoutSeconds: 1 }, () => undefined, (err) => resolve(err ? String(err) : "ended"));
+    });
+    expect(ended).toBe("ended");
+  });
+});

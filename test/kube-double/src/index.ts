@@ -21,6 +21,7 @@ import { Kubelet, defaultTimings, type Timings } from "./kubelet.ts";
 import { createLogHandler } from "./logs.ts";
 import { createExecUpgrade } from "./exec.ts";
 import { createMetricsHandler } from "./metrics.ts";
+import { createEventRecorder } from "./events.ts";
 import type { ContainerScript, ImageScript } from "./behaviour.ts";
 import { DeploymentController } from "./controllers/deployment.ts";
 import { JobController } from "./controllers/job.ts";
@@ -65,6 +66,8 @@ export interface KubeDoubleOptions {
   timings?: Partial<Timings>;
   /** Container behaviour per image (first match wins; add more with double.script). */
   images?: ImageScript[];
+  /** Record core/v1 Events from the kubelet and controllers. @defaultValue true */
+  events?: boolean;
   /** Run the simulated kubelet and controllers. @defaultValue true */
   controllers?: boolean;
   /** Watch events kept for resumption (older resourceVersions → 410). @defaultValue 20000 */
@@ -117,11 +120,12 @@ export async function startKubeDouble(options: KubeDoubleOptions = {}): Promise<
   const gc = new GarbageCollector(api);
   const timings: Timings = { ...defaultTimings, ...options.timings };
   const images: ImageScript[] = [...(options.images ?? [])];
+  const record = createEventRecorder(api, options.events ?? true);
   const sim = options.controllers === false ? undefined : {
-    kubelet: new Kubelet(api, timings, images),
-    rs: new ReplicaSetController(api),
-    deployments: new DeploymentController(api, timings),
-    jobs: new JobController(api, timings),
+    kubelet: new Kubelet(api, timings, images, record),
+    rs: new ReplicaSetController(api, record),
+    deployments: new DeploymentController(api, timings, record),
+    jobs: new JobController(api, timings, record),
   };
   const stopCrds = watchCrds(api);
   const token = `admin-${randomBytes(16).toString("hex")}`;
@@ -162,6 +166,12 @@ export async function startKubeDouble(options: KubeDoubleOptions = {}): Promise<
   for (const ns of ["default", "kube-system", "kube-public", "kube-node-lease"]) {
     api.create(registry.builtin("Namespace"), { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } } as KubeObject, undefined);
   }
+  api.create(registry.builtin("Service"), {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name: "kubernetes", labels: { component: "apiserver", provider: "kubernetes" } },
+    spec: { clusterIP: "10.43.0.1", clusterIPs: ["10.43.0.1"], ports: [{ name: "https", port: 443, protocol: "TCP", targetPort: 6443 }] },
+  } as unknown as KubeObject, "default");
   const capacity: NodeCapacity = { cpu: "4", memory: "8Gi", pods: "110", ...options.nodeCapacity };
   const nodeType = registry.builtin("Node");
   for (let i = 0; i < (options.nodes ?? 1); i += 1) {

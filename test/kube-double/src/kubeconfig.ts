@@ -6,7 +6,7 @@ export function buildKubeconfig(url: string, token: string, options: { namespace
   return stringify({
     apiVersion: "v1",
     kind: "Config",
-    clusters: [{ name: "kube-double", cluster: { server: url, ...(options.caPem ? { "certificate-authority-data": Buffer.from(options.caPem).toString("base64") } : {}) } }],
+    clusters: [{ name: "kube-double", cluster: { server: url, ...(options.caPem ? { "certificate-authority-data": Buffer.from(options.caPem).toString("base64") } : { "insecure-skip-tls-verify": true }) } }],
     users: [{ name: user, user: { token } }],
     contexts: [{ name: "kube-double", context: { cluster: "kube-double", user, namespace: options.namespace ?? "default" } }],
     "current-context": "kube-double",

@@ -1,5 +1,6 @@
 import type { KubeApi } from "./api.ts";
 import { scriptFor, type ContainerScript, type ImageScript } from "./behaviour.ts";
+import type { EventRecorder } from "./events.ts";
 import { LogBuffer } from "./logbuf.ts";
 import { typeKey, type KubeObject, type StoreEvent } from "./types.ts";
 
@@ -127,8 +128,11 @@ export class Kubelet {
   private ipCounter = 2;
   private closed = false;
 
-  constructor(api: KubeApi, timings: Timings, images: ImageScript[]) {
+  private readonly record: EventRecorder;
+
+  constructor(api: KubeApi, timings: Timings, images: ImageScript[], record: EventRecorder = () => undefined) {
     this.api = api;
+    this.record = record;
     this.timings = timings;
     this.images = images;
     api.podGraceMs = timings.podTerminationMs;
@@ -202,6 +206,7 @@ export class Kubelet {
     }
     if (!node) {
       run.unschedulable = `0/${nodes.length} nodes are available: ${nodes.length} node(s) didn't match Pod's node affinity/selector.`;
+      this.record(pod, "Warning", "FailedScheduling", run.unschedulable, "default-scheduler");
       this.markDirty(run);
       this.later(run, () => this.schedule(run), 500);
       return;
@@ -218,6 +223,7 @@ export class Kubelet {
         (o.spec as { nodeName?: string }).nodeName = run.node;
       });
     }
+    this.record(pod, "Normal", "Scheduled", `Successfully assigned ${run.namespace}/${run.name} to ${run.node}`, "default-scheduler");
     this.markDirty(run);
     this.later(run, () => this.startNext(run), this.timings.startMs);
   }
@@ -248,6 +254,7 @@ export class Kubelet {
     c.script = script;
     if (script?.imagePullError) {
       c.state = { waiting: { reason: "ErrImagePull", message: `failed to pull and unpack image "${c.image}": not found` } };
+      this.record(pod, "Warning", "Failed", `Failed to pull image "${c.image}": ${c.state.waiting.message}`, "kubelet");
       this.markDirty(run);
       c.timers.push(setTimeout(() => {
         c.state = { waiting: { reason: "ImagePullBackOff", message: `Back-off pulling image "${c.image}"` } };
@@ -256,6 +263,8 @@ export class Kubelet {
       return;
     }
     const startedAt = now();
+    this.record(pod, "Normal", "Pulled", `Container image "${c.image}" already present on machine`, "kubelet");
+    this.record(pod, "Normal", "Started", `Started container ${c.name}`, "kubelet");
     c.state = { running: { startedAt } };
     c.started = true;
     c.ready = false;
@@ -306,6 +315,8 @@ export class Kubelet {
       c.state = {
         waiting: { reason: "CrashLoopBackOff", message: `back-off ${Math.ceil(delay / 1000)}s restarting failed container=${c.name} pod=${run.name}_${run.namespace}(${run.uid})` },
       };
+      const pod = this.podObject(run);
+      if (pod) this.record(pod, "Warning", "BackOff", `Back-off restarting failed container ${c.name} in pod ${run.name}_${run.namespace}(${run.uid})`, "kubelet");
       c.timers.push(setTimeout(() => this.start(run, c), delay));
     } else if (c.init) {
       if (exitCode === 0) this.startNext(run);

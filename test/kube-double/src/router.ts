@@ -9,6 +9,7 @@ import { parsePath, type ResourcePath } from "./paths.ts";
 import { parseFieldSelector, parseLabelSelector } from "./selectors.ts";
 import { ApiError, badRequest, methodNotAllowed, notFoundPath, successStatus } from "./status.ts";
 import { apiVersionOf, typeKey, type KubeObject, type ResourceType } from "./types.ts";
+import { toTable } from "./table.ts";
 import { serveWatch, type WatchSettings } from "./watch.ts";
 
 // The HTTP front of the double: authentication, faults, discovery and the generic REST verbs
@@ -195,9 +196,16 @@ async function rest(o: RouterOptions, req: IncomingMessage, res: ServerResponse,
       o.track,
     );
   }
-  if (verb === "list") return sendJson(res, 200, listOf(o, t, ns, q));
+  const asTable = /(^|[;,\s])as=Table/.test(req.headers.accept ?? "") && !sub;
+  if (verb === "list") {
+    const list = listOf(o, t, ns, q);
+    if (!asTable) return sendJson(res, 200, list);
+    const meta = list.metadata as unknown as { resourceVersion: string; continue?: string };
+    return sendJson(res, 200, toTable(t, list.items as KubeObject[], meta.resourceVersion, q.get("includeObject"), meta.continue));
+  }
   if (verb === "get") {
     const obj = api.get(t, ns, path.name!);
+    if (asTable) return sendJson(res, 200, toTable(t, [withKind(t, obj)], String(api.store.rv), q.get("includeObject")));
     return sendJson(res, 200, sub === "scale" ? scaleOf(obj) : withKind(t, obj));
   }
   if (verb === "deletecollection") {

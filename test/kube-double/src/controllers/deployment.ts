@@ -1,4 +1,5 @@
 import type { KubeApi } from "../api.ts";
+import type { EventRecorder } from "../events.ts";
 import type { Timings } from "../kubelet.ts";
 import { typeKey, type KubeObject } from "../types.ts";
 import { keyOf, splitKey, WorkQueue } from "./queue.ts";
@@ -42,8 +43,11 @@ export class DeploymentController {
   private readonly queue: WorkQueue;
   private readonly unsubscribe: () => void;
 
-  constructor(api: KubeApi, timings: Timings) {
+  private readonly record: EventRecorder;
+
+  constructor(api: KubeApi, timings: Timings, record: EventRecorder = () => undefined) {
     this.api = api;
+    this.record = record;
     this.timings = timings;
     this.queue = new WorkQueue((k) => this.sync(k));
     const dKey = typeKey(api.registry.builtin("Deployment"));
@@ -109,7 +113,9 @@ export class DeploymentController {
     }
     const old = all.filter((rs) => rs !== newRs && rs.metadata.name !== newRs?.metadata.name);
     const scale = (rs: KubeObject, n: number): void => {
-      if (specReplicas(rs) === n) return;
+      const from = specReplicas(rs);
+      if (from === n) return;
+      this.record(d, "Normal", "ScalingReplicaSet", `Scaled ${n > from ? "up" : "down"} replica set ${rs.metadata.name} from ${from} to ${n}`, "deployment-controller");
       this.api.mutate(rsType, ns, rs.metadata.name, (o) => {
         (o.spec as { replicas: number }).replicas = n;
         o.metadata.annotations = { ...(o.metadata.annotations ?? {}), "deployment.kubernetes.io/desired-replicas": String(replicas) };

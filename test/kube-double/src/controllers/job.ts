@@ -1,4 +1,5 @@
 import type { KubeApi } from "../api.ts";
+import type { EventRecorder } from "../events.ts";
 import type { Timings } from "../kubelet.ts";
 import { typeKey, type KubeObject } from "../types.ts";
 import { keyOf, splitKey, WorkQueue } from "./queue.ts";
@@ -37,8 +38,11 @@ export class JobController {
   private readonly queue: WorkQueue;
   private readonly unsubscribe: () => void;
 
-  constructor(api: KubeApi, timings: Timings) {
+  private readonly record: EventRecorder;
+
+  constructor(api: KubeApi, timings: Timings, record: EventRecorder = () => undefined) {
     this.api = api;
+    this.record = record;
     this.timings = timings;
     this.queue = new WorkQueue((k) => this.sync(k));
     const jobKey = typeKey(api.registry.builtin("Job"));
@@ -99,16 +103,19 @@ export class JobController {
     if (failure) {
       for (const p of active) this.tryDelete(podType, ns, p.metadata.name);
       status.conditions = [cond("FailureTarget", failure.reason, failure.message), cond("Failed", failure.reason, failure.message)];
+      this.record(job, "Warning", failure.reason, failure.message, "job-controller");
       status.active = 0;
     } else if (succeeded >= completions) {
       status.conditions = [cond("SuccessCriteriaMet", "CompletionsReached", "Reached expected number of succeeded pods"), cond("Complete", "CompletionsReached", "Reached expected number of succeeded pods")];
       status.completionTime = t;
+      this.record(job, "Normal", "Completed", "Job completed", "job-controller");
       status.active = 0;
     } else {
       const want = Math.min(spec.parallelism ?? 1, completions - succeeded);
       for (let i = active.length; i < want; i += 1) {
         const labels = { "batch.kubernetes.io/controller-uid": job.metadata.uid, "batch.kubernetes.io/job-name": name, "controller-uid": job.metadata.uid, "job-name": name };
-        this.api.create(podType, podFromTemplate(spec.template, job, `${name}-`, labels), ns, { fieldManager: "kube-controller-manager" });
+        const pod = this.api.create(podType, podFromTemplate(spec.template, job, `${name}-`, labels), ns, { fieldManager: "kube-controller-manager" });
+        this.record(job, "Normal", "SuccessfulCreate", `Created pod: ${pod.metadata.name}`, "job-controller");
       }
       status.active = Math.max(active.length, want);
     }

@@ -1,4 +1,5 @@
 import type { KubeApi } from "../api.ts";
+import type { EventRecorder } from "../events.ts";
 import { typeKey } from "../types.ts";
 import { controlledBy, controllerOf, isActive, isReady, podFromTemplate, type PodTemplate } from "./util.ts";
 import { keyOf, splitKey, WorkQueue } from "./queue.ts";
@@ -17,8 +18,11 @@ export class ReplicaSetController {
   private readonly queue: WorkQueue;
   private readonly unsubscribe: () => void;
 
-  constructor(api: KubeApi) {
+  private readonly record: EventRecorder;
+
+  constructor(api: KubeApi, record: EventRecorder = () => undefined) {
     this.api = api;
+    this.record = record;
     this.queue = new WorkQueue((k) => this.sync(k));
     const rsKey = typeKey(api.registry.builtin("ReplicaSet"));
     const podKey = typeKey(api.registry.builtin("Pod"));
@@ -48,13 +52,15 @@ export class ReplicaSetController {
     const active = pods.filter(isActive);
     if (active.length < want) {
       for (let i = active.length; i < want; i += 1) {
-        this.api.create(podType, podFromTemplate(spec.template, rs, `${name}-`), ns, { fieldManager: "kube-controller-manager" });
+        const pod = this.api.create(podType, podFromTemplate(spec.template, rs, `${name}-`), ns, { fieldManager: "kube-controller-manager" });
+        this.record(rs, "Normal", "SuccessfulCreate", `Created pod: ${pod.metadata.name}`, "replicaset-controller");
       }
     } else if (active.length > want) {
       const victims = [...active].sort((a, b) => Number(isReady(a)) - Number(isReady(b)) || b.metadata.creationTimestamp.localeCompare(a.metadata.creationTimestamp));
       for (const p of victims.slice(0, active.length - want)) {
         try {
           this.api.delete(podType, ns, p.metadata.name, {});
+          this.record(rs, "Normal", "SuccessfulDelete", `Deleted pod: ${p.metadata.name}`, "replicaset-controller");
         } catch {
           // already gone
         }

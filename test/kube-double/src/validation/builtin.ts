@@ -69,6 +69,15 @@ interface Walk {
   goTypes: Map<string, { parent: string; type: string }>;
 }
 
+const attrCache = new Map<string, Map<string, Attr> | undefined>();
+function attributesOf(type: string): Map<string, Attr> | undefined {
+  if (!attrCache.has(type)) {
+    const model = models[type];
+    attrCache.set(type, model ? new Map(model.getAttributeTypeMap().map((a) => [a.baseName, a])) : undefined);
+  }
+  return attrCache.get(type);
+}
+
 function goTypeOf(a: Attr): string {
   if (a.type === "number") return a.format === "int64" ? "int64" : a.format === "double" ? "float64" : "int32";
   if (a.type === "boolean") return "bool";
@@ -91,9 +100,8 @@ function walk(value: unknown, type: string, path: (string | number)[], w: Walk, 
     if (!Array.isArray(value)) for (const [k, v] of Object.entries(value)) walk(v, map[1]!, [...path, k], w, prune);
     return;
   }
-  const model = models[type];
-  if (!model || Array.isArray(value)) return;
-  const attrs = new Map(model.getAttributeTypeMap().map((a) => [a.baseName, a]));
+  const attrs = attributesOf(type);
+  if (!attrs || Array.isArray(value)) return;
   const obj = value as Record<string, unknown>;
   for (const key of Object.keys(obj)) {
     const a = attrs.get(key);
