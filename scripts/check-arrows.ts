@@ -25,7 +25,6 @@ export const SDK_OWNERS: Readonly<Record<string, string>> = {
   bullmq: "packages/build",
   ioredis: "packages/redis",
   ssh2: "packages/ssh",
-  "node-git-server": "packages/git",
   hono: "packages/web",
   "@hono/node-server": "packages/web",
   pino: "packages/config",
