@@ -118,3 +118,33 @@ describe("/api/v1", () => {
     expect((await call("POST", "/commands/version", { args: "x" })).status).toBe(400);
   });
 });
+
+describe("/api/v1 streaming", () => {
+  it("streams a verb's output lines as SSE events, then its result", async () => {
+    const { registryOf } = await import("@qs/commands");
+    const streaming = registryOf([
+      {
+        name: "test:tail",
+        summary: "streams",
+        usage: "",
+        mutating: false,
+        run: (ctx) => {
+          ctx.io.stdout.write("web.1 | one\nweb.1 | tw");
+          ctx.io.stdout.write("o\n");
+          return Promise.resolve({ json: { lines: 2 }, text: "" });
+        },
+      },
+    ]);
+    const streamingApi = createApiRouter({ services: env.services, registry: streaming });
+    const res = await streamingApi.request("/commands/test:tail", {
+      method: "POST",
+      headers: { ...ADMIN, accept: "text/event-stream" },
+      body: "{}",
+    });
+    expect(res.headers.get("content-type")).toContain("text/event-stream");
+    const text = await res.text();
+    expect(text).toBe(
+      "event: line\ndata: web.1 | one\n\nevent: line\ndata: web.1 | two\n\nevent: result\ndata: {\"lines\":2}\n\n",
+    );
+  });
+});
