@@ -29,6 +29,7 @@ import { createBuildWorker } from "./queue/build-worker.ts";
 import { createRegistryClient } from "./registry/registry-client.ts";
 import { pushTinyImage } from "./registry/tiny-image.ts";
 import { createBuildService } from "./service.ts";
+import { startBuildSystem } from "./system.ts";
 
 // The whole build path on the Kubernetes API double: real Redis, real registry, real
 // client-node runner; the double validates every manifest and plays the builder pod.
@@ -292,5 +293,53 @@ describe("builds on the Kubernetes API double", () => {
       state: "failed",
       reason: "the control plane restarted during this build",
     });
+  });
+
+  it("startBuildSystem wires it all: a generated Dockerfile, a build, and the records", async () => {
+    const ns = await namespace();
+    const app = `app-${randomUUID().slice(0, 8)}`;
+    const kaniko = `example.test/kaniko-${randomUUID().slice(0, 6)}:v1`;
+    const digest = await pushTinyImage(REGISTRY, app, SHA.slice(0, 12), new Date().toISOString());
+    double.script(kaniko.replace(/:[^:/]+$/, ""), {
+      logs: ["INFO Pushed"],
+      exitAfterMs: 30,
+      terminationMessage: digest,
+    });
+    const dataDir = await mkdtemp(join(tmpdir(), "qs-build-system-"));
+    const port = await freePort();
+    const system = await startBuildSystem({
+      connection,
+      runner: createBuildRunner(kc, { pollMs: 20 }),
+      registry: { url: REGISTRY },
+      registryHost: "registry.test:5000",
+      dataDir,
+      contextServer: { host: "127.0.0.1", port, publicUrl: `http://127.0.0.1:${port}` },
+      logger: silentLogger,
+      jobs: { namespace: ns, images: { kaniko } },
+    });
+    cleanups.push(
+      () => rm(dataDir, { recursive: true, force: true }),
+      () => system.close(),
+    );
+    const push: Push = {
+      ...fakePush(app),
+      readFile: (path) =>
+        Promise.resolve(path === "index.html" ? Buffer.from("<h1>hi</h1>") : undefined),
+      listFiles: () => Promise.resolve(["index.html"]),
+    };
+    const out = collect();
+    const built = await system.builder.build(push, out, new AbortController().signal);
+    expect(built.digest).toBe(digest);
+    expect(out.lines).toContain("-----> No Dockerfile: detected a static app");
+    const [job] = double.list("batch/v1", "Job", ns) as unknown as {
+      spec: {
+        template: { spec: { initContainers: { env: { name: string; value: string }[] }[] } };
+      };
+    }[];
+    const generated = job?.spec.template.spec.initContainers[0]?.env.find(
+      (e) => e.name === "QS_DOCKERFILE",
+    )?.value;
+    expect(generated).toContain("httpd -f -v -p");
+    expect((await system.control.list(app)).map((r) => r.state)).toEqual(["succeeded"]);
   });
 });

@@ -38,6 +38,8 @@ export interface BuildWorkerOptions {
   readonly jobs?: BuilderJobOptions;
   /** How often output lines are flushed to the push. @defaultValue 100 */
   readonly flushMs?: number;
+  /** How often builds orphaned by another dead process are looked for. @defaultValue 15000 */
+  readonly recoverIntervalMs?: number;
 }
 
 /** The running worker. */
@@ -297,6 +299,11 @@ export async function createBuildWorker(options: BuildWorkerOptions): Promise<Bu
   ]);
   await recover();
   void worker.run().catch((err: unknown) => logger.error({ err }, "build worker stopped"));
+  // Another control-plane replica may die while this one runs: look again now and then.
+  const sweeping = setInterval(() => {
+    recover().catch((err: unknown) => logger.warn({ err }, "could not check for orphaned builds"));
+  }, options.recoverIntervalMs ?? 15_000);
+  sweeping.unref();
 
   let closing: Promise<void> | undefined;
   return {
@@ -304,6 +311,7 @@ export async function createBuildWorker(options: BuildWorkerOptions): Promise<Bu
     recover,
     close() {
       closing ??= (async () => {
+        clearInterval(sweeping);
         worker.cancelAllJobs("the control plane is shutting down");
         const results = await Promise.allSettled([
           worker.close(),
