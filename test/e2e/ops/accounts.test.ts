@@ -150,7 +150,7 @@ describe("accounts over SSH", () => {
     await plane.deploy.kc.makeApiClient(CoreV1Api).createNamespacedSecret({
       namespace: plane.systemNamespace,
       body: {
-        metadata: { name: "qs-join" },
+        metadata: { name: "quickstack-join" },
         stringData: { token: "K10tok::server:abc", server: "https://198.51.100.7:6443", "install-url": "https://qs.example.com/install.sh" },
       },
     });

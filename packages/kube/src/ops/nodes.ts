@@ -9,11 +9,13 @@ export interface NodeOpsOptions {
   /** Namespace of the join Secret. @defaultValue "qs-system" */
   readonly namespace?: string;
   /**
-   * Secret the installer writes with keys `token` (the k3s node token, from
-   * /var/lib/rancher/k3s/server/node-token), `server` (https://<host>:6443) and
-   * `install-url`. @defaultValue "qs-join"
+   * Secret the installer writes (deploy/INSTALL.md step 9) with keys `token` (the k3s
+   * agent token, from /var/lib/rancher/k3s/server/node-token), `server`
+   * (https://<host>:6443) and optionally `install-url`. @defaultValue "quickstack-join"
    */
   readonly joinSecret?: string;
+  /** Install script URL when the Secret has no `install-url` (e.g. from QS_INSTALL_URL). */
+  readonly installUrl?: string;
 }
 
 const ROLE_PREFIX = "node-role.kubernetes.io/";
@@ -29,7 +31,7 @@ export function nodeStatus(node: V1Node): string {
 export function createNodeOps(options: NodeOpsOptions): NodeOps {
   const core = options.config.makeApiClient(CoreV1Api);
   const namespace = options.namespace ?? "qs-system";
-  const joinSecret = options.joinSecret ?? "qs-join";
+  const joinSecret = options.joinSecret ?? "quickstack-join";
   return {
     async list() {
       const nodes = (await core.listNode()).items;
@@ -80,7 +82,7 @@ export function createNodeOps(options: NodeOpsOptions): NodeOps {
       };
       const token = get("token");
       const server = get("server");
-      const installUrl = get("install-url");
+      const installUrl = get("install-url") ?? options.installUrl;
       if (token === undefined || server === undefined || installUrl === undefined) {
         throw new NotFoundError("JOIN_INFO_MISSING", `the join information (Secret ${namespace}/${joinSecret}) is missing`, {
           hint: "the installer writes it; on the first VPS re-run the installer, or create it from /var/lib/rancher/k3s/server/node-token",

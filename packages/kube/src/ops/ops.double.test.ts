@@ -133,12 +133,22 @@ describe("nodes over the Kubernetes API double", () => {
     await core.createNamespacedSecret({
       namespace,
       body: {
-        metadata: { name: "qs-join" },
+        metadata: { name: "quickstack-join" },
         stringData: { token: "K10abc::server:secret", server: "https://203.0.113.5:6443", "install-url": "https://qs.example.com/install.sh" },
       },
     });
     expect(await nodes.joinCommand()).toBe(
       "curl -fsSL https://qs.example.com/install.sh | sh -s - join --server https://203.0.113.5:6443 --token K10abc::server:secret",
+    );
+    // Without install-url in the Secret, the configured install URL is used.
+    await core.replaceNamespacedSecret({
+      name: "quickstack-join",
+      namespace,
+      body: { metadata: { name: "quickstack-join" }, stringData: { token: "K10abc::server:secret", server: "https://203.0.113.5:6443" } },
+    });
+    await expect(nodes.joinCommand()).rejects.toMatchObject({ code: "JOIN_INFO_MISSING" });
+    expect(await createNodeOps({ config, namespace, installUrl: "https://get.qs.test/install.sh" }).joinCommand()).toBe(
+      "curl -fsSL https://get.qs.test/install.sh | sh -s - join --server https://203.0.113.5:6443 --token K10abc::server:secret",
     );
   });
 });
