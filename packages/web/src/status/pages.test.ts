@@ -145,6 +145,12 @@ describe("CSRF", () => {
     expect(res.status).toBe(403);
   });
 
+  it("refuses oversized form bodies before parsing them", async () => {
+    const h = await setup();
+    const res = await new CookieClient(h.app).request("/login", { method: "POST", form: { user: "x".repeat(20_000), password: "p" } });
+    expect(res.status).toBe(413);
+  });
+
   it("refuses a logout post without the session's token and keeps the session", async () => {
     const h = await setup();
     const client = new CookieClient(h.app);

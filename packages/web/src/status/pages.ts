@@ -1,4 +1,5 @@
 import { Hono, type Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { streamSSE } from "hono/streaming";
 import { AppNotFoundError, describeError, ForbiddenError, httpStatusOf, parseAppName, QsError, type MetricSample, type MetricSeries } from "@qs/core";
 import { ASSET_VERSIONS, LIVE_SCRIPT, STYLESHEET } from "./assets.ts";
@@ -69,6 +70,10 @@ export function createStatusPages(input: StatusPagesOptions): Hono {
     writeCookie(c, options, LOGIN_CSRF_COOKIE, token, 3600);
     return c.html(loginPage({ csrfToken: token, ...fields }), status);
   };
+
+  // The forms are a few hundred bytes; refuse big bodies before parsing them.
+  for (const path of ["/login", "/logout", "/logout-everywhere"])
+    pages.post(path, bodyLimit({ maxSize: 16 * 1024, onError: (c) => c.text("form too large\n", 413) }));
 
   pages.get("/login", async (c) => {
     if (await loadSession(c, options)) return c.redirect("/", 303);
