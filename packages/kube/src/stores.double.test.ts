@@ -35,6 +35,15 @@ describe("AppStore", () => {
     await expect(h.apps.get(`${name}-nope`)).rejects.toBeInstanceOf(AppNotFoundError);
   });
 
+  it("keeps every one of several concurrent spec edits (409 retry)", async () => {
+    const name = h.appName("store");
+    await h.apps.create(name, "alice");
+    await Promise.all(
+      ["a", "b", "c", "d"].map((d) => h.apps.update(name, (s) => ({ ...s, domains: [...s.domains, `${d}.example.com`] }))),
+    );
+    expect([...(await h.apps.get(name)).spec.domains].sort()).toEqual(["a.example.com", "b.example.com", "c.example.com", "d.example.com"]);
+  });
+
   it("destroys the App and its namespace", async () => {
     const name = h.appName("store");
     await h.apps.create(name, "alice");

@@ -64,7 +64,7 @@ describe("reconciler", () => {
     await setRelease(name, { worker: "b" });
     await eventually(async () => (await deploymentNames(ns)).join() === `${name}-worker`, "web pruned");
     await eventually(async () => (await h.apis.core.listNamespacedService({ namespace: ns })).items.length === 0, "service pruned");
-    expect((await h.apis.networking.listNamespacedIngress({ namespace: ns })).items).toEqual([]);
+    await eventually(async () => (await h.apis.networking.listNamespacedIngress({ namespace: ns })).items.length === 0, "ingress pruned");
   });
 
   it("prunes removed domains and volumes", async () => {
@@ -76,6 +76,20 @@ describe("reconciler", () => {
     await h.apps.update(name, (s) => ({ ...s, domains: ["b.example.com"], volumes: [] }));
     await eventually(async () => (await h.apis.networking.readNamespacedIngress({ name, namespace: ns })).spec?.rules?.map((r) => r.host).join() === `${name}.qs.test,b.example.com`, "domain pruned");
     await eventually(async () => (await h.apis.core.listNamespacedPersistentVolumeClaim({ namespace: ns })).items.every((p) => p.metadata?.deletionTimestamp !== undefined), "pvc pruned");
+  });
+
+  it("destroying the app removes everything rendered for it", async () => {
+    const { name, ns } = await appWithRelease({ web: "a" });
+    await eventually(async () => (await deploymentNames(ns)).length === 1, "deployment");
+    await h.apps.destroy(name);
+    await eventually(async () => {
+      try {
+        return (await h.apis.apps.listNamespacedDeployment({ namespace: ns })).items.length === 0;
+      } catch {
+        return true; // the namespace itself is gone
+      }
+    }, "deployments gone");
+    expect(await h.apps.exists(name)).toBe(false);
   });
 
   it("repairs a deleted Service on resync", async () => {
