@@ -64,3 +64,15 @@ describe("runCommandLine", () => {
     expect(JSON.parse(res.err)).toMatchObject({ error: { code: "USAGE", message: 'unknown command "test:nope"' } });
   });
 });
+
+describe("runCommandLine with a terminal", () => {
+  it("writes \\r\\n line ends for ssh -t, except for passthrough verbs", async () => {
+    const io = captureIO();
+    const tty = { cols: 80, rows: 24, term: "xterm", onResize: () => undefined };
+    await runCommandLine("test:echo a b", admin, { ...io, tty }, fakeServices().services, new AbortController().signal, { registry });
+    await runCommandLine("apps:run x", admin, { ...io, tty }, fakeServices().services, new AbortController().signal, { registry });
+    await runCommandLine("test:nope", admin, { ...io, tty }, fakeServices().services, new AbortController().signal, { registry });
+    expect(io.out()).toBe("a|b\r\nx\n");
+    expect(io.err()).toMatch(/^error: unknown command "test:nope"\r\nrun: ssh qs help\r\n$/);
+  });
+});

@@ -12,6 +12,7 @@ import type { Command, CommandIO, CommandResult, CommandServices } from "./comma
 import { splitCommandLine } from "./argv.ts";
 import { defaultRegistry } from "./commands.ts";
 import { suggest, type Registry } from "./registry.ts";
+import { withTerminalNewlines } from "./tty.ts";
 
 /** Options shared by both faces. */
 export interface InvokeOptions {
@@ -93,19 +94,21 @@ export async function invokeCommand(
 export async function runCommandLine(
   line: string,
   principal: Principal,
-  io: CommandIO,
+  rawIo: CommandIO,
   services: CommandServices,
   signal: AbortSignal,
   options: Omit<InvokeOptions, "json"> = {},
 ): Promise<number> {
+  let io = rawIo;
+  const registry = options.registry ?? defaultRegistry();
   let words: string[];
   try {
     words = splitCommandLine(line);
   } catch (err) {
-    return fail(io, err, false, services);
+    return fail(io.tty === undefined ? io : withTerminalNewlines(io), err, false, services);
   }
   const [name = "help", ...rest] = words;
-  const registry = options.registry ?? defaultRegistry();
+  if (io.tty !== undefined && registry.find(name)?.passthrough !== true) io = withTerminalNewlines(io);
   // Global flags are taken before `--`, and for passthrough verbs only before the first
   // positional, so they never steal a word from a remote command line.
   const firstWord = registry.find(name)?.passthrough === true ? rest.findIndex((w) => !w.startsWith("-")) : -1;
