@@ -75,7 +75,8 @@ export interface UserStore {
   revokeToken(user: string, name: string): Promise<void>;
   /**
    * Creates user `admin` with this key when no user exists (QS_ADMIN_SSH_KEY, dev mode,
-   * installer). Returns the new user, or undefined when users exist already.
+   * installer). The installer's TOTP secret (Secret quickstack-admin), when given, enables
+   * two-factor login from the start. Returns the new user, or undefined when users exist.
    */
-  ensureFirstAdmin(publicKeyLine: string): Promise<User | undefined>;
+  ensureFirstAdmin(publicKeyLine: string, options?: { totpSecret?: string }): Promise<User | undefined>;
 }

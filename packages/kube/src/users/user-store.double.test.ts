@@ -51,6 +51,12 @@ describe("users store over the Kubernetes API double", () => {
     expect(await store.authenticateKey(offered(EC))).toBeUndefined();
   });
 
+  it("bootstraps the first admin with the installer's TOTP secret", async () => {
+    const store = await freshStore();
+    expect(await store.ensureFirstAdmin(EC, { totpSecret: "JBSWY3DPEHPK3PXP" })).toMatchObject({ totpEnabled: true });
+    expect((await store.getCredentials("admin")).totpSecret).toBe("JBSWY3DPEHPK3PXP");
+  });
+
   it("adds users and keys, refuses duplicates, grants apps to developers", async () => {
     const store = await freshStore();
     await store.ensureFirstAdmin(ED);

@@ -123,9 +123,9 @@ export function createUserStore(options: UserStoreOptions): UserStore & AccessCo
     }
   }
 
-  async function create(name: string, role: Role, keys: readonly UserKey[] = []): Promise<User> {
+  async function create(name: string, role: Role, extra: Partial<Pick<UserRecord, "keys" | "totp">> = {}): Promise<User> {
     parseUserName(name);
-    const record: UserRecord = { ...newUserRecord(role, now()), keys };
+    const record: UserRecord = { ...newUserRecord(role, now()), ...extra };
     try {
       await api.createNamespacedSecret({ namespace, body: buildUserSecret(namespace, name, record) });
     } catch (err) {
@@ -290,11 +290,12 @@ export function createUserStore(options: UserStoreOptions): UserStore & AccessCo
       });
     },
 
-    async ensureFirstAdmin(line) {
+    async ensureFirstAdmin(line, bootstrap = {}) {
       const key = newKey(line);
       if ((await listRecords()).length > 0) return undefined;
+      const totp = bootstrap.totpSecret === undefined ? {} : { totp: { secret: bootstrap.totpSecret, recoveryCodeHashes: [] } };
       try {
-        return await create("admin", "admin", [key]);
+        return await create("admin", "admin", { keys: [key], ...totp });
       } catch (err) {
         // Two control planes starting at once: the other one won.
         if (err instanceof ConflictError) return undefined;
