@@ -76,7 +76,10 @@ export function createBuildService(options: BuildServiceOptions): ImageBuilder {
           createdAt: new Date().toISOString(),
         });
         log.info({ engine, size: context.size }, "build queued");
-        const onAbort = (): void => void queue.cancel(push.app);
+        const onAbort = (): void =>
+          void queue
+            .cancel(push.app)
+            .catch((err: unknown) => log.warn({ err }, "could not cancel the build"));
         signal.addEventListener("abort", onAbort, { once: true });
         try {
           await waitForEnd(buildId, settled, out);

@@ -59,10 +59,31 @@ describe("detectStack", () => {
   it("node + yarn: picks the Node major from engines and starts main", async () => {
     const found = await detectStack(await fixture("node-yarn"));
     expect(found.facts[0]).toBe("Node 20 (engines.node 20.x)");
-    expect(found.dockerfile).toContain("RUN corepack enable && yarn install --frozen-lockfile\n");
+    expect(found.dockerfile).toContain(
+      "RUN corepack enable\nCOPY package.json yarn.lock ./\nRUN yarn install --frozen-lockfile\n",
+    );
+    // corepack writes to /usr/local/bin: it runs before USER node in the runtime stage.
+    expect(found.dockerfile).toMatch(/RUN corepack enable && chown node:node \/app\nUSER node\n/);
     expect(found.dockerfile).toContain("--production");
     expect(found.dockerfile).toContain('"exec node ./app.js"');
     expect(found.dockerfile).not.toContain("run build");
+    expectWellFormed(found.dockerfile);
+  });
+
+  it("node + Yarn Berry (.yarnrc.yml): --immutable, production focus", async () => {
+    const files: Record<string, string> = {
+      "package.json": '{"scripts":{"start":"node s.js"}}',
+      "yarn.lock": "__metadata:\n  version: 8\n",
+      ".yarnrc.yml": "nodeLinker: node-modules\n",
+    };
+    const found = await detectStack({
+      files: Object.keys(files),
+      readFile: (path) => Promise.resolve(path in files ? Buffer.from(files[path]!) : undefined),
+    });
+    expect(found.dockerfile).toContain(
+      "COPY package.json yarn.lock .yarnrc.yml ./\nRUN yarn install --immutable\n",
+    );
+    expect(found.dockerfile).toContain("RUN yarn workspaces focus --all --production");
     expectWellFormed(found.dockerfile);
   });
 

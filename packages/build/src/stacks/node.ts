@@ -12,6 +12,8 @@ interface PackageJson {
 
 interface PackageManager {
   readonly name: "npm" | "yarn" | "pnpm";
+  /** Needs `corepack enable` (run as root, before USER: it writes to /usr/local/bin). */
+  readonly corepack: boolean;
   readonly lockfile: string | undefined;
   /** Installs every dependency (build stage). */
   readonly installAll: string;
@@ -27,17 +29,30 @@ export function packageManagerOf(files: ReadonlySet<string>): PackageManager {
     return {
       name: "pnpm",
       lockfile: "pnpm-lock.yaml",
-      installAll: "corepack enable && pnpm install --frozen-lockfile",
-      installProd: "corepack enable && pnpm install --frozen-lockfile --prod",
+      corepack: true,
+      installAll: "pnpm install --frozen-lockfile",
+      installProd: "pnpm install --frozen-lockfile --prod",
       run: "pnpm run",
+    };
+  }
+  if (files.has("yarn.lock") && files.has(".yarnrc.yml")) {
+    // Yarn Berry (2+): --immutable; production-only installs through `workspaces focus`.
+    return {
+      name: "yarn",
+      corepack: true,
+      lockfile: "yarn.lock",
+      installAll: "yarn install --immutable",
+      installProd: "yarn workspaces focus --all --production",
+      run: "yarn run",
     };
   }
   if (files.has("yarn.lock")) {
     return {
       name: "yarn",
+      corepack: true,
       lockfile: "yarn.lock",
-      installAll: "corepack enable && yarn install --frozen-lockfile",
-      installProd: "corepack enable && yarn install --frozen-lockfile --production",
+      installAll: "yarn install --frozen-lockfile",
+      installProd: "yarn install --frozen-lockfile --production",
       run: "yarn run",
     };
   }
@@ -48,6 +63,7 @@ export function packageManagerOf(files: ReadonlySet<string>): PackageManager {
       : undefined;
   return {
     name: "npm",
+    corepack: false,
     lockfile,
     // `npm ci` needs a lockfile; without one `npm install` is the only choice.
     installAll: lockfile === undefined ? "npm install" : "npm ci",
@@ -119,6 +135,7 @@ export async function detectNode(
   const build = [
     `FROM ${image} AS build`,
     "WORKDIR /app",
+    ...(pm.corepack ? ["RUN corepack enable"] : []),
     `COPY ${manifests} ./`,
     `RUN ${pm.installAll}`,
     "COPY . .",
@@ -167,7 +184,7 @@ export async function detectNode(
         `FROM ${image}`,
         "ENV NODE_ENV=production PATH=/app/node_modules/.bin:$PATH",
         "WORKDIR /app",
-        "RUN chown node:node /app",
+        pm.corepack ? "RUN corepack enable && chown node:node /app" : "RUN chown node:node /app",
         // The official image's unprivileged user (uid 1000).
         "USER node",
         `COPY --chown=node:node ${manifests} ./`,
