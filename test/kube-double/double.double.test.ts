@@ -92,6 +92,23 @@ describe("rbac", () => {
   });
 });
 
+describe("volumes", () => {
+  it("binds every PersistentVolumeClaim at once (dynamic provisioning)", async () => {
+    const t = await start();
+    const ns = await t.namespace();
+    await t.core.createNamespacedPersistentVolumeClaim({
+      namespace: ns,
+      body: { metadata: { name: "data" }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "2Gi" } } } },
+    });
+    const pvc = await eventually(async () => {
+      const p = await t.core.readNamespacedPersistentVolumeClaim({ namespace: ns, name: "data" });
+      return p.status?.phase === "Bound" ? p : undefined;
+    });
+    expect(pvc.status?.capacity).toEqual({ storage: "2Gi" });
+    expect(pvc.spec?.volumeName).toMatch(/^pvc-/);
+  });
+});
+
 describe("metrics and scripts", () => {
   it("reports scripted usage through metrics.k8s.io and kubectl top", async () => {
     const t = await start({ images: [{ image: "example/app", script: { cpuMillicores: 250, memoryBytes: 64 * 1024 * 1024, logs: ["ready"] } }] });

@@ -68,6 +68,14 @@ describe("built-in kinds", () => {
     expect(s.details.causes).toContainEqual(expect.objectContaining({ field: "spec.template.spec.containers[0].name", reason: "FieldValueRequired" }));
   });
 
+  it("secret data that is not base64 is 400 BadRequest", async () => {
+    const ns = await target.namespace();
+    const res = await target.raw("POST", `/api/v1/namespaces/${ns}/secrets`, { apiVersion: "v1", kind: "Secret", metadata: { name: "s" }, data: { k: "not base64!" } });
+    expect(res.status).toBe(400);
+    expect(res.json()).toMatchObject({ reason: "BadRequest" });
+    expect(String(res.json().message)).toContain("illegal base64 data at input byte");
+  });
+
   it("a service name must be a DNS-1035 label", async () => {
     const ns = await target.namespace();
     const res = await target.raw("POST", `/api/v1/namespaces/${ns}/services`, { apiVersion: "v1", kind: "Service", metadata: { name: "1web" }, spec: { ports: [{ port: 80 }] } });

@@ -85,6 +85,21 @@ describe("deployments", () => {
     expect(["ErrImagePull", "ImagePullBackOff"]).toContain(pod.status?.containerStatuses?.[0]?.state?.waiting?.reason);
   });
 
+  it("foreground deletion keeps the Deployment until its ReplicaSets and pods are gone", async () => {
+    const ns = await target.namespace();
+    await target.apps.createNamespacedDeployment({ namespace: ns, body: deployment("fg", { replicas: 1 }) });
+    await target.kubectl(["wait", "-n", ns, "--for=condition=Available", "deployment/fg", "--timeout=60s"]);
+    await target.apps.deleteNamespacedDeployment({ namespace: ns, name: "fg", propagationPolicy: "Foreground" });
+    const marked = await target.apps.readNamespacedDeployment({ namespace: ns, name: "fg" }).catch(() => undefined);
+    if (marked) expect(marked.metadata?.finalizers).toContain("foregroundDeletion");
+    await eventually(async () => {
+      const gone = await target.apps.readNamespacedDeployment({ namespace: ns, name: "fg" }).then(() => false, () => true);
+      return gone ? true : undefined;
+    }, 60_000);
+    expect((await target.apps.listNamespacedReplicaSet({ namespace: ns })).items).toEqual([]);
+    await eventually(async () => ((await target.core.listNamespacedPod({ namespace: ns })).items.length === 0 ? true : undefined), 60_000);
+  });
+
   it("Recreate replaces all pods at once", async () => {
     const ns = await target.namespace();
     await target.apps.createNamespacedDeployment({ namespace: ns, body: deployment("rec", { strategy: { type: "Recreate" } }) });
@@ -131,6 +146,16 @@ describe("jobs", () => {
     }, 120_000);
     expect(j.status?.conditions?.find((c) => c.type === "Failed")?.reason).toBe("BackoffLimitExceeded");
     expect(j.status?.failed).toBe(2);
+  });
+
+  it("are deleted ttlSecondsAfterFinished after finishing", async () => {
+    const ns = await target.namespace();
+    await target.batch.createNamespacedJob({ namespace: ns, body: job("ttl", "true", { exitAfterMs: 10 }, { ttlSecondsAfterFinished: 0 }) });
+    await eventually(async () => {
+      const jobs = await target.batch.listNamespacedJob({ namespace: ns });
+      return jobs.items.length === 0 ? true : undefined;
+    }, 60_000);
+    await eventually(async () => ((await target.core.listNamespacedPod({ namespace: ns })).items.length === 0 ? true : undefined), 60_000);
   });
 
   it("fail after activeDeadlineSeconds with DeadlineExceeded", async () => {

@@ -26,6 +26,7 @@ import type { ContainerScript, ImageScript } from "./behaviour.ts";
 import { DeploymentController } from "./controllers/deployment.ts";
 import { JobController } from "./controllers/job.ts";
 import { ReplicaSetController } from "./controllers/replicaset.ts";
+import { PvcController } from "./controllers/pvc.ts";
 import type { KubeObject, ResourceType } from "./types.ts";
 
 export type { Faults } from "./faults.ts";
@@ -126,6 +127,7 @@ export async function startKubeDouble(options: KubeDoubleOptions = {}): Promise<
     rs: new ReplicaSetController(api, record),
     deployments: new DeploymentController(api, timings, record),
     jobs: new JobController(api, timings, record),
+    pvcs: new PvcController(api, record),
   };
   const stopCrds = watchCrds(api);
   const token = `admin-${randomBytes(16).toString("hex")}`;

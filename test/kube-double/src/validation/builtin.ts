@@ -135,6 +135,18 @@ function valueAt(o: unknown, parts: (string | number)[]): unknown {
   return cur;
 }
 
+/** Secret data values are []byte: JSON strings must be valid standard base64. */
+function checkSecretData(t: ResourceType, o: KubeObject): void {
+  const data = o.data;
+  if (data === null || typeof data !== "object") return;
+  for (const v of Object.values(data as Record<string, unknown>)) {
+    if (typeof v !== "string") continue;
+    const bad = /[^A-Za-z0-9+/=]/.exec(v);
+    if (bad) throw decodeError(t, `illegal base64 data at input byte ${bad.index}`);
+    if (v.length % 4 !== 0) throw decodeError(t, `illegal base64 data at input byte ${v.length - (v.length % 4)}`);
+  }
+}
+
 const decodeError = (t: ResourceType, detail: string): ApiError =>
   new ApiError(400, "BadRequest", `${t.kind} in version "${t.version}" cannot be handled as a ${t.kind}: ${detail}`);
 
@@ -149,6 +161,7 @@ export function validateBuiltin(t: ResourceType, o: KubeObject, strict: boolean,
     if (strict) throw decodeError(t, `strict decoding error: ${w.unknown.map((u) => `unknown field "${u}"`).join(", ")}`);
     for (const u of w.unknown) warnings.push(`unknown field "${u}"`);
   }
+  if (t.kind === "Secret") checkSecretData(t, o);
   const validate = validators.get(`${t.group}/${t.kind}`);
   if (!validate || validate(o)) return [];
   const errors = validate.errors ?? [];
