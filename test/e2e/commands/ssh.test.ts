@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { existsSync } from "node:fs";
+import { sshExec } from "../../support/ssh.ts";
 import { startCommandsHarness, type CommandsHarness } from "./harness.ts";
 import { readdir } from "node:fs/promises";
 import { BAD_INPUTS } from "../../support/fakes/bad-inputs.ts";
@@ -126,6 +127,12 @@ describe("apps verbs over ssh", () => {
     expect(entries.find((e) => e.user === "dev" && e.app === mine)).toMatchObject({ args: [mine, "A", "--no-restart"], exitCode: 0 });
   });
 
+  it("writes CRLF line ends when the client asks for a terminal (ssh -t)", async () => {
+    const res = await sshExec(t.ssh.port, t.adminKey, "help", { tty: true });
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain("Usage: ssh qs COMMAND [ARGS…] [--json]\r\n");
+  });
+
   it("answers help, version and unknown commands with the documented exit codes", async () => {
     expect((await t.run("help")).stdout).toContain("apps:config-set");
     expect((await t.run("version")).stdout).toMatch(/^quickstack /);
@@ -139,10 +146,15 @@ describe("bad-input table over ssh", () => {
   // The unit table's app `shop` becomes this app, set up the same way.
   const app = `bad-${Date.now().toString(36)}`;
   let before: string;
+  let beforeTable: string;
+  // Per case: the app's spec and config (what almost every verb would touch). Releases,
+  // the app list and the repos are compared once after the whole table, which still
+  // catches any change since bad commands never undo one.
   const snapshot = async () =>
+    JSON.stringify({ spec: (await t.services.apps.get(app)).spec, config: await t.services.config.get(app) });
+  const fullSnapshot = async () =>
     JSON.stringify({
-      spec: (await t.services.apps.get(app)).spec,
-      config: await t.services.config.get(app),
+      app: await snapshot(),
       releases: (await t.services.releases.list(app)).map((r) => r.number),
       apps: (await t.services.apps.list()).map((a) => a.name).sort(),
       repos: (await readdir(t.repoRoot)).sort(),
@@ -165,6 +177,11 @@ describe("bad-input table over ssh", () => {
       if (res.code !== 0) throw new Error(`${line}: ${res.stderr}`);
     }
     before = await snapshot();
+    beforeTable = await fullSnapshot();
+  });
+
+  afterAll(async () => {
+    expect(await fullSnapshot()).toBe(beforeTable);
   });
 
   const cases = BAD_INPUTS.map(([line, code, message]) => {
