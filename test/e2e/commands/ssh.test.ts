@@ -127,6 +127,35 @@ describe("apps verbs over ssh", () => {
     expect(entries.find((e) => e.user === "dev" && e.app === mine)).toMatchObject({ args: [mine, "A", "--no-restart"], exitCode: 0 });
   });
 
+  it("answers --json with one JSON document for every apps verb", async () => {
+    const app = t.appName("json");
+    const lines = [
+      `apps:create ${app}`,
+      `apps:config-set ${app} K=v --no-restart`,
+      `apps:config-get ${app} K`,
+      `apps:config-unset ${app} K --no-restart`,
+      `apps:domains-add ${app} ${app}.example.org`,
+      `apps:domains-remove ${app} ${app}.example.org`,
+      `apps:volumes-add ${app} data /data`,
+      `apps:volumes-remove ${app} data --confirm ${app}`,
+      `apps:scale ${app} web=1`,
+      `apps:resources-set ${app} --memory 128Mi`,
+      `apps:checks-set ${app} --tcp`,
+      `apps:builder-set ${app} auto`,
+      `apps:branch-set ${app} main`,
+      `apps:releases ${app}`,
+      `apps:info ${app}`,
+      "help",
+      "version",
+      `apps:destroy ${app} --confirm ${app}`,
+    ];
+    for (const line of lines) {
+      const res = await t.run(`${line} --json`);
+      expect([line, res.code, res.stderr]).toEqual([line, 0, ""]);
+      expect(() => JSON.parse(res.stdout) as unknown).not.toThrow();
+    }
+  });
+
   it("writes CRLF line ends when the client asks for a terminal (ssh -t)", async () => {
     const res = await sshExec(t.ssh.port, t.adminKey, "help", { tty: true });
     expect(res.code).toBe(0);
