@@ -111,6 +111,10 @@ describe("cluster operations over SSH", () => {
     const r = await plane.ssh(plane.admin, `apps:run ${app} rake db:migrate`);
     expect(r.stdout).toContain("migrating\nmigrated 3 tables\n");
     expect(r.code).toBe(3);
+    // With a TTY the one-off pod is attached to; where attach is refused its log is shown.
+    const tty = await plane.ssh(plane.admin, `apps:run ${app} rake db:migrate`, { tty: true });
+    expect(tty.stdout).toMatch(/migrating\r?\nmigrated 3 tables/);
+    expect(tty.code).toBe(3);
     const pods = await plane.deploy.apis.core.listNamespacedPod({ namespace: appNamespace(app), labelSelector: "quickstack.dev/process=run" });
     expect(pods.items.filter((p) => p.metadata?.deletionTimestamp === undefined)).toEqual([]);
   });

@@ -168,17 +168,27 @@ export function createClusterOps(options: ClusterOpsOptions): ClusterOps {
       await core.createNamespacedPod({ namespace, body: pod });
       try {
         await waitForPod(namespace, name, (p) => hasStarted(p) || exitCodeOf(p) !== undefined, signal, runOptions.startTimeoutMs ?? 120_000);
+        const aborted = new Promise<void>((r) => signal.addEventListener("abort", () => r(), { once: true }));
+        let attached = false;
         if (tty) {
-          const ws = await new Attach(config).attach(namespace, name, RUN_PROCESS, terminalStdout(io), passStderr(io), io.stdin, true);
-          forwardResizes(ws, io);
-          signal.addEventListener("abort", () => ws.close(), { once: true });
-        } else {
-          // Without a TTY the log stream is the reliable way to see every line from the first.
+          try {
+            const ws = await new Attach(config).attach(namespace, name, RUN_PROCESS, terminalStdout(io), passStderr(io), io.stdin, true);
+            attached = true;
+            forwardResizes(ws, io);
+            const closed = new Promise<void>((r) => ws.on("close", () => r()));
+            await Promise.race([closed, aborted]);
+            ws.close();
+          } catch {
+            // Attach is refused once the container has exited (fast commands): show its log.
+          }
+        }
+        if (!attached) {
+          // The log stream is the reliable way to see every line from the first.
           const out = guardPipedSource(terminalStdout(io));
           const finished = new Promise<void>((resolve) => out.on("finish", resolve).on("error", () => resolve()));
           const abort = await new Log(config).log(namespace, name, RUN_PROCESS, out, { follow: true });
           signal.addEventListener("abort", () => abort.abort(), { once: true });
-          await Promise.race([finished, new Promise((r) => signal.addEventListener("abort", r, { once: true }))]);
+          await Promise.race([finished, aborted]);
         }
         const done = await waitForPod(namespace, name, (p) => exitCodeOf(p) !== undefined, signal);
         return exitCodeOf(done) ?? 1;
