@@ -154,13 +154,24 @@ const envs: Env[] = [];
 
 async function setup(
   runner: BuildRunner,
-  opts: { concurrency?: number; timeoutMs?: number } = {},
+  opts: {
+    concurrency?: number;
+    timeoutMs?: number;
+    keepBuilds?: number;
+    maxOutputLines?: number;
+  } = {},
 ): Promise<Env> {
   const dir = await mkdtemp(join(tmpdir(), "qs-builds-"));
   const port = await freePort();
   const store = createContextStore({ dir, baseUrl: `http://127.0.0.1:${port}` });
   const final = await startContextServer(store, { port });
-  const queue = createBuildQueue({ connection, name: `test-${randomUUID()}`, backoffMs: 50 });
+  const queue = createBuildQueue({
+    connection,
+    name: `test-${randomUUID()}`,
+    backoffMs: 50,
+    ...(opts.keepBuilds === undefined ? {} : { keepBuilds: opts.keepBuilds }),
+    ...(opts.maxOutputLines === undefined ? {} : { maxOutputLines: opts.maxOutputLines }),
+  });
   const worker = await createBuildWorker({
     queue,
     runner,
@@ -407,5 +418,20 @@ describe("builds queue on a real Redis", () => {
       await worker.close();
       await bq.close();
     }
+  });
+
+  it("keeps the last N builds per app and the last lines of each", async () => {
+    const app = appName();
+    const s = scriptedRunner({ [app]: { lines: ["one", "two", "three", "four"] } });
+    const env = await setup(s.runner, { keepBuilds: 2, maxOutputLines: 3 });
+    for (let i = 0; i < 3; i++)
+      await env.service.build(fakePush(app), collect(), new AbortController().signal);
+    const builds = await env.queue.list(app);
+    expect(builds).toHaveLength(2);
+    const stored = await env.queue.output(app);
+    expect(stored?.record.id).toBe(builds[0]?.id);
+    expect(stored?.lines).toHaveLength(3);
+    expect(stored?.lines.at(-1)).toMatch(/^-----> Image /);
+    expect(await env.queue.output(app, "nope")).toBeUndefined();
   });
 });
