@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { CoreV1Api } from "@kubernetes/client-node";
 import { silentLogger, type AccessControl, type AuditLog, type UserStore } from "@qs/core";
 import { createCommandExecHandler, type CommandServices } from "@qs/commands";
+import { createBuildQueue, type BuildQueue } from "@qs/build";
 import { createRepoStore } from "@qs/git";
 import { createAuditLog, createUserStore } from "@qs/kube";
 import { createSshServer, loadOrCreateHostKey, type SshServer } from "@qs/ssh";
@@ -21,6 +22,8 @@ export interface CommandsHarness {
   readonly services: CommandServices;
   readonly users: UserStore & AccessControl;
   readonly audit: AuditLog;
+  /** The real `builds` queue (BullMQ on the test Redis, no worker: builds stay queued). */
+  readonly builds: BuildQueue;
   readonly ssh: SshServer;
   readonly repoRoot: string;
   readonly adminKey: ClientKey;
@@ -41,6 +44,11 @@ export async function startCommandsHarness(): Promise<CommandsHarness> {
   const users = createUserStore({ config: h.kc, namespace });
   const audit = createAuditLog({ config: h.kc, namespace });
   const repoRoot = `${dir.path}/repos`;
+  const redis = new URL(process.env.QS_TEST_REDIS_URL ?? "redis://127.0.0.1:6379");
+  const builds = createBuildQueue({
+    connection: { host: redis.hostname, port: Number(redis.port), maxRetriesPerRequest: null },
+    name: `builds-test-${randomUUID()}`,
+  });
   const services: CommandServices = {
     apps: h.apps,
     config: h.config,
@@ -48,6 +56,7 @@ export async function startCommandsHarness(): Promise<CommandsHarness> {
     access: users,
     repos: createRepoStore({ root: repoRoot }),
     audit,
+    builds,
     users,
     baseDomain: "qs.test",
     gitRemote: (app) => `ssh://git@127.0.0.1:2222/${app}.git`,
@@ -77,6 +86,7 @@ export async function startCommandsHarness(): Promise<CommandsHarness> {
     services,
     users,
     audit,
+    builds,
     ssh,
     repoRoot,
     adminKey,
@@ -86,6 +96,7 @@ export async function startCommandsHarness(): Promise<CommandsHarness> {
     async close() {
       for (const key of [adminKey, devKey]) await sshRun(ssh.port, key, controlPath(key), "", undefined, ["-O", "exit"]);
       await ssh.close(0);
+      await builds.close();
       await h.close();
       await dir.remove();
     },

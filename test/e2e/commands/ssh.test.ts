@@ -156,6 +156,26 @@ describe("apps verbs over ssh", () => {
     }
   });
 
+  it("lists, shows and cancels builds through the real builds queue", async () => {
+    const app = t.appName("bld");
+    await t.run(`apps:create ${app}`);
+    await t.builds.enqueue({
+      buildId: `${app}-1`,
+      app,
+      gitSha: "c".repeat(40),
+      engine: "kaniko",
+      dockerfile: { path: "Dockerfile" },
+      createdAt: new Date().toISOString(),
+    });
+    expect(await json(`apps:builds ${app} --json`)).toMatchObject([{ id: `${app}-1`, state: "queued" }]);
+    expect((await t.run(`apps:builds ${app}`)).stdout).toMatch(new RegExp(`${app}-1\\s+queued\\s+ccccccc`));
+    expect(await json(`apps:builds-output ${app} --json`)).toMatchObject({ build: { id: `${app}-1` }, lines: [] });
+    const cancelled = await t.run(`apps:builds-cancel ${app}`);
+    expect(cancelled).toMatchObject({ code: 0, stderr: "" });
+    expect(await json(`apps:builds ${app} --json`)).toEqual([]);
+    expect((await t.run(`apps:builds-cancel ${app}`)).stderr).toContain("no running or queued build");
+  });
+
   it("writes CRLF line ends when the client asks for a terminal (ssh -t)", async () => {
     const res = await sshExec(t.ssh.port, t.adminKey, "help", { tty: true });
     expect(res.code).toBe(0);
