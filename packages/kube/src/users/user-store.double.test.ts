@@ -125,6 +125,17 @@ describe("users store over the Kubernetes API double", () => {
     expect((await store.get("dave")).totpEnabled).toBe(false);
   });
 
+  it("sees users removed behind its back once the authentication cache has expired", async () => {
+    const namespace = `qs-test-${randomUUID().slice(0, 8)}`;
+    await core.createNamespace({ body: { metadata: { name: namespace } } });
+    const store = createUserStore({ config, namespace, authCacheMs: 100 });
+    await store.ensureFirstAdmin(ED);
+    expect(await store.authenticateKey(offered(ED))).toEqual({ user: "admin", role: "admin" });
+    await core.deleteNamespacedSecret({ name: "qs-user-admin", namespace });
+    await new Promise((r) => setTimeout(r, 250));
+    expect(await store.authenticateKey(offered(ED))).toBeUndefined();
+  });
+
   it("refuses to remove the last admin", async () => {
     const store = await freshStore();
     await store.ensureFirstAdmin(ED);

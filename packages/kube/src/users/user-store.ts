@@ -37,6 +37,12 @@ export interface UserStoreOptions {
   readonly namespace?: string;
   /** Attempts of a read-modify-write before giving up on 409s. @defaultValue 20 */
   readonly maxAttempts?: number;
+  /**
+   * How long authentication may reuse one listing of the users (an SSH login checks the key
+   * twice: query, then signature). Writes through this store clear it at once; edits made
+   * elsewhere (kubectl) show after at most this long. @defaultValue 1000
+   */
+  readonly authCacheMs?: number;
   /** Clock, for tests. @defaultValue () => new Date() */
   readonly now?: () => Date;
 }
@@ -76,6 +82,22 @@ export function createUserStore(options: UserStoreOptions): UserStore & AccessCo
   const namespace = options.namespace ?? "qs-system";
   const maxAttempts = options.maxAttempts ?? 20;
   const now = options.now ?? (() => new Date());
+  const authCacheMs = options.authCacheMs ?? 1000;
+  let authCache: { at: number; records: Promise<{ user: string; record: UserRecord }[]> } | undefined;
+
+  /** The user listing for authentication, shared for authCacheMs. */
+  function authRecords(): Promise<{ user: string; record: UserRecord }[]> {
+    const t = Date.now();
+    if (authCache === undefined || t - authCache.at > authCacheMs) {
+      const records = listRecords();
+      authCache = { at: t, records };
+      // A failed listing is not kept: the next login asks again.
+      void records.then(undefined, () => {
+        if (authCache?.records === records) authCache = undefined;
+      });
+    }
+    return authCache.records;
+  }
 
   async function listRecords(): Promise<{ user: string; record: UserRecord }[]> {
     const list = await api.listNamespacedSecret({ namespace, labelSelector: `${LABEL_KIND}=${USER_KIND}` });
@@ -110,6 +132,7 @@ export function createUserStore(options: UserStoreOptions): UserStore & AccessCo
           namespace,
           body: buildUserSecret(namespace, user, next, version),
         });
+        authCache = undefined;
         return next;
       } catch (err) {
         if (statusOf(err) !== 409 || attempt >= maxAttempts) {
@@ -128,6 +151,7 @@ export function createUserStore(options: UserStoreOptions): UserStore & AccessCo
     const record: UserRecord = { ...newUserRecord(role, now()), ...extra };
     try {
       await api.createNamespacedSecret({ namespace, body: buildUserSecret(namespace, name, record) });
+      authCache = undefined;
     } catch (err) {
       if (statusOf(err) === 409) throw new ConflictError("USER_EXISTS", `user "${name}" exists already`);
       throw err;
@@ -177,6 +201,7 @@ export function createUserStore(options: UserStoreOptions): UserStore & AccessCo
       }
       try {
         await api.deleteNamespacedSecret({ name: userSecretName(name), namespace });
+        authCache = undefined;
       } catch (err) {
         if (statusOf(err) === 404) throw userNotFound(name);
         throw err;
@@ -307,7 +332,7 @@ export function createUserStore(options: UserStoreOptions): UserStore & AccessCo
       // The blob names its own key type; clients may offer RSA keys under the signature
       // algorithm name (rsa-sha2-256), so the blob alone identifies the key.
       const blob = offered.data.toString("base64");
-      for (const { user, record } of await listRecords()) {
+      for (const { user, record } of await authRecords()) {
         if (record.keys.some((k) => k.publicKey.split(" ")[1] === blob)) return { user, role: record.role };
       }
       return undefined;
@@ -316,7 +341,7 @@ export function createUserStore(options: UserStoreOptions): UserStore & AccessCo
     async authenticateToken(user, token) {
       if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return undefined;
       const digest = Buffer.from(sha256Hex(token), "hex");
-      const candidates = user === undefined ? await listRecords() : await read(user).then(
+      const candidates = user === undefined ? await authRecords() : await read(user).then(
         ({ record }) => [{ user, record }],
         () => [],
       );
