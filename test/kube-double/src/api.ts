@@ -48,6 +48,18 @@ export interface DeleteHooks {
 const isObj = (v: unknown): v is Record<string, unknown> =>
   v !== null && typeof v === "object" && !Array.isArray(v);
 
+/** Drops null fields, as decoding into Go structs (null → zero value → omitted) does. */
+function dropNulls(v: unknown): void {
+  if (Array.isArray(v)) {
+    for (const x of v) dropNulls(x);
+  } else if (isObj(v)) {
+    for (const [k, x] of Object.entries(v)) {
+      if (x === null) delete v[k];
+      else dropNulls(x);
+    }
+  }
+}
+
 function specOf(o: KubeObject): string {
   const { metadata: _m, status: _s, ...rest } = o;
   return JSON.stringify(rest);
@@ -92,6 +104,7 @@ export class KubeApi {
   /** POST: creates an object (name or generateName), 409 AlreadyExists if taken. */
   create(t: ResourceType, input: KubeObject, namespace: string | undefined, options: WriteOptions = {}): KubeObject {
     const o = structuredClone(input);
+    if (!t.crd) dropNulls(o);
     if (!isObj(o.metadata)) o.metadata = {} as KubeObject["metadata"];
     const meta = o.metadata;
     o.apiVersion ??= apiVersionOf(t);
@@ -162,8 +175,10 @@ export class KubeApi {
       o = structuredClone(old);
       if (input.status === undefined) delete o.status;
       else o.status = structuredClone(input.status);
+      if (!t.crd) dropNulls(o.status);
     } else {
       o = structuredClone(input);
+      if (!t.crd) dropNulls(o);
       o.apiVersion = old.apiVersion;
       o.kind = old.kind;
       const keep = old.metadata;

@@ -100,12 +100,21 @@ function columnsFor(kind: string): { cols: Column[]; cells: (o: KubeObject) => C
   }
 }
 
+const eventColumns = [col("Last Seen"), col("Type"), col("Reason"), col("Object"), col("Message")];
+
+function eventCells(o: KubeObject): Cell[] {
+  const e = o as KubeObject & { lastTimestamp?: string; type?: string; reason?: string; message?: string; involvedObject?: { kind?: string; name?: string } };
+  return [age(e.lastTimestamp ?? o.metadata.creationTimestamp), e.type ?? "", e.reason ?? "", `${(e.involvedObject?.kind ?? "").toLowerCase()}/${e.involvedObject?.name ?? ""}`, e.message ?? ""];
+}
+
 /** A Table for `items`; includeObject is None, Metadata (default) or Object. */
 export function toTable(t: ResourceType, items: KubeObject[], resourceVersion: string, includeObject: string | null, cont?: string): Record<string, unknown> {
   const { cols, cells } = columnsFor(t.kind);
-  const columnDefinitions = [col("Name", "string", "name"), ...cols, col("Age")];
+  // Events print without Name and Age (the real printer hides them at priority 1).
+  const isEvent = t.kind === "Event" && t.group === "";
+  const columnDefinitions = isEvent ? eventColumns : [col("Name", "string", "name"), ...cols, col("Age")];
   const rows = items.map((o) => ({
-    cells: [o.metadata.name, ...cells(o), age(o.metadata.creationTimestamp)],
+    cells: isEvent ? eventCells(o) : [o.metadata.name, ...cells(o), age(o.metadata.creationTimestamp)],
     object: includeObject === "None" ? undefined
       : includeObject === "Object" ? o
       : { kind: "PartialObjectMetadata", apiVersion: "meta.k8s.io/v1", metadata: o.metadata },
