@@ -103,6 +103,11 @@ export interface CommandContext {
   /** Aborted when the client goes away. */
   readonly signal: AbortSignal;
   readonly services: CommandServices;
+  /**
+   * What the verb works on, for the audit log: authorizeApp sets `app` once the name is
+   * valid, so the record names the app however the arguments were ordered.
+   */
+  readonly scope?: { app?: string };
 }
 
 /**

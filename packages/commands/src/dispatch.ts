@@ -54,18 +54,23 @@ export async function invokeCommand(
       }),
     };
   }
+  const scope: { app?: string } = {};
   let outcome: Invocation;
   try {
     if (command.adminOnly === true && principal.role !== "admin") {
       throw new ForbiddenError(`only admins may run ${command.name}`, { hint: "ask an admin" });
     }
-    const result = await command.run({ principal, args, json: options.json ?? false, io, signal, services });
+    const result = await command.run({ principal, args, json: options.json ?? false, io, signal, services, scope });
     outcome = { ok: true, command, result };
   } catch (error) {
     outcome = { ok: false, command, error };
   }
   if (command.mutating && services.audit !== undefined) {
-    const target = args.find((a) => !a.startsWith("-"));
+    // The app the verb validated; failing that (a usage error before it), the first word
+    // that is a valid app name after `--` (API form) or at the start (SSH form).
+    const dash = args.indexOf("--");
+    const guess = dash >= 0 ? args[dash + 1] : args.find((a) => !a.startsWith("-"));
+    const target = scope.app ?? (command.name.startsWith("apps:") && guess !== undefined && isDns1123Label(guess) ? guess : undefined);
     const failed = outcome.ok ? undefined : outcome.error;
     try {
       await services.audit.record({
@@ -73,7 +78,7 @@ export async function invokeCommand(
         user: principal.user,
         command: command.name,
         args: auditArgs(command.name, args),
-        ...(command.name.startsWith("apps:") && target !== undefined && isDns1123Label(target) ? { app: target } : {}),
+        ...(target === undefined ? {} : { app: target }),
         exitCode: outcome.ok ? (outcome.result.exitCode ?? 0) : exitCodeOf(failed),
         ...(failed === undefined ? {} : { error: failed instanceof QsError ? failed.code : "INTERNAL" }),
         via: options.via ?? "ssh",

@@ -9,6 +9,7 @@ import type { CommandContext } from "./command.ts";
 export async function authorizeApp(ctx: CommandContext, raw: string | undefined, usage: string): Promise<string> {
   if (raw === undefined) throw new UsageError("missing APP", { hint: `usage: ${usage}` });
   const app = parseAppName(raw);
+  if (ctx.scope !== undefined) ctx.scope.app = app;
   if (ctx.principal.role === "admin") return app;
   if (!(await ctx.services.access.canAccessApp(ctx.principal, app))) {
     throw new ForbiddenError(`you do not have access to app "${app}"`, {

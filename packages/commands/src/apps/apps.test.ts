@@ -214,6 +214,12 @@ describe("access and audit", () => {
     ]);
     expect(JSON.stringify(env.audit.entries)).not.toContain("s3cret");
   });
+
+  it("names the app the verb validated, even after flags", async () => {
+    await deployed("shop");
+    await run("apps:resources-set -p web shop --cpu 1");
+    expect(env.audit.entries.at(-1)).toMatchObject({ command: "apps:resources-set", app: "shop", exitCode: 0 });
+  });
 });
 
 describe("help and version", () => {

@@ -23,6 +23,7 @@ export const appsCreate: Command = {
   async run(ctx) {
     const { positionals } = parseArgs(ctx.args, {}, { usage: `apps:create ${usage}`, min: 1, max: 1 });
     const name = parseAppName(positionals[0] ?? "");
+    if (ctx.scope !== undefined) ctx.scope.app = name;
     requireAdmin(ctx, "create apps");
     if (await ctx.services.apps.exists(name)) {
       throw new ConflictError("APP_EXISTS", `app "${name}" exists already`, { hint: `see it with: ssh qs apps:info ${name}` });

@@ -148,3 +148,16 @@ describe("/api/v1 streaming", () => {
     );
   });
 });
+
+describe("/api/v1 audit", () => {
+  it("names the app in the audit record whatever the argument order", async () => {
+    await call("POST", "/apps", { name: "shop" });
+    await call("PUT", "/apps/shop/resources", { process: "web", cpu: "1" });
+    await call("POST", "/apps/shop/volumes", { name: "data", path: "/data", size: "2Gi" });
+    expect(env.audit.entries.map((e) => [e.command, e.app])).toEqual([
+      ["apps:create", "shop"],
+      ["apps:resources-set", "shop"],
+      ["apps:volumes-add", "shop"],
+    ]);
+  });
+});
