@@ -199,9 +199,6 @@ export async function createBuildWorker(options: BuildWorkerOptions): Promise<Bu
       clearInterval(timer);
       flush();
       await flushing;
-      await trimHistory(data.app).catch((err: unknown) =>
-        log.warn({ err }, "could not trim build history"),
-      );
     }
   }
 
@@ -240,6 +237,15 @@ export async function createBuildWorker(options: BuildWorkerOptions): Promise<Bu
     autorun: false,
   });
   worker.on("error", (err) => logger.error({ err }, "build worker error"));
+  // Trimmed once the build has left `active`, so it counts among the kept ones.
+  const trim = (job: Job<BuildJobData, BuildJobResult> | undefined): void => {
+    if (job === undefined) return;
+    trimHistory(job.data.app).catch((err: unknown) =>
+      logger.warn({ err, app: job.data.app }, "could not trim build history"),
+    );
+  };
+  worker.on("completed", trim);
+  worker.on("failed", trim);
   const inspector = new Queue<BuildJobData, BuildJobResult>(queue.name, base);
 
   const cancels = new QueueEvents(queue.name, base);

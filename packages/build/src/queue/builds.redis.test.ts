@@ -424,10 +424,15 @@ describe("builds queue on a real Redis", () => {
     const app = appName();
     const s = scriptedRunner({ [app]: { lines: ["one", "two", "three", "four"] } });
     const env = await setup(s.runner, { keepBuilds: 2, maxOutputLines: 3 });
-    for (let i = 0; i < 3; i++)
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
       await env.service.build(fakePush(app), collect(), new AbortController().signal);
+      ids.push((await env.queue.list(app))[0]!.id);
+    }
     const builds = await env.queue.list(app);
-    expect(builds).toHaveLength(2);
+    expect(builds.map((b) => b.id)).toEqual([ids[2], ids[1]]);
+    // The oldest is gone from Redis, not just hidden.
+    await expect.poll(() => env.queue.job(ids[0]!), { timeout: 5_000 }).toBeUndefined();
     const stored = await env.queue.output(app);
     expect(stored?.record.id).toBe(builds[0]?.id);
     expect(stored?.lines).toHaveLength(3);
