@@ -28,7 +28,7 @@ export function parseDomain(input: string, options: DomainOptions = {}): string 
   let wildcard = false;
   if (labels[0] === "*") {
     if (options.allowWildcard !== true) {
-      throw bad("is a wildcard", "wildcard domains need a DNS-01 issuer (QS_ACME_DNS01); add each host name instead");
+      throw bad("is a wildcard", "wildcard domains need a DNS-01 certificate issuer, which is not configured; add each host name instead");
     }
     wildcard = true;
     labels.shift();
