@@ -23,7 +23,7 @@ export function keyValues(pairs: readonly (readonly [string, string])[]): string
 export function maskValue(value: string): string {
   if (value.length === 0) return "(empty)";
   const head = value.length >= 16 ? value.slice(0, 4) : "";
-  return `${head}****  (${value.length} chars)`;
+  return `${head}****  (${value.length} ${value.length === 1 ? "char" : "chars"})`;
 }
 
 /** A result with text and JSON. */

@@ -48,9 +48,12 @@ export const appsConfigSet: Command = {
       return next;
     });
     const keys = [...changes.keys()];
-    const lines = [`Set ${keys.join(", ")} on ${app}`, ...keys.map((k) => `  ${k}  ${maskValue(changes.get(k) ?? "")}`)];
-    const out = lineSink(ctx.io.stdout);
-    if (!ctx.json) out.line(lines.join("\n"));
+    const width = Math.max(...keys.map((k) => k.length));
+    const lines = [
+      `Set ${keys.join(", ")} on ${app}`,
+      ...keys.map((k) => `  ${k.padEnd(width)}  ${maskValue(changes.get(k) ?? "")}`),
+    ];
+    if (!ctx.json) lineSink(ctx.io.stdout).line(lines.join("\n"));
     const release = await restartAfterConfig(ctx, app, `Set ${keys.join(", ")}`, !flags["no-restart"]);
     return {
       json: { app, keys, release: release.number ?? null, restarted: release.number !== undefined },
