@@ -54,7 +54,13 @@ export function decodeFailure(reason: string | undefined): QsError {
   try {
     parsed = JSON.parse(reason ?? "") as typeof parsed;
   } catch {
-    parsed = { code: "INTERNAL", message: reason ?? "the build failed" };
+    // Not ours: BullMQ's own reasons, e.g. a stalled job whose worker died.
+    if (reason !== undefined && /stalled/.test(reason)) {
+      return new BuildFailedError("the control plane restarted during this build", {
+        hint: "push again",
+      });
+    }
+    parsed = { code: "BUILD_ERROR", message: reason ?? "the build failed" };
   }
   const message = typeof parsed.message === "string" ? parsed.message : "the build failed";
   const options = typeof parsed.hint === "string" ? { hint: parsed.hint } : {};
