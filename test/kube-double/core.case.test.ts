@@ -211,12 +211,45 @@ describe("kubectl", () => {
     expect((missing as { stderr: string }).stderr).toContain('configmaps "k-cm" not found');
   });
 
+  it("apply --server-side creates and updates with field ownership", async () => {
+    const ns = await target.namespace();
+    const cm = (v: string): string => JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "ssa", namespace: ns }, data: { v } });
+    expect(await target.kubectl(["apply", "--server-side", "-f", "-"], { input: cm("1") })).toContain("serverside-applied");
+    await target.kubectl(["apply", "--server-side", "-f", "-"], { input: cm("2") });
+    const got = JSON.parse(await target.kubectl(["get", "-n", ns, "configmap", "ssa", "-o", "json", "--show-managed-fields"])) as k8s.V1ConfigMap;
+    expect(got.data).toEqual({ v: "2" });
+    expect(got.metadata?.managedFields?.map((f) => [f.manager, f.operation])).toContainEqual(["kubectl", "Apply"]);
+  });
+
   it("deletes a namespace and waits until it is gone", async () => {
     const ns = await target.namespace();
     await target.core.createNamespacedConfigMap({ namespace: ns, body: cm("inside") });
     await target.kubectl(["delete", "namespace", ns, "--wait=true", "--timeout=60s"]);
     const s = statusOf(await target.core.readNamespace({ name: ns }).catch((e: unknown) => e));
     expect(s.code).toBe(404);
+  });
+});
+
+describe("informers", () => {
+  it("a client-node informer lists, then sees adds, updates and deletes", async () => {
+    const ns = await target.namespace();
+    await target.core.createNamespacedConfigMap({ namespace: ns, body: cm("before") });
+    const seen: string[] = [];
+    const informer = k8s.makeInformer(target.kc, `/api/v1/namespaces/${ns}/configmaps`, () => target.core.listNamespacedConfigMap({ namespace: ns }));
+    informer.on("add", (o: k8s.V1ConfigMap) => seen.push(`add:${o.metadata!.name!}`));
+    informer.on("update", (o: k8s.V1ConfigMap) => seen.push(`update:${o.metadata!.name!}:${o.data?.a ?? ""}`));
+    informer.on("delete", (o: k8s.V1ConfigMap) => seen.push(`delete:${o.metadata!.name!}`));
+    await informer.start();
+    try {
+      await target.core.createNamespacedConfigMap({ namespace: ns, body: cm("after") });
+      await target.core.replaceNamespacedConfigMap({ namespace: ns, name: "after", body: cm("after", { a: "2" }) });
+      await target.core.deleteNamespacedConfigMap({ namespace: ns, name: "before" });
+      await eventually(() => (seen.includes("delete:before") ? true : undefined));
+      expect(seen.filter((s) => !s.includes("kube-root-ca"))).toEqual(["add:before", "add:after", "update:after:2", "delete:before"]);
+      expect(informer.list(ns).map((o) => o.metadata!.name).filter((n) => n !== "kube-root-ca.crt")).toEqual(["after"]);
+    } finally {
+      await informer.stop();
+    }
   });
 });
 

@@ -126,6 +126,23 @@ describe("metrics and scripts", () => {
     expect(await eventually(async () => (await t.core.readNamespacedPodLog({ namespace: ns, name: "app" })) === "ready\n" ? true : undefined)).toBe(true);
   });
 
+  it("keeps pods Pending (Unschedulable) when their requests exceed node allocatable", async () => {
+    const t = await start({ nodeCapacity: { cpu: "1", memory: "1Gi" } });
+    const ns = await t.namespace();
+    const pod = (name: string, cpu: string): k8s.V1Pod => ({ metadata: { name }, spec: { containers: [{ name: "c", image: "x:1", resources: { requests: { cpu, memory: "64Mi" } } }] } });
+    await t.core.createNamespacedPod({ namespace: ns, body: pod("fits", "600m") });
+    await t.kubectl(["wait", "-n", ns, "--for=condition=Ready", "pod/fits", "--timeout=30s"]);
+    await t.core.createNamespacedPod({ namespace: ns, body: pod("big", "600m") });
+    const cond = await eventually(async () => {
+      const p = await t.core.readNamespacedPod({ namespace: ns, name: "big" });
+      return p.status?.conditions?.find((c) => c.type === "PodScheduled" && c.status === "False");
+    });
+    expect(cond.reason).toBe("Unschedulable");
+    expect(cond.message).toContain("1 Insufficient cpu");
+    await t.core.deleteNamespacedPod({ namespace: ns, name: "fits" });
+    await t.kubectl(["wait", "-n", ns, "--for=condition=Ready", "pod/big", "--timeout=30s"]);
+  });
+
   it("starts with N nodes and spreads pods across them", async () => {
     const d = await startKubeDouble({ nodes: 3 });
     doubles.push(d);

@@ -27,6 +27,7 @@ import { DeploymentController } from "./controllers/deployment.ts";
 import { JobController } from "./controllers/job.ts";
 import { ReplicaSetController } from "./controllers/replicaset.ts";
 import { PvcController } from "./controllers/pvc.ts";
+import { NamespaceController } from "./controllers/namespace.ts";
 import type { KubeObject, ResourceType } from "./types.ts";
 
 export type { Faults } from "./faults.ts";
@@ -121,6 +122,7 @@ export async function startKubeDouble(options: KubeDoubleOptions = {}): Promise<
   const gc = new GarbageCollector(api);
   const timings: Timings = { ...defaultTimings, ...options.timings };
   const images: ImageScript[] = [...(options.images ?? [])];
+  const tls = options.tls === false ? undefined : await loopbackCertificate();
   const record = createEventRecorder(api, options.events ?? true);
   const sim = options.controllers === false ? undefined : {
     kubelet: new Kubelet(api, timings, images, record),
@@ -128,6 +130,7 @@ export async function startKubeDouble(options: KubeDoubleOptions = {}): Promise<
     deployments: new DeploymentController(api, timings, record),
     jobs: new JobController(api, timings, record),
     pvcs: new PvcController(api, record),
+    namespaces: new NamespaceController(api, tls?.cert),
   };
   const stopCrds = watchCrds(api);
   const token = `admin-${randomBytes(16).toString("hex")}`;
@@ -135,7 +138,6 @@ export async function startKubeDouble(options: KubeDoubleOptions = {}): Promise<
   const faults: Faults = { ...(options.faults ?? {}) };
   const streams = new Set<() => void>();
   const authorize = options.rbac ? createRbacAuthorizer(api) : () => undefined;
-  const tls = options.tls === false ? undefined : await loopbackCertificate();
   const authenticate = (t: string | undefined): User | undefined => (t === undefined ? (tls ? undefined : users.get(token)) : users.get(t));
   const track = (end: () => void): (() => void) => {
     streams.add(end);

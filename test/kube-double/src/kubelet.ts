@@ -2,6 +2,7 @@ import type { KubeApi } from "./api.ts";
 import { scriptFor, type ContainerScript, type ImageScript } from "./behaviour.ts";
 import type { EventRecorder } from "./events.ts";
 import { LogBuffer } from "./logbuf.ts";
+import { parseQuantity } from "./quantity.ts";
 import { typeKey, type KubeObject, type StoreEvent } from "./types.ts";
 
 // The simulated kubelet and scheduler: binds pending pods to the least-loaded matching node
@@ -98,6 +99,8 @@ export class PodRun {
   unschedulable = "";
   initDone = false;
   phase: "Pending" | "Running" | "Succeeded" | "Failed" = "Pending";
+  /** Summed container requests (cores, bytes), counted against node allocatable. */
+  requests = { cpu: 0, memory: 0 };
   terminating = false;
   readonly inits: ContainerRun[];
   readonly containers: ContainerRun[];
@@ -199,13 +202,35 @@ export class Kubelet {
     const spec = pod.spec as { nodeName?: string; nodeSelector?: Record<string, string> };
     const nodes = this.api.list(this.api.registry.builtin("Node"));
     let node = nodes.find((n) => n.metadata.name === spec.nodeName);
+    let why = "";
     if (!node) {
-      const fits = nodes.filter((n) => Object.entries(spec.nodeSelector ?? {}).every(([k, v]) => n.metadata.labels?.[k] === v));
-      const load = (n: KubeObject): number => [...this.pods.values()].filter((p) => p.node === n.metadata.name).length;
-      node = fits.sort((a, b) => load(a) - load(b))[0];
+      const selected = nodes.filter((n) => Object.entries(spec.nodeSelector ?? {}).every(([k, v]) => n.metadata.labels?.[k] === v));
+      const onNode = (n: KubeObject): PodRun[] => [...this.pods.values()].filter((p) => p.node === n.metadata.name && p.phase !== "Succeeded" && p.phase !== "Failed" && !p.terminating);
+      const want = requestsOf(pod);
+      const short = (n: KubeObject): string | undefined => {
+        const alloc = (n.status as { allocatable?: Record<string, string> }).allocatable ?? {};
+        const used = onNode(n).reduce((u, p) => ({ cpu: u.cpu + p.requests.cpu, memory: u.memory + p.requests.memory }), { cpu: 0, memory: 0 });
+        if (onNode(n).length + 1 > parseQuantity(alloc.pods ?? "110")) return "Too many pods";
+        if (used.cpu + want.cpu > parseQuantity(alloc.cpu)) return "Insufficient cpu";
+        if (used.memory + want.memory > parseQuantity(alloc.memory)) return "Insufficient memory";
+        return undefined;
+      };
+      const fits = selected.filter((n) => short(n) === undefined);
+      node = fits.sort((a, b) => onNode(a).length - onNode(b).length)[0];
+      if (!node) {
+        const reasons = new Map<string, number>();
+        const mismatch = nodes.length - selected.length;
+        if (mismatch > 0) reasons.set("node(s) didn't match Pod's node affinity/selector", mismatch);
+        for (const n of selected) {
+          const r = short(n)!;
+          reasons.set(r, (reasons.get(r) ?? 0) + 1);
+        }
+        why = [...reasons].map(([r, c]) => `${c} ${r}`).sort().join(", ");
+      }
     }
+    run.requests = requestsOf(pod);
     if (!node) {
-      run.unschedulable = `0/${nodes.length} nodes are available: ${nodes.length} node(s) didn't match Pod's node affinity/selector.`;
+      run.unschedulable = `0/${nodes.length} nodes are available: ${why}. preemption: 0/${nodes.length} nodes are available: ${nodes.length} Preemption is not helpful for scheduling.`;
       this.record(pod, "Warning", "FailedScheduling", run.unschedulable, "default-scheduler");
       this.markDirty(run);
       this.later(run, () => this.schedule(run), 500);
@@ -383,6 +408,19 @@ export class Kubelet {
       }
     }
   }
+}
+
+function requestsOf(pod: KubeObject): { cpu: number; memory: number } {
+  const containers = (pod.spec as { containers?: { resources?: { requests?: Record<string, string>; limits?: Record<string, string> } }[] }).containers ?? [];
+  let cpu = 0;
+  let memory = 0;
+  for (const c of containers) {
+    // Requests default to limits when only limits are set (as the API server defaults them).
+    const r = c.resources?.requests ?? c.resources?.limits ?? {};
+    cpu += parseQuantity(r.cpu) || 0;
+    memory += parseQuantity(r.memory) || 0;
+  }
+  return { cpu, memory };
 }
 
 function containerStatus(c: ContainerRun): Record<string, unknown> {
