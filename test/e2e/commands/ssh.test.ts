@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { existsSync } from "node:fs";
 import { sshExec } from "../../support/ssh.ts";
+import { eventually } from "../deploy/harness.ts";
 import { startCommandsHarness, type CommandsHarness } from "./harness.ts";
 import { readdir } from "node:fs/promises";
 import { BAD_INPUTS } from "../../support/fakes/bad-inputs.ts";
@@ -106,7 +107,8 @@ describe("apps verbs over ssh", () => {
     expect(releases.map((r) => r.number)).toEqual([2, 1]);
     const rolled = await t.run(`apps:rollback ${app} v1`);
     expect(rolled.stdout).toContain(`Rolled back ${app} to v1 as v3`);
-    expect((await t.run(`apps:releases ${app}`)).stdout).toMatch(/v3 \*/);
+    // The reconciler reports the rollout in the App status a moment later.
+    await eventually(async () => /v3 \*/.test((await t.run(`apps:releases ${app}`)).stdout), "v3 serving");
   });
 
   it("refuses a developer what is not granted, allows what is, and audits both", async () => {
