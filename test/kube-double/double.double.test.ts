@@ -92,6 +92,23 @@ describe("rbac", () => {
   });
 });
 
+describe("ingress", () => {
+  it("publishes the nodes' addresses in Ingress status, as k3s's load balancer does", async () => {
+    const t = await start({ nodes: 2 });
+    const ns = await t.namespace();
+    const net = t.kc.makeApiClient(k8s.NetworkingV1Api);
+    await net.createNamespacedIngress({
+      namespace: ns,
+      body: { metadata: { name: "web" }, spec: { rules: [{ host: "shop.example.com", http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "web", port: { number: 80 } } } }] } }] } },
+    });
+    const ing = await eventually(async () => {
+      const i = await net.readNamespacedIngress({ namespace: ns, name: "web" });
+      return (i.status?.loadBalancer?.ingress ?? []).length > 0 ? i : undefined;
+    });
+    expect(ing.status?.loadBalancer?.ingress?.map((x) => x.ip)).toEqual(["10.0.0.10", "10.0.0.11"]);
+  });
+});
+
 describe("volumes", () => {
   it("binds every PersistentVolumeClaim at once (dynamic provisioning)", async () => {
     const t = await start();

@@ -28,6 +28,7 @@ import { JobController } from "./controllers/job.ts";
 import { ReplicaSetController } from "./controllers/replicaset.ts";
 import { PvcController } from "./controllers/pvc.ts";
 import { NamespaceController } from "./controllers/namespace.ts";
+import { IngressController } from "./controllers/ingress.ts";
 import type { KubeObject, ResourceType } from "./types.ts";
 
 export type { Faults } from "./faults.ts";
@@ -131,6 +132,7 @@ export async function startKubeDouble(options: KubeDoubleOptions = {}): Promise<
     jobs: new JobController(api, timings, record),
     pvcs: new PvcController(api, record),
     namespaces: new NamespaceController(api, tls?.cert),
+    ingresses: new IngressController(api),
   };
   const stopCrds = watchCrds(api);
   const token = `admin-${randomBytes(16).toString("hex")}`;
