@@ -2,8 +2,8 @@ import type { AccessControl, Principal } from "@qs/core";
 import { parsePublicKey } from "@qs/ssh";
 
 /**
- * Access control until the users store exists: the configured first admin's SSH key is the
- * only identity (an admin touches every app), and no API tokens exist yet.
+ * Access control when no cluster is configured (so there is no users store): the
+ * configured first admin's SSH key is the only identity, and no API tokens exist.
  */
 export function createAdminKeyAccess(adminSshKey: string | undefined): AccessControl {
   const admin = adminSshKey === undefined ? undefined : parsePublicKey(adminSshKey);

@@ -1,19 +1,37 @@
 import { join } from "node:path";
 import type { QsConfig } from "@qs/config";
 import {
-  QS_VERSION,
   UnavailableError,
+  QS_VERSION,
   type AccessControl,
   type Logger,
   type PushPipeline,
 } from "@qs/core";
+import { createCommandExecHandler, createPushPipeline, type CommandServices } from "@qs/commands";
 import { createGitService, type GitService } from "@qs/git";
 import { createKubeClient, loadKubeConfig, type KubeClient } from "@qs/kube";
-import { createRedis, pingRedis, type Redis } from "@qs/redis";
+import {
+  createRedis,
+  createRedisLoginThrottle,
+  createRedisMetricStore,
+  createRedisSessionStore,
+  createRedisTotpSteps,
+  pingRedis,
+  type Redis,
+} from "@qs/redis";
 import { createSshServer, loadOrCreateHostKey, type ExecChannel, type SshServer } from "@qs/ssh";
+import {
+  createHttpApp,
+  createStatusSource,
+  createUserDirectory,
+  serveHttp,
+  startResourceSampler,
+  type HttpServer,
+} from "@qs/web";
 import { createAdminKeyAccess } from "./admin-access.ts";
+import { startBuilds } from "./builds.ts";
+import { createClusterParts, type ClusterParts } from "./cluster.ts";
 import { createUnconfiguredPipeline } from "./default-pipeline.ts";
-import { createHttpApp, serveHttp, type HttpServer } from "@qs/web";
 
 /** The running control plane. */
 export interface ControlPlane {
@@ -23,21 +41,22 @@ export interface ControlPlane {
   close(): Promise<void>;
 }
 
-/** Parts a caller (tests, later the real stores) may inject instead of the defaults. */
+/** Parts a caller (tests) may inject instead of the defaults. */
 export interface ControlPlaneDeps {
-  /** @defaultValue the configured admin key only (until the users store lands) */
+  /** @defaultValue the users store on the cluster, else the configured admin key only */
   access?: AccessControl;
-  /** @defaultValue accepts and says that no builder is configured */
+  /** @defaultValue build → release → deploy on the cluster, else accept-and-say-so */
   pipeline?: PushPipeline;
-  /** @defaultValue the app's repo exists */
+  /** @defaultValue the App exists on the cluster, else its repo exists */
   appExists?: (app: string) => Promise<boolean>;
-  /** @defaultValue none: `main`, or `master` for repos that only have it */
+  /** @defaultValue the App's deploy branch, else `main` or `master` */
   deployBranchOf?: (app: string) => Promise<string | undefined>;
 }
 
 /**
  * The composition root: builds every adapter from the config and starts the HTTP and SSH
- * servers. Nothing below apps/ reads the environment or chooses an adapter.
+ * servers, the build worker, the reconciler and the resource sampler. Nothing below
+ * apps/ reads the environment or chooses an adapter.
  */
 export async function startControlPlane(
   config: QsConfig,
@@ -55,49 +74,76 @@ export async function startControlPlane(
       }
     }
   };
+  const grace = config.shutdownGraceSeconds * 1000;
 
   try {
-    const redis: Redis = createRedis(config.redisUrl);
-    // Log a lost connection once, not once per reconnect attempt.
-    let redisDown = false;
-    redis.on("error", (err: Error) => {
-      if (!redisDown) logger.warn({ err: err.message }, "redis connection lost; retrying");
-      redisDown = true;
-    });
-    redis.on("ready", () => {
-      if (redisDown) logger.info("redis connection restored");
-      redisDown = false;
-    });
+    const redis = connectRedis(config, logger);
     cleanups.push({ name: "redis", run: () => redis.quit().catch(() => redis.disconnect()) });
 
-    let kube: KubeClient | undefined;
-    let kubeProblem: string | undefined;
-    if (config.kubeconfig === undefined && !config.inCluster) {
-      kubeProblem =
-        "no cluster configured: not running in a cluster and no kubeconfig given (set KUBECONFIG or QS_KUBECONFIG)";
-      logger.warn(kubeProblem);
-    } else {
-      try {
-        kube = createKubeClient(loadKubeConfig(config.kubeconfig));
-      } catch (err) {
-        kubeProblem = `cannot load kubeconfig ${config.kubeconfig ?? "(in-cluster)"}: ${(err as Error).message}`;
-        logger.warn(kubeProblem);
-      }
+    const { kube, kubeProblem } = connectKube(config, logger);
+    const cluster: ClusterParts | undefined =
+      kube === undefined ? undefined : createClusterParts(config, kube, logger);
+    if (cluster !== undefined && config.adminSshKey !== undefined) {
+      await bootstrapAdmin(cluster, config.adminSshKey, logger);
     }
+    const access = deps.access ?? cluster?.users ?? createAdminKeyAccess(config.adminSshKey);
 
-    const access = deps.access ?? createAdminKeyAccess(config.adminSshKey);
+    const builds =
+      cluster === undefined || deps.pipeline !== undefined
+        ? undefined
+        : await startBuilds(config, { runner: cluster.runner, apps: cluster.apps, logger });
+    if (builds !== undefined) cleanups.push({ name: "builds", run: () => builds.close() });
+
+    const pipeline =
+      deps.pipeline ??
+      (cluster !== undefined && builds !== undefined
+        ? createPushPipeline({
+            builder: builds.builder,
+            releases: cluster.releases,
+            apps: cluster.apps,
+            logger,
+            baseDomain: config.baseDomain,
+            scheme: config.env === "development" ? "http" : "https",
+          })
+        : createUnconfiguredPipeline());
+
     const git: GitService = await createGitService({
       dataDir: config.dataDir,
       access,
-      pipeline: deps.pipeline ?? createUnconfiguredPipeline(),
+      pipeline,
       logger,
-      appExists: deps.appExists,
-      deployBranchOf: deps.deployBranchOf,
+      appExists: deps.appExists ?? cluster?.apps.exists.bind(cluster.apps),
+      deployBranchOf:
+        deps.deployBranchOf ??
+        (cluster === undefined
+          ? undefined
+          : async (app) => (await cluster.apps.get(app)).spec.deployBranch),
       maxPushBytes: config.maxPushBytes,
     });
-    const closeGit = (): Promise<void> => git.close(config.shutdownGraceSeconds * 1000);
+    const closeGit = (): Promise<void> => git.close(grace);
     cleanups.push({ name: "git", run: closeGit }); // if a later start step fails
 
+    const services: CommandServices | undefined =
+      cluster === undefined
+        ? undefined
+        : {
+            apps: cluster.apps,
+            config: cluster.config,
+            releases: cluster.releases,
+            access,
+            repos: git.repos,
+            audit: cluster.audit,
+            baseDomain: config.baseDomain,
+            gitRemote: (app) => `ssh://git@${config.ssh.publicHost}:${config.ssh.port}/${app}.git`,
+            limits: { maxScale: config.maxScale },
+            logger,
+            users: cluster.users,
+            ops: cluster.ops,
+            nodes: cluster.nodes,
+            ...(builds === undefined ? {} : { builds: builds.control }),
+          };
+
+    const metrics = createRedisMetricStore(redis);
     const app = createHttpApp({
       logger,
       readiness: {
@@ -108,11 +154,36 @@ export async function startControlPlane(
           await kube.ping();
         },
       },
+      ...(services === undefined ? {} : { api: { services, logger } }),
+      ...(cluster === undefined
+        ? {}
+        : {
+            statusPages: {
+              status: createStatusSource({
+                apps: cluster.apps,
+                releases: cluster.releases,
+                ops: cluster.ops,
+                nodes: cluster.nodes,
+                access,
+                metrics,
+                ...(builds === undefined ? {} : { builds: builds.control }),
+                defaultDomain: (name) => `${name}.${config.baseDomain}`,
+              }),
+              users: createUserDirectory(cluster.users, createRedisTotpSteps(redis)),
+              sessions: createRedisSessionStore(redis),
+              throttle: createRedisLoginThrottle(redis),
+              metrics,
+              logger,
+              require2fa: config.require2fa,
+              trustProxy: config.inCluster,
+            },
+          }),
+      mount: (hono) => hono.all("/git/*", (c) => git.handleHttp(c.req.raw)),
     });
-    app.all("/git/*", (c) => git.handleHttp(c.req.raw));
     const http: HttpServer = await serveHttp(app, config.http.host, config.http.port);
-    cleanups.push({ name: "http", run: () => http.close(config.shutdownGraceSeconds * 1000) });
+    cleanups.push({ name: "http", run: () => http.close(grace) });
 
+    const runCommand = services === undefined ? runBuiltin : createCommandExecHandler(services);
     const ssh: SshServer = await createSshServer(
       {
         hostKey: await loadOrCreateHostKey(join(config.dataDir, "ssh", "ssh_host_ed25519_key")),
@@ -120,19 +191,29 @@ export async function startControlPlane(
         authenticate: (_user, key) => access.authenticateKey(key),
         onExec: async (principal, command, channel) => {
           if (!(await git.handleSsh(principal, command, channel)))
-            await runBuiltin(command, channel);
+            await runCommand(principal, command, channel);
         },
       },
       config.ssh.host,
       config.ssh.port,
     );
-    cleanups.push({ name: "ssh", run: () => ssh.close(config.shutdownGraceSeconds * 1000) });
+    cleanups.push({ name: "ssh", run: () => ssh.close(grace) });
+
+    if (cluster !== undefined) {
+      await cluster.reconciler.start();
+      cleanups.push({ name: "reconciler", run: () => cluster.reconciler.close() });
+      const sampler = startResourceSampler({ usage: cluster.usage, metrics, logger });
+      cleanups.push({ name: "sampler", run: () => sampler.close() });
+    }
     // Closed first (cleanups run in reverse): running pushes get the grace period to finish,
     // new ones are refused, then the SSH and HTTP servers have nothing left to wait for.
     // (git.close is idempotent, so the early registration above is then a no-op.)
     cleanups.push({ name: "git", run: closeGit });
 
-    logger.info({ http: http.port, ssh: ssh.port, version: QS_VERSION }, "control plane listening");
+    logger.info(
+      { http: http.port, ssh: ssh.port, version: QS_VERSION, cluster: kube?.server ?? null },
+      "control plane listening",
+    );
     let closing: Promise<void> | undefined;
     return {
       httpPort: http.port,
@@ -145,13 +226,60 @@ export async function startControlPlane(
   }
 }
 
-function runBuiltin(command: string, channel: ExecChannel): Promise<void> {
+function connectRedis(config: QsConfig, logger: Logger): Redis {
+  const redis = createRedis(config.redisUrl);
+  // Log a lost connection once, not once per reconnect attempt.
+  let redisDown = false;
+  redis.on("error", (err: Error) => {
+    if (!redisDown) logger.warn({ err: err.message }, "redis connection lost; retrying");
+    redisDown = true;
+  });
+  redis.on("ready", () => {
+    if (redisDown) logger.info("redis connection restored");
+    redisDown = false;
+  });
+  return redis;
+}
+
+function connectKube(
+  config: QsConfig,
+  logger: Logger,
+): { kube: KubeClient | undefined; kubeProblem: string | undefined } {
+  if (config.kubeconfig === undefined && !config.inCluster) {
+    const kubeProblem =
+      "no cluster configured: not running in a cluster and no kubeconfig given (set KUBECONFIG or QS_KUBECONFIG)";
+    logger.warn(kubeProblem);
+    return { kube: undefined, kubeProblem };
+  }
+  try {
+    return { kube: createKubeClient(loadKubeConfig(config.kubeconfig)), kubeProblem: undefined };
+  } catch (err) {
+    const kubeProblem = `cannot load kubeconfig ${config.kubeconfig ?? "(in-cluster)"}: ${(err as Error).message}`;
+    logger.warn(kubeProblem);
+    return { kube: undefined, kubeProblem };
+  }
+}
+
+/** The first admin from QS_ADMIN_SSH_KEY when no user exists yet; a cluster hiccup is not fatal. */
+async function bootstrapAdmin(cluster: ClusterParts, key: string, logger: Logger): Promise<void> {
+  try {
+    const created = await cluster.users.ensureFirstAdmin(key);
+    if (created !== undefined) logger.info({ user: created.name }, "first admin created from QS_ADMIN_SSH_KEY");
+  } catch (err) {
+    logger.error({ err }, "could not create the first admin; restart once the cluster is reachable");
+  }
+}
+
+function runBuiltin(_principal: unknown, command: string, channel: ExecChannel): Promise<void> {
   const verb = command.trim().split(/\s+/)[0] ?? "";
   if (verb === "version") {
     channel.stdout.write(`quickstack ${QS_VERSION}\n`);
     channel.exit(0);
   } else {
-    channel.stderr.write(`unknown command "${verb}"\nrun: ssh qs help\n`);
+    channel.stderr.write(
+      `"${verb}" needs a cluster, and none is configured on this server\n` +
+        "set KUBECONFIG (or QS_KUBECONFIG) and restart the control plane\n",
+    );
     channel.exit(2);
   }
   return Promise.resolve();

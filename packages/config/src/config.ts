@@ -29,12 +29,18 @@ export interface QsConfig {
     readonly timeoutSeconds: number;
     readonly builder: "kaniko" | "buildkit";
     readonly keepImages: number;
+    /** Where the one-time build-context server listens, and the URL builder pods fetch from. */
+    readonly contextHost: string;
+    readonly contextPort: number;
+    readonly contextUrl: string;
   };
   readonly maxPushBytes: number;
   readonly registry: {
     readonly url: string;
     readonly username: string | undefined;
     readonly password: string | undefined;
+    /** The registry as pods and nodes name it in image references (host:port). */
+    readonly host: string;
   };
   readonly require2fa: boolean;
   readonly maxScale: number;
@@ -70,6 +76,10 @@ export const CONFIG_VARIABLES = [
   "QS_REGISTRY_PASSWORD",
   "QS_REQUIRE_2FA",
   "QS_MAX_SCALE",
+  "QS_BUILD_CONTEXT_HOST",
+  "QS_BUILD_CONTEXT_PORT",
+  "QS_BUILD_CONTEXT_URL",
+  "QS_REGISTRY_HOST",
 ] as const;
 
 /**
@@ -93,6 +103,10 @@ export function loadConfig(env: Env = process.env): QsConfig {
   const httpPort = read.port("QS_HTTP_PORT", 8080);
   const publicHost = read.string("QS_SSH_PUBLIC_HOST", "localhost");
   const baseDomain = read.hostname("QS_BASE_DOMAIN", "localhost");
+  const registryUrl = read.url("QS_REGISTRY_URL", "http://registry.qs-system.svc:5000", [
+    "http:",
+    "https:",
+  ]);
   const config: QsConfig = {
     env: qsEnv,
     logLevel: read.oneOf(
@@ -121,12 +135,20 @@ export function loadConfig(env: Env = process.env): QsConfig {
       timeoutSeconds: read.int("QS_BUILD_TIMEOUT_SECONDS", 900, 10, 6 * 3600),
       builder: read.oneOf("QS_BUILDER", ["kaniko", "buildkit"] as const, "kaniko"),
       keepImages: read.int("QS_KEEP_IMAGES", 5, 1, 1000),
+      contextHost: read.string("QS_BUILD_CONTEXT_HOST", "0.0.0.0"),
+      contextPort: read.port("QS_BUILD_CONTEXT_PORT", 8081),
+      contextUrl: read.url(
+        "QS_BUILD_CONTEXT_URL",
+        "http://quickstack-build-context.qs-system.svc:8081",
+        ["http:", "https:"],
+      ),
     },
     maxPushBytes: read.bytes("QS_MAX_PUSH_BYTES", 1024 ** 3),
     registry: {
-      url: read.url("QS_REGISTRY_URL", "http://registry.qs-system.svc:5000", ["http:", "https:"]),
+      url: registryUrl,
       username: read.optional("QS_REGISTRY_USERNAME"),
       password: read.optional("QS_REGISTRY_PASSWORD"),
+      host: read.string("QS_REGISTRY_HOST", new URL(registryUrl).host),
     },
     require2fa: read.bool("QS_REQUIRE_2FA", true),
     maxScale: read.int("QS_MAX_SCALE", 50, 1, 1000),

@@ -1,0 +1,66 @@
+import type { QsConfig } from "@qs/config";
+import type {
+  AccessControl,
+  AppStore,
+  AuditLog,
+  ClusterOps,
+  ConfigStore,
+  Logger,
+  NodeOps,
+  ReleaseManager,
+  UsageSource,
+  UserStore,
+} from "@qs/core";
+import {
+  createAppStore,
+  createAuditLog,
+  createBuildRunner,
+  createClusterOps,
+  createConfigStore,
+  createKubeApis,
+  createNodeOps,
+  createReconciler,
+  createReleaseManager,
+  createUsageSource,
+  createUserStore,
+  renderOptions,
+  type KubeClient,
+  type Reconciler,
+} from "@qs/kube";
+import type { BuildRunner } from "@qs/core";
+
+/** Everything the control plane does through the Kubernetes API. */
+export interface ClusterParts {
+  readonly apps: AppStore;
+  readonly config: ConfigStore;
+  readonly releases: ReleaseManager;
+  readonly users: UserStore & AccessControl;
+  readonly audit: AuditLog;
+  readonly ops: ClusterOps;
+  readonly nodes: NodeOps;
+  readonly usage: UsageSource;
+  readonly runner: BuildRunner;
+  readonly reconciler: Reconciler;
+}
+
+/** Builds the Kubernetes-backed adapters (nothing is started here). */
+export function createClusterParts(config: QsConfig, kube: KubeClient, logger: Logger): ClusterParts {
+  const apis = createKubeApis(kube.config);
+  // The reconciler and the release manager must render alike, or every deploy would be
+  // followed by a second rollout.
+  const render = renderOptions({ baseDomain: config.baseDomain });
+  const configStore = createConfigStore(apis);
+  const namespace = config.systemNamespace;
+  return {
+    apps: createAppStore(apis),
+    config: configStore,
+    releases: createReleaseManager({ apis, logger, options: { render }, config: configStore }),
+    users: createUserStore({ config: kube.config, namespace }),
+    audit: createAuditLog({ config: kube.config, namespace }),
+    ops: createClusterOps({ config: kube.config }),
+    nodes: createNodeOps({ config: kube.config, namespace }),
+    usage: createUsageSource(kube.config),
+    runner: createBuildRunner(kube.config),
+    reconciler: createReconciler({ kube, logger, options: { render } }),
+  };
+}
