@@ -120,6 +120,22 @@ describe("/api/v1", () => {
 });
 
 describe("/api/v1 streaming", () => {
+  it("streams release progress of config-set as SSE lines", async () => {
+    await call("POST", "/apps", { name: "shop" });
+    await env.releases.deploy(
+      { app: "shop", image: "i", gitSha: "a", processes: {}, author: "a", description: "d" },
+      { line: () => undefined },
+    );
+    const res = await api.request("/commands/apps:config-set", {
+      method: "POST",
+      headers: { ...ADMIN, accept: "text/event-stream" },
+      body: JSON.stringify({ args: ["shop", "K=v"] }),
+    });
+    const text = await res.text();
+    expect(text).toContain("event: line\ndata: -----> Releasing v2");
+    expect(text).toContain('event: result\ndata: {"app":"shop","keys":["K"],"release":2,"restarted":true}');
+  });
+
   it("streams a verb's output lines as SSE events, then its result", async () => {
     const { registryOf } = await import("@qs/commands");
     const streaming = registryOf([

@@ -97,10 +97,12 @@ export function createApiRouter(deps: ApiRouterDeps): Hono<Vars> {
         for (const line of parts) lines.push(sse.writeSSE({ event: "line", data: line }));
       });
       const io: CommandIO = { stdin: Readable.from([]), stdout, stderr: stdout };
+      // Not json: verbs then write their progress lines (rollouts, logs), which is the
+      // point of streaming; the result still arrives as JSON in the last event.
       const outcome = await invokeCommand(command.name, args, c.get("principal"), io, deps.services, controller.signal, {
         registry,
         via: "api",
-        json: true,
+        json: false,
       });
       stdout.end();
       if (partial !== "") lines.push(sse.writeSSE({ event: "line", data: partial }));
