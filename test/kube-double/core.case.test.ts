@@ -211,6 +211,18 @@ describe("kubectl", () => {
     expect((missing as { stderr: string }).stderr).toContain('configmaps "k-cm" not found');
   });
 
+  it("create configmap/secret/serviceaccount generators (protobuf bodies)", async () => {
+    const ns = await target.namespace();
+    await target.kubectl(["create", "configmap", "gen", "-n", ns, "--from-literal=a=b"]);
+    await target.kubectl(["create", "secret", "generic", "gen", "-n", ns, "--from-literal=TOKEN=sekrit"]);
+    await target.kubectl(["create", "serviceaccount", "gen", "-n", ns]);
+    expect((await target.core.readNamespacedConfigMap({ namespace: ns, name: "gen" })).data).toEqual({ a: "b" });
+    const secret = await target.core.readNamespacedSecret({ namespace: ns, name: "gen" });
+    expect(Buffer.from(secret.data!.TOKEN!, "base64").toString()).toBe("sekrit");
+    expect(secret.type).toBe("Opaque");
+    expect((await target.core.readNamespacedServiceAccount({ namespace: ns, name: "gen" })).metadata?.name).toBe("gen");
+  });
+
   it("apply --server-side creates and updates with field ownership", async () => {
     const ns = await target.namespace();
     const cm = (v: string): string => JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "ssa", namespace: ns }, data: { v } });

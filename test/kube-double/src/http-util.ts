@@ -6,6 +6,11 @@ import { ApiError, badRequest } from "./status.ts";
 
 /** Reads the request body as text (bounded, as the real server limits request size). */
 export async function readBody(req: IncomingMessage, limit = 3 * 1024 * 1024): Promise<string> {
+  return (await readRawBody(req, limit)).toString("utf8");
+}
+
+/** Reads the request body as bytes (bounded). */
+export async function readRawBody(req: IncomingMessage, limit = 3 * 1024 * 1024): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -14,7 +19,7 @@ export async function readBody(req: IncomingMessage, limit = 3 * 1024 * 1024): P
     if (size > limit) throw new ApiError(413, "RequestEntityTooLarge", "Request entity too large: limit is 3145728");
     chunks.push(b);
   }
-  return Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks);
 }
 
 /** Parses a JSON (or, for apply patches, YAML) body. */

@@ -2,7 +2,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { DeleteOptions, KubeApi } from "./api.ts";
 import { serverSideApply } from "./apply.ts";
 import { coreVersions, groupInfo, groupList, resourceList, versionInfo } from "./discovery.ts";
-import { parseBody, readBody, sendError, sendJson } from "./http-util.ts";
+import { parseBody, readBody, readRawBody, sendError, sendJson } from "./http-util.ts";
+import { decodeProtobuf } from "./protobuf.ts";
 import { openapiGroupVersion, openapiIndex } from "./openapi.ts";
 import { jsonPatch, mergePatch, strategicMerge } from "./patch.ts";
 import { parsePath, type ResourcePath } from "./paths.ts";
@@ -227,8 +228,13 @@ async function rest(o: RouterOptions, req: IncomingMessage, res: ServerResponse,
     if (t.kind === "Pod" || t.kind === "Namespace") return sendJson(res, 200, withKind(t, object));
     return sendJson(res, 200, successStatus(t, object.metadata.name, object.metadata.uid));
   }
-  const text = await readBody(req);
-  const contentType = (req.headers["content-type"] ?? "application/json").split(";")[0]!.trim();
+  const raw = await readRawBody(req);
+  let contentType = (req.headers["content-type"] ?? "application/json").split(";")[0]!.trim();
+  let text = raw.toString("utf8");
+  if ((verb === "create" || verb === "update") && contentType === "application/vnd.kubernetes.protobuf") {
+    text = JSON.stringify(decodeProtobuf(raw));
+    contentType = "application/json";
+  }
   if ((verb === "create" || verb === "update") && contentType !== "application/json" && contentType !== "application/yaml") {
     // Only JSON bodies are understood; clients that prefer protobuf/CBOR fall back on 415.
     throw new ApiError(415, "UnsupportedMediaType", `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
