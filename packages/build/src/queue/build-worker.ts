@@ -177,7 +177,7 @@ export async function createBuildWorker(options: BuildWorkerOptions): Promise<Bu
       if (err instanceof UnrecoverableError) throw err;
       if (err instanceof QsError && !(err instanceof UnavailableError)) {
         // The user's build failed, was cancelled or timed out: retrying would not help.
-        say(` !     ${err.message}`);
+        say(`!     ${err.message}`);
         throw new UnrecoverableError(encodeFailure(err));
       }
       // API or registry trouble: remove what may be left and let BullMQ retry with backoff.
@@ -271,7 +271,7 @@ export async function createBuildWorker(options: BuildWorkerOptions): Promise<Bu
           logger.warn({ err, build: job.data.buildId }, "could not delete an orphaned builder Job"),
         );
       await job
-        .log(" !     the control plane restarted during this build; its builder pod was removed")
+        .log("!     the control plane restarted during this build; its builder pod was removed")
         .catch(() => undefined);
       // Token "0" moves the job regardless of the dead worker's lock.
       await job

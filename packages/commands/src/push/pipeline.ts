@@ -1,7 +1,6 @@
 import {
   CancelledError,
   describeError,
-  errorLines,
   formatDuration,
   QsError,
   result,
@@ -70,9 +69,11 @@ export function createPushPipeline(options: PushPipelineOptions): PushPipeline {
         log.warn({ err: reason instanceof QsError ? reason.code : reason }, "push rejected");
         const hint = reason instanceof QsError ? reason.hint : undefined;
         const message = reason instanceof QsError ? reason.message : describeError(reason);
-        for (const line of errorLines(`Push rejected: ${message}`, hint)) out.line(line);
-        out.line(errorLines("the running release was not changed")[0] ?? "");
-        return { ok: false, reason: message };
+        // git prints the reason as `!     ` lines when it rejects the push (packages/git).
+        return {
+          ok: false,
+          reason: [message, ...(hint === undefined ? [] : [hint]), "the running release was not changed"].join("\n"),
+        };
       }
     },
   };
