@@ -17,6 +17,8 @@ export interface WatchRequest {
   timeoutSeconds: number | undefined;
   allowBookmarks: boolean;
   sendInitialEvents: boolean;
+  /** Wraps each event object (server-side printing for `kubectl get -w`). */
+  transform?: (o: KubeObject) => unknown;
 }
 
 export interface WatchSettings {
@@ -36,7 +38,8 @@ export function serveWatch(api: KubeApi, req: WatchRequest, res: ServerResponse,
   res.writeHead(200, { "Content-Type": "application/json", "Transfer-Encoding": "chunked", "Cache-Control": "no-cache, private" });
   res.flushHeaders();
   const send = (type: WatchEventType, object: unknown): void => {
-    res.write(`${JSON.stringify({ type, object })}\n`);
+    const shown = req.transform && type !== "ERROR" && type !== "BOOKMARK" ? req.transform(object as KubeObject) : object;
+    res.write(`${JSON.stringify({ type, object: shown })}\n`);
   };
   const bookmark = (annotations?: Record<string, string>): void => {
     const metadata: Record<string, unknown> = { resourceVersion: String(api.store.rv) };
