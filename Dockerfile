@@ -57,4 +57,5 @@ USER 10001:10001
 EXPOSE 8080 2222
 VOLUME ["/var/lib/quickstack"]
 ENTRYPOINT ["/usr/bin/tini", "--"]
-CMD ["node", "apps/server/src/main.ts"]
+# Size over speed: a control plane is I/O bound (see scripts/bench/memory.ts for figures).
+CMD ["node", "--max-semi-space-size=1", "--optimize-for-size", "apps/server/src/main.ts"]
