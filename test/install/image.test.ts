@@ -37,7 +37,7 @@ describe("Dockerfile", () => {
     expect(apt).toMatch(/\btini\b/);
     expect(runtime).toContain("USER 10001:10001");
     expect(runtime).toContain('ENTRYPOINT ["/usr/bin/tini", "--"]');
-    expect(runtime.at(-1)).toBe('CMD ["node", "apps/server/src/main.ts"]');
+    expect(runtime.at(-1)).toBe('CMD ["node", "--max-semi-space-size=1", "--optimize-for-size", "apps/server/src/main.ts"]');
     // Build tools stay in the deps stage.
     expect(runtime.join("\n")).not.toMatch(/\bg\+\+|\bmake\b/);
   });
