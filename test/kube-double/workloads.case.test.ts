@@ -111,6 +111,40 @@ describe("deployments", () => {
   });
 });
 
+describe("statefulsets and daemonsets", () => {
+  it("create ordinal pods with their claims, and roll out (kubectl rollout status)", async () => {
+    const ns = await target.namespace();
+    const labels = { app: "db" };
+    const container = { name: "db", image: "busybox:1.36", command: ["sleep", "3600"], volumeMounts: [{ name: "data", mountPath: "/data" }] };
+    await target.apps.createNamespacedStatefulSet({
+      namespace: ns,
+      body: {
+        metadata: { name: "db" },
+        spec: {
+          replicas: 2,
+          serviceName: "db",
+          selector: { matchLabels: labels },
+          template: { metadata: { labels }, spec: { terminationGracePeriodSeconds: 0, containers: [container] } },
+          volumeClaimTemplates: [{ metadata: { name: "data" }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "64Mi" } } } }],
+        },
+      },
+    });
+    await target.kubectl(["rollout", "status", "-n", ns, "statefulset/db", "--timeout=90s"]);
+    const pods = (await target.core.listNamespacedPod({ namespace: ns, labelSelector: "app=db" })).items.map((p) => p.metadata?.name).sort();
+    expect(pods).toEqual(["db-0", "db-1"]);
+    const claims = (await target.core.listNamespacedPersistentVolumeClaim({ namespace: ns })).items.map((c) => c.metadata?.name).sort();
+    expect(claims).toEqual(["data-db-0", "data-db-1"]);
+    await target.apps.createNamespacedDaemonSet({
+      namespace: ns,
+      body: { metadata: { name: "agent" }, spec: { selector: { matchLabels: { app: "agent" } }, template: { metadata: { labels: { app: "agent" } }, spec: { terminationGracePeriodSeconds: 0, containers: [{ name: "a", image: "busybox:1.36", command: ["sleep", "3600"] }] } } } },
+    });
+    await target.kubectl(["rollout", "status", "-n", ns, "daemonset/agent", "--timeout=90s"]);
+    const ds = await target.apps.readNamespacedDaemonSet({ namespace: ns, name: "agent" });
+    expect(ds.status?.numberReady).toBe(ds.status?.desiredNumberScheduled);
+    expect(ds.status?.desiredNumberScheduled).toBeGreaterThan(0);
+  });
+});
+
 function job(name: string, command: string, script: ContainerScript, spec: Partial<k8s.V1JobSpec> = {}): k8s.V1Job {
   return {
     metadata: { name },

@@ -71,11 +71,32 @@ export function applyDefaults(o: KubeObject): void {
       break;
     }
     case "ReplicaSet":
-    case "StatefulSet":
-    case "DaemonSet":
-      if (o.kind !== "DaemonSet") spec.replicas ??= 1;
+      spec.replicas ??= 1;
       templateDefaults(spec);
       break;
+    case "StatefulSet": {
+      spec.replicas ??= 1;
+      spec.podManagementPolicy ??= "OrderedReady";
+      spec.revisionHistoryLimit ??= 10;
+      const us = ensure(spec, "updateStrategy");
+      us.type ??= "RollingUpdate";
+      if (us.type === "RollingUpdate") ensure(us, "rollingUpdate").partition ??= 0;
+      spec.persistentVolumeClaimRetentionPolicy ??= { whenDeleted: "Retain", whenScaled: "Retain" };
+      templateDefaults(spec);
+      break;
+    }
+    case "DaemonSet": {
+      spec.revisionHistoryLimit ??= 10;
+      const us = ensure(spec, "updateStrategy");
+      us.type ??= "RollingUpdate";
+      if (us.type === "RollingUpdate") {
+        const ru = ensure(us, "rollingUpdate");
+        ru.maxUnavailable ??= 1;
+        ru.maxSurge ??= 0;
+      }
+      templateDefaults(spec);
+      break;
+    }
     case "Job": {
       spec.backoffLimit ??= 6;
       spec.completions ??= 1;

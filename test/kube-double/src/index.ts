@@ -29,6 +29,7 @@ import { ReplicaSetController } from "./controllers/replicaset.ts";
 import { PvcController } from "./controllers/pvc.ts";
 import { NamespaceController } from "./controllers/namespace.ts";
 import { IngressController } from "./controllers/ingress.ts";
+import { WorkloadSetController } from "./controllers/statefulset.ts";
 import type { KubeObject, ResourceType } from "./types.ts";
 
 export type { Faults } from "./faults.ts";
@@ -133,6 +134,7 @@ export async function startKubeDouble(options: KubeDoubleOptions = {}): Promise<
     pvcs: new PvcController(api, record),
     namespaces: new NamespaceController(api, tls?.cert),
     ingresses: new IngressController(api),
+    sets: new WorkloadSetController(api, record),
   };
   const stopCrds = watchCrds(api);
   const token = `admin-${randomBytes(16).toString("hex")}`;

@@ -38,6 +38,10 @@ const builtin: Row[] = [
   { group: "storage.k8s.io", version: "v1", resource: "storageclasses", kind: "StorageClass", singular: "storageclass", namespaced: false, shortNames: ["sc"] },
   { group: "coordination.k8s.io", version: "v1", resource: "leases", kind: "Lease", singular: "lease", namespaced: true },
   { group: "policy", version: "v1", resource: "poddisruptionbudgets", kind: "PodDisruptionBudget", singular: "poddisruptionbudget", namespaced: true, shortNames: ["pdb"], subresources: ["status"], generation: true },
+  { group: "admissionregistration.k8s.io", version: "v1", resource: "validatingadmissionpolicies", kind: "ValidatingAdmissionPolicy", singular: "validatingadmissionpolicy", namespaced: false, categories: ["api-extensions"], subresources: ["status"], generation: true },
+  { group: "admissionregistration.k8s.io", version: "v1", resource: "validatingadmissionpolicybindings", kind: "ValidatingAdmissionPolicyBinding", singular: "validatingadmissionpolicybinding", namespaced: false, categories: ["api-extensions"], generation: true },
+  { group: "admissionregistration.k8s.io", version: "v1", resource: "validatingwebhookconfigurations", kind: "ValidatingWebhookConfiguration", singular: "validatingwebhookconfiguration", namespaced: false, categories: ["api-extensions"], generation: true },
+  { group: "admissionregistration.k8s.io", version: "v1", resource: "mutatingwebhookconfigurations", kind: "MutatingWebhookConfiguration", singular: "mutatingwebhookconfiguration", namespaced: false, categories: ["api-extensions"], generation: true },
   { group: "metrics.k8s.io", version: "v1beta1", resource: "pods", kind: "PodMetrics", singular: "", namespaced: true, readOnly: true },
   { group: "metrics.k8s.io", version: "v1beta1", resource: "nodes", kind: "NodeMetrics", singular: "", namespaced: false, readOnly: true },
 ];

@@ -27,6 +27,7 @@ const schemaPrefix: Record<string, string> = {
   "storage.k8s.io": "IoK8sApiStorageV1",
   "coordination.k8s.io": "IoK8sApiCoordinationV1",
   policy: "IoK8sApiPolicyV1",
+  "admissionregistration.k8s.io": "IoK8sApiAdmissionregistrationV1",
 };
 
 const validators = new Map<string, CompiledValidator>();
