@@ -89,6 +89,30 @@ describe("exec (client-node)", () => {
   });
 });
 
+describe("exec with a terminal", () => {
+  it("starts the pty at the client's size and follows resizes", async () => {
+    const out = Object.assign(new PassThrough(), { columns: 80, rows: 24 });
+    let text = "";
+    let resized = false;
+    out.on("data", (c: Buffer) => {
+      text += c.toString();
+      if (!resized && text.includes("24 80")) {
+        resized = true;
+        out.columns = 100;
+        out.rows = 40;
+        out.emit("resize");
+      }
+    });
+    const stdin = new PassThrough();
+    const status = await new Promise<k8s.V1Status>((resolve, reject) => {
+      new k8s.Exec(target.kc).exec(ns, "shell", "main", ["sh", "-c", "stty size; sleep 1; stty size"], out, null, stdin, true, resolve).catch(reject);
+    });
+    stdin.end();
+    expect(status.status).toBe("Success");
+    expect(text.replace(/\r/g, "")).toBe("24 80\n40 100\n");
+  });
+});
+
 describe("exec (kubectl)", () => {
   it("prints output and returns the command's exit code", async () => {
     const out = await target.kubectl(["exec", "-n", ns, "shell", "--", "sh", "-c", "echo $SECRET_KEY"]);

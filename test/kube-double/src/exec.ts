@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { readFile, readlink } from "node:fs/promises";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { tmpdir } from "node:os";
@@ -15,7 +16,8 @@ import type { ResourceType } from "./types.ts";
 // (a Status JSON: Success, or Failure/NonZeroExitCode with the exit code as a cause),
 // 4 resize ({"Width","Height"}); v5 adds 255 "close" ([255, 0] closes stdin). The command
 // runs as a local child process with the container's resolved environment; with tty=true it
-// runs under util-linux `script` so it gets a real pseudo-terminal.
+// runs under util-linux `script` so it gets a real pseudo-terminal, started at the client's
+// first size and resized (SIGWINCH) on later resize messages.
 
 const PROTOCOLS = ["v5.channel.k8s.io", "v4.channel.k8s.io"];
 
@@ -81,6 +83,20 @@ interface Session {
   v5: boolean;
 }
 
+/**
+ * Resizes the pseudo-terminal `script` allocated for its child: the child's stdin is the pty
+ * slave; setting its size (stty -F) makes the kernel send SIGWINCH to the foreground job.
+ */
+async function resizePty(scriptPid: number, cols: number, rows: number): Promise<void> {
+  const children = (await readFile(`/proc/${scriptPid}/task/${scriptPid}/children`, "utf8")).trim().split(/\s+/).filter(Boolean);
+  for (const pid of children) {
+    const tty = await readlink(`/proc/${pid}/fd/0`).catch(() => "");
+    if (!tty.startsWith("/dev/pts/")) continue;
+    await new Promise<void>((resolve) => execFile("stty", ["-F", tty, "cols", String(cols), "rows", String(rows)], () => resolve()));
+    return;
+  }
+}
+
 function serve(ws: WebSocket, s: Session, track: (end: () => void) => () => void): void {
   let child: ChildProcess | undefined;
   let pendingInput: Buffer[] = [];
@@ -141,8 +157,12 @@ function serve(ws: WebSocket, s: Session, track: (end: () => void) => () => void
       else pendingInput.push(payload);
     } else if (channel === 4) {
       try {
-        const size = JSON.parse(payload.toString("utf8")) as { Width?: number; Height?: number };
-        start(size.Width, size.Height);
+        // Go decodes JSON keys case-insensitively: kubectl sends Width/Height, client-node width/height.
+        const raw = JSON.parse(payload.toString("utf8")) as Record<string, number | undefined>;
+        const width = raw.Width ?? raw.width;
+        const height = raw.Height ?? raw.height;
+        if (child?.pid && s.tty && width && height) void resizePty(child.pid, width, height).catch(() => undefined);
+        else start(width, height);
       } catch {
         // malformed resize: ignored, as the kubelet does
       }
