@@ -101,6 +101,7 @@ describe("deploy/ rendered by kubectl kustomize", () => {
     expect(cpContainer.ports).toEqual([
       { name: "http", containerPort: 8080 },
       { name: "ssh", containerPort: 2222 },
+      { name: "build-context", containerPort: 8081 },
     ]);
     const mounts = Object.fromEntries(
       (cpContainer.volumeMounts ?? []).map((m) => [m.mountPath, m.name]),
