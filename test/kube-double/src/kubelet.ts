@@ -1,7 +1,9 @@
 import type { KubeApi } from "./api.ts";
-import { scriptFor, type ContainerScript, type ImageScript } from "./behaviour.ts";
+import { scriptFor, type ImageScript } from "./behaviour.ts";
 import type { EventRecorder } from "./events.ts";
 import { LogBuffer } from "./logbuf.ts";
+import { now, PodRun, type ContainerRun, type Timings } from "./pod-run.ts";
+import { buildPodStatus, requestsOf } from "./pod-status.ts";
 import { parseQuantity } from "./quantity.ts";
 import { typeKey, type KubeObject, type StoreEvent } from "./types.ts";
 
@@ -11,114 +13,10 @@ import { typeKey, type KubeObject, type StoreEvent } from "./types.ts";
 // first, graceful termination on delete. Pod status is written through the API like a real
 // kubelet's, so watches and controllers see every transition.
 
-/** Time scales of the simulation (all in ms unless said otherwise). */
-export interface Timings {
-  /** Pending → scheduled. @defaultValue 5 */
-  scheduleMs: number;
-  /** Scheduled → containers started (ContainerCreating). @defaultValue 20 */
-  startMs: number;
-  /** First CrashLoopBackOff delay, doubled per restart. @defaultValue 100 */
-  backoffBaseMs: number;
-  /** Cap of the CrashLoopBackOff delay. @defaultValue 1000 */
-  backoffMaxMs: number;
-  /** ErrImagePull → ImagePullBackOff. @defaultValue 50 */
-  imagePullBackoffMs: number;
-  /** Graceful pod termination (deletionTimestamp → gone); 0 removes pods at once. @defaultValue 20 */
-  podTerminationMs: number;
-  /** Run time of unscripted init containers and containers of Job pods. @defaultValue 100 */
-  jobContainerMs: number;
-  /** Factor applied to *Seconds fields of specs (progressDeadlineSeconds, activeDeadlineSeconds, ttlSecondsAfterFinished). @defaultValue 1 */
-  secondsScale: number;
-}
+export type { Timings } from "./pod-run.ts";
+export { defaultTimings, ContainerRun, PodRun } from "./pod-run.ts";
 
-export const defaultTimings: Timings = {
-  scheduleMs: 5,
-  startMs: 20,
-  backoffBaseMs: 100,
-  backoffMaxMs: 1000,
-  imagePullBackoffMs: 50,
-  podTerminationMs: 20,
-  jobContainerMs: 100,
-  secondsScale: 1,
-};
-
-const now = (): string => new Date().toISOString().replace(/\.\d+Z$/, "Z");
-
-type State =
-  | { waiting: { reason: string; message?: string } }
-  | { running: { startedAt: string } }
-  | { terminated: { exitCode: number; reason: string; startedAt: string; finishedAt: string; message?: string; containerID: string } };
-
-interface ContainerSpec {
-  name: string;
-  image: string;
-  env?: unknown[];
-}
-
-/** One container of a simulated pod (its runs, logs and state). */
-export class ContainerRun {
-  readonly name: string;
-  readonly image: string;
-  readonly init: boolean;
-  restartCount = 0;
-  state: State = { waiting: { reason: "ContainerCreating" } };
-  lastState: State | undefined;
-  ready = false;
-  started = false;
-  logs = new LogBuffer();
-  previous: LogBuffer | undefined;
-  script: ContainerScript | undefined;
-  timers: NodeJS.Timeout[] = [];
-
-  constructor(spec: ContainerSpec, init: boolean) {
-    this.name = spec.name;
-    this.image = spec.image;
-    this.init = init;
-  }
-
-  clearTimers(): void {
-    for (const t of this.timers) clearTimeout(t);
-    this.timers = [];
-  }
-
-  get running(): boolean {
-    return "running" in this.state;
-  }
-}
-
-/** A simulated pod on a node. */
-export class PodRun {
-  readonly namespace: string;
-  readonly name: string;
-  readonly uid: string;
-  node = "";
-  podIP = "";
-  hostIP = "";
-  startTime = "";
-  scheduled = false;
-  unschedulable = "";
-  initDone = false;
-  phase: "Pending" | "Running" | "Succeeded" | "Failed" = "Pending";
-  /** Summed container requests (cores, bytes), counted against node allocatable. */
-  requests = { cpu: 0, memory: 0 };
-  terminating = false;
-  readonly inits: ContainerRun[];
-  readonly containers: ContainerRun[];
-  timers: NodeJS.Timeout[] = [];
-
-  constructor(pod: KubeObject) {
-    this.namespace = pod.metadata.namespace ?? "";
-    this.name = pod.metadata.name;
-    this.uid = pod.metadata.uid;
-    const spec = pod.spec as { containers: ContainerSpec[]; initContainers?: ContainerSpec[] };
-    this.inits = (spec.initContainers ?? []).map((c) => new ContainerRun(c, true));
-    this.containers = spec.containers.map((c) => new ContainerRun(c, false));
-  }
-
-  all(): ContainerRun[] {
-    return [...this.inits, ...this.containers];
-  }
-}
+/** Runs the simulated pods of one double. */
 
 export class Kubelet {
   private readonly api: KubeApi;
@@ -410,78 +308,3 @@ export class Kubelet {
   }
 }
 
-function requestsOf(pod: KubeObject): { cpu: number; memory: number } {
-  const containers = (pod.spec as { containers?: { resources?: { requests?: Record<string, string>; limits?: Record<string, string> } }[] }).containers ?? [];
-  let cpu = 0;
-  let memory = 0;
-  for (const c of containers) {
-    // Requests default to limits when only limits are set (as the API server defaults them).
-    const r = c.resources?.requests ?? c.resources?.limits ?? {};
-    cpu += parseQuantity(r.cpu) || 0;
-    memory += parseQuantity(r.memory) || 0;
-  }
-  return { cpu, memory };
-}
-
-function containerStatus(c: ContainerRun): Record<string, unknown> {
-  const s: Record<string, unknown> = {
-    name: c.name,
-    image: c.image,
-    imageID: c.started ? `${c.image.replace(/:[^:/]+$/, "")}@sha256:${"0".repeat(64)}` : "",
-    ready: c.ready,
-    restartCount: c.restartCount,
-    started: c.running,
-    state: c.state,
-    lastState: c.lastState ?? {},
-  };
-  if (c.started) s.containerID = `containerd://${c.name}-${c.restartCount}`;
-  return s;
-}
-
-/** The pod status a kubelet would report for `run`. */
-export function buildPodStatus(run: PodRun, pod: KubeObject): Record<string, unknown> {
-  const t = now();
-  const cond = (type: string, ok: boolean, reason?: string, message?: string): Record<string, unknown> => ({
-    type,
-    status: ok ? "True" : "False",
-    lastTransitionTime: t,
-    ...(reason ? { reason } : {}),
-    ...(message ? { message } : {}),
-  });
-  const old = ((pod.status as { conditions?: Record<string, unknown>[] } | undefined)?.conditions ?? []);
-  const keepTime = (c: Record<string, unknown>): Record<string, unknown> => {
-    const prev = old.find((o) => o.type === c.type);
-    return prev && prev.status === c.status ? { ...c, lastTransitionTime: prev.lastTransitionTime } : c;
-  };
-  if (!run.scheduled) {
-    return {
-      phase: "Pending",
-      qosClass: "BestEffort",
-      conditions: run.unschedulable ? [keepTime(cond("PodScheduled", false, "Unschedulable", run.unschedulable))] : [],
-    };
-  }
-  const ready = run.containers.every((c) => c.ready) && !run.terminating;
-  const notReady = run.containers.filter((c) => !c.ready).map((c) => c.name);
-  const msg = notReady.length ? `containers with unready status: [${notReady.join(" ")}]` : undefined;
-  const terminal = run.phase === "Succeeded" || run.phase === "Failed";
-  const conditions = [
-    cond("PodReadyToStartContainers", true),
-    cond("Initialized", run.initDone, run.initDone ? undefined : "ContainersNotInitialized", run.initDone ? undefined : `containers with incomplete status: [${run.inits.filter((c) => !("terminated" in c.state)).map((c) => c.name).join(" ")}]`),
-    cond("Ready", ready, ready ? undefined : terminal ? "PodCompleted" : "ContainersNotReady", ready || terminal ? undefined : msg),
-    cond("ContainersReady", ready, ready ? undefined : terminal ? "PodCompleted" : "ContainersNotReady", ready || terminal ? undefined : msg),
-    cond("PodScheduled", true),
-  ].map(keepTime);
-  const status: Record<string, unknown> = {
-    phase: run.phase,
-    conditions,
-    hostIP: run.hostIP,
-    hostIPs: [{ ip: run.hostIP }],
-    podIP: run.podIP,
-    podIPs: [{ ip: run.podIP }],
-    startTime: run.startTime,
-    qosClass: "BestEffort",
-    containerStatuses: run.containers.map(containerStatus),
-  };
-  if (run.inits.length > 0) status.initContainerStatuses = run.inits.map(containerStatus);
-  return status;
-}
