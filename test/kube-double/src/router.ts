@@ -7,9 +7,9 @@ import { decodeProtobuf } from "./protobuf.ts";
 import { openapiGroupVersion, openapiIndex } from "./openapi.ts";
 import { jsonPatch, mergePatch, strategicMerge } from "./patch.ts";
 import { parsePath, type ResourcePath } from "./paths.ts";
-import { parseFieldSelector, parseLabelSelector } from "./selectors.ts";
+import { checkKind, fieldAndLabel, listOf, scaleOf, setReplicas, withKind } from "./rest-helpers.ts";
 import { ApiError, badRequest, methodNotAllowed, notFoundPath, successStatus } from "./status.ts";
-import { apiVersionOf, typeKey, type KubeObject, type ResourceType } from "./types.ts";
+import { apiVersionOf, type KubeObject, type ResourceType } from "./types.ts";
 import { toTable } from "./table.ts";
 import { serveWatch, type WatchSettings } from "./watch.ts";
 
@@ -145,24 +145,6 @@ async function handle(o: RouterOptions, req: IncomingMessage, res: ServerRespons
   await rest(o, req, res, ctx, verb);
 }
 
-function withKind(t: ResourceType, obj: KubeObject): KubeObject {
-  return { ...obj, apiVersion: obj.apiVersion ?? apiVersionOf(t), kind: obj.kind ?? t.kind };
-}
-
-function scaleOf(obj: KubeObject): KubeObject {
-  const spec = (obj.spec ?? {}) as { replicas?: number; selector?: { matchLabels?: Record<string, string> } };
-  const status = (obj.status ?? {}) as { replicas?: number };
-  const selector = Object.entries(spec.selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(",");
-  const m = obj.metadata;
-  return {
-    kind: "Scale",
-    apiVersion: "autoscaling/v1",
-    metadata: { name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion, creationTimestamp: m.creationTimestamp },
-    spec: { replicas: spec.replicas ?? 0 },
-    status: { replicas: status.replicas ?? 0, selector },
-  };
-}
-
 async function rest(o: RouterOptions, req: IncomingMessage, res: ServerResponse, ctx: RequestContext, verb: string): Promise<void> {
   const { api } = o;
   const { type: t, path, query: q } = ctx;
@@ -200,7 +182,7 @@ async function rest(o: RouterOptions, req: IncomingMessage, res: ServerResponse,
   }
   const asTable = /(^|[;,\s])as=Table/.test(req.headers.accept ?? "") && !sub;
   if (verb === "list") {
-    const list = listOf(o, t, ns, q);
+    const list = listOf(api, t, ns, q);
     if (!asTable) return sendJson(res, 200, list);
     const meta = list.metadata as unknown as { resourceVersion: string; continue?: string };
     return sendJson(res, 200, toTable(t, list.items as KubeObject[], meta.resourceVersion, q.get("includeObject"), meta.continue));
@@ -249,7 +231,7 @@ async function rest(o: RouterOptions, req: IncomingMessage, res: ServerResponse,
   }
   if (verb === "update") {
     const body = parseBody(text, contentType === "application/yaml") as KubeObject;
-    if (sub === "scale") return reply(200, scaleOf(setReplicas(o, t, ns, path.name!, body, writeOpts)));
+    if (sub === "scale") return reply(200, scaleOf(setReplicas(api, t, ns, path.name!, body, writeOpts)));
     checkKind(t, body);
     if (body.metadata?.name !== undefined && body.metadata.name !== path.name) {
       throw badRequest("the name of the object does not match the name on the URL");
@@ -275,66 +257,11 @@ async function rest(o: RouterOptions, req: IncomingMessage, res: ServerResponse,
     else if (contentType === "application/merge-patch+json") next = mergePatch(base, patch);
     else next = strategicMerge(base, patch);
     const obj = next as KubeObject;
-    if (sub === "scale") return reply(200, scaleOf(setReplicas(o, t, ns, path.name!, obj, writeOpts)));
+    if (sub === "scale") return reply(200, scaleOf(setReplicas(api, t, ns, path.name!, obj, writeOpts)));
     // A patch that does not name a resourceVersion applies to the latest object.
     const sentRv = (patch as { metadata?: { resourceVersion?: string } } | null)?.metadata?.resourceVersion;
     obj.metadata = { ...obj.metadata, resourceVersion: sentRv ?? current.metadata.resourceVersion, name: path.name! };
     return reply(200, withKind(t, api.update(t, obj, ns, writeOpts)));
   }
   throw methodNotAllowed();
-}
-
-function setReplicas(o: RouterOptions, t: ResourceType, ns: string | undefined, name: string, scale: KubeObject, opts: { dryRun: boolean; strict: boolean; fieldManager: string | undefined }): KubeObject {
-  const replicas = (scale.spec as { replicas?: number } | undefined)?.replicas;
-  if (typeof replicas !== "number" || replicas < 0) {
-    throw new ApiError(422, "Invalid", `Scale.autoscaling "${name}" is invalid: spec.replicas: Invalid value: ${String(replicas)}: must be greater than or equal to 0`, {
-      name, group: "autoscaling", kind: "Scale",
-      causes: [{ reason: "FieldValueInvalid", message: `Invalid value: ${String(replicas)}: must be greater than or equal to 0`, field: "spec.replicas" }],
-    });
-  }
-  const current = o.api.get(t, ns, name);
-  const rv = scale.metadata?.resourceVersion;
-  if (rv && rv !== current.metadata.resourceVersion) current.metadata.resourceVersion = rv;
-  (current.spec as { replicas?: number }).replicas = replicas;
-  return o.api.update(t, current, ns, opts);
-}
-
-function checkKind(t: ResourceType, body: KubeObject): void {
-  if (body === null || typeof body !== "object" || Array.isArray(body)) throw badRequest("the body of the request must be an object");
-  if (body.kind !== undefined && body.kind !== t.kind) {
-    throw badRequest(`the API version in the data (${String(body.apiVersion)}) does not match the expected API version (${apiVersionOf(t)})`);
-  }
-  if (body.apiVersion !== undefined && body.apiVersion !== apiVersionOf(t)) {
-    throw badRequest(`the API version in the data (${body.apiVersion}) does not match the expected API version (${apiVersionOf(t)})`);
-  }
-}
-
-function fieldAndLabel(t: ResourceType, q: URLSearchParams, name: string | undefined): (obj: KubeObject) => boolean {
-  const labels = parseLabelSelector(q.get("labelSelector"));
-  const fields = parseFieldSelector(q.get("fieldSelector"), t.kind);
-  return (obj) => (name === undefined || obj.metadata.name === name) && labels(obj) && fields(obj);
-}
-
-function listOf(o: RouterOptions, t: ResourceType, ns: string | undefined, q: URLSearchParams): KubeObject {
-  const match = fieldAndLabel(t, q, undefined);
-  let items = o.api.store.list(typeKey(t), t.namespaced ? ns : undefined).filter(match);
-  const rv = String(o.api.store.rv);
-  const metadata: Record<string, unknown> = { resourceVersion: rv };
-  const cont = q.get("continue");
-  if (cont) {
-    const after = Buffer.from(cont, "base64url").toString("utf8");
-    items = items.filter((i) => `${i.metadata.namespace ?? ""}\u0000${i.metadata.name}` > after);
-  }
-  const limit = Number(q.get("limit") ?? "0");
-  if (limit > 0 && items.length > limit) {
-    items = items.slice(0, limit);
-    const last = items[items.length - 1]!;
-    metadata.continue = Buffer.from(`${last.metadata.namespace ?? ""}\u0000${last.metadata.name}`).toString("base64url");
-  }
-  return {
-    kind: `${t.kind}List`,
-    apiVersion: apiVersionOf(t),
-    metadata: metadata as unknown as KubeObject["metadata"],
-    items: items.map((i) => withKind(t, i)),
-  };
 }
