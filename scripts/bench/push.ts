@@ -4,14 +4,15 @@
 // the floor: OpenSSH's sshd + plain git-receive-pack on loopback. Median of 3 each.
 // Both bare repos have receive.fsckObjects on and the client uses the same key exchange
 // (curve25519-sha256) for both, so the ratio measures transport and hook.
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdir, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { loadConfig } from "@qs/config";
 import { silentLogger, type AccessControl } from "@qs/core";
 import { startControlPlane } from "../../apps/server/src/control-plane.ts";
+import { startOpenSshd } from "../../test/support/sshd.ts";
+import { freePort } from "../../test/support/ports.ts";
 import { generateClientKey, gitSshCommand, type ClientKey } from "../../test/support/ssh.ts";
 import { tempDir } from "../../test/support/tmp.ts";
 
@@ -85,41 +86,12 @@ async function timeQuickStack(dir: string, work: string, key: ClientKey): Promis
 }
 
 async function timeOpenSsh(dir: string, work: string, key: ClientKey): Promise<number[]> {
-  const sshdDir = join(dir, "sshd");
-  await mkdir(sshdDir, { recursive: true });
-  await mkdir("/run/sshd", { recursive: true }); // Debian's privilege-separation directory
-  await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", join(sshdDir, "host_key")]);
-  await writeFile(join(sshdDir, "authorized_keys"), `${key.publicKey}\n`, { mode: 0o600 });
-  const port = await freePort();
-  const user = (await run("id", ["-un"])).stdout.trim();
-  await writeFile(
-    join(sshdDir, "sshd_config"),
-    [
-      `Port ${port.toString()}`,
-      "ListenAddress 127.0.0.1",
-      `HostKey ${join(sshdDir, "host_key")}`,
-      `AuthorizedKeysFile ${join(sshdDir, "authorized_keys")}`,
-      `PidFile ${join(sshdDir, "sshd.pid")}`,
-      "StrictModes no",
-      "UsePAM no",
-      "PasswordAuthentication no",
-      "KbdInteractiveAuthentication no",
-      "PubkeyAuthentication yes",
-      "PermitRootLogin prohibit-password",
-      "UseDNS no",
-      "",
-    ].join("\n"),
-  );
-  const sshd = spawn("/usr/sbin/sshd", ["-D", "-e", "-f", join(sshdDir, "sshd_config")], {
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let sshdLog = "";
-  sshd.stderr.on("data", (d: Buffer) => (sshdLog += d.toString("utf8")));
+  const sshd = await startOpenSshd(join(dir, "sshd"), key.publicKey);
+  const { port, user } = sshd;
   try {
-    await waitListening(port, () => sshdLog);
     const times: number[] = [];
     for (let i = 0; i < RUNS; i++) {
-      const repo = join(sshdDir, `floor-${i.toString()}.git`);
+      const repo = join(dir, "sshd", `floor-${i.toString()}.git`);
       await run("git", ["init", "--bare", "-q", repo]);
       await run("git", ["--git-dir", repo, "config", "receive.fsckObjects", "true"]);
       times.push(await timePush(work, `ssh://${user}@127.0.0.1:${port.toString()}${repo}`, key));
@@ -127,7 +99,7 @@ async function timeOpenSsh(dir: string, work: string, key: ClientKey): Promise<n
     }
     return times;
   } finally {
-    sshd.kill("SIGTERM");
+    await sshd.stop();
   }
 }
 
@@ -184,35 +156,6 @@ async function generateRepo(dir: string, files: number, bytes: number): Promise<
   await run("git", ["gc", "-q"], { cwd: dir, env });
 }
 
-async function waitListening(port: number, log: () => string): Promise<void> {
-  const { connect } = await import("node:net");
-  for (let i = 0; i < 100; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect(port, "127.0.0.1");
-      s.once("connect", () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once("error", () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`sshd did not start: ${log()}`);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        resolve(typeof address === "object" && address !== null ? address.port : 0),
-      );
-    });
-  });
-}
 
 function median(xs: number[]): number {
   const sorted = [...xs].sort((a, b) => a - b);

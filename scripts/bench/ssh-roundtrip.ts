@@ -3,9 +3,7 @@
 // key checked by the users store there) versus the floor, `ssh localhost true` against
 // OpenSSH's sshd on loopback. Both use a fresh connection per call and the same key
 // exchange (curve25519-sha256), so the ratio measures our server and command path.
-import { execFile, spawn } from "node:child_process";
-import { mkdir, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
+import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
@@ -22,6 +20,7 @@ import {
 } from "@qs/kube";
 import { createSshServer, loadOrCreateHostKey } from "@qs/ssh";
 import { startKubeDouble } from "../../test/kube-double/src/index.ts";
+import { startOpenSshd } from "../../test/support/sshd.ts";
 import { generateClientKey, sshOptions, type ClientKey } from "../../test/support/ssh.ts";
 import { tempDir } from "../../test/support/tmp.ts";
 
@@ -87,41 +86,12 @@ async function timeQuickStack(dir: string, key: ClientKey): Promise<number[]> {
 }
 
 async function timeOpenSsh(dir: string, key: ClientKey): Promise<number[]> {
-  const sshdDir = join(dir, "sshd");
-  await mkdir(sshdDir, { recursive: true });
-  await mkdir("/run/sshd", { recursive: true }); // Debian's privilege-separation directory
-  await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", join(sshdDir, "host_key")]);
-  await writeFile(join(sshdDir, "authorized_keys"), `${key.publicKey}\n`, { mode: 0o600 });
-  const port = await freePort();
-  const user = (await run("id", ["-un"])).stdout.trim();
-  await writeFile(
-    join(sshdDir, "sshd_config"),
-    [
-      `Port ${port.toString()}`,
-      "ListenAddress 127.0.0.1",
-      `HostKey ${join(sshdDir, "host_key")}`,
-      `AuthorizedKeysFile ${join(sshdDir, "authorized_keys")}`,
-      `PidFile ${join(sshdDir, "sshd.pid")}`,
-      "StrictModes no",
-      "UsePAM no",
-      "PasswordAuthentication no",
-      "KbdInteractiveAuthentication no",
-      "PubkeyAuthentication yes",
-      "PermitRootLogin prohibit-password",
-      "UseDNS no",
-      "",
-    ].join("\n"),
-  );
-  const sshd = spawn("/usr/sbin/sshd", ["-D", "-e", "-f", join(sshdDir, "sshd_config")], {
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let log = "";
-  sshd.stderr.on("data", (d: Buffer) => (log += d.toString("utf8")));
+  const sshd = await startOpenSshd(join(dir, "sshd"), key.publicKey);
+  const { port, user } = sshd;
   try {
-    await waitListening(port, () => log);
     return await timeCommand(() => sshCall(port, key, user, "true"), () => true);
   } finally {
-    sshd.kill("SIGTERM");
+    await sshd.stop();
   }
 }
 
@@ -144,33 +114,6 @@ async function sshCall(port: number, key: ClientKey, user: string, command: stri
   return stdout;
 }
 
-async function waitListening(port: number, log: () => string): Promise<void> {
-  const { connect } = await import("node:net");
-  for (let i = 0; i < 100; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect(port, "127.0.0.1");
-      s.once("connect", () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once("error", () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`sshd did not start: ${log()}`);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0));
-    });
-  });
-}
 
 function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
