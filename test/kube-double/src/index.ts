@@ -128,7 +128,7 @@ export async function startKubeDouble(options: KubeDoubleOptions = {}): Promise<
   const record = createEventRecorder(api, options.events ?? true);
   const sim = options.controllers === false ? undefined : {
     kubelet: new Kubelet(api, timings, images, record),
-    rs: new ReplicaSetController(api, record),
+    rs: new ReplicaSetController(api, record, () => timings.secondsScale),
     deployments: new DeploymentController(api, timings, record),
     jobs: new JobController(api, timings, record),
     pvcs: new PvcController(api, record),

@@ -22,7 +22,8 @@ export function processRollout(d: V1Deployment, release: number): ProcessRollout
   const observed = (s.observedGeneration ?? 0) >= (d.metadata?.generation ?? 1);
   const updated = s.updatedReplicas ?? 0;
   const total = s.replicas ?? 0;
-  const available = s.availableReplicas ?? s.readyReplicas ?? 0;
+  // Kubernetes omits availableReplicas when it is 0; ready is not available (minReadySeconds).
+  const available = s.availableReplicas ?? 0;
   const ready = onRelease && observed ? Math.min(updated, s.readyReplicas ?? 0) : 0;
   const complete = onRelease && observed && updated >= desired && total <= updated && available >= updated;
   const deadline = s.conditions?.find((c) => c.type === "Progressing" && c.reason === "ProgressDeadlineExceeded");

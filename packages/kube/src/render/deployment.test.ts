@@ -18,6 +18,7 @@ describe("buildDeployment", () => {
     expect(c.readinessProbe?.tcpSocket?.port).toBe("http");
     expect(d.spec?.strategy).toEqual({ type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
     expect(d.spec?.progressDeadlineSeconds).toBe(120);
+    expect(d.spec?.minReadySeconds).toBe(5);
   });
 
   it("rolls pods when the release or config hash changes", () => {

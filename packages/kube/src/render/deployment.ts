@@ -74,6 +74,7 @@ export function buildDeployment(input: RenderInput, release: Release, process: s
       replicas,
       revisionHistoryLimit: 5,
       progressDeadlineSeconds: options.progressDeadlineSeconds,
+      minReadySeconds: options.minReadySeconds,
       selector: { matchLabels: selector },
       strategy: recreate
         ? { type: "Recreate" }

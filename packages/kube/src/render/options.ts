@@ -20,6 +20,12 @@ export interface RenderOptions {
   readonly registryAuth: RegistryAuth | undefined;
   /** Deployment progressDeadlineSeconds. @defaultValue 120 */
   readonly progressDeadlineSeconds: number;
+  /**
+   * Deployment minReadySeconds: a pod must stay ready this long to count as available, so
+   * a release that starts, passes one probe and then crashes never completes a rollout.
+   * @defaultValue 5
+   */
+  readonly minReadySeconds: number;
   /** Default container resources when a process sets none. */
   readonly defaultCpuRequest: string;
   /** @defaultValue "256Mi" */
@@ -42,6 +48,7 @@ export const defaultRenderOptions: RenderOptions = {
   clusterIssuer: "letsencrypt",
   registryAuth: undefined,
   progressDeadlineSeconds: 120,
+  minReadySeconds: 5,
   defaultCpuRequest: "50m",
   defaultMemory: "256Mi",
   systemNamespace: "qs-system",

@@ -99,6 +99,9 @@ export class DeploymentController {
         } as unknown as KubeObject["metadata"],
         spec: {
           replicas: all.length === 0 ? replicas : initial,
+          ...((spec as { minReadySeconds?: number }).minReadySeconds === undefined
+            ? {}
+            : { minReadySeconds: (spec as { minReadySeconds?: number }).minReadySeconds }),
           selector: { ...spec.selector, matchLabels: { ...(spec.selector.matchLabels ?? {}), "pod-template-hash": hash } },
           template: { ...spec.template, metadata: { ...(spec.template.metadata ?? {}), labels } },
         },

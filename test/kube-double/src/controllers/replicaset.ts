@@ -6,6 +6,9 @@ import { keyOf, splitKey, WorkQueue } from "./queue.ts";
 
 // ReplicaSet controller: keeps spec.replicas active pods (creating from the template,
 // deleting not-ready and newest first) and reports replicas/ready/available in status.
+// As on a real cluster, a pod counts as available only once it has been ready for
+// minReadySeconds (scaled by Timings.secondsScale), so a container that is ready for a
+// moment and then crashes does not complete a rollout.
 
 interface RsSpec {
   replicas?: number;
@@ -19,10 +22,15 @@ export class ReplicaSetController {
   private readonly unsubscribe: () => void;
 
   private readonly record: EventRecorder;
+  private readonly secondsScale: () => number;
+  /** Pod uid → when this controller first saw it ready (reset when it is not). */
+  private readonly readySince = new Map<string, number>();
+  private readonly timers = new Set<NodeJS.Timeout>();
 
-  constructor(api: KubeApi, record: EventRecorder = () => undefined) {
+  constructor(api: KubeApi, record: EventRecorder = () => undefined, secondsScale: () => number = () => 1) {
     this.api = api;
     this.record = record;
+    this.secondsScale = secondsScale;
     this.queue = new WorkQueue((k) => this.sync(k));
     const rsKey = typeKey(api.registry.builtin("ReplicaSet"));
     const podKey = typeKey(api.registry.builtin("Pod"));
@@ -36,6 +44,8 @@ export class ReplicaSetController {
   }
 
   close(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
     this.unsubscribe();
     this.queue.close();
   }
@@ -67,17 +77,39 @@ export class ReplicaSetController {
       }
     }
     const current = this.api.list(podType, ns).filter((p) => controlledBy(p, rs.metadata.uid) && isActive(p));
+    const now = Date.now();
+    const minReadyMs = (spec.minReadySeconds ?? 0) * 1000 * this.secondsScale();
+    let available = 0;
+    let recheckMs: number | undefined;
+    for (const p of current) {
+      if (!isReady(p)) {
+        this.readySince.delete(p.metadata.uid);
+        continue;
+      }
+      const since = this.readySince.get(p.metadata.uid) ?? now;
+      this.readySince.set(p.metadata.uid, since);
+      const left = since + minReadyMs - now;
+      if (left <= 0) available += 1;
+      else recheckMs = Math.min(recheckMs ?? left, left);
+    }
+    if (recheckMs !== undefined) {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        this.queue.add(key);
+      }, recheckMs + 5);
+      this.timers.add(timer);
+    }
     const ready = current.filter(isReady).length;
     const labelled = current.length;
     const status: Record<string, unknown> = {
       replicas: current.length,
       fullyLabeledReplicas: labelled,
       readyReplicas: ready,
-      availableReplicas: ready,
+      availableReplicas: available,
       observedGeneration: rs.metadata.generation ?? 1,
     };
     if (ready === 0) delete status.readyReplicas;
-    if (ready === 0) delete status.availableReplicas;
+    if (available === 0) delete status.availableReplicas;
     if (JSON.stringify(rs.status ?? {}) !== JSON.stringify(status)) {
       this.api.update(rsType, { ...rs, status }, ns, { subresource: "status", fieldManager: "kube-controller-manager" });
     }
