@@ -1,13 +1,16 @@
-// Dev mode (`npm run dev`): a real redis-server under .qs/, the control plane, and —
-// without KUBECONFIG — a clear notice that no cluster is configured. Ctrl-C stops
-// everything this script started.
+// Dev mode (`npm run dev`): a real redis-server and docker-registry under .qs/, the
+// control plane, and — without KUBECONFIG — the Kubernetes API double, announced loudly.
+// Ctrl-C stops everything this script started.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { startRedis } from "../test/support/services.ts";
+import { startKubeDouble, type KubeDouble } from "../test/kube-double/src/index.ts";
+import { simulateBuilders } from "../test/support/simulated-builders.ts";
+import { prepareCluster } from "../test/support/quickstack-cluster.ts";
+import { startRedis, startRegistry } from "../test/support/services.ts";
 import { freePort } from "../test/support/ports.ts";
 
 const root = join(import.meta.dirname, "..");
@@ -32,10 +35,12 @@ function developerKey(): string | undefined {
 }
 
 const redis = await startRedis(join(stateDir, "redis"), { appendOnly: true });
+const registry = await startRegistry(join(stateDir, "registry"));
 const httpPort = await portOr(8080);
 const sshPort = await portOr(2222);
 const adminKey = developerKey();
-const kubeconfig = process.env.KUBECONFIG;
+let double: KubeDouble | undefined;
+let kubeconfig = process.env.KUBECONFIG;
 
 const banner = (lines: string[]): void => {
   const width = Math.max(...lines.map((l) => l.length));
@@ -44,10 +49,17 @@ const banner = (lines: string[]): void => {
   );
 };
 if (kubeconfig === undefined) {
+  double = await startKubeDouble({ nodes: 2, timings: { secondsScale: 0.2 } });
+  kubeconfig = join(stateDir, "kubeconfig");
+  writeFileSync(kubeconfig, double.kubeconfigYaml, { mode: 0o600 });
+  await prepareCluster(kubeconfig);
+  simulateBuilders(double, registry.url);
   banner([
-    "NO CLUSTER CONFIGURED.",
-    "Set KUBECONFIG=/path/to/kubeconfig (k3s: /etc/rancher/k3s/k3s.yaml)",
-    "and run `npm run dev` again to use a real cluster.",
+    "THE CLUSTER IS SIMULATED: no KUBECONFIG was given, so this runs against the",
+    "Kubernetes API double (test/kube-double). Builds and app containers are played",
+    "by it (no real images run); its state lives in memory and is gone on Ctrl-C.",
+    `kubectl works against it: KUBECONFIG=${kubeconfig} kubectl get apps -A`,
+    "For a real cluster: KUBECONFIG=/etc/rancher/k3s/k3s.yaml npm run dev",
   ]);
 } else {
   console.log(`-----> Using the cluster in ${kubeconfig}`);
@@ -62,6 +74,11 @@ const env: NodeJS.ProcessEnv = {
   QS_SSH_HOST: "127.0.0.1",
   QS_SSH_PORT: String(sshPort),
   QS_REDIS_URL: redis.url,
+  QS_KUBECONFIG: kubeconfig,
+  QS_REGISTRY_URL: registry.url,
+  QS_BASE_DOMAIN: "apps.localhost",
+  QS_BUILD_CONTEXT_HOST: "127.0.0.1",
+  QS_BUILD_CONTEXT_PORT: String(await freePort()),
   QS_PUBLIC_URL: `http://127.0.0.1:${httpPort}`,
   QS_REQUIRE_2FA: "false",
 };
@@ -73,6 +90,7 @@ const server = spawn(process.execPath, [join(root, "apps/server/src/main.ts")], 
 });
 
 console.log(`-----> Redis         ${redis.url} (data in .qs/redis)`);
+console.log(`-----> Registry      ${registry.url} (data in .qs/registry)`);
 console.log(`-----> HTTP          http://127.0.0.1:${httpPort}/  (/healthz, /readyz)`);
 console.log(`-----> SSH           ssh -p ${sshPort} git@127.0.0.1 version`);
 console.log(
@@ -81,7 +99,7 @@ console.log(
     : `-----> First admin     ${adminKey.split(" ").slice(0, 1).join("")} key from ~/.ssh`,
 );
 console.log(`
-First push, once a cluster is configured:
+First push:
        cat >> ~/.ssh/config <<'CFG'
        Host qs
          HostName 127.0.0.1
@@ -101,7 +119,7 @@ async function stop(code: number): Promise<never> {
       server.kill("SIGTERM");
       await once(server, "exit");
     }
-    await redis.stop();
+    await Promise.allSettled([redis.stop(), registry.stop(), double?.close()]);
   }
   process.exit(code);
 }

@@ -61,7 +61,7 @@ describe("push pipeline", () => {
       processes: image.processes,
     });
     expect(out.lines[0]).toBe("-----> Building shop (0123456)");
-    expect(out.lines).toContain("=====> Released v1 in 0 s");
+    expect(out.lines).toContain("       v1 deployed in 0 s");
     expect(out.lines.slice(-2)).toEqual(["       https://shop.apps.test/", "       https://shop.example.com/"]);
   });
 

@@ -3,7 +3,7 @@ import {
   describeError,
   formatDuration,
   QsError,
-  result,
+  detail,
   shortSha,
   step,
   type AppStore,
@@ -60,8 +60,9 @@ export function createPushPipeline(options: PushPipelineOptions): PushPipeline {
           out,
           signal,
         );
-        out.line(result(`Released v${release.number} in ${formatDuration(now() - started)}`));
-        for (const url of await urlsOf(options, push.app)) out.line(`       ${url}`);
+        // The release manager has printed `=====> Released vN`; the push adds time and URLs.
+        out.line(detail(`v${release.number} deployed in ${formatDuration(now() - started)}`));
+        for (const url of await urlsOf(options, push.app)) out.line(detail(url));
         log.info({ release: release.number }, "push deployed");
         return { ok: true };
       } catch (err) {
