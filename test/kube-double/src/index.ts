@@ -81,6 +81,16 @@ export interface KubeDoubleOptions {
 }
 
 /** A running double. */
+/** One request refused by RBAC. */
+export interface Denial {
+  readonly user: string;
+  readonly verb: string;
+  /** `resource`, `group/resource` or with `/subresource`. */
+  readonly resource: string;
+  readonly namespace?: string;
+  readonly name?: string;
+}
+
 export interface KubeDouble {
   /** https://127.0.0.1:PORT (http:// with tls=false) */
   readonly url: string;
@@ -107,6 +117,8 @@ export interface KubeDouble {
   readonly timings: Timings;
   /** Replaces the injected faults ({} clears them). */
   setFaults(f: Faults): void;
+  /** Requests refused by RBAC so far (only with `rbac: true`), oldest first. */
+  readonly denials: readonly Denial[];
   /** A bearer token for a ServiceAccount user (system:serviceaccount:<ns>:<name>). */
   tokenFor(namespace: string, serviceAccount: string): string;
   /** A kubeconfig YAML that authenticates with `token`. */
@@ -141,7 +153,20 @@ export async function startKubeDouble(options: KubeDoubleOptions = {}): Promise<
   const users = new Map<string, User>([[token, { name: "kube-double-admin", groups: ["system:masters", "system:authenticated"] }]]);
   const faults: Faults = { ...(options.faults ?? {}) };
   const streams = new Set<() => void>();
-  const authorize = options.rbac ? createRbacAuthorizer(api) : () => undefined;
+  const denials: Denial[] = [];
+  const rbac = options.rbac ? createRbacAuthorizer(api) : undefined;
+  // Every refusal is also recorded, so a test can prove a flow needed no forbidden call
+  // even where the caller swallowed the 403.
+  const authorize: ReturnType<typeof createRbacAuthorizer> = (user, verb, t, ns, name, sub) => {
+    if (rbac === undefined) return;
+    try {
+      rbac(user, verb, t, ns, name, sub);
+    } catch (err) {
+      const resource = `${t.group === "" ? "" : `${t.group}/`}${t.resource}${sub === undefined ? "" : `/${sub}`}`;
+      denials.push({ user: user.name, verb, resource, ...(ns === undefined ? {} : { namespace: ns }), ...(name === undefined ? {} : { name }) });
+      throw err;
+    }
+  };
   const authenticate = (t: string | undefined): User | undefined => (t === undefined ? (tls ? undefined : users.get(token)) : users.get(t));
   const track = (end: () => void): (() => void) => {
     streams.add(end);
@@ -223,6 +248,7 @@ export async function startKubeDouble(options: KubeDoubleOptions = {}): Promise<
       for (const k of Object.keys(faults)) delete faults[k as keyof Faults];
       Object.assign(faults, f);
     },
+    denials,
     tokenFor(namespace, serviceAccount) {
       const t = `sa-${randomBytes(16).toString("hex")}`;
       users.set(t, {
