@@ -89,7 +89,8 @@ describe("reconciler", () => {
         return true; // the namespace itself is gone
       }
     }, "deployments gone");
-    expect(await h.apps.exists(name)).toBe(false);
+    // Foreground deletion: the App itself goes once every object it owns is gone.
+    await eventually(async () => !(await h.apps.exists(name)), "app gone");
   });
 
   it("repairs a deleted Service on resync", async () => {
