@@ -10,7 +10,7 @@ import { parsePath, type ResourcePath } from "./paths.ts";
 import { checkKind, fieldAndLabel, listOf, scaleOf, setReplicas, withKind } from "./rest-helpers.ts";
 import { ApiError, badRequest, methodNotAllowed, notFoundPath, successStatus } from "./status.ts";
 import { apiVersionOf, type KubeObject, type ResourceType } from "./types.ts";
-import { toTable } from "./table.ts";
+import { toTable, type PrinterColumn } from "./table.ts";
 import { serveWatch, type WatchSettings } from "./watch.ts";
 
 // The HTTP front of the double: authentication, faults, discovery and the generic REST verbs
@@ -173,7 +173,7 @@ async function rest(o: RouterOptions, req: IncomingMessage, res: ServerResponse,
         timeoutSeconds: timeout === null ? undefined : Number(timeout),
         allowBookmarks: q.get("allowWatchBookmarks") === "true",
         sendInitialEvents: q.get("sendInitialEvents") === "true",
-        ...(/(^|[;,\s])as=Table/.test(req.headers.accept ?? "") ? { transform: (obj: KubeObject) => toTable(t, [withKind(t, obj)], obj.metadata.resourceVersion, q.get("includeObject")) } : {}),
+        ...(/(^|[;,\s])as=Table/.test(req.headers.accept ?? "") ? { transform: (obj: KubeObject) => toTable(t, [withKind(t, obj)], obj.metadata.resourceVersion, q.get("includeObject"), undefined, printerColumnsOf(api, t)) } : {}),
       },
       res,
       settings,
@@ -185,11 +185,11 @@ async function rest(o: RouterOptions, req: IncomingMessage, res: ServerResponse,
     const list = listOf(api, t, ns, q);
     if (!asTable) return sendJson(res, 200, list);
     const meta = list.metadata as unknown as { resourceVersion: string; continue?: string };
-    return sendJson(res, 200, toTable(t, list.items as KubeObject[], meta.resourceVersion, q.get("includeObject"), meta.continue));
+    return sendJson(res, 200, toTable(t, list.items as KubeObject[], meta.resourceVersion, q.get("includeObject"), meta.continue, printerColumnsOf(api, t)));
   }
   if (verb === "get") {
     const obj = api.get(t, ns, path.name!);
-    if (asTable) return sendJson(res, 200, toTable(t, [withKind(t, obj)], String(api.store.rv), q.get("includeObject")));
+    if (asTable) return sendJson(res, 200, toTable(t, [withKind(t, obj)], String(api.store.rv), q.get("includeObject"), undefined, printerColumnsOf(api, t)));
     return sendJson(res, 200, sub === "scale" ? scaleOf(obj) : withKind(t, obj));
   }
   if (verb === "deletecollection") {
@@ -264,4 +264,12 @@ async function rest(o: RouterOptions, req: IncomingMessage, res: ServerResponse,
     return reply(200, withKind(t, api.update(t, obj, ns, writeOpts)));
   }
   throw methodNotAllowed();
+}
+
+/** The served version's additionalPrinterColumns of a custom resource, if any. */
+function printerColumnsOf(api: KubeApi, t: ResourceType): PrinterColumn[] | undefined {
+  if (t.crd === undefined) return undefined;
+  const crd = api.find(api.registry.builtin("CustomResourceDefinition"), undefined, t.crd);
+  const versions = (crd?.spec as { versions?: { name: string; additionalPrinterColumns?: PrinterColumn[] }[] } | undefined)?.versions;
+  return versions?.find((v) => v.name === t.version)?.additionalPrinterColumns;
 }

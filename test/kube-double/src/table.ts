@@ -107,9 +107,44 @@ function eventCells(o: KubeObject): Cell[] {
   return [age(e.lastTimestamp ?? o.metadata.creationTimestamp), e.type ?? "", e.reason ?? "", `${(e.involvedObject?.kind ?? "").toLowerCase()}/${e.involvedObject?.name ?? ""}`, e.message ?? ""];
 }
 
+/** A CRD's additionalPrinterColumns entry (apiextensions.k8s.io/v1). */
+export interface PrinterColumn {
+  name: string;
+  type: string;
+  jsonPath: string;
+  format?: string;
+  description?: string;
+  priority?: number;
+}
+
+/** Evaluates the simple JSONPaths printer columns use (`.status.currentRelease`, `.a.b[0].c`). */
+export function evalJsonPath(o: unknown, path: string): unknown {
+  let value: unknown = o;
+  for (const part of path.replace(/^\./, "").split(/\.|\[(\d+)\]/).filter((p) => p !== undefined && p !== "")) {
+    if (value === null || typeof value !== "object") return undefined;
+    value = (value as Record<string, unknown>)[part];
+  }
+  return value;
+}
+
+/** Columns of a custom resource, from its CRD's additionalPrinterColumns (as the real server prints them). */
+function crdColumns(columns: readonly PrinterColumn[]): { cols: Column[]; cells: (o: KubeObject) => Cell[] } {
+  const shown = columns.filter((c) => c.name.toLowerCase() !== "age" || c.jsonPath !== ".metadata.creationTimestamp");
+  return {
+    cols: shown.map((c) => ({ ...col(c.name, c.type, c.format), description: c.description ?? c.name, priority: c.priority ?? 0 })),
+    cells: (o) =>
+      shown.map((c) => {
+        const v = evalJsonPath(o, c.jsonPath);
+        if (v === undefined || v === null) return "";
+        if (c.type === "date" && typeof v === "string") return age(v);
+        return typeof v === "number" ? v : typeof v === "string" ? v : JSON.stringify(v);
+      }),
+  };
+}
+
 /** A Table for `items`; includeObject is None, Metadata (default) or Object. */
-export function toTable(t: ResourceType, items: KubeObject[], resourceVersion: string, includeObject: string | null, cont?: string): Record<string, unknown> {
-  const { cols, cells } = columnsFor(t.kind);
+export function toTable(t: ResourceType, items: KubeObject[], resourceVersion: string, includeObject: string | null, cont?: string, printerColumns?: readonly PrinterColumn[]): Record<string, unknown> {
+  const { cols, cells } = printerColumns !== undefined && printerColumns.length > 0 ? crdColumns(printerColumns) : columnsFor(t.kind);
   // Events print without Name and Age (the real printer hides them at priority 1).
   const isEvent = t.kind === "Event" && t.group === "";
   const columnDefinitions = isEvent ? eventColumns : [col("Name", "string", "name"), ...cols, col("Age")];
