@@ -173,6 +173,7 @@ export class FakeReleaseManager implements ReleaseManager {
     const release: Release = { ...fields, app, number: list.length + 1, createdAt: new Date(0).toISOString() };
     this.releases.set(app, [...list, release]);
     out.line(`-----> Releasing v${release.number}`);
+    out.line(`=====> Released v${release.number}`);
     await this.apps.update(app, (spec) => ({ ...spec, release: release.number }));
     return release;
   }

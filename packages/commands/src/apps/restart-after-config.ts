@@ -23,5 +23,6 @@ export async function restartAfterConfig(
   if (release === undefined) {
     return { number: undefined, text: `${app} has no release yet: the config applies at the first deploy` };
   }
-  return { number: release.number, text: `Released v${release.number}` };
+  // The release manager has streamed `=====> Released vN` already; don't say it twice.
+  return { number: release.number, text: "" };
 }
