@@ -1,7 +1,8 @@
 // Resident memory of the control-plane process (node apps/server/src/main.ts, the way it
 // runs in production) against the Kubernetes API double: idle with no apps, then with 500
 // apps created and reconciled. Targets (issue 7): ≤ 120 MB idle, ≤ 200 MB with 500 apps.
-// Reports figures only; it never fails on them.
+// Reports figures only; it never fails on them. BENCH_ENTRY runs another entry point (e.g.
+// a bundled build) in place of apps/server/src/main.ts.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { readFile } from "node:fs/promises";
@@ -36,7 +37,7 @@ const double = await startKubeDouble();
 try {
   await prepareCluster(double.kubeconfigPath);
   const httpPort = await freePort();
-  const child = spawn(process.execPath, [...NODE_FLAGS, "apps/server/src/main.ts"], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, process.env.BENCH_ENTRY ?? "apps/server/src/main.ts"], {
     env: {
       PATH: process.env.PATH,
       QS_LOG_LEVEL: "warn",
