@@ -48,15 +48,24 @@ export function gitSshCommand(key: ClientKey): string {
   ].join(" ");
 }
 
-/** Runs `ssh … git@127.0.0.1 command` with the real OpenSSH client. */
+/**
+ * Runs `ssh … git@127.0.0.1 command` with the real OpenSSH client (no command: a session
+ * without one). `sshArgs` go after the standard options, e.g. ControlMaster settings.
+ */
 export async function sshExec(
   port: number,
   key: ClientKey,
   command: string,
-  options: { input?: string; tty?: boolean } = {},
+  options: { input?: string; tty?: boolean; sshArgs?: readonly string[] } = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const { spawn } = await import("node:child_process");
-  const args = [...sshOptions(port, key), ...(options.tty ? ["-tt"] : ["-T"]), "git@127.0.0.1", command];
+  const args = [
+    ...sshOptions(port, key),
+    ...(options.tty ? ["-tt"] : ["-T"]),
+    ...(options.sshArgs ?? []),
+    "git@127.0.0.1",
+    ...(command === "" ? [] : [command]),
+  ];
   return new Promise((resolve, reject) => {
     const child = spawn("ssh", args, { stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";

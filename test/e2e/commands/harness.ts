@@ -6,9 +6,8 @@ import { createBuildQueue, type BuildQueue } from "@qs/build";
 import { createRepoStore } from "@qs/git";
 import { createAuditLog, createUserStore } from "@qs/kube";
 import { createSshServer, loadOrCreateHostKey, type SshServer } from "@qs/ssh";
-import { spawn } from "node:child_process";
 import { basename } from "node:path";
-import { generateClientKey, sshOptions, type ClientKey } from "../../support/ssh.ts";
+import { generateClientKey, sshExec, type ClientKey } from "../../support/ssh.ts";
 import { tempDir } from "../../support/tmp.ts";
 import { startDeployHarness, type DeployHarness } from "../deploy/harness.ts";
 
@@ -116,24 +115,6 @@ function sshRun(
   input?: string,
   extra: string[] = [],
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const args = [
-    ...sshOptions(port, key),
-    "-o", "ControlMaster=auto",
-    "-o", `ControlPath=${controlPath}`,
-    "-o", "ControlPersist=60",
-    "-T",
-    ...extra,
-    "git@127.0.0.1",
-    ...(command === "" ? [] : [command]),
-  ];
-  return new Promise((resolve, reject) => {
-    const child = spawn("ssh", args, { stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString("utf8")));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(input ?? "");
-  });
+  const sshArgs = ["-o", "ControlMaster=auto", "-o", `ControlPath=${controlPath}`, "-o", "ControlPersist=60", ...extra];
+  return sshExec(port, key, command, { ...(input === undefined ? {} : { input }), sshArgs });
 }
