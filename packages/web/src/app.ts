@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { Hono } from "hono";
 import { describeError, httpStatusOf, QsError, type Logger } from "@qs/core";
 import { createApiRouter, type ApiRouterDeps } from "./api/index.ts";
@@ -19,9 +20,27 @@ export interface HttpAppOptions {
   mount?: (app: Hono) => void;
 }
 
+// Request → id, without widening hono's context type for every router mounted below.
+const requestIds = new WeakMap<Request, string>();
+
 /** Builds the hono app: health endpoints now; API, smart HTTP and pages mount here. */
 export function createHttpApp(options: HttpAppOptions): Hono {
   const app = new Hono();
+
+  // Every request gets an id (the caller's X-Request-Id when it is a sane token, so a
+  // proxy's id carries through), echoed in the response and on every log line about it.
+  app.use(async (c, next) => {
+    const given = c.req.header("x-request-id");
+    const requestId = given !== undefined && /^[A-Za-z0-9._-]{1,64}$/.test(given) ? given : randomUUID();
+    requestIds.set(c.req.raw, requestId);
+    c.header("X-Request-Id", requestId);
+    const started = Date.now();
+    await next();
+    options.logger.debug(
+      { requestId, method: c.req.method, path: c.req.path, status: c.res.status, ms: Date.now() - started },
+      "request",
+    );
+  });
 
   app.get("/healthz", (c) => c.text("ok\n"));
 
@@ -51,7 +70,7 @@ export function createHttpApp(options: HttpAppOptions): Hono {
   app.onError((err, c) => {
     const status = httpStatusOf(err);
     if (!(err instanceof QsError))
-      options.logger.error({ err, path: c.req.path }, "request failed");
+      options.logger.error({ err, requestId: requestIds.get(c.req.raw), path: c.req.path }, "request failed");
     const payload =
       err instanceof QsError ? err.toJSON() : { code: "INTERNAL", message: describeError(err) };
     return c.json({ error: payload }, status as 400);
