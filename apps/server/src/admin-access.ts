@@ -1,12 +1,11 @@
-import type { AccessControl, Principal } from "@qs/core";
-import { parsePublicKey } from "@qs/ssh";
+import { parseSshPublicKey, type AccessControl, type Principal } from "@qs/core";
 
 /**
  * Access control when no cluster is configured (so there is no users store): the
  * configured first admin's SSH key is the only identity, and no API tokens exist.
  */
 export function createAdminKeyAccess(adminSshKey: string | undefined): AccessControl {
-  const admin = adminSshKey === undefined ? undefined : parsePublicKey(adminSshKey);
+  const admin = adminSshKey === undefined ? undefined : parseSshPublicKey(adminSshKey);
   return {
     authenticateKey: (key) =>
       Promise.resolve<Principal | undefined>(

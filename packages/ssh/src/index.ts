@@ -1,3 +1,2 @@
 export * from "./server.ts";
 export * from "./host-key.ts";
-export * from "./keys.ts";
