@@ -138,6 +138,7 @@ describe("deploy/ rendered by kubectl kustomize", () => {
       QS_REGISTRY_USERNAME: { name: "quickstack-registry", key: "username" },
       QS_REGISTRY_PASSWORD: { name: "quickstack-registry", key: "password" },
       QS_ADMIN_SSH_KEY: { name: "quickstack-admin", key: "ssh-key", optional: true },
+      QS_ADMIN_TOTP_SECRET: { name: "quickstack-admin", key: "totp-secret", optional: true },
     });
     for (const e of cpContainer.env ?? []) expect(e.value, e.name).toBeUndefined();
   });

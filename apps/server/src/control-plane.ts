@@ -84,7 +84,7 @@ export async function startControlPlane(
     const cluster: ClusterParts | undefined =
       kube === undefined ? undefined : createClusterParts(config, kube, logger);
     if (cluster !== undefined && config.adminSshKey !== undefined) {
-      await bootstrapAdmin(cluster, config.adminSshKey, logger);
+      await bootstrapAdmin(cluster, config.adminSshKey, config.adminTotpSecret, logger);
     }
     const access = deps.access ?? cluster?.users ?? createAdminKeyAccess(config.adminSshKey);
 
@@ -261,12 +261,24 @@ function connectKube(
 }
 
 /** The first admin from QS_ADMIN_SSH_KEY when no user exists yet; a cluster hiccup is not fatal. */
-async function bootstrapAdmin(cluster: ClusterParts, key: string, logger: Logger): Promise<void> {
+async function bootstrapAdmin(
+  cluster: ClusterParts,
+  key: string,
+  totpSecret: string | undefined,
+  logger: Logger,
+): Promise<void> {
   try {
-    const created = await cluster.users.ensureFirstAdmin(key);
-    if (created !== undefined) logger.info({ user: created.name }, "first admin created from QS_ADMIN_SSH_KEY");
+    const created = await cluster.users.ensureFirstAdmin(
+      key,
+      totpSecret === undefined ? {} : { totpSecret },
+    );
+    if (created !== undefined)
+      logger.info({ user: created.name }, "first admin created from QS_ADMIN_SSH_KEY");
   } catch (err) {
-    logger.error({ err }, "could not create the first admin; restart once the cluster is reachable");
+    logger.error(
+      { err },
+      "could not create the first admin; restart once the cluster is reachable",
+    );
   }
 }
 

@@ -58,5 +58,7 @@ describe("loadConfig", () => {
   it("refuses a malformed admin key and a bad size", () => {
     expect(() => loadConfig({ QS_ADMIN_SSH_KEY: "not a key" })).toThrow(/QS_ADMIN_SSH_KEY/);
     expect(() => loadConfig({ QS_MAX_PUSH_BYTES: "lots" })).toThrow(/QS_MAX_PUSH_BYTES="lots"/);
+    expect(() => loadConfig({ QS_ADMIN_TOTP_SECRET: "not-base32!" })).toThrow(/QS_ADMIN_TOTP_SECRET: expected a base32/);
+    expect(loadConfig({ QS_ADMIN_TOTP_SECRET: "JBSWY3DPEHPK3PXP" }).adminTotpSecret).toBe("JBSWY3DPEHPK3PXP");
   });
 });

@@ -23,6 +23,8 @@ export interface QsConfig {
   readonly publicUrl: string;
   /** OpenSSH public key of the first admin, used when no user exists yet. */
   readonly adminSshKey: string | undefined;
+  /** Base32 TOTP secret the installer enrolled for the first admin (set with the key). */
+  readonly adminTotpSecret: string | undefined;
   readonly shutdownGraceSeconds: number;
   readonly build: {
     readonly concurrency: number;
@@ -80,6 +82,7 @@ export const CONFIG_VARIABLES = [
   "QS_BUILD_CONTEXT_PORT",
   "QS_BUILD_CONTEXT_URL",
   "QS_REGISTRY_HOST",
+  "QS_ADMIN_TOTP_SECRET",
 ] as const;
 
 /**
@@ -129,6 +132,7 @@ export function loadConfig(env: Env = process.env): QsConfig {
     baseDomain,
     publicUrl: read.url("QS_PUBLIC_URL", `http://localhost:${httpPort}`, ["http:", "https:"]),
     adminSshKey: read.sshKey("QS_ADMIN_SSH_KEY"),
+    adminTotpSecret: read.base32("QS_ADMIN_TOTP_SECRET"),
     shutdownGraceSeconds: read.int("QS_SHUTDOWN_GRACE_SECONDS", 30, 0, 3600),
     build: {
       concurrency: read.int("QS_BUILD_CONCURRENCY", 2, 1, 64),
@@ -273,6 +277,19 @@ class Reader {
     const unit = (match[2] ?? "").toLowerCase().replace(/b$/, "").replace(/i$/, "");
     const scale = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[unit] ?? 1;
     return Number(match[1]) * scale;
+  }
+
+  base32(name: string): string | undefined {
+    const value = this.optional(name);
+    if (value === undefined) return undefined;
+    // RFC 4648 base32 without padding, as authenticator apps take it; 16+ characters = 80+ bits.
+    if (!/^[A-Z2-7]{16,128}$/.test(value)) {
+      this.problems.push(
+        `${name}: expected a base32 TOTP secret (A–Z and 2–7, at least 16 characters)`,
+      );
+      return undefined;
+    }
+    return value;
   }
 
   sshKey(name: string): string | undefined {

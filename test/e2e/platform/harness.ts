@@ -44,6 +44,8 @@ export async function startPlatform(
     rbac?: boolean;
     prepare?: (double: KubeDouble, dir: string) => Promise<void>;
     kubeconfig?: (double: KubeDouble, dir: string) => Promise<string>;
+    /** More QS_* settings for the control plane. */
+    env?: Record<string, string>;
   } = {},
 ): Promise<Platform> {
   const tmp = await tempDir("qs-platform-");
@@ -69,6 +71,7 @@ export async function startPlatform(
     QS_REGISTRY_URL: registry,
     QS_BASE_DOMAIN: "apps.test",
     QS_ADMIN_SSH_KEY: admin.publicKey,
+    ...options.env,
   });
   const plane = await startControlPlane(config, silentLogger);
   const work = join(tmp.path, "work");

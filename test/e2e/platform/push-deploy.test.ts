@@ -7,10 +7,15 @@ import { startPlatform, type Platform } from "./harness.ts";
 describe("git push → build → release → deploy, end to end", () => {
   let p: Platform;
   beforeAll(async () => {
-    p = await startPlatform();
+    p = await startPlatform({ env: { QS_ADMIN_TOTP_SECRET: "JBSWY3DPEHPK3PXPJBSWY3DP" } });
   });
   afterAll(async () => {
     await p?.close();
+  });
+
+  it("makes the first admin from QS_ADMIN_SSH_KEY, with the installer's TOTP secret", async () => {
+    const users = JSON.parse((await p.ssh("users:list --json")).stdout) as { name: string; role: string; totpEnabled: boolean }[];
+    expect(users).toEqual([expect.objectContaining({ name: "admin", role: "admin", totpEnabled: true })]);
   });
 
   it("creates the app over SSH as the first admin", async () => {
