@@ -1,7 +1,7 @@
 import { UsageError } from "@qs/core";
 import type { Command } from "../command.ts";
 import { loadApp } from "../guard.ts";
-import { opsOf } from "../users/support.ts";
+import { opsIO, opsOf } from "../users/support.ts";
 import { knownProcessTypes } from "./shared.ts";
 
 const usage = "APP [PROCESS] [--] [CMD…]";
@@ -37,7 +37,7 @@ export const appsEnter: Command = {
       app.name,
       process,
       command.length === 0 ? DEFAULT_SHELL : command,
-      { stdin: ctx.io.stdin, stdout: ctx.io.stdout, stderr: ctx.io.stderr, ...(ctx.io.tty === undefined ? {} : { tty: ctx.io.tty }) },
+      opsIO(ctx),
       ctx.signal,
     );
     return { json: { app: app.name, exitCode: code }, text: "", exitCode: code };

@@ -1,7 +1,7 @@
 import { ConflictError, UsageError, type App } from "@qs/core";
 import type { Command, CommandContext } from "../command.ts";
 import { loadApp } from "../guard.ts";
-import { opsOf } from "../users/support.ts";
+import { opsIO, opsOf } from "../users/support.ts";
 
 const usage = "APP [--] CMD…";
 const u = `apps:run ${usage}`;
@@ -27,7 +27,7 @@ export const appsRun: Command = {
     const code = await opsOf(ctx).run(
       app.name,
       { image, command, user: ctx.principal.user },
-      { stdin: ctx.io.stdin, stdout: ctx.io.stdout, stderr: ctx.io.stderr, ...(ctx.io.tty === undefined ? {} : { tty: ctx.io.tty }) },
+      opsIO(ctx),
       ctx.signal,
     );
     return { json: { app: app.name, exitCode: code }, text: "", exitCode: code };

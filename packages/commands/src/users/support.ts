@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import { ForbiddenError, LimitExceededError, UnavailableError, type ClusterOps, type NodeOps, type UserStore } from "@qs/core";
+import { ForbiddenError, LimitExceededError, UnavailableError, type ClusterOps, type NodeOps, type OpsIO, type UserStore } from "@qs/core";
 import type { CommandContext } from "../command.ts";
 
 /** The users store, or UnavailableError when the control plane runs without one. */
@@ -12,6 +12,12 @@ export function usersOf(ctx: CommandContext): UserStore {
 export function opsOf(ctx: CommandContext): ClusterOps {
   if (ctx.services.ops === undefined) throw notConfigured("cluster operations");
   return ctx.services.ops;
+}
+
+/** The caller's streams (and TTY, with `ssh -t`) as the cluster-ops port takes them. */
+export function opsIO(ctx: CommandContext): OpsIO {
+  const { stdin, stdout, stderr, tty } = ctx.io;
+  return { stdin, stdout, stderr, ...(tty === undefined ? {} : { tty }) };
 }
 
 /** The nodes port, or UnavailableError. */
