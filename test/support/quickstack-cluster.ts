@@ -14,20 +14,32 @@ export async function prepareCluster(
   kc.loadFromFile(kubeconfigPath);
   await installCrds(kc);
   const core = kc.makeApiClient(k8s.CoreV1Api);
-  const builds = options.buildsNamespace ?? "qs-builds";
-  for (const name of [options.systemNamespace ?? "qs-system", builds]) {
-    await ignoreConflict(core.createNamespace({ body: { metadata: { name } } }));
-  }
+  await ignoreConflict(core.createNamespace({ body: { metadata: { name: options.systemNamespace ?? "qs-system" } } }));
+  await createBuildsNamespace(kc, options.buildsNamespace ?? "qs-builds", options.dockerConfigJson);
+}
+
+/**
+ * A namespace for builder Jobs with the registry push Secret (`qs-registry-push`) they
+ * mount, as the installer makes `qs-builds`. Existing objects are left as they are.
+ */
+export async function createBuildsNamespace(
+  kc: k8s.KubeConfig,
+  name: string,
+  dockerConfigJson = '{"auths":{}}',
+): Promise<string> {
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  await ignoreConflict(core.createNamespace({ body: { metadata: { name } } }));
   await ignoreConflict(
     core.createNamespacedSecret({
-      namespace: builds,
+      namespace: name,
       body: {
         metadata: { name: "qs-registry-push" },
         type: "kubernetes.io/dockerconfigjson",
-        stringData: { ".dockerconfigjson": options.dockerConfigJson ?? '{"auths":{}}' },
+        stringData: { ".dockerconfigjson": dockerConfigJson },
       },
     }),
   );
+  return name;
 }
 
 async function ignoreConflict(p: Promise<unknown>): Promise<void> {

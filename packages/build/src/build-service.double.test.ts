@@ -30,6 +30,7 @@ import { createRegistryClient } from "./registry/registry-client.ts";
 import { pushTinyImage } from "./registry/tiny-image.ts";
 import { createBuildService } from "./service.ts";
 import { startBuildSystem } from "./system.ts";
+import { createBuildsNamespace } from "../../../test/support/quickstack-cluster.ts";
 
 // The whole build path on the Kubernetes API double: real Redis, real registry, real
 // client-node runner; the double validates every manifest and plays the builder pod.
@@ -58,19 +59,8 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function namespace(): Promise<string> {
-  const name = `qs-builds-${randomUUID().slice(0, 8)}`;
-  const core = kc.makeApiClient(k8s.CoreV1Api);
-  await core.createNamespace({ body: { metadata: { name } } });
-  await core.createNamespacedSecret({
-    namespace: name,
-    body: {
-      metadata: { name: "qs-registry-push" },
-      type: "kubernetes.io/dockerconfigjson",
-      stringData: { ".dockerconfigjson": '{"auths":{}}' },
-    },
-  });
-  return name;
+function namespace(): Promise<string> {
+  return createBuildsNamespace(kc, `qs-builds-${randomUUID().slice(0, 8)}`);
 }
 
 function fakePush(app: string): Push {

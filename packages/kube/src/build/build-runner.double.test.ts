@@ -5,6 +5,7 @@ import { buildBuildkitJob, buildKanikoJob, DEFAULT_BUILDER_IMAGES } from "@qs/bu
 import { CancelledError, type BuildLogLine } from "@qs/core";
 import { startKubeDouble, type KubeDouble } from "../../../../test/kube-double/src/index.ts";
 import { createBuildRunner } from "./build-runner.ts";
+import { createBuildsNamespace } from "../../../../test/support/quickstack-cluster.ts";
 
 const DIGEST = `sha256:${"d".repeat(64)}`;
 const bare = (image: string): string => image.replace(/:[^:/]+$/, "");
@@ -22,19 +23,8 @@ afterAll(async () => {
 });
 
 /** A fresh namespace with the registry push Secret the builder Job mounts. */
-async function namespace(): Promise<string> {
-  const name = `qs-builds-${randomUUID().slice(0, 8)}`;
-  const core = kc.makeApiClient(k8s.CoreV1Api);
-  await core.createNamespace({ body: { metadata: { name } } });
-  await core.createNamespacedSecret({
-    namespace: name,
-    body: {
-      metadata: { name: "qs-registry-push" },
-      type: "kubernetes.io/dockerconfigjson",
-      stringData: { ".dockerconfigjson": '{"auths":{}}' },
-    },
-  });
-  return name;
+function namespace(): Promise<string> {
+  return createBuildsNamespace(kc, `qs-builds-${randomUUID().slice(0, 8)}`);
 }
 
 function request(ns: string, app: string, image: string) {
