@@ -1,36 +1,63 @@
-import {
-  AppsV1Api,
-  BatchV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  type KubeConfig,
-  NetworkingV1Api,
-} from "@kubernetes/client-node";
 import { ConflictError, UnavailableError } from "@qs/core";
+import { type RestClient, createRestClient } from "./rest/client.ts";
+import type { KubeConnection } from "./rest/connection.ts";
+import { type ClusterResource, type NamespacedResource, clusterScoped, namespaced } from "./rest/resource.ts";
+import type {
+  ConfigMap,
+  CustomResourceDefinition,
+  Deployment,
+  Ingress,
+  Job,
+  Namespace,
+  NetworkPolicy,
+  Node,
+  PersistentVolumeClaim,
+  Pod,
+  Secret,
+  Service,
+} from "./rest/wire.ts";
 
-/** The typed API clients the app packages use, made once per KubeConfig. */
+/** The kinds the packages use, over one REST client (one keep-alive agent) per cluster. */
 export interface KubeApis {
-  readonly config: KubeConfig;
-  readonly core: CoreV1Api;
-  readonly apps: AppsV1Api;
-  readonly batch: BatchV1Api;
-  readonly networking: NetworkingV1Api;
-  readonly custom: CustomObjectsApi;
+  readonly rest: RestClient;
+  readonly namespaces: ClusterResource<Namespace>;
+  readonly nodes: ClusterResource<Node>;
+  readonly crds: ClusterResource<CustomResourceDefinition>;
+  readonly pods: NamespacedResource<Pod>;
+  readonly secrets: NamespacedResource<Secret>;
+  readonly configMaps: NamespacedResource<ConfigMap>;
+  readonly services: NamespacedResource<Service>;
+  readonly persistentVolumeClaims: NamespacedResource<PersistentVolumeClaim>;
+  readonly deployments: NamespacedResource<Deployment>;
+  readonly jobs: NamespacedResource<Job>;
+  readonly ingresses: NamespacedResource<Ingress>;
+  readonly networkPolicies: NamespacedResource<NetworkPolicy>;
+  /** A custom resource kind, e.g. `custom<AppObject>("quickstack.dev/v1alpha1", "apps")`. */
+  custom<T>(apiVersion: string, plural: string): NamespacedResource<T>;
 }
 
-/** Makes the API clients for a kubeconfig. */
-export function createKubeApis(config: KubeConfig): KubeApis {
+/** Makes the API handles for a connection (or an existing REST client, to share its agent). */
+export function createKubeApis(from: KubeConnection | RestClient): KubeApis {
+  const rest = "json" in from ? from : createRestClient(from);
   return {
-    config,
-    core: config.makeApiClient(CoreV1Api),
-    apps: config.makeApiClient(AppsV1Api),
-    batch: config.makeApiClient(BatchV1Api),
-    networking: config.makeApiClient(NetworkingV1Api),
-    custom: config.makeApiClient(CustomObjectsApi),
+    rest,
+    namespaces: clusterScoped(rest, "v1", "namespaces"),
+    nodes: clusterScoped(rest, "v1", "nodes"),
+    crds: clusterScoped(rest, "apiextensions.k8s.io/v1", "customresourcedefinitions"),
+    pods: namespaced(rest, "v1", "pods"),
+    secrets: namespaced(rest, "v1", "secrets"),
+    configMaps: namespaced(rest, "v1", "configmaps"),
+    services: namespaced(rest, "v1", "services"),
+    persistentVolumeClaims: namespaced(rest, "v1", "persistentvolumeclaims"),
+    deployments: namespaced(rest, "apps/v1", "deployments"),
+    jobs: namespaced(rest, "batch/v1", "jobs"),
+    ingresses: namespaced(rest, "networking.k8s.io/v1", "ingresses"),
+    networkPolicies: namespaced(rest, "networking.k8s.io/v1", "networkpolicies"),
+    custom: (apiVersion, plural) => namespaced(rest, apiVersion, plural),
   };
 }
 
-/** HTTP status of a failed API call (client-node's ApiException.code), else undefined. */
+/** HTTP status of a failed API call (KubeApiError.code), else undefined. */
 export function statusOf(err: unknown): number | undefined {
   if (err !== null && typeof err === "object" && "code" in err && typeof err.code === "number") return err.code;
   return undefined;

@@ -1,49 +1,40 @@
-import { KubeConfig, VersionApi } from "@kubernetes/client-node";
 import { UnavailableError } from "@qs/core";
+import { type KubeApis, createKubeApis } from "./apis.ts";
+import { type KubeConnection, loadKubeConnection } from "./rest/connection.ts";
 
-/** The control plane's handle on a cluster: the loaded kubeconfig and typed API clients. */
+/** The control plane's handle on a cluster: its connection and the API handles over it. */
 export interface KubeClient {
-  readonly config: KubeConfig;
+  readonly apis: KubeApis;
   /** Server URL of the current cluster (for messages, never credentials). */
   readonly server: string;
   /** Resolves with the server's git version; throws UnavailableError when unreachable. */
   ping(timeoutMs?: number): Promise<string>;
+  /** Closes idle connections. */
+  close(): void;
 }
 
 /** Loads a kubeconfig file, or the in-cluster service account when `path` is undefined. */
-export function loadKubeConfig(path: string | undefined): KubeConfig {
-  const config = new KubeConfig();
-  if (path === undefined) config.loadFromCluster();
-  else config.loadFromFile(path);
-  return config;
-}
+export const loadKubeConfig = (path: string | undefined): KubeConnection => loadKubeConnection(path);
 
-/** Creates a KubeClient for the given kubeconfig. */
-export function createKubeClient(config: KubeConfig): KubeClient {
-  const version = config.makeApiClient(VersionApi);
-  const server = config.getCurrentCluster()?.server ?? "(no cluster)";
+/** Creates a KubeClient for a loaded connection. */
+export function createKubeClient(connection: KubeConnection): KubeClient {
+  const apis = createKubeApis(connection);
+  const server = connection.server;
   return {
-    config,
+    apis,
     server,
     async ping(timeoutMs = 3_000) {
-      let timer: NodeJS.Timeout | undefined;
       try {
-        const info = await Promise.race([
-          version.getCode(),
-          new Promise<never>((_, reject) => {
-            timer = setTimeout(() => reject(new Error(`no answer in ${timeoutMs} ms`)), timeoutMs);
-          }),
-        ]);
-        return info.gitVersion;
+        const info = await apis.rest.json<{ gitVersion?: string }>("GET", "/version", { timeoutMs });
+        return info.gitVersion ?? "unknown";
       } catch (err) {
         throw new UnavailableError(
           "KUBERNETES_UNAVAILABLE",
           `Kubernetes API at ${server} is not reachable: ${(err as Error).message}`,
           { cause: err },
         );
-      } finally {
-        clearTimeout(timer);
       }
     },
+    close: () => apis.rest.close(),
   };
 }

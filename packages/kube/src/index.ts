@@ -19,3 +19,7 @@ export { buildNetworkPolicy } from "./render/network-policy.ts";
 export { buildReleaseJob } from "./render/release-job.ts";
 export * from "./ops/index.ts";
 export * from "./build/index.ts";
+export { type KubeConnection, loadKubeConnection, loadKubeconfigFile, loadInCluster } from "./rest/connection.ts";
+export { KubeApiError, type RestClient, createRestClient } from "./rest/client.ts";
+export type { NamespacedResource, ClusterResource, ObjectList } from "./rest/resource.ts";
+export type * from "./rest/wire.ts";

@@ -1,0 +1,174 @@
+import http, { type IncomingMessage } from "node:http";
+import https from "node:https";
+import type { KubeConnection } from "./connection.ts";
+
+/** The Status object the API server sends with an error (metav1.Status). */
+export interface ApiStatus {
+  readonly kind?: string;
+  readonly status?: string;
+  readonly message?: string;
+  readonly reason?: string;
+  readonly code?: number;
+  readonly details?: { readonly name?: string; readonly kind?: string; readonly causes?: readonly { message?: string; field?: string }[] };
+}
+
+/** A non-2xx answer from the API server; `code` is the HTTP status (as client-node's ApiException). */
+export class KubeApiError extends Error {
+  readonly code: number;
+  readonly body: ApiStatus | undefined;
+  constructor(method: string, path: string, code: number, body: ApiStatus | undefined, text: string) {
+    super(`${method} ${path}: HTTP ${code}${body?.message ? `: ${body.message}` : text ? `: ${text.slice(0, 200)}` : ""}`);
+    this.name = "KubeApiError";
+    this.code = code;
+    this.body = body;
+  }
+}
+
+/** Query parameters; undefined values are left out. */
+export type Query = Readonly<Record<string, string | number | boolean | undefined>>;
+
+/** Options of one request. */
+export interface RequestOptions {
+  readonly query?: Query;
+  /** Sent as JSON. */
+  readonly body?: unknown;
+  /** @defaultValue "application/json" (patches name their own type) */
+  readonly contentType?: string;
+  readonly signal?: AbortSignal;
+  /** Whole-request limit for non-streaming calls. @defaultValue 60000 */
+  readonly timeoutMs?: number;
+}
+
+/** A small JSON-over-HTTP client for one API server (what QuickStack needs, nothing more). */
+export interface RestClient {
+  readonly connection: KubeConnection;
+  /** Sends a request and parses the JSON answer; throws KubeApiError on a non-2xx status. */
+  json<T>(method: string, path: string, options?: RequestOptions): Promise<T>;
+  /** GET returning the body as text (pod logs). */
+  text(path: string, options?: RequestOptions): Promise<string>;
+  /** GET whose body is read as it arrives (watches, followed logs); ends with the signal. */
+  stream(path: string, options?: RequestOptions): Promise<IncomingMessage>;
+  /** Closes idle keep-alive sockets. */
+  close(): void;
+}
+
+const DEFAULT_TIMEOUT_MS = 60_000;
+
+/** Appends a query string; `path` must not carry one. */
+export function withQuery(path: string, query: Query | undefined): string {
+  if (query === undefined) return path;
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
+  const qs = params.toString();
+  return qs === "" ? path : `${path}?${qs}`;
+}
+
+async function readAll(res: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of res) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function errorFrom(method: string, path: string, res: IncomingMessage, text: string): KubeApiError {
+  let body: ApiStatus | undefined;
+  try {
+    const parsed = JSON.parse(text) as ApiStatus;
+    if (parsed !== null && typeof parsed === "object") body = parsed;
+  } catch {
+    body = undefined;
+  }
+  return new KubeApiError(method, path.split("?")[0] ?? path, res.statusCode ?? 0, body, body === undefined ? text : "");
+}
+
+/**
+ * Exec plugins and auth-providers (EKS, GKE …) are client-node's job: it runs the plugin and
+ * caches the credential. It is loaded only for such kubeconfigs, so the usual token,
+ * client-certificate and in-cluster connections never load it (it costs ~60 MB of memory).
+ */
+function pluginAuthorization(connection: KubeConnection): () => Promise<string | undefined> {
+  let config: Promise<import("@kubernetes/client-node").KubeConfig> | undefined;
+  return async () => {
+    config ??= import("@kubernetes/client-node").then(({ KubeConfig }) => {
+      const kc = new KubeConfig();
+      if (connection.source.kind === "file") kc.loadFromFile(connection.source.path);
+      else kc.loadFromCluster();
+      return kc;
+    });
+    const opts: https.RequestOptions & { headers: http.OutgoingHttpHeaders } = { headers: {} };
+    await (await config).applyToHTTPSOptions(opts);
+    const value = opts.headers.Authorization ?? opts.headers.authorization;
+    return typeof value === "string" ? value : undefined;
+  };
+}
+
+/** Creates the client; one keep-alive agent carries the TLS material for every request. */
+export function createRestClient(connection: KubeConnection): RestClient {
+  const url = new URL(connection.server);
+  const secure = url.protocol === "https:";
+  const agent = secure
+    ? new https.Agent({
+        keepAlive: true,
+        ...(connection.tls.ca === undefined ? {} : { ca: connection.tls.ca }),
+        ...(connection.tls.cert === undefined ? {} : { cert: connection.tls.cert }),
+        ...(connection.tls.key === undefined ? {} : { key: connection.tls.key }),
+        ...(connection.tls.serverName === undefined ? {} : { servername: connection.tls.serverName }),
+        rejectUnauthorized: !connection.tls.insecure,
+      })
+    : new http.Agent({ keepAlive: true });
+  const prefix = url.pathname.replace(/\/+$/, "");
+  const authorization = connection.plugin ? pluginAuthorization(connection) : async () => connection.authorization();
+
+  async function send(method: string, path: string, options: RequestOptions, accept: string): Promise<IncomingMessage> {
+    const full = prefix + withQuery(path, options.query);
+    const body = options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body));
+    const auth = await authorization();
+    const headers: Record<string, string | number> = { Accept: accept };
+    if (auth !== undefined) headers.Authorization = auth;
+    if (body !== undefined) {
+      headers["Content-Type"] = options.contentType ?? "application/json";
+      headers["Content-Length"] = body.length;
+    }
+    return new Promise<IncomingMessage>((resolve, reject) => {
+      const req = (secure ? https : http).request(
+        { protocol: url.protocol, hostname: url.hostname, port: url.port, method, path: full, headers, agent, signal: options.signal },
+        resolve,
+      );
+      req.on("error", reject);
+      req.end(body);
+    });
+  }
+
+  async function complete(method: string, path: string, options: RequestOptions, accept: string): Promise<string> {
+    const controller = new AbortController();
+    const timer = setTimeout(
+      () => controller.abort(new Error(`no answer in ${options.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms`)),
+      options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    );
+    const signal = options.signal === undefined ? controller.signal : AbortSignal.any([options.signal, controller.signal]);
+    try {
+      const res = await send(method, path, { ...options, signal }, accept);
+      const text = await readAll(res);
+      const status = res.statusCode ?? 0;
+      if (status < 200 || status > 299) throw errorFrom(method, path, res, text);
+      return text;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  return {
+    connection,
+    async json<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+      const text = await complete(method, path, options, "application/json");
+      return (text === "" ? {} : JSON.parse(text)) as T;
+    },
+    text: (path, options = {}) => complete("GET", path, options, "*/*"),
+    async stream(path, options = {}) {
+      const res = await send("GET", path, options, "application/json");
+      const status = res.statusCode ?? 0;
+      if (status < 200 || status > 299) throw errorFrom("GET", path, res, await readAll(res));
+      return res;
+    },
+    close: () => agent.destroy(),
+  };
+}
