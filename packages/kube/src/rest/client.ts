@@ -1,5 +1,6 @@
 import http, { type IncomingMessage } from "node:http";
 import https from "node:https";
+import { clientNodeConfig } from "./client-node.ts";
 import type { KubeConnection } from "./connection.ts";
 
 /** The Status object the API server sends with an error (metav1.Status). */
@@ -82,20 +83,12 @@ function errorFrom(method: string, path: string, res: IncomingMessage, text: str
 
 /**
  * Exec plugins and auth-providers (EKS, GKE …) are client-node's job: it runs the plugin and
- * caches the credential. It is loaded only for such kubeconfigs, so the usual token,
- * client-certificate and in-cluster connections never load it (it costs ~60 MB of memory).
+ * caches the credential. Only such kubeconfigs load it (see rest/client-node.ts).
  */
 function pluginAuthorization(connection: KubeConnection): () => Promise<string | undefined> {
-  let config: Promise<import("@kubernetes/client-node").KubeConfig> | undefined;
   return async () => {
-    config ??= import("@kubernetes/client-node").then(({ KubeConfig }) => {
-      const kc = new KubeConfig();
-      if (connection.source.kind === "file") kc.loadFromFile(connection.source.path);
-      else kc.loadFromCluster();
-      return kc;
-    });
     const opts: https.RequestOptions & { headers: http.OutgoingHttpHeaders } = { headers: {} };
-    await (await config).applyToHTTPSOptions(opts);
+    await (await clientNodeConfig(connection)).applyToHTTPSOptions(opts);
     const value = opts.headers.Authorization ?? opts.headers.authorization;
     return typeof value === "string" ? value : undefined;
   };

@@ -1,0 +1,28 @@
+import type { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConnection } from "./connection.ts";
+
+/**
+ * client-node, loaded on first use only: exec and attach (WebSocket channels) and
+ * exec-plugin credentials go through it. Importing it loads every generated model (about
+ * 60 MB of resident memory), so the control plane pays that only when such a feature is used.
+ */
+export async function loadClientNode(): Promise<typeof import("@kubernetes/client-node")> {
+  return import("@kubernetes/client-node");
+}
+
+const configs = new WeakMap<KubeConnection, Promise<KubeConfig>>();
+
+/** client-node's KubeConfig for the same source as `connection` (made once per connection). */
+export function clientNodeConfig(connection: KubeConnection): Promise<KubeConfig> {
+  let config = configs.get(connection);
+  if (config === undefined) {
+    config = loadClientNode().then(({ KubeConfig }) => {
+      const kc = new KubeConfig();
+      if (connection.source.kind === "file") kc.loadFromFile(connection.source.path);
+      else kc.loadFromCluster();
+      return kc;
+    });
+    configs.set(connection, config);
+  }
+  return config;
+}
