@@ -1,5 +1,4 @@
-import * as k8s from "@kubernetes/client-node";
-import { installCrds } from "@qs/kube";
+import { type KubeApis, createKubeApis, installCrds, isConflict, loadKubeConnection } from "@qs/kube";
 
 /**
  * What scripts/install.sh puts on a cluster before the control plane starts, reduced to
@@ -10,12 +9,14 @@ export async function prepareCluster(
   kubeconfigPath: string,
   options: { systemNamespace?: string; buildsNamespace?: string; dockerConfigJson?: string } = {},
 ): Promise<void> {
-  const kc = new k8s.KubeConfig();
-  kc.loadFromFile(kubeconfigPath);
-  await installCrds(kc);
-  const core = kc.makeApiClient(k8s.CoreV1Api);
-  await ignoreConflict(core.createNamespace({ body: { metadata: { name: options.systemNamespace ?? "qs-system" } } }));
-  await createBuildsNamespace(kc, options.buildsNamespace ?? "qs-builds", options.dockerConfigJson);
+  const apis = createKubeApis(loadKubeConnection(kubeconfigPath));
+  try {
+    await installCrds(apis);
+    await ignoreConflict(apis.namespaces.create({ metadata: { name: options.systemNamespace ?? "qs-system" } }));
+    await createBuildsNamespace(apis, options.buildsNamespace ?? "qs-builds", options.dockerConfigJson);
+  } finally {
+    apis.rest.close();
+  }
 }
 
 /**
@@ -23,20 +24,16 @@ export async function prepareCluster(
  * mount, as the installer makes `qs-builds`. Existing objects are left as they are.
  */
 export async function createBuildsNamespace(
-  kc: k8s.KubeConfig,
+  apis: KubeApis,
   name: string,
   dockerConfigJson = '{"auths":{}}',
 ): Promise<string> {
-  const core = kc.makeApiClient(k8s.CoreV1Api);
-  await ignoreConflict(core.createNamespace({ body: { metadata: { name } } }));
+  await ignoreConflict(apis.namespaces.create({ metadata: { name } }));
   await ignoreConflict(
-    core.createNamespacedSecret({
-      namespace: name,
-      body: {
-        metadata: { name: "qs-registry-push" },
-        type: "kubernetes.io/dockerconfigjson",
-        stringData: { ".dockerconfigjson": dockerConfigJson },
-      },
+    apis.secrets.create(name, {
+      metadata: { name: "qs-registry-push" },
+      type: "kubernetes.io/dockerconfigjson",
+      stringData: { ".dockerconfigjson": dockerConfigJson },
     }),
   );
   return name;
@@ -46,6 +43,6 @@ async function ignoreConflict(p: Promise<unknown>): Promise<void> {
   try {
     await p;
   } catch (err) {
-    if (!(err instanceof k8s.ApiException && err.code === 409)) throw err;
+    if (!isConflict(err)) throw err;
   }
 }

@@ -3,7 +3,6 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
-import * as k8s from "@kubernetes/client-node";
 import { Queue, Worker } from "bullmq";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -13,7 +12,7 @@ import {
   type BuildRunner,
   type Push,
 } from "@qs/core";
-import { createBuildRunner } from "@qs/kube";
+import { type KubeApis, createBuildRunner, createKubeApis, loadKubeConnection } from "@qs/kube";
 import {
   startKubeDouble,
   type ContainerScript,
@@ -33,26 +32,26 @@ import { startBuildSystem } from "./system.ts";
 import { createBuildsNamespace } from "../../../test/support/quickstack-cluster.ts";
 
 // The whole build path on the Kubernetes API double: real Redis, real registry, real
-// client-node runner; the double validates every manifest and plays the builder pod.
+// REST runner of @qs/kube; the double validates every manifest and plays the builder pod.
 const REDIS = new URL(process.env.QS_TEST_REDIS_URL ?? "redis://127.0.0.1:6379");
 const REGISTRY = process.env.QS_TEST_REGISTRY_URL ?? "";
 const connection = { host: REDIS.hostname, port: Number(REDIS.port), maxRetriesPerRequest: null };
 const SHA = "89abcdef0123456789abcdef0123456789abcdef";
 
 let double: KubeDouble;
-let kc: k8s.KubeConfig;
+let apis: KubeApis;
 const cleanups: (() => Promise<unknown>)[] = [];
 
 beforeAll(async () => {
   double = await startKubeDouble();
-  kc = new k8s.KubeConfig();
-  kc.loadFromString(double.kubeconfigYaml);
+  apis = createKubeApis(loadKubeConnection(double.kubeconfigPath));
   double.script(DEFAULT_BUILDER_IMAGES.fetch.replace(/:[^:/]+$/, ""), {
     logs: ["-----> Fetching the build context", "       context verified"],
     exitAfterMs: 20,
   });
 });
 afterAll(async () => {
+  apis.rest.close();
   await double.close();
 });
 afterEach(async () => {
@@ -60,7 +59,7 @@ afterEach(async () => {
 });
 
 function namespace(): Promise<string> {
-  return createBuildsNamespace(kc, `qs-builds-${randomUUID().slice(0, 8)}`);
+  return createBuildsNamespace(apis, `qs-builds-${randomUUID().slice(0, 8)}`);
 }
 
 function fakePush(app: string): Push {
@@ -90,7 +89,7 @@ async function setup(
   const contexts = createContextStore({ dir, baseUrl: `http://127.0.0.1:${port}` });
   const server = await startContextServer(contexts, { port });
   const queue = createBuildQueue({ connection, name: `test-${randomUUID()}`, backoffMs: 50 });
-  const runner = options.runner ?? createBuildRunner(kc, { pollMs: 20 });
+  const runner = options.runner ?? createBuildRunner(apis, { pollMs: 20 });
   const worker = await createBuildWorker({
     queue,
     runner,
@@ -250,9 +249,7 @@ describe("builds on the Kubernetes API double", () => {
           },
           { namespace: ns, images: { kaniko } },
         );
-        await kc
-          .makeApiClient(k8s.BatchV1Api)
-          .createNamespacedJob({ namespace: ns, body: req.manifest });
+        await apis.jobs.create(ns, req.manifest);
         started();
         return new Promise(() => undefined);
       },
@@ -266,7 +263,7 @@ describe("builds on the Kubernetes API double", () => {
     const queue = createBuildQueue({ connection, name });
     const worker = await createBuildWorker({
       queue,
-      runner: createBuildRunner(kc, { pollMs: 20 }),
+      runner: createBuildRunner(apis, { pollMs: 20 }),
       registry: createRegistryClient({ url: REGISTRY }),
       registryHost: "registry.test:5000",
       contextUrl: () => undefined,
@@ -299,7 +296,7 @@ describe("builds on the Kubernetes API double", () => {
     const port = await freePort();
     const system = await startBuildSystem({
       connection,
-      runner: createBuildRunner(kc, { pollMs: 20 }),
+      runner: createBuildRunner(apis, { pollMs: 20 }),
       registry: { url: REGISTRY },
       registryHost: "registry.test:5000",
       dataDir,

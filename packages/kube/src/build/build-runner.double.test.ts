@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
-import * as k8s from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildBuildkitJob, buildKanikoJob, DEFAULT_BUILDER_IMAGES } from "@qs/build";
 import { CancelledError, type BuildLogLine } from "@qs/core";
 import { startKubeDouble, type KubeDouble } from "../../../../test/kube-double/src/index.ts";
+import { type KubeApis, createKubeApis } from "../apis.ts";
+import { loadKubeConnection } from "../rest/connection.ts";
 import { createBuildRunner } from "./build-runner.ts";
 import { createBuildsNamespace } from "../../../../test/support/quickstack-cluster.ts";
 
@@ -11,20 +12,20 @@ const DIGEST = `sha256:${"d".repeat(64)}`;
 const bare = (image: string): string => image.replace(/:[^:/]+$/, "");
 
 let double: KubeDouble;
-let kc: k8s.KubeConfig;
+let apis: KubeApis;
 
 beforeAll(async () => {
   double = await startKubeDouble();
-  kc = new k8s.KubeConfig();
-  kc.loadFromString(double.kubeconfigYaml);
+  apis = createKubeApis(loadKubeConnection(double.kubeconfigPath));
 });
 afterAll(async () => {
+  apis.rest.close();
   await double.close();
 });
 
 /** A fresh namespace with the registry push Secret the builder Job mounts. */
 function namespace(): Promise<string> {
-  return createBuildsNamespace(kc, `qs-builds-${randomUUID().slice(0, 8)}`);
+  return createBuildsNamespace(apis, `qs-builds-${randomUUID().slice(0, 8)}`);
 }
 
 function request(ns: string, app: string, image: string) {
@@ -61,7 +62,7 @@ describe("BuildRunner against the Kubernetes API double", () => {
     });
     const req = request(ns, "shop", image);
     const lines: BuildLogLine[] = [];
-    const outcome = await createBuildRunner(kc, { pollMs: 20 }).run(
+    const outcome = await createBuildRunner(apis, { pollMs: 20 }).run(
       req,
       (l) => lines.push(l),
       new AbortController().signal,
@@ -104,7 +105,7 @@ describe("BuildRunner against the Kubernetes API double", () => {
       },
       { namespace: ns, images: { buildkit: image }, nodeSelector: { "kubernetes.io/os": "linux" } },
     );
-    const outcome = await createBuildRunner(kc, { pollMs: 20 }).run(
+    const outcome = await createBuildRunner(apis, { pollMs: 20 }).run(
       req,
       () => undefined,
       new AbortController().signal,
@@ -121,7 +122,7 @@ describe("BuildRunner against the Kubernetes API double", () => {
       exitCode: 1,
       terminationMessage: "error building image",
     });
-    const outcome = await createBuildRunner(kc, { pollMs: 20 }).run(
+    const outcome = await createBuildRunner(apis, { pollMs: 20 }).run(
       request(ns, "shop", image),
       () => undefined,
       new AbortController().signal,
@@ -156,7 +157,7 @@ describe("BuildRunner against the Kubernetes API double", () => {
       { namespace: ns, images: { kaniko: image, fetch: fetchImage } },
     );
     const lines: BuildLogLine[] = [];
-    const outcome = await createBuildRunner(kc, { pollMs: 20 }).run(
+    const outcome = await createBuildRunner(apis, { pollMs: 20 }).run(
       req,
       (l) => lines.push(l),
       new AbortController().signal,
@@ -172,7 +173,7 @@ describe("BuildRunner against the Kubernetes API double", () => {
     const req = request(ns, "shop", image);
     const abort = new AbortController();
     const seen: string[] = [];
-    const run = createBuildRunner(kc, { pollMs: 20 })
+    const run = createBuildRunner(apis, { pollMs: 20 })
       .run(
         req,
         (l) => {
@@ -196,12 +197,10 @@ describe("BuildRunner against the Kubernetes API double", () => {
     const image = `example.test/kaniko-${randomUUID().slice(0, 6)}:v1`;
     double.script(bare(image), { logs: ["orphan"], exitAfterMs: 600_000 });
     const req = request(ns, "shop", image);
-    await kc
-      .makeApiClient(k8s.BatchV1Api)
-      .createNamespacedJob({ namespace: ns, body: req.manifest });
+    await apis.jobs.create(ns, req.manifest);
     const build = (req.manifest as { metadata: { labels: Record<string, string> } }).metadata
       .labels["quickstack.dev/build"];
-    const runner = createBuildRunner(kc);
+    const runner = createBuildRunner(apis);
     expect(await runner.deleteJobs(ns, `quickstack.dev/build=${build}`)).toBe(1);
     await expect
       .poll(() => double.find("batch/v1", "Job", ns, req.name), { timeout: 10_000 })

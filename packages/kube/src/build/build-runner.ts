@@ -1,15 +1,6 @@
+import type { IncomingMessage } from "node:http";
 import { PassThrough } from "node:stream";
 import { createInterface } from "node:readline";
-import {
-  ApiException,
-  BatchV1Api,
-  CoreV1Api,
-  Log,
-  type KubeConfig,
-  type V1Job,
-  type V1Pod,
-  type V1ContainerStatus,
-} from "@kubernetes/client-node";
 import {
   CancelledError,
   UnavailableError,
@@ -18,6 +9,10 @@ import {
   type BuildLogLine,
   type BuildRunner,
 } from "@qs/core";
+import { type KubeApis, ignoreNotFound, isConflict, isNotFound, statusOf } from "../apis.ts";
+import type { Job, Pod } from "../rest/wire.ts";
+
+type ContainerStatus = NonNullable<NonNullable<Pod["status"]>["containerStatuses"]>[number];
 
 /** Options for createBuildRunner. */
 export interface BuildRunnerOptions {
@@ -37,58 +32,43 @@ const STUCK = new Set([
 ]);
 
 /**
- * BuildRunner over client-node: creates the builder Job, follows its pod's containers'
+ * BuildRunner over the Kubernetes REST API: creates the builder Job, follows its pod's containers'
  * logs in order, reads how they ended from pod status (the builder's termination message
  * carries the digest), and deletes the Job (Background propagation) when cancelled.
  */
-export function createBuildRunner(
-  config: KubeConfig,
-  options: BuildRunnerOptions = {},
-): BuildRunner {
-  const batch = config.makeApiClient(BatchV1Api);
-  const core = config.makeApiClient(CoreV1Api);
-  const logs = new Log(config);
+export function createBuildRunner(apis: KubeApis, options: BuildRunnerOptions = {}): BuildRunner {
   const pollMs = options.pollMs ?? 250;
   const podStartTimeoutMs = options.podStartTimeoutMs ?? 120_000;
 
   async function deleteJob(namespace: string, name: string): Promise<void> {
-    await batch
-      .deleteNamespacedJob({ name, namespace, propagationPolicy: "Background" })
-      .catch((err: unknown) => {
-        if (!(err instanceof ApiException && err.code === 404)) throw err;
-      });
+    await ignoreNotFound(() => apis.jobs.delete(namespace, name, { propagationPolicy: "Background" }));
   }
 
   async function createJob(request: BuilderJobRequest, signal: AbortSignal): Promise<void> {
-    const body = request.manifest as V1Job;
+    const body = request.manifest as Job;
     try {
-      await batch.createNamespacedJob({ namespace: request.namespace, body });
+      await apis.jobs.create(request.namespace, body);
     } catch (err) {
-      if (!(err instanceof ApiException && err.code === 409)) throw err;
+      if (!isConflict(err)) throw err;
       // Left over from an earlier attempt of the same build: remove it, then create anew.
       await deleteJob(request.namespace, request.name);
       const until = Date.now() + 30_000;
       while (Date.now() < until) {
         await sleep(pollMs, signal);
-        const gone = await batch
-          .readNamespacedJob({ name: request.name, namespace: request.namespace })
-          .then(
-            () => false,
-            (e: unknown) => e instanceof ApiException && e.code === 404,
-          );
+        const gone = await apis.jobs.read(request.namespace, request.name).then(
+          () => false,
+          (e: unknown) => isNotFound(e),
+        );
         if (gone) break;
       }
-      await batch.createNamespacedJob({ namespace: request.namespace, body });
+      await apis.jobs.create(request.namespace, body);
     }
   }
 
-  async function findPod(request: BuilderJobRequest, signal: AbortSignal): Promise<V1Pod> {
+  async function findPod(request: BuilderJobRequest, signal: AbortSignal): Promise<Pod> {
     const until = Date.now() + podStartTimeoutMs;
     while (Date.now() < until) {
-      const list = await core.listNamespacedPod({
-        namespace: request.namespace,
-        labelSelector: `job-name=${request.name}`,
-      });
+      const list = await apis.pods.list(request.namespace, { labelSelector: `job-name=${request.name}` });
       const pod = list.items[0];
       if (pod !== undefined) return pod;
       await sleep(pollMs, signal);
@@ -102,15 +82,29 @@ export function createBuildRunner(
     );
   }
 
-  function statusOf(pod: V1Pod, container: string): V1ContainerStatus | undefined {
+  function containerStatus(pod: Pod, container: string): ContainerStatus | undefined {
     return [
       ...(pod.status?.initContainerStatuses ?? []),
       ...(pod.status?.containerStatuses ?? []),
     ].find((s) => s.name === container);
   }
 
-  async function readPod(namespace: string, name: string): Promise<V1Pod> {
-    return core.readNamespacedPod({ name, namespace });
+  async function readPod(namespace: string, name: string): Promise<Pod> {
+    return apis.pods.read(namespace, name);
+  }
+
+  /** The pod's log of one container, as it is written (follow=true), ending with `signal`. */
+  async function openLog(
+    namespace: string,
+    podName: string,
+    container: string,
+    sinceTime: string | undefined,
+    signal: AbortSignal,
+  ): Promise<IncomingMessage> {
+    return apis.rest.stream(`${apis.pods.path(namespace)}/${encodeURIComponent(podName)}/log`, {
+      query: { container, follow: true, timestamps: true, sinceTime },
+      signal,
+    });
   }
 
   /** Waits until `container` has started (or ended); undefined when it never will. */
@@ -122,7 +116,7 @@ export function createBuildRunner(
   ): Promise<BuilderOutcome | undefined> {
     for (;;) {
       const pod = await readPod(namespace, podName);
-      const status = statusOf(pod, container);
+      const status = containerStatus(pod, container);
       if (status?.state?.running !== undefined || status?.state?.terminated !== undefined)
         return undefined;
       const waiting = status?.state?.waiting?.reason;
@@ -149,8 +143,8 @@ export function createBuildRunner(
   }
 
   /**
-   * Follows one container's log until it ends. Log streams can close early (client-node
-   * notes this), so it re-follows while the container runs, skipping lines already seen by
+   * Follows one container's log until it ends. Log streams can close early (the API server
+   * or kubelet may drop a long follow), so it re-follows while the container runs, skipping lines already seen by
    * their timestamps.
    */
   async function follow(
@@ -166,17 +160,12 @@ export function createBuildRunner(
     let atLast = 0;
     for (;;) {
       let skip = atLast;
+      const res = await openLog(namespace, podName, container, last === "" ? undefined : last.replace(/\.\d+Z$/, "Z"), signal);
+      // An abort (or a dropped connection) errors the response; that only ends this follow:
+      // the checks after the loop tell a cancelled build from a stream to pick up again.
       const stream = new PassThrough();
-      // client-node pipes the response into `stream` without forwarding its errors; an
-      // abort errors that source, so it gets a handler here (the loop below ends anyway).
-      stream.on("pipe", (source: NodeJS.ReadableStream) => source.on("error", () => stream.end()));
-      const controller = await logs.log(namespace, podName, container, stream, {
-        follow: true,
-        timestamps: true,
-        ...(last === "" ? {} : { sinceTime: last.replace(/\.\d+Z$/, "Z") }),
-      });
-      const stop = (): void => controller.abort();
-      signal.addEventListener("abort", stop, { once: true });
+      res.on("error", () => stream.end());
+      res.pipe(stream);
       try {
         for await (const raw of createInterface({ input: stream, crlfDelay: Infinity })) {
           const space = raw.indexOf(" ");
@@ -191,10 +180,10 @@ export function createBuildRunner(
           onLine({ container, text: raw.slice(space + 1) });
         }
       } finally {
-        signal.removeEventListener("abort", stop);
+        res.destroy();
       }
       signal.throwIfAborted();
-      const state = statusOf(await readPod(namespace, podName), container)?.state;
+      const state = containerStatus(await readPod(namespace, podName), container)?.state;
       if (state?.running === undefined) return;
     }
   }
@@ -208,7 +197,7 @@ export function createBuildRunner(
   ): Promise<BuilderOutcome> {
     for (;;) {
       const pod = await readPod(namespace, podName);
-      const terminated = statusOf(pod, container)?.state?.terminated;
+      const terminated = containerStatus(pod, container)?.state?.terminated;
       if (terminated !== undefined) {
         return {
           succeeded: terminated.exitCode === 0,
@@ -259,7 +248,7 @@ export function createBuildRunner(
 
     async deleteJobs(namespace, labelSelector) {
       try {
-        const jobs = await batch.listNamespacedJob({ namespace, labelSelector });
+        const jobs = await apis.jobs.list(namespace, { labelSelector });
         await Promise.all(jobs.items.map((job) => deleteJob(namespace, job.metadata?.name ?? "")));
         return jobs.items.length;
       } catch (err) {
@@ -286,7 +275,8 @@ function reasonOf(signal: AbortSignal): string {
 
 function asUnavailable(err: unknown): Error {
   if (err instanceof UnavailableError || err instanceof CancelledError) return err;
-  const detail = err instanceof ApiException ? `HTTP ${err.code}` : (err as Error).message;
+  const status = statusOf(err);
+  const detail = status !== undefined ? `HTTP ${status}` : err instanceof Error ? err.message : String(err);
   return new UnavailableError(
     "KUBERNETES_UNAVAILABLE",
     `the Kubernetes API failed while running a build: ${detail}`,

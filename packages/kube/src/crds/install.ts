@@ -1,25 +1,29 @@
-import { ApiextensionsV1Api, type KubeConfig, type V1CustomResourceDefinition, loadYaml } from "@kubernetes/client-node";
-import { stringify } from "yaml";
-import { isConflict } from "../apis.ts";
+import { type KubeApis, isConflict } from "../apis.ts";
+import type { CustomResourceDefinition } from "../rest/wire.ts";
 import { quickstackCrds } from "./index.ts";
+import type { CrdManifest } from "./manifest.ts";
+
+/**
+ * The manifest as the API's CRD type. Both are the wire form; CrdManifest's schema nodes are
+ * looser records than the generated JSONSchemaProps, hence the one cast here.
+ */
+const asCrd = (manifest: CrdManifest): CustomResourceDefinition => manifest as unknown as CustomResourceDefinition;
 
 /**
  * Creates or updates QuickStack's CRDs (dev clusters, the API double, a control plane started
  * with QS_INSTALL_CRDS). Production installs apply deploy/crds with the rest of deploy/.
  */
-export async function installCrds(config: KubeConfig): Promise<void> {
-  const api = config.makeApiClient(ApiextensionsV1Api);
+export async function installCrds(apis: KubeApis): Promise<void> {
   for (const manifest of quickstackCrds().values()) {
-    // Wire form → client-node model (x-kubernetes-* keys are renamed in the models).
-    const body = loadYaml<V1CustomResourceDefinition>(stringify(manifest));
+    const body = asCrd(manifest);
     try {
-      await api.createCustomResourceDefinition({ body });
+      await apis.crds.create(body);
     } catch (err) {
       if (!isConflict(err)) throw err;
-      const live = await api.readCustomResourceDefinition({ name: manifest.metadata.name });
-      await api.replaceCustomResourceDefinition({
-        name: manifest.metadata.name,
-        body: { ...body, metadata: { ...body.metadata, resourceVersion: live.metadata?.resourceVersion } },
+      const live = await apis.crds.read(manifest.metadata.name);
+      await apis.crds.replace(manifest.metadata.name, {
+        ...body,
+        metadata: { ...body.metadata, resourceVersion: live.metadata?.resourceVersion },
       });
     }
   }

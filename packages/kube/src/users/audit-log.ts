@@ -1,6 +1,7 @@
-import { ApiException, CoreV1Api, type KubeConfig, type V1ConfigMap } from "@kubernetes/client-node";
 import type { AuditEntry, AuditLog } from "@qs/core";
+import { type KubeApis, ignoreNotFound, isConflict, orUndefined } from "../apis.ts";
 import { LABEL_MANAGED_BY, MANAGED_BY } from "../labels.ts";
+import type { ConfigMap } from "../rest/wire.ts";
 import { LABEL_KIND } from "./user-record.ts";
 import { conflictBackoff } from "./user-store.ts";
 
@@ -16,7 +17,8 @@ const DATA_KEY = "entries.jsonl";
 
 /** Options of createAuditLog. */
 export interface AuditLogOptions {
-  readonly config: KubeConfig;
+  /** API handles of the cluster (createKubeApis). */
+  readonly apis: KubeApis;
   /** @defaultValue "qs-system" */
   readonly namespace?: string;
   /** Entries kept per month; the oldest are dropped beyond it. @defaultValue 2000 */
@@ -59,12 +61,9 @@ export function parseEntries(text: string): AuditEntry[] {
   return out;
 }
 
-const statusOf = (err: unknown): number | undefined =>
-  err instanceof ApiException ? (err as ApiException<unknown>).code : undefined;
-
 /** The AuditLog port over monthly ConfigMaps in the system namespace. */
 export function createAuditLog(options: AuditLogOptions): AuditLog {
-  const api = options.config.makeApiClient(CoreV1Api);
+  const configMaps = options.apis.configMaps;
   const namespace = options.namespace ?? "qs-system";
   const maxEntries = options.maxEntriesPerMonth ?? 2000;
   const maxBytes = options.maxBytesPerMonth ?? 600_000;
@@ -72,7 +71,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   const maxAttempts = options.maxAttempts ?? 20;
   const selector = `${LABEL_KIND}=${AUDIT_KIND}`;
 
-  const body = (name: string, text: string, resourceVersion?: string): V1ConfigMap => ({
+  const body = (name: string, text: string, resourceVersion?: string): ConfigMap => ({
     apiVersion: "v1",
     kind: "ConfigMap",
     metadata: {
@@ -85,12 +84,10 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   });
 
   async function prune(): Promise<void> {
-    const list = await api.listNamespacedConfigMap({ namespace, labelSelector: selector });
+    const list = await configMaps.list(namespace, { labelSelector: selector });
     const names = list.items.map((c) => c.metadata?.name ?? "").filter((n) => n.startsWith("qs-audit-")).sort();
     for (const name of names.slice(0, Math.max(0, names.length - retention))) {
-      await api.deleteNamespacedConfigMap({ name, namespace }).catch((err: unknown) => {
-        if (statusOf(err) !== 404) throw err;
-      });
+      await ignoreNotFound(() => configMaps.delete(namespace, name));
     }
   }
 
@@ -99,23 +96,18 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
       const name = auditConfigMapName(new Date(entry.at));
       for (let attempt = 1; ; attempt++) {
         try {
-          let current: V1ConfigMap | undefined;
-          try {
-            current = await api.readNamespacedConfigMap({ name, namespace });
-          } catch (err) {
-            if (statusOf(err) !== 404) throw err;
-          }
+          const current = await orUndefined(() => configMaps.read(namespace, name));
           const text = appendCapped(current?.data?.[DATA_KEY] ?? "", entry, maxEntries, maxBytes);
           if (current === undefined) {
-            await api.createNamespacedConfigMap({ namespace, body: body(name, text) });
+            await configMaps.create(namespace, body(name, text));
             await prune();
           } else {
-            await api.replaceNamespacedConfigMap({ name, namespace, body: body(name, text, current.metadata?.resourceVersion) });
+            await configMaps.replace(namespace, name, body(name, text, current.metadata?.resourceVersion));
           }
           return;
         } catch (err) {
           // 409: someone appended (or created the month) first; read again and retry.
-          if (statusOf(err) !== 409 || attempt >= maxAttempts) throw err;
+          if (!isConflict(err) || attempt >= maxAttempts) throw err;
           await conflictBackoff(attempt);
         }
       }
@@ -123,7 +115,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
 
     async list(query = {}) {
       const limit = query.limit ?? 100;
-      const list = await api.listNamespacedConfigMap({ namespace, labelSelector: selector });
+      const list = await configMaps.list(namespace, { labelSelector: selector });
       const months = list.items.sort((a, b) => ((a.metadata?.name ?? "") < (b.metadata?.name ?? "") ? 1 : -1));
       const out: AuditEntry[] = [];
       for (const month of months) {

@@ -1,6 +1,6 @@
-import type { V1Secret } from "@kubernetes/client-node";
 import { type ApiTokenInfo, type Role, type User, type UserKey, ValidationError, USER_NAME_PATTERN } from "@qs/core";
 import { LABEL_MANAGED_BY, MANAGED_BY } from "../labels.ts";
+import type { Secret } from "../rest/wire.ts";
 
 /** Label marking user Secrets in the system namespace (DESIGN.md "State"). */
 export const LABEL_KIND = "quickstack.dev/kind";
@@ -49,7 +49,7 @@ export function newUserRecord(role: Role, now: Date): UserRecord {
 }
 
 /** The Secret holding a user record (labels let `kubectl get secret -l …` find users). */
-export function buildUserSecret(namespace: string, user: string, record: UserRecord, resourceVersion?: string): V1Secret {
+export function buildUserSecret(namespace: string, user: string, record: UserRecord, resourceVersion?: string): Secret {
   return {
     apiVersion: "v1",
     kind: "Secret",
@@ -70,7 +70,7 @@ export function buildUserSecret(namespace: string, user: string, record: UserRec
 }
 
 /** Reads a user Secret back; undefined when it is not a well-formed user Secret. */
-export function parseUserSecret(secret: V1Secret): { user: string; record: UserRecord; version: string } | undefined {
+export function parseUserSecret(secret: Secret): { user: string; record: UserRecord; version: string } | undefined {
   const user = secret.metadata?.labels?.[LABEL_USER];
   const raw = secret.data?.[USER_DATA_KEY];
   if (user === undefined || raw === undefined) return undefined;
@@ -82,7 +82,7 @@ export function parseUserSecret(secret: V1Secret): { user: string; record: UserR
       keys: parsed.keys ?? [],
       apps: parsed.apps ?? [],
       tokens: parsed.tokens ?? [],
-      createdAt: parsed.createdAt ?? secret.metadata?.creationTimestamp?.toISOString?.() ?? "",
+      createdAt: parsed.createdAt ?? secret.metadata?.creationTimestamp ?? "",
       ...(parsed.passwordHash === undefined ? {} : { passwordHash: parsed.passwordHash }),
       ...(parsed.totp === undefined ? {} : { totp: parsed.totp }),
     };

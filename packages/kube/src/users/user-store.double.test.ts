@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConflictError, NotFoundError, ValidationError, type AccessControl, type UserStore } from "@qs/core";
 import { startKubeDouble, type KubeDouble } from "../../../../test/kube-double/src/index.ts";
+import { type KubeApis, createKubeApis } from "../apis.ts";
+import { loadKubeConnection } from "../rest/connection.ts";
 import { createAuditLog } from "./audit-log.ts";
 import { createUserStore, sha256Hex } from "./user-store.ts";
 
@@ -13,23 +14,21 @@ const EC =
   "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBOfuHHPUbww+OlmyAKpLIiiFvfKSgPcJtFi/Dc1lzf1t9LyHI0uCY86ZIb4G+xGO3ZVoen+bVFpMb/skLOuSFPk= c@ecdsa";
 
 let double: KubeDouble;
-let config: KubeConfig;
-let core: CoreV1Api;
+let apis: KubeApis;
 
 beforeAll(async () => {
   double = await startKubeDouble();
-  config = new KubeConfig();
-  config.loadFromString(double.kubeconfigYaml);
-  core = config.makeApiClient(CoreV1Api);
+  apis = createKubeApis(loadKubeConnection(double.kubeconfigPath));
 });
 afterAll(async () => {
+  apis.rest.close();
   await double.close();
 });
 
 async function freshStore(): Promise<UserStore & AccessControl & { namespace: string }> {
   const namespace = `qs-test-${randomUUID().slice(0, 8)}`;
-  await core.createNamespace({ body: { metadata: { name: namespace } } });
-  return Object.assign(createUserStore({ config, namespace }), { namespace });
+  await apis.namespaces.create({ metadata: { name: namespace } });
+  return Object.assign(createUserStore({ apis, namespace }), { namespace });
 }
 
 const offered = (line: string) => {
@@ -45,7 +44,7 @@ describe("users store over the Kubernetes API double", () => {
     expect(admin?.keys[0]?.fingerprint).toBe(ED_FP);
     expect(await store.ensureFirstAdmin(EC)).toBeUndefined();
     expect((await store.list()).map((u) => u.name)).toEqual(["admin"]);
-    const secret = await core.readNamespacedSecret({ name: "qs-user-admin", namespace: store.namespace });
+    const secret = await apis.secrets.read(store.namespace, "qs-user-admin");
     expect(secret.metadata?.labels?.["quickstack.dev/kind"]).toBe("user");
     expect(await store.authenticateKey(offered(ED))).toEqual({ user: "admin", role: "admin" });
     expect(await store.authenticateKey(offered(EC))).toBeUndefined();
@@ -94,7 +93,7 @@ describe("users store over the Kubernetes API double", () => {
     const { token, info } = await store.createToken("carol", "ci");
     expect(token).toMatch(/^qst_[A-Za-z0-9_-]{43}$/);
     expect(info).toMatchObject({ user: "carol", name: "ci" });
-    const secret = await core.readNamespacedSecret({ name: "qs-user-carol", namespace: store.namespace });
+    const secret = await apis.secrets.read(store.namespace, "qs-user-carol");
     const stored = Buffer.from(secret.data?.["user.json"] ?? "", "base64").toString("utf8");
     expect(stored).not.toContain(token);
     expect(stored).toContain(sha256Hex(token));
@@ -127,11 +126,11 @@ describe("users store over the Kubernetes API double", () => {
 
   it("sees users removed behind its back once the authentication cache has expired", async () => {
     const namespace = `qs-test-${randomUUID().slice(0, 8)}`;
-    await core.createNamespace({ body: { metadata: { name: namespace } } });
-    const store = createUserStore({ config, namespace, authCacheMs: 100 });
+    await apis.namespaces.create({ metadata: { name: namespace } });
+    const store = createUserStore({ apis, namespace, authCacheMs: 100 });
     await store.ensureFirstAdmin(ED);
     expect(await store.authenticateKey(offered(ED))).toEqual({ user: "admin", role: "admin" });
-    await core.deleteNamespacedSecret({ name: "qs-user-admin", namespace });
+    await apis.secrets.delete(namespace, "qs-user-admin");
     await new Promise((r) => setTimeout(r, 250));
     expect(await store.authenticateKey(offered(ED))).toBeUndefined();
   });
@@ -149,8 +148,8 @@ describe("users store over the Kubernetes API double", () => {
 describe("audit log over the Kubernetes API double", () => {
   it("appends concurrently, filters by app, newest first, and caps", async () => {
     const namespace = `qs-test-${randomUUID().slice(0, 8)}`;
-    await core.createNamespace({ body: { metadata: { name: namespace } } });
-    const audit = createAuditLog({ config, namespace, maxEntriesPerMonth: 15 });
+    await apis.namespaces.create({ metadata: { name: namespace } });
+    const audit = createAuditLog({ apis, namespace, maxEntriesPerMonth: 15 });
     const at = (s: number) => new Date(Date.UTC(2026, 10, 1, 0, 0, s)).toISOString();
     await Promise.all(
       Array.from({ length: 10 }, (_, i) =>

@@ -1,6 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { ApiException, CoreV1Api, type KubeConfig, type V1Secret } from "@kubernetes/client-node";
 import {
   type AccessControl,
   type ApiTokenInfo,
@@ -18,6 +17,8 @@ import {
   parseAppName,
   parseSshPublicKey,
 } from "@qs/core";
+import { type KubeApis, isConflict, isNotFound } from "../apis.ts";
+import type { Secret } from "../rest/wire.ts";
 import {
   LABEL_KIND,
   USER_KIND,
@@ -32,7 +33,8 @@ import {
 
 /** Options of createUserStore. */
 export interface UserStoreOptions {
-  readonly config: KubeConfig;
+  /** API handles of the cluster (createKubeApis). */
+  readonly apis: KubeApis;
   /** Namespace of the control plane, where user Secrets live. @defaultValue "qs-system" */
   readonly namespace?: string;
   /** Attempts of a read-modify-write before giving up on 409s. @defaultValue 20 */
@@ -61,10 +63,6 @@ export async function conflictBackoff(attempt: number): Promise<void> {
   await sleep(Math.random() * Math.min(200, 10 * attempt));
 }
 
-function statusOf(err: unknown): number | undefined {
-  return err instanceof ApiException ? (err as ApiException<unknown>).code : undefined;
-}
-
 function userNotFound(user: string): NotFoundError {
   return new NotFoundError("USER_NOT_FOUND", `user "${user}" does not exist`, {
     hint: "see the users with: ssh qs users:list",
@@ -78,7 +76,7 @@ function userNotFound(user: string): NotFoundError {
  * AccessControl port, since authentication reads the same records.
  */
 export function createUserStore(options: UserStoreOptions): UserStore & AccessControl {
-  const api = options.config.makeApiClient(CoreV1Api);
+  const secrets = options.apis.secrets;
   const namespace = options.namespace ?? "qs-system";
   const maxAttempts = options.maxAttempts ?? 20;
   const now = options.now ?? (() => new Date());
@@ -100,7 +98,7 @@ export function createUserStore(options: UserStoreOptions): UserStore & AccessCo
   }
 
   async function listRecords(): Promise<{ user: string; record: UserRecord }[]> {
-    const list = await api.listNamespacedSecret({ namespace, labelSelector: `${LABEL_KIND}=${USER_KIND}` });
+    const list = await secrets.list(namespace, { labelSelector: `${LABEL_KIND}=${USER_KIND}` });
     return list.items
       .map((s) => parseUserSecret(s))
       .filter((r): r is NonNullable<typeof r> => r !== undefined)
@@ -108,11 +106,11 @@ export function createUserStore(options: UserStoreOptions): UserStore & AccessCo
   }
 
   async function read(user: string): Promise<{ record: UserRecord; version: string }> {
-    let secret: V1Secret;
+    let secret: Secret;
     try {
-      secret = await api.readNamespacedSecret({ name: userSecretName(user), namespace });
+      secret = await secrets.read(namespace, userSecretName(user));
     } catch (err) {
-      if (statusOf(err) === 404) throw userNotFound(user);
+      if (isNotFound(err)) throw userNotFound(user);
       throw err;
     }
     const parsed = parseUserSecret(secret);
@@ -127,16 +125,12 @@ export function createUserStore(options: UserStoreOptions): UserStore & AccessCo
       const next = mutate(record);
       if (next === record) return record;
       try {
-        await api.replaceNamespacedSecret({
-          name: userSecretName(user),
-          namespace,
-          body: buildUserSecret(namespace, user, next, version),
-        });
+        await secrets.replace(namespace, userSecretName(user), buildUserSecret(namespace, user, next, version));
         authCache = undefined;
         return next;
       } catch (err) {
-        if (statusOf(err) !== 409 || attempt >= maxAttempts) {
-          if (statusOf(err) === 409) {
+        if (!isConflict(err) || attempt >= maxAttempts) {
+          if (isConflict(err)) {
             throw new UnavailableError("USER_BUSY", `user "${user}" is being changed by others; try again`, { cause: err });
           }
           throw err;
@@ -150,10 +144,10 @@ export function createUserStore(options: UserStoreOptions): UserStore & AccessCo
     parseUserName(name);
     const record: UserRecord = { ...newUserRecord(role, now()), ...extra };
     try {
-      await api.createNamespacedSecret({ namespace, body: buildUserSecret(namespace, name, record) });
+      await secrets.create(namespace, buildUserSecret(namespace, name, record));
       authCache = undefined;
     } catch (err) {
-      if (statusOf(err) === 409) throw new ConflictError("USER_EXISTS", `user "${name}" exists already`);
+      if (isConflict(err)) throw new ConflictError("USER_EXISTS", `user "${name}" exists already`);
       throw err;
     }
     return toUser(name, record);
@@ -200,10 +194,10 @@ export function createUserStore(options: UserStoreOptions): UserStore & AccessCo
         }
       }
       try {
-        await api.deleteNamespacedSecret({ name: userSecretName(name), namespace });
+        await secrets.delete(namespace, userSecretName(name));
         authCache = undefined;
       } catch (err) {
-        if (statusOf(err) === 404) throw userNotFound(name);
+        if (isNotFound(err)) throw userNotFound(name);
         throw err;
       }
     },
