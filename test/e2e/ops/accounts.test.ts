@@ -1,4 +1,3 @@
-import { CoreV1Api } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { totpCode, verifyPassword, hashRecoveryCode } from "@qs/commands";
 import { parseSshPublicKey } from "@qs/core";
@@ -147,12 +146,9 @@ describe("accounts over SSH", () => {
     const missing = await plane.ssh(plane.admin, "nodes:join-command");
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain("installer");
-    await plane.deploy.kc.makeApiClient(CoreV1Api).createNamespacedSecret({
-      namespace: plane.systemNamespace,
-      body: {
-        metadata: { name: "quickstack-join" },
-        stringData: { token: "K10tok::server:abc", server: "https://198.51.100.7:6443", "install-url": "https://qs.example.com/install.sh" },
-      },
+    await plane.apis.secrets.create(plane.systemNamespace, {
+      metadata: { name: "quickstack-join" },
+      stringData: { token: "K10tok::server:abc", server: "https://198.51.100.7:6443", "install-url": "https://qs.example.com/install.sh" },
     });
     const join = await plane.ssh(plane.admin, "nodes:join-command");
     expect(join.stdout.trim()).toBe(

@@ -21,11 +21,9 @@ afterAll(async () => {
 /** Makes release N of `app` with `image` and points the App at it (as ReleaseManager does). */
 async function release(app: string, image: string, processes: Record<string, string>): Promise<void> {
   const h = plane.deploy;
-  const obj = (await h.apis.custom.getNamespacedCustomObject({
-    group: "quickstack.dev", version: "v1alpha1", plural: "apps", namespace: appNamespace(app), name: app,
-  })) as { metadata: { uid: string } };
+  const obj = await plane.apis.custom<{ metadata: { uid: string } }>("quickstack.dev/v1alpha1", "apps").read(appNamespace(app), app);
   const vars = await h.config.get(app);
-  const r = await createReleaseStore(h.apis).create(app, obj.metadata.uid, { image, processes, author: "admin", description: "test" }, vars);
+  const r = await createReleaseStore(plane.apis).create(app, obj.metadata.uid, { image, processes, author: "admin", description: "test" }, vars);
   await h.apps.update(app, (s) => ({
     ...s,
     processes: Object.fromEntries(Object.keys(processes).map((p) => [p, s.processes[p] ?? { replicas: 1 }])),
@@ -115,7 +113,7 @@ describe("cluster operations over SSH", () => {
     const tty = await plane.ssh(plane.admin, `apps:run ${app} rake db:migrate`, { tty: true });
     expect(tty.stdout).toMatch(/migrating\r?\nmigrated 3 tables/);
     expect(tty.code).toBe(3);
-    const pods = await plane.deploy.apis.core.listNamespacedPod({ namespace: appNamespace(app), labelSelector: "quickstack.dev/process=run" });
+    const pods = await plane.apis.pods.list(appNamespace(app), { labelSelector: "quickstack.dev/process=run" });
     expect(pods.items.filter((p) => p.metadata?.deletionTimestamp === undefined)).toEqual([]);
   });
 

@@ -1,9 +1,8 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { CoreV1Api } from "@kubernetes/client-node";
 import { silentLogger } from "@qs/core";
 import { type CommandServices, createCommandExecHandler } from "@qs/commands";
-import { createAuditLog, createClusterOps, createNodeOps, createUserStore } from "@qs/kube";
+import { type KubeApis, createAuditLog, createClusterOps, createKubeApis, createNodeOps, createUserStore, loadKubeConnection } from "@qs/kube";
 import { createSshServer, loadOrCreateHostKey, type SshServer } from "@qs/ssh";
 import { startDeployHarness, type DeployHarness } from "../deploy/harness.ts";
 import { generateClientKey, sshExec, sshOptions, type ClientKey } from "../../support/ssh.ts";
@@ -12,6 +11,8 @@ import { tempDir } from "../../support/tmp.ts";
 /** A control plane's command face over SSH, wired to the API double like apps/server does. */
 export interface OpsPlane {
   readonly deploy: DeployHarness;
+  /** The plane's own API handles on the double (what apps/server builds from its kubeconfig). */
+  readonly apis: KubeApis;
   readonly services: CommandServices;
   readonly users: ReturnType<typeof createUserStore>;
   readonly systemNamespace: string;
@@ -28,23 +29,23 @@ export interface OpsPlane {
 export async function startOpsPlane(): Promise<OpsPlane> {
   const tmp = await tempDir("qs-ops-");
   const deploy = await startDeployHarness();
-  const config = deploy.kc;
+  const apis = createKubeApis(loadKubeConnection(deploy.double.kubeconfigPath));
   const systemNamespace = "qs-system";
-  await config.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: systemNamespace } } });
-  const users = createUserStore({ config, namespace: systemNamespace });
+  await apis.namespaces.create({ metadata: { name: systemNamespace } });
+  const users = createUserStore({ apis, namespace: systemNamespace });
   const services: CommandServices = {
     apps: deploy.apps,
     config: deploy.config,
     releases: deploy.releases,
     access: users,
     repos: { create: () => Promise.resolve(), remove: () => Promise.resolve() },
-    audit: createAuditLog({ config, namespace: systemNamespace }),
+    audit: createAuditLog({ apis, namespace: systemNamespace }),
     baseDomain: "qs.test",
     limits: { maxScale: 50 },
     logger: silentLogger,
     users,
-    ops: createClusterOps({ config, pollMs: 50 }),
-    nodes: createNodeOps({ config, namespace: systemNamespace }),
+    ops: createClusterOps({ apis, pollMs: 50 }),
+    nodes: createNodeOps({ apis, namespace: systemNamespace }),
   };
   const admin = await generateClientKey(tmp.path, "ed25519", "admin");
   await users.ensureFirstAdmin(admin.publicKey);
@@ -61,6 +62,7 @@ export async function startOpsPlane(): Promise<OpsPlane> {
   );
   return {
     deploy,
+    apis,
     services,
     users,
     systemNamespace,
@@ -70,6 +72,7 @@ export async function startOpsPlane(): Promise<OpsPlane> {
     ssh: (key, command, options) => sshExec(server.port, key, command, options),
     async close() {
       await server.close(0);
+      apis.rest.close();
       await deploy.close();
       await tmp.remove();
     },

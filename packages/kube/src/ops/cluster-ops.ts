@@ -1,18 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import {
-  ApiException,
-  AppsV1Api,
-  Attach,
-  CoreV1Api,
-  Exec,
-  type KubeConfig,
-  Log,
-  Metrics,
-  PatchStrategy,
-  type V1Pod,
-  setHeaderOptions,
-} from "@kubernetes/client-node";
-import {
   type AppProcess,
   type ClusterOps,
   NotFoundError,
@@ -20,9 +7,13 @@ import {
   UnavailableError,
   appNamespace,
 } from "@qs/core";
+import { type KubeApis, ignoreNotFound } from "../apis.ts";
 import { LABEL_APP, LABEL_PROCESS, LABEL_RELEASE } from "../labels.ts";
-import { guardPipedSource } from "./line-splitter.ts";
-import { streamAppLogs } from "./logs.ts";
+import { clientNodeConfig, loadClientNode } from "../rest/client-node.ts";
+import { PATCH_TYPES } from "../rest/resource.ts";
+import type { Pod } from "../rest/wire.ts";
+import { podLogPath, streamAppLogs } from "./logs.ts";
+import { podMetrics } from "./metrics.ts";
 import { cpuMillicores, memoryBytes } from "./quantity.ts";
 import { exitCodeOf, hasStarted, isReady, podState, processOf } from "./pod-state.ts";
 import { RUN_PROCESS, buildRunPod } from "./run-pod.ts";
@@ -31,7 +22,7 @@ import { exitCodeFromStatus, forwardResizes, passStderr, terminalStdout } from "
 
 /** Options of createClusterOps. */
 export interface ClusterOpsOptions {
-  readonly config: KubeConfig;
+  readonly apis: KubeApis;
   /** How often run polls its pod's phase. @defaultValue 500 */
   readonly pollMs?: number;
   /** Field manager name for patches. @defaultValue "quickstack-ops" */
@@ -41,31 +32,29 @@ export interface ClusterOpsOptions {
 /** The annotation `kubectl rollout restart` sets; a changed pod template rolls the pods. */
 export const RESTARTED_AT = "kubectl.kubernetes.io/restartedAt";
 
-const statusOf = (err: unknown): number | undefined =>
-  err instanceof ApiException ? (err as ApiException<unknown>).code : undefined;
-
-/** Logs, ps, restart, run and enter over client-node. */
+/**
+ * Logs, ps, restart, run and enter over the REST client; run's attach and enter's exec load
+ * client-node (WebSocket channels) on first use only.
+ */
 export function createClusterOps(options: ClusterOpsOptions): ClusterOps {
-  const { config } = options;
-  const core = config.makeApiClient(CoreV1Api);
-  const apps = config.makeApiClient(AppsV1Api);
+  const { apis } = options;
   const pollMs = options.pollMs ?? 500;
 
-  async function podsOf(app: string, process?: string): Promise<V1Pod[]> {
+  async function podsOf(app: string, process?: string): Promise<Pod[]> {
     const labelSelector = process === undefined ? `${LABEL_APP}=${app}` : `${LABEL_APP}=${app},${LABEL_PROCESS}=${process}`;
-    return byAge((await core.listNamespacedPod({ namespace: appNamespace(app), labelSelector })).items);
+    return byAge((await apis.pods.list(appNamespace(app), { labelSelector })).items);
   }
 
   async function templateOf(app: string) {
-    const list = await apps.listNamespacedDeployment({ namespace: appNamespace(app), labelSelector: `${LABEL_APP}=${app}` });
+    const list = await apis.deployments.list(appNamespace(app), { labelSelector: `${LABEL_APP}=${app}` });
     const sorted = [...list.items].sort((a, b) => (a.metadata?.name ?? "").localeCompare(b.metadata?.name ?? ""));
     return sorted.find((d) => d.metadata?.labels?.[LABEL_PROCESS] === "web") ?? sorted[0];
   }
 
-  async function waitForPod(namespace: string, name: string, until: (pod: V1Pod) => boolean, signal: AbortSignal, timeoutMs?: number): Promise<V1Pod> {
+  async function waitForPod(namespace: string, name: string, until: (pod: Pod) => boolean, signal: AbortSignal, timeoutMs?: number): Promise<Pod> {
     const deadline = timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + timeoutMs;
     for (;;) {
-      const pod = await core.readNamespacedPod({ name, namespace });
+      const pod = await apis.pods.read(namespace, name);
       if (until(pod)) return pod;
       const waiting = pod.status?.containerStatuses?.[0]?.state?.waiting;
       if (waiting?.reason !== undefined && /ErrImagePull|ImagePullBackOff|InvalidImageName|CreateContainerConfigError/.test(waiting.reason)) {
@@ -84,13 +73,13 @@ export function createClusterOps(options: ClusterOpsOptions): ClusterOps {
   }
 
   return {
-    logs: (app, logOptions, onLine, signal) => streamAppLogs({ config, core }, app, logOptions, onLine, signal),
+    logs: (app, logOptions, onLine, signal) => streamAppLogs({ apis }, app, logOptions, onLine, signal),
 
     async ps(app) {
       const pods = (await podsOf(app)).filter((p) => processOf(p) !== RUN_PROCESS || p.status?.phase === "Running");
       const usage = new Map<string, { cpu: number; memory: number }>();
       try {
-        const metrics = await new Metrics(config).getPodMetrics(appNamespace(app));
+        const metrics = await podMetrics(apis.rest, appNamespace(app));
         for (const m of metrics.items) {
           let cpu = 0;
           let memory = 0;
@@ -107,7 +96,7 @@ export function createClusterOps(options: ClusterOpsOptions): ClusterOps {
       const out: AppProcess[] = pods.map((pod) => {
         const name = pod.metadata?.name ?? "";
         const u = usage.get(name);
-        const startedAt = pod.status?.startTime;
+        const startedAt = Date.parse(pod.status?.startTime ?? "");
         return {
           source: namer.name(name, processOf(pod)),
           pod: name,
@@ -115,7 +104,7 @@ export function createClusterOps(options: ClusterOpsOptions): ClusterOps {
           state: podState(pod),
           ready: isReady(pod),
           restarts: pod.status?.containerStatuses?.[0]?.restartCount ?? 0,
-          ...(startedAt === undefined ? {} : { startedAt: new Date(startedAt).toISOString() }),
+          ...(Number.isNaN(startedAt) ? {} : { startedAt: new Date(startedAt).toISOString() }),
           ...(pod.spec?.nodeName === undefined ? {} : { node: pod.spec.nodeName }),
           ...(pod.metadata?.labels?.[LABEL_RELEASE] === undefined ? {} : { release: pod.metadata.labels[LABEL_RELEASE] }),
           ...(u === undefined ? {} : { cpuMillicores: Math.round(u.cpu), memoryBytes: u.memory }),
@@ -127,7 +116,7 @@ export function createClusterOps(options: ClusterOpsOptions): ClusterOps {
     async restart(app, process) {
       const namespace = appNamespace(app);
       const labelSelector = process === undefined ? `${LABEL_APP}=${app}` : `${LABEL_APP}=${app},${LABEL_PROCESS}=${process}`;
-      const list = await apps.listNamespacedDeployment({ namespace, labelSelector });
+      const list = await apis.deployments.list(namespace, { labelSelector });
       if (process !== undefined && list.items.length === 0) {
         throw new NotFoundError("PROCESS_NOT_FOUND", `${app} has no process type "${process}" running`, {
           hint: `see its processes with: ssh qs apps:ps ${app}`,
@@ -138,15 +127,12 @@ export function createClusterOps(options: ClusterOpsOptions): ClusterOps {
       for (const d of list.items) {
         const name = d.metadata?.name ?? "";
         // A merge patch of one annotation: it never fights the reconciler over other fields.
-        await apps.patchNamespacedDeployment(
-          {
-            name,
-            namespace,
-            fieldManager: options.fieldManager ?? "quickstack-ops",
-            body: { spec: { template: { metadata: { annotations: { [RESTARTED_AT]: at } } } } },
-          },
-          setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
-        );
+        // (Through rest.json rather than deployments.patch, which sends no fieldManager.)
+        await apis.rest.json("PATCH", `${apis.deployments.path(namespace)}/${encodeURIComponent(name)}`, {
+          query: { fieldManager: options.fieldManager ?? "quickstack-ops" },
+          body: { spec: { template: { metadata: { annotations: { [RESTARTED_AT]: at } } } } },
+          contentType: PATCH_TYPES.merge,
+        });
         restarted.push(d.metadata?.labels?.[LABEL_PROCESS] ?? name);
       }
       return restarted.sort();
@@ -165,14 +151,15 @@ export function createClusterOps(options: ClusterOpsOptions): ClusterOps {
         ...(template === undefined ? {} : { template }),
       });
       const name = pod.metadata?.name ?? "";
-      await core.createNamespacedPod({ namespace, body: pod });
+      await apis.pods.create(namespace, pod);
       try {
         await waitForPod(namespace, name, (p) => hasStarted(p) || exitCodeOf(p) !== undefined, signal, runOptions.startTimeoutMs ?? 120_000);
         const aborted = new Promise<void>((r) => signal.addEventListener("abort", () => r(), { once: true }));
         let attached = false;
         if (tty) {
           try {
-            const ws = await new Attach(config).attach(namespace, name, RUN_PROCESS, terminalStdout(io), passStderr(io), io.stdin, true);
+            const { Attach } = await loadClientNode();
+            const ws = await new Attach(await clientNodeConfig(apis.rest.connection)).attach(namespace, name, RUN_PROCESS, terminalStdout(io), passStderr(io), io.stdin, true);
             attached = true;
             forwardResizes(ws, io);
             const closed = new Promise<void>((r) => ws.on("close", () => r()));
@@ -184,18 +171,22 @@ export function createClusterOps(options: ClusterOpsOptions): ClusterOps {
         }
         if (!attached) {
           // The log stream is the reliable way to see every line from the first.
-          const out = guardPipedSource(terminalStdout(io));
+          const out = terminalStdout(io);
           const finished = new Promise<void>((resolve) => out.on("finish", resolve).on("error", () => resolve()));
-          const abort = await new Log(config).log(namespace, name, RUN_PROCESS, out, { follow: true });
-          signal.addEventListener("abort", () => abort.abort(), { once: true });
-          await Promise.race([finished, aborted]);
+          try {
+            const res = await apis.rest.stream(podLogPath(apis, namespace, name), { query: { follow: true, container: RUN_PROCESS }, signal });
+            // The signal ends the stream by erroring the response: expected.
+            res.on("error", () => undefined);
+            res.pipe(out);
+            await Promise.race([finished, aborted]);
+          } catch (err) {
+            if (!signal.aborted) throw err;
+          }
         }
         const done = await waitForPod(namespace, name, (p) => exitCodeOf(p) !== undefined, signal);
         return exitCodeOf(done) ?? 1;
       } finally {
-        await core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 0 }).catch((err: unknown) => {
-          if (statusOf(err) !== 404) throw err;
-        });
+        await ignoreNotFound(() => apis.pods.delete(namespace, name, { gracePeriodSeconds: 0 }));
       }
     },
 
@@ -210,13 +201,15 @@ export function createClusterOps(options: ClusterOpsOptions): ClusterOps {
           hint: `see its processes with: ssh qs apps:ps ${app}`,
         });
       }
-      return execIn(config, appNamespace(app), pod, command, io, signal);
+      return execIn(apis, appNamespace(app), pod, command, io, signal);
     },
   };
 }
 
 /** Kubernetes exec with the caller's streams; resolves with the command's exit code. */
-function execIn(config: KubeConfig, namespace: string, pod: V1Pod, command: readonly string[], io: OpsIO, signal: AbortSignal): Promise<number> {
+async function execIn(apis: KubeApis, namespace: string, pod: Pod, command: readonly string[], io: OpsIO, signal: AbortSignal): Promise<number> {
+  const { Exec } = await loadClientNode();
+  const config = await clientNodeConfig(apis.rest.connection);
   return new Promise((resolve, reject) => {
     let code: number | undefined;
     new Exec(config)

@@ -37,15 +37,3 @@ export function splitTimestamp(line: string): { time: string; text: string } {
   if (sp > 0 && /^\d{4}-\d\d-\d\dT/.test(line)) return { time: line.slice(0, sp), text: line.slice(sp + 1) };
   return { time: "", text: line };
 }
-
-/**
- * client-node's Log pipes the response body into our stream without an error listener on
- * the body, so aborting a follow (which is how it is stopped) would surface as an
- * unhandled AbortError. The 'pipe' event hands us that source so we can listen.
- */
-export function guardPipedSource<T extends Writable>(sink: T, onError: () => void = () => undefined): T {
-  sink.on("pipe", (source: NodeJS.ReadableStream) => {
-    source.on("error", onError);
-  });
-  return sink;
-}

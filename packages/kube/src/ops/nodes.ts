@@ -1,11 +1,13 @@
-import { ApiException, CoreV1Api, type KubeConfig, Metrics, type V1Node } from "@kubernetes/client-node";
 import { NotFoundError, type NodeInfo, type NodeOps } from "@qs/core";
+import { type KubeApis, orUndefined } from "../apis.ts";
+import type { Node } from "../rest/wire.ts";
 import { buildJoinCommand } from "./join-command.ts";
+import { nodeMetrics } from "./metrics.ts";
 import { cpuMillicores, memoryBytes } from "./quantity.ts";
 
 /** Options of createNodeOps. */
 export interface NodeOpsOptions {
-  readonly config: KubeConfig;
+  readonly apis: KubeApis;
   /** Namespace of the join Secret. @defaultValue "qs-system" */
   readonly namespace?: string;
   /**
@@ -21,7 +23,7 @@ export interface NodeOpsOptions {
 const ROLE_PREFIX = "node-role.kubernetes.io/";
 
 /** The status column of a node: Ready/NotReady/Unknown plus SchedulingDisabled. */
-export function nodeStatus(node: V1Node): string {
+export function nodeStatus(node: Node): string {
   const ready = node.status?.conditions?.find((c) => c.type === "Ready");
   const base = ready === undefined ? "Unknown" : ready.status === "True" ? "Ready" : ready.status === "False" ? "NotReady" : "Unknown";
   return node.spec?.unschedulable === true ? `${base},SchedulingDisabled` : base;
@@ -29,15 +31,15 @@ export function nodeStatus(node: V1Node): string {
 
 /** Node listing with usage from metrics.k8s.io, and the join line from the installer's Secret. */
 export function createNodeOps(options: NodeOpsOptions): NodeOps {
-  const core = options.config.makeApiClient(CoreV1Api);
+  const { apis } = options;
   const namespace = options.namespace ?? "qs-system";
   const joinSecret = options.joinSecret ?? "quickstack-join";
   return {
     async list() {
-      const nodes = (await core.listNode()).items;
+      const nodes = (await apis.nodes.list()).items;
       const usage = new Map<string, { cpu?: number; memory?: number }>();
       try {
-        for (const m of (await new Metrics(options.config).getNodeMetrics()).items) {
+        for (const m of (await nodeMetrics(apis.rest)).items) {
           usage.set(m.metadata.name, { cpu: cpuMillicores(m.usage.cpu), memory: memoryBytes(m.usage.memory) });
         }
       } catch {
@@ -52,7 +54,7 @@ export function createNodeOps(options: NodeOpsOptions): NodeOps {
             .filter((l) => l.startsWith(ROLE_PREFIX))
             .map((l) => l.slice(ROLE_PREFIX.length))
             .sort();
-          const created = n.metadata?.creationTimestamp;
+          const created = Date.parse(n.metadata?.creationTimestamp ?? "");
           return {
             name,
             status: nodeStatus(n),
@@ -63,19 +65,14 @@ export function createNodeOps(options: NodeOpsOptions): NodeOps {
             memoryCapacityBytes: memoryBytes(n.status?.capacity?.memory) ?? 0,
             ...(u?.cpu === undefined ? {} : { cpuUsageMillicores: Math.round(u.cpu) }),
             ...(u?.memory === undefined ? {} : { memoryUsageBytes: u.memory }),
-            ...(created === undefined ? {} : { createdAt: new Date(created).toISOString() }),
+            ...(Number.isNaN(created) ? {} : { createdAt: new Date(created).toISOString() }),
           };
         })
         .sort((a, b) => a.name.localeCompare(b.name, "en", { numeric: true }));
     },
 
     async joinCommand() {
-      let data: Record<string, string> | undefined;
-      try {
-        data = (await core.readNamespacedSecret({ name: joinSecret, namespace })).data;
-      } catch (err) {
-        if (!(err instanceof ApiException && (err as ApiException<unknown>).code === 404)) throw err;
-      }
+      const data = (await orUndefined(() => apis.secrets.read(namespace, joinSecret)))?.data;
       const get = (k: string): string | undefined => {
         const v = data?.[k];
         return v === undefined ? undefined : Buffer.from(v, "base64").toString("utf8").trim();

@@ -1,30 +1,27 @@
 import { randomUUID } from "node:crypto";
-import { AppsV1Api, CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appNamespace } from "@qs/core";
 import { startKubeDouble, type KubeDouble } from "../../../../test/kube-double/src/index.ts";
+import { type KubeApis, createKubeApis } from "../apis.ts";
+import { loadKubeConnection } from "../rest/connection.ts";
 import { RESTARTED_AT, createClusterOps } from "./cluster-ops.ts";
 import { createNodeOps } from "./nodes.ts";
 
 let double: KubeDouble;
-let config: KubeConfig;
-let core: CoreV1Api;
-let appsApi: AppsV1Api;
+let apis: KubeApis;
 
 beforeAll(async () => {
   double = await startKubeDouble({ nodes: 2 });
-  config = new KubeConfig();
-  config.loadFromString(double.kubeconfigYaml);
-  core = config.makeApiClient(CoreV1Api);
-  appsApi = config.makeApiClient(AppsV1Api);
+  apis = createKubeApis(loadKubeConnection(double.kubeconfigPath));
 });
 afterAll(async () => {
+  apis.rest.close();
   await double.close();
 });
 
 async function freshApp(): Promise<string> {
   const app = `t${randomUUID().slice(0, 8)}`;
-  await core.createNamespace({ body: { metadata: { name: appNamespace(app) } } });
+  await apis.namespaces.create({ metadata: { name: appNamespace(app) } });
   return app;
 }
 
@@ -46,11 +43,11 @@ describe("cluster ops over the Kubernetes API double", () => {
   it("restarts by annotating the pod template of every (or one) process type", async () => {
     const app = await freshApp();
     const namespace = appNamespace(app);
-    await appsApi.createNamespacedDeployment({ namespace, body: deployment(app, "web") });
-    await appsApi.createNamespacedDeployment({ namespace, body: deployment(app, "worker") });
-    const ops = createClusterOps({ config });
+    await apis.deployments.create(namespace, deployment(app, "web"));
+    await apis.deployments.create(namespace, deployment(app, "worker"));
+    const ops = createClusterOps({ apis });
     expect(await ops.restart(app)).toEqual(["web", "worker"]);
-    const web = await appsApi.readNamespacedDeployment({ name: `${app}-web`, namespace });
+    const web = await apis.deployments.read(namespace, `${app}-web`);
     const stamp = web.spec?.template.metadata?.annotations?.[RESTARTED_AT];
     expect(Date.parse(stamp ?? "")).not.toBeNaN();
     expect(web.spec?.template.spec?.containers[0]?.image).toBe("registry.local/x:1");
@@ -60,7 +57,7 @@ describe("cluster ops over the Kubernetes API double", () => {
 
   it("finds no processes of an app without pods", async () => {
     const app = await freshApp();
-    const ops = createClusterOps({ config });
+    const ops = createClusterOps({ apis });
     expect(await ops.ps(app)).toEqual([]);
     const lines: string[] = [];
     await ops.logs(app, { follow: false }, (l) => lines.push(l.line), new AbortController().signal);
@@ -94,8 +91,8 @@ describe("log follow over the Kubernetes API double", () => {
   it("keeps attaching to new pods after its watch is dropped, and frees indices of deleted pods", async () => {
     const app = await freshApp();
     const namespace = appNamespace(app);
-    await core.createNamespacedPod({ namespace, body: pod(app, "p1", ["first pod"]) });
-    const ops = createClusterOps({ config });
+    await apis.pods.create(namespace, pod(app, "p1", ["first pod"]));
+    const ops = createClusterOps({ apis });
     const seen: string[] = [];
     const controller = new AbortController();
     double.setFaults({ dropWatchesAfterMs: 200 });
@@ -103,11 +100,11 @@ describe("log follow over the Kubernetes API double", () => {
     try {
       await until(() => seen.includes("web.1 | first pod"), "the first pod's line");
       await new Promise((r) => setTimeout(r, 600)); // the watch has been dropped by now
-      await core.createNamespacedPod({ namespace, body: pod(app, "p2", ["second pod"]) });
+      await apis.pods.create(namespace, pod(app, "p2", ["second pod"]));
       await until(() => seen.includes("web.2 | second pod"), "the new pod's line");
-      await core.deleteNamespacedPod({ name: "p1", namespace });
+      await apis.pods.delete(namespace, "p1");
       await new Promise((r) => setTimeout(r, 600));
-      await core.createNamespacedPod({ namespace, body: pod(app, "p3", ["third pod"]) });
+      await apis.pods.create(namespace, pod(app, "p3", ["third pod"]));
       await until(() => seen.includes("web.1 | third pod"), "the third pod as web.1");
     } finally {
       double.setFaults({});
@@ -120,34 +117,30 @@ describe("log follow over the Kubernetes API double", () => {
 
 describe("nodes over the Kubernetes API double", () => {
   it("lists nodes with status and capacity", async () => {
-    const nodes = await createNodeOps({ config }).list();
+    const nodes = await createNodeOps({ apis }).list();
     expect(nodes.map((n) => n.name)).toEqual(["node-1", "node-2"]);
     expect(nodes[0]).toMatchObject({ status: "Ready", cpuCapacityMillicores: 4000, memoryCapacityBytes: 8 * 2 ** 30 });
   });
 
   it("prints the join line from the installer's Secret, and says what to do without it", async () => {
     const namespace = `qs-test-${randomUUID().slice(0, 8)}`;
-    await core.createNamespace({ body: { metadata: { name: namespace } } });
-    const nodes = createNodeOps({ config, namespace });
+    await apis.namespaces.create({ metadata: { name: namespace } });
+    const nodes = createNodeOps({ apis, namespace });
     await expect(nodes.joinCommand()).rejects.toMatchObject({ code: "JOIN_INFO_MISSING" });
-    await core.createNamespacedSecret({
-      namespace,
-      body: {
-        metadata: { name: "quickstack-join" },
-        stringData: { token: "K10abc::server:secret", server: "https://203.0.113.5:6443", "install-url": "https://qs.example.com/install.sh" },
-      },
+    await apis.secrets.create(namespace, {
+      metadata: { name: "quickstack-join" },
+      stringData: { token: "K10abc::server:secret", server: "https://203.0.113.5:6443", "install-url": "https://qs.example.com/install.sh" },
     });
     expect(await nodes.joinCommand()).toBe(
       "curl -fsSL https://qs.example.com/install.sh | sh -s - join --server https://203.0.113.5:6443 --token K10abc::server:secret",
     );
     // Without install-url in the Secret, the configured install URL is used.
-    await core.replaceNamespacedSecret({
-      name: "quickstack-join",
-      namespace,
-      body: { metadata: { name: "quickstack-join" }, stringData: { token: "K10abc::server:secret", server: "https://203.0.113.5:6443" } },
+    await apis.secrets.replace(namespace, "quickstack-join", {
+      metadata: { name: "quickstack-join" },
+      stringData: { token: "K10abc::server:secret", server: "https://203.0.113.5:6443" },
     });
     await expect(nodes.joinCommand()).rejects.toMatchObject({ code: "JOIN_INFO_MISSING" });
-    expect(await createNodeOps({ config, namespace, installUrl: "https://get.qs.test/install.sh" }).joinCommand()).toBe(
+    expect(await createNodeOps({ apis, namespace, installUrl: "https://get.qs.test/install.sh" }).joinCommand()).toBe(
       "curl -fsSL https://get.qs.test/install.sh | sh -s - join --server https://203.0.113.5:6443 --token K10abc::server:secret",
     );
   });

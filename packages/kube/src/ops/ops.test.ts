@@ -40,7 +40,7 @@ describe("SourceNamer", () => {
     expect(n.name("b", "web")).toBe("web.2");
   });
   it("orders pods oldest first", () => {
-    const pod = (name: string, t: number) => ({ metadata: { name, creationTimestamp: new Date(t) } });
+    const pod = (name: string, t: number) => ({ metadata: { name, creationTimestamp: new Date(t).toISOString() } });
     expect(byAge([pod("z", 2), pod("b", 1), pod("a", 1)]).map((p) => p.metadata.name)).toEqual(["a", "b", "z"]);
   });
 });
@@ -126,7 +126,7 @@ describe("pod and node state", () => {
     expect(exitCodeFromStatus({ status: "Failure" })).toBe(1);
   });
   it("names pod states as kubectl does", () => {
-    expect(podState({ metadata: { deletionTimestamp: new Date() } })).toBe("Terminating");
+    expect(podState({ metadata: { deletionTimestamp: new Date().toISOString() } })).toBe("Terminating");
     expect(podState({ status: { phase: "Pending", containerStatuses: [{ name: "web", image: "", imageID: "", ready: false, restartCount: 0, state: { waiting: { reason: "CrashLoopBackOff" } } }] } })).toBe("CrashLoopBackOff");
     expect(podState({ status: { phase: "Running" } })).toBe("Running");
     expect(exitCodeOf({ status: { phase: "Running" } })).toBeUndefined();

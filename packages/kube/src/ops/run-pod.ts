@@ -1,8 +1,10 @@
 import { randomBytes } from "node:crypto";
-import type { V1Container, V1Deployment, V1Pod } from "@kubernetes/client-node";
 import { appNamespace, kubeName } from "@qs/core";
 import { LABEL_PROCESS, appLabels, names } from "../labels.ts";
+import type { Deployment, Pod } from "../rest/wire.ts";
 import { containerSecurityContext, podSecurityContext } from "../render/security.ts";
+
+type Container = NonNullable<Pod["spec"]>["containers"][number];
 
 /** Process label of one-off pods (`run.1 |` in logs). */
 export const RUN_PROCESS = "run";
@@ -17,7 +19,7 @@ export interface RunPodInput {
   readonly user: string;
   readonly tty: boolean;
   /** A running process's Deployment to copy env, volumes and resources from. */
-  readonly template?: V1Deployment;
+  readonly template?: Deployment;
   /** Hard limit on the pod's life. @defaultValue 86400 (a day) */
   readonly activeDeadlineSeconds?: number;
   /** Name suffix, random by default (tests pass a fixed one). */
@@ -29,11 +31,11 @@ export interface RunPodInput {
  * use, else the app's config Secret) and volumes, the command in exec form (no shell),
  * restartPolicy Never. With a TTY, stdin is kept open for `kubectl attach`-style use.
  */
-export function buildRunPod(input: RunPodInput): V1Pod {
-  const base: V1Container | undefined = input.template?.spec?.template.spec?.containers[0];
+export function buildRunPod(input: RunPodInput): Pod {
+  const base: Container | undefined = input.template?.spec?.template.spec?.containers[0];
   const podSpec = input.template?.spec?.template.spec;
   const name = kubeName(input.app, "run", input.suffix ?? randomBytes(3).toString("hex"));
-  const container: V1Container = {
+  const container: Container = {
     name: RUN_PROCESS,
     image: input.image,
     command: [...input.command],

@@ -31,7 +31,10 @@ export class SourceNamer {
 }
 
 /** Pods ordered oldest first, then by name, so indices follow age. */
-export function byAge<T extends { metadata?: { name?: string; creationTimestamp?: Date } }>(pods: readonly T[]): T[] {
-  const time = (p: T): number => p.metadata?.creationTimestamp?.getTime() ?? 0;
+export function byAge<T extends { metadata?: { name?: string; creationTimestamp?: string } }>(pods: readonly T[]): T[] {
+  const time = (p: T): number => {
+    const t = Date.parse(p.metadata?.creationTimestamp ?? "");
+    return Number.isNaN(t) ? 0 : t;
+  };
   return [...pods].sort((a, b) => time(a) - time(b) || (a.metadata?.name ?? "").localeCompare(b.metadata?.name ?? ""));
 }

@@ -1,5 +1,6 @@
-import { Metrics, type KubeConfig } from "@kubernetes/client-node";
 import type { UsageSource } from "@qs/core";
+import type { KubeApis } from "../apis.ts";
+import { nodeMetrics, podMetrics } from "./metrics.ts";
 import { cpuMillicores, memoryBytes } from "./quantity.ts";
 
 /** App namespaces are `qs-app-<app>` (core/names.ts appNamespace). */
@@ -9,13 +10,12 @@ const APP_NAMESPACE = /^qs-app-(.+)$/;
  * CPU and memory per app and per node from metrics.k8s.io, for the status page's
  * sampler: one cluster-wide pod metrics list and one node list per sample.
  */
-export function createUsageSource(config: KubeConfig): UsageSource {
-  const metrics = new Metrics(config);
+export function createUsageSource(apis: KubeApis): UsageSource {
   return {
     async sample() {
       const apps: Record<string, { cpuMillicores: number; memoryBytes: number }> = {};
       const nodes: Record<string, { cpuMillicores: number; memoryBytes: number }> = {};
-      const [pods, nodeMetrics] = await Promise.all([metrics.getPodMetrics(), metrics.getNodeMetrics()]);
+      const [pods, nodeList] = await Promise.all([podMetrics(apis.rest), nodeMetrics(apis.rest)]);
       for (const pod of pods.items) {
         const app = APP_NAMESPACE.exec(pod.metadata.namespace ?? "")?.[1];
         if (app === undefined) continue;
@@ -25,7 +25,7 @@ export function createUsageSource(config: KubeConfig): UsageSource {
           total.memoryBytes += memoryBytes(c.usage.memory) ?? 0;
         }
       }
-      for (const node of nodeMetrics.items) {
+      for (const node of nodeList.items) {
         nodes[node.metadata.name] = {
           cpuMillicores: cpuMillicores(node.usage.cpu) ?? 0,
           memoryBytes: memoryBytes(node.usage.memory) ?? 0,
