@@ -32,16 +32,18 @@ const STUCK = new Set([
 ]);
 
 /**
- * BuildRunner over the Kubernetes REST API: creates the builder Job, follows its pod's containers'
- * logs in order, reads how they ended from pod status (the builder's termination message
- * carries the digest), and deletes the Job (Background propagation) when cancelled.
+ * BuildRunner over the Kubernetes REST API: creates the builder Job, follows its pod's
+ * containers' logs in order, reads how they ended from pod status (the builder's termination
+ * message carries the digest), and deletes the Job (Background propagation) when cancelled.
  */
 export function createBuildRunner(apis: KubeApis, options: BuildRunnerOptions = {}): BuildRunner {
   const pollMs = options.pollMs ?? 250;
   const podStartTimeoutMs = options.podStartTimeoutMs ?? 120_000;
 
   async function deleteJob(namespace: string, name: string): Promise<void> {
-    await ignoreNotFound(() => apis.jobs.delete(namespace, name, { propagationPolicy: "Background" }));
+    await ignoreNotFound(() =>
+      apis.jobs.delete(namespace, name, { propagationPolicy: "Background" }),
+    );
   }
 
   async function createJob(request: BuilderJobRequest, signal: AbortSignal): Promise<void> {
@@ -68,7 +70,9 @@ export function createBuildRunner(apis: KubeApis, options: BuildRunnerOptions = 
   async function findPod(request: BuilderJobRequest, signal: AbortSignal): Promise<Pod> {
     const until = Date.now() + podStartTimeoutMs;
     while (Date.now() < until) {
-      const list = await apis.pods.list(request.namespace, { labelSelector: `job-name=${request.name}` });
+      const list = await apis.pods.list(request.namespace, {
+        labelSelector: `job-name=${request.name}`,
+      });
       const pod = list.items[0];
       if (pod !== undefined) return pod;
       await sleep(pollMs, signal);
@@ -144,8 +148,8 @@ export function createBuildRunner(apis: KubeApis, options: BuildRunnerOptions = 
 
   /**
    * Follows one container's log until it ends. Log streams can close early (the API server
-   * or kubelet may drop a long follow), so it re-follows while the container runs, skipping lines already seen by
-   * their timestamps.
+   * or kubelet may drop a long follow), so it re-follows while the container runs, skipping
+   * lines already seen by their timestamps.
    */
   async function follow(
     namespace: string,
@@ -160,7 +164,13 @@ export function createBuildRunner(apis: KubeApis, options: BuildRunnerOptions = 
     let atLast = 0;
     for (;;) {
       let skip = atLast;
-      const res = await openLog(namespace, podName, container, last === "" ? undefined : last.replace(/\.\d+Z$/, "Z"), signal);
+      const res = await openLog(
+        namespace,
+        podName,
+        container,
+        last === "" ? undefined : last.replace(/\.\d+Z$/, "Z"),
+        signal,
+      );
       // An abort (or a dropped connection) errors the response; that only ends this follow:
       // the checks after the loop tell a cancelled build from a stream to pick up again.
       const stream = new PassThrough();
@@ -276,7 +286,8 @@ function reasonOf(signal: AbortSignal): string {
 function asUnavailable(err: unknown): Error {
   if (err instanceof UnavailableError || err instanceof CancelledError) return err;
   const status = statusOf(err);
-  const detail = status !== undefined ? `HTTP ${status}` : err instanceof Error ? err.message : String(err);
+  const detail =
+    status !== undefined ? `HTTP ${status}` : err instanceof Error ? err.message : String(err);
   return new UnavailableError(
     "KUBERNETES_UNAVAILABLE",
     `the Kubernetes API failed while running a build: ${detail}`,
