@@ -8,8 +8,7 @@ import { once } from "node:events";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { KubeConfig } from "@kubernetes/client-node";
-import { createAppStore, createKubeApis } from "@qs/kube";
+import { createAppStore, createKubeApis, loadKubeConnection } from "@qs/kube";
 import { startKubeDouble } from "../../test/kube-double/src/index.ts";
 import { prepareCluster } from "../../test/support/quickstack-cluster.ts";
 import { freePort, waitForPort } from "../../test/support/ports.ts";
@@ -58,9 +57,8 @@ try {
   await sleep(SETTLE_MS);
   const idle = await rssMb(child.pid!);
 
-  const kc = new KubeConfig();
-  kc.loadFromFile(double.kubeconfigPath);
-  const apps = createAppStore(createKubeApis(kc));
+  const apis = createKubeApis(loadKubeConnection(double.kubeconfigPath));
+  const apps = createAppStore(apis);
   const started = Date.now();
   for (let i = 0; i < APPS; i += 10) {
     await Promise.all(

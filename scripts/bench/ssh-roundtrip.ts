@@ -6,7 +6,6 @@
 import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { silentLogger } from "@qs/core";
 import { createCommandExecHandler, type CommandServices } from "@qs/commands";
 import {
@@ -17,6 +16,7 @@ import {
   createReleaseManager,
   createUserStore,
   installCrds,
+  loadKubeConnection,
 } from "@qs/kube";
 import { createSshServer, loadOrCreateHostKey } from "@qs/ssh";
 import { startKubeDouble } from "../../test/kube-double/src/index.ts";
@@ -46,12 +46,10 @@ try {
 async function timeQuickStack(dir: string, key: ClientKey): Promise<number[]> {
   const double = await startKubeDouble();
   try {
-    const kc = new KubeConfig();
-    kc.loadFromFile(double.kubeconfigPath);
-    await installCrds(kc);
-    await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: "qs-system" } } });
-    const apis = createKubeApis(kc);
-    const users = createUserStore({ config: kc });
+    const apis = createKubeApis(loadKubeConnection(double.kubeconfigPath));
+    await installCrds(apis);
+    await apis.namespaces.create({ metadata: { name: "qs-system" } });
+    const users = createUserStore({ apis });
     await users.ensureFirstAdmin(key.publicKey);
     const apps = createAppStore(apis);
     for (let i = 0; i < APPS; i++) await apps.create(`bench-${i.toString()}`, "admin");
@@ -61,7 +59,7 @@ async function timeQuickStack(dir: string, key: ClientKey): Promise<number[]> {
       releases: createReleaseManager({ apis, logger: silentLogger }),
       access: users,
       repos: { create: () => Promise.resolve(), remove: () => Promise.resolve() },
-      audit: createAuditLog({ config: kc }),
+      audit: createAuditLog({ apis }),
       baseDomain: "qs.test",
       limits: { maxScale: 50 },
     };

@@ -17,7 +17,6 @@ import {
   createBuildRunner,
   createClusterOps,
   createConfigStore,
-  createKubeApis,
   createNodeOps,
   createReconciler,
   createReleaseManager,
@@ -45,7 +44,7 @@ export interface ClusterParts {
 
 /** Builds the Kubernetes-backed adapters (nothing is started here). */
 export function createClusterParts(config: QsConfig, kube: KubeClient, logger: Logger): ClusterParts {
-  const apis = createKubeApis(kube.config);
+  const apis = kube.apis;
   // The reconciler and the release manager must render alike, or every deploy would be
   // followed by a second rollout.
   const render = renderOptions({ baseDomain: config.baseDomain });
@@ -55,12 +54,12 @@ export function createClusterParts(config: QsConfig, kube: KubeClient, logger: L
     apps: createAppStore(apis),
     config: configStore,
     releases: createReleaseManager({ apis, logger, options: { render }, config: configStore }),
-    users: createUserStore({ config: kube.config, namespace }),
-    audit: createAuditLog({ config: kube.config, namespace }),
-    ops: createClusterOps({ config: kube.config }),
-    nodes: createNodeOps({ config: kube.config, namespace }),
-    usage: createUsageSource(kube.config),
-    runner: createBuildRunner(kube.config),
-    reconciler: createReconciler({ kube, logger, options: { render } }),
+    users: createUserStore({ apis, namespace }),
+    audit: createAuditLog({ apis, namespace }),
+    ops: createClusterOps({ apis }),
+    nodes: createNodeOps({ apis, namespace }),
+    usage: createUsageSource(apis),
+    runner: createBuildRunner(apis),
+    reconciler: createReconciler({ apis, logger, options: { render } }),
   };
 }

@@ -81,6 +81,7 @@ export async function startControlPlane(
     cleanups.push({ name: "redis", run: () => redis.quit().catch(() => redis.disconnect()) });
 
     const { kube, kubeProblem } = connectKube(config, logger);
+    if (kube !== undefined) cleanups.push({ name: "kube", run: () => Promise.resolve(kube.close()) });
     const cluster: ClusterParts | undefined =
       kube === undefined ? undefined : createClusterParts(config, kube, logger);
     if (cluster !== undefined && config.adminSshKey !== undefined) {

@@ -1,4 +1,3 @@
-import type { V1Namespace, V1Secret } from "@kubernetes/client-node";
 import {
   type App,
   type AppSpec,
@@ -12,21 +11,15 @@ import {
 import { type KubeApis, isConflict, isNotFound, orUndefined, retryOnConflict } from "./apis.ts";
 import { LABEL_COMPONENT, appLabels, names } from "./labels.ts";
 import { ownerReference } from "./render/context.ts";
-import { APP_RESOURCE, type AppObject, newAppObject, normaliseSpec, toApp } from "./resources/app-object.ts";
+import type { Namespace, Secret } from "./rest/wire.ts";
+import { type AppObject, appObjects, newAppObject, normaliseSpec, toApp } from "./resources/app-object.ts";
 
 /** Pod Security admission level of app namespaces: baseline lets ordinary images (root) run. */
 const POD_SECURITY = "baseline";
 
 /** Reads the App object of `name`; undefined when it does not exist. */
 export async function readAppObject(apis: KubeApis, name: string): Promise<AppObject | undefined> {
-  return orUndefined(
-    async () =>
-      (await apis.custom.getNamespacedCustomObject({
-        ...APP_RESOURCE,
-        namespace: appNamespace(name),
-        name,
-      })) as AppObject,
-  );
+  return orUndefined(() => appObjects(apis).read(appNamespace(name), name));
 }
 
 /** Reads the App object of `name` or throws AppNotFoundError. */
@@ -46,12 +39,8 @@ export async function updateAppSpec(
     const obj = await requireAppObject(apis, name);
     const spec = mutate(normaliseSpec(obj.spec));
     if (JSON.stringify(spec) === JSON.stringify(normaliseSpec(obj.spec))) return obj;
-    return (await apis.custom.replaceNamespacedCustomObject({
-      ...APP_RESOURCE,
-      namespace: obj.metadata.namespace,
-      name,
-      body: { ...obj, spec, status: undefined },
-    })) as AppObject;
+    // status is the reconciler's (a subresource): left out of the body.
+    return appObjects(apis).replace(obj.metadata.namespace, name, { ...obj, spec, status: undefined });
   });
 }
 
@@ -59,7 +48,7 @@ export async function updateAppSpec(
 export function createAppStore(apis: KubeApis): AppStore {
   return {
     async list(): Promise<readonly App[]> {
-      const list = (await apis.custom.listClusterCustomObject({ ...APP_RESOURCE })) as { items: AppObject[] };
+      const list = await appObjects(apis).listAll();
       return list.items.map(toApp).sort((a, b) => a.name.localeCompare(b.name));
     },
 
@@ -77,7 +66,7 @@ export function createAppStore(apis: KubeApis): AppStore {
       const exists = new ConflictError("APP_EXISTS", `app "${name}" already exists`, {
         hint: "choose another name, or destroy the old app first",
       });
-      const ns: V1Namespace = {
+      const ns: Namespace = {
         metadata: {
           name: namespace,
           labels: {
@@ -88,7 +77,7 @@ export function createAppStore(apis: KubeApis): AppStore {
         },
       };
       try {
-        await apis.core.createNamespace({ body: ns });
+        await apis.namespaces.create(ns);
       } catch (err) {
         // A namespace left without an App (a create that died half-way) is reused.
         if (!isConflict(err)) throw err;
@@ -96,11 +85,7 @@ export function createAppStore(apis: KubeApis): AppStore {
       }
       let created: AppObject;
       try {
-        created = (await apis.custom.createNamespacedCustomObject({
-          ...APP_RESOURCE,
-          namespace,
-          body: newAppObject(name, { ...defaultAppSpec(), ...spec }, createdBy),
-        })) as AppObject;
+        created = await appObjects(apis).create(namespace, newAppObject(name, { ...defaultAppSpec(), ...spec }, createdBy));
       } catch (err) {
         if (isConflict(err)) throw exists;
         throw err;
@@ -116,18 +101,13 @@ export function createAppStore(apis: KubeApis): AppStore {
     async destroy(name) {
       const namespace = appNamespace(name);
       try {
-        await apis.custom.deleteNamespacedCustomObject({
-          ...APP_RESOURCE,
-          namespace,
-          name,
-          propagationPolicy: "Foreground",
-        });
+        await appObjects(apis).delete(namespace, name, { propagationPolicy: "Foreground" });
       } catch (err) {
         if (isNotFound(err)) throw new AppNotFoundError(name);
         throw err;
       }
       try {
-        await apis.core.deleteNamespace({ name: namespace });
+        await apis.namespaces.delete(namespace);
       } catch (err) {
         if (!isNotFound(err)) throw err;
       }
@@ -136,9 +116,9 @@ export function createAppStore(apis: KubeApis): AppStore {
 }
 
 /** Creates the app's (empty) config Secret, owned by the App, unless it exists. */
-export async function ensureConfigSecret(apis: KubeApis, app: AppObject): Promise<V1Secret> {
+export async function ensureConfigSecret(apis: KubeApis, app: AppObject): Promise<Secret> {
   const name = app.metadata.name;
-  const secret: V1Secret = {
+  const secret: Secret = {
     metadata: {
       name: names.configSecret(name),
       namespace: app.metadata.namespace,
@@ -149,9 +129,9 @@ export async function ensureConfigSecret(apis: KubeApis, app: AppObject): Promis
     data: {},
   };
   try {
-    return await apis.core.createNamespacedSecret({ namespace: app.metadata.namespace, body: secret });
+    return await apis.secrets.create(app.metadata.namespace, secret);
   } catch (err) {
     if (!isConflict(err)) throw err;
-    return apis.core.readNamespacedSecret({ name: names.configSecret(name), namespace: app.metadata.namespace });
+    return apis.secrets.read(app.metadata.namespace, names.configSecret(name));
   }
 }

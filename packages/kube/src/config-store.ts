@@ -1,12 +1,12 @@
-import type { V1Secret } from "@kubernetes/client-node";
 import { type ConfigStore, appNamespace } from "@qs/core";
 import { type KubeApis, orUndefined, retryOnConflict } from "./apis.ts";
+import type { Secret } from "./rest/wire.ts";
 import { ensureConfigSecret, requireAppObject } from "./app-store.ts";
 import { configHash } from "./hash.ts";
 import { names } from "./labels.ts";
 
 /** Decodes a Secret's data into vars. */
-export function secretVars(secret: V1Secret | undefined): Record<string, string> {
+export function secretVars(secret: Secret | undefined): Record<string, string> {
   const vars: Record<string, string> = {};
   for (const [k, v] of Object.entries(secret?.data ?? {})) vars[k] = Buffer.from(v, "base64").toString("utf8");
   return vars;
@@ -19,9 +19,9 @@ export function secretData(vars: Readonly<Record<string, string>>): Record<strin
   return data;
 }
 
-async function readConfigSecret(apis: KubeApis, app: string): Promise<V1Secret> {
+async function readConfigSecret(apis: KubeApis, app: string): Promise<Secret> {
   const namespace = appNamespace(app);
-  const secret = await orUndefined(() => apis.core.readNamespacedSecret({ name: names.configSecret(app), namespace }));
+  const secret = await orUndefined(() => apis.secrets.read(namespace, names.configSecret(app)));
   if (secret !== undefined) return secret;
   // Missing Secret (deleted by hand): AppNotFoundError if the app is gone, else recreate it.
   return ensureConfigSecret(apis, await requireAppObject(apis, app));
@@ -40,11 +40,7 @@ export function createConfigStore(apis: KubeApis): ConfigStore {
         const vars = { ...mutate(secretVars(secret)) };
         // Replace carries the resourceVersion we read: a concurrent writer makes this 409,
         // and the retry re-reads so both edits survive.
-        await apis.core.replaceNamespacedSecret({
-          name: names.configSecret(app),
-          namespace: appNamespace(app),
-          body: { ...secret, data: secretData(vars) },
-        });
+        await apis.secrets.replace(appNamespace(app), names.configSecret(app), { ...secret, data: secretData(vars) });
         return { vars, hash: configHash(vars) };
       });
     },

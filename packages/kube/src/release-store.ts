@@ -1,14 +1,14 @@
-import type { V1Secret } from "@kubernetes/client-node";
 import { ConflictError, NotFoundError, type Release, appNamespace } from "@qs/core";
 import { type KubeApis, isConflict, orUndefined } from "./apis.ts";
 import { secretData, secretVars } from "./config-store.ts";
 import { configHash } from "./hash.ts";
+import type { Secret } from "./rest/wire.ts";
 import { LABEL_APP, LABEL_COMPONENT, QS_API_VERSION, appLabels, names } from "./labels.ts";
 import {
-  RELEASE_RESOURCE,
   type ReleaseObject,
   type ReleaseObjectStatus,
   newReleaseObject,
+  releaseObjects,
   nextReleaseNumber,
   sortNewestFirst,
   toRelease,
@@ -32,21 +32,10 @@ export interface ReleaseStore {
 /** Creates the ReleaseStore. */
 export function createReleaseStore(apis: KubeApis): ReleaseStore {
   const read = (app: string, number: number): Promise<ReleaseObject | undefined> =>
-    orUndefined(
-      async () =>
-        (await apis.custom.getNamespacedCustomObject({
-          ...RELEASE_RESOURCE,
-          namespace: appNamespace(app),
-          name: names.releaseObject(app, number),
-        })) as ReleaseObject,
-    );
+    orUndefined(() => releaseObjects(apis).read(appNamespace(app), names.releaseObject(app, number)));
 
   const list = async (app: string): Promise<Release[]> => {
-    const result = (await apis.custom.listNamespacedCustomObject({
-      ...RELEASE_RESOURCE,
-      namespace: appNamespace(app),
-      labelSelector: `${LABEL_APP}=${app}`,
-    })) as { items: ReleaseObject[] };
+    const result = await releaseObjects(apis).list(appNamespace(app), { labelSelector: `${LABEL_APP}=${app}` });
     return sortNewestFirst(result.items.map(toRelease));
   };
 
@@ -70,11 +59,7 @@ export function createReleaseStore(apis: KubeApis): ReleaseStore {
         const release: Release = { ...draft, app, number, configHash: configHash(vars), createdAt: new Date().toISOString() };
         let created: ReleaseObject;
         try {
-          created = (await apis.custom.createNamespacedCustomObject({
-            ...RELEASE_RESOURCE,
-            namespace,
-            body: newReleaseObject(release, namespace, appUid),
-          })) as ReleaseObject;
+          created = await releaseObjects(apis).create(namespace, newReleaseObject(release, namespace, appUid));
         } catch (err) {
           // The name <app>-v<N> is the lock: AlreadyExists means someone took N first.
           if (!isConflict(err) || attempt > 50) throw err;
@@ -88,7 +73,7 @@ export function createReleaseStore(apis: KubeApis): ReleaseStore {
 
     async vars(app, number) {
       const secret = await orUndefined(() =>
-        apis.core.readNamespacedSecret({ name: names.releaseEnvSecret(app, number), namespace: appNamespace(app) }),
+        apis.secrets.read(appNamespace(app), names.releaseEnvSecret(app, number)),
       );
       if (secret === undefined) {
         throw new NotFoundError("RELEASE_CONFIG_NOT_FOUND", `the config of ${app} v${number} is gone`, {
@@ -101,12 +86,7 @@ export function createReleaseStore(apis: KubeApis): ReleaseStore {
     async setStatus(app, number, status) {
       const obj = await read(app, number);
       if (obj === undefined) throw new ConflictError("RELEASE_GONE", `${app} v${number} was deleted`);
-      await apis.custom.replaceNamespacedCustomObjectStatus({
-        ...RELEASE_RESOURCE,
-        namespace: appNamespace(app),
-        name: obj.metadata.name,
-        body: { ...obj, status: { ...obj.status, ...status } },
-      });
+      await releaseObjects(apis).replaceStatus(appNamespace(app), obj.metadata.name, { ...obj, status: { ...obj.status, ...status } });
     },
   };
 }
@@ -118,7 +98,7 @@ async function createEnvSecret(
   releaseUid: string,
   vars: Readonly<Record<string, string>>,
 ): Promise<void> {
-  const secret: V1Secret = {
+  const secret: Secret = {
     metadata: {
       name: names.releaseEnvSecret(release.app, release.number),
       namespace: appNamespace(release.app),
@@ -131,5 +111,5 @@ async function createEnvSecret(
     immutable: true,
     data: secretData(vars),
   };
-  await apis.core.createNamespacedSecret({ namespace: appNamespace(release.app), body: secret });
+  await apis.secrets.create(appNamespace(release.app), secret);
 }

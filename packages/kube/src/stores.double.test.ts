@@ -18,9 +18,9 @@ describe("AppStore", () => {
     const app = await h.apps.create(name, "alice");
     expect(app.name).toBe(name);
     expect(app.spec.deployBranch).toBe("main");
-    const ns = await h.apis.core.readNamespace({ name: `qs-app-${name}` });
+    const ns = await h.apis.namespaces.read(`qs-app-${name}`);
     expect(ns.metadata?.labels?.["quickstack.dev/app"]).toBe(name);
-    const secret = await h.apis.core.readNamespacedSecret({ name: `${name}-config`, namespace: `qs-app-${name}` });
+    const secret = await h.apis.secrets.read(`qs-app-${name}`, `${name}-config`);
     expect(secret.metadata?.ownerReferences?.[0]?.kind).toBe("App");
     expect(await h.apps.exists(name)).toBe(true);
     expect((await h.apps.list()).map((a) => a.name)).toContain(name);
@@ -71,7 +71,7 @@ describe("ReleaseStore", () => {
   it("numbers concurrent releases v1…vN without gaps or duplicates", async () => {
     const name = h.appName("rel");
     const app = await h.apps.create(name, "alice");
-    const obj = await h.apis.custom.getNamespacedCustomObject({ group: "quickstack.dev", version: "v1alpha1", plural: "apps", namespace: `qs-app-${name}`, name }) as { metadata: { uid: string } };
+    const obj = await h.apis.custom("quickstack.dev/v1alpha1", "apps").read(`qs-app-${name}`, name) as { metadata: { uid: string } };
     const store = createReleaseStore(h.apis);
     const made = await Promise.all(
       Array.from({ length: 5 }, (_, i) =>

@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { CoreV1Api } from "@kubernetes/client-node";
 import { silentLogger, type AccessControl, type AuditLog, type UserStore } from "@qs/core";
 import { createCommandExecHandler, type CommandServices } from "@qs/commands";
 import { createBuildQueue, type BuildQueue } from "@qs/build";
@@ -39,9 +38,9 @@ export async function startCommandsHarness(): Promise<CommandsHarness> {
   const h = await startDeployHarness();
   const dir = await tempDir("qs-cmd-e2e-");
   const namespace = `qs-system-${randomUUID().slice(0, 8)}`;
-  await h.kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: namespace } } });
-  const users = createUserStore({ config: h.kc, namespace });
-  const audit = createAuditLog({ config: h.kc, namespace });
+  await h.apis.namespaces.create({ metadata: { name: namespace } });
+  const users = createUserStore({ apis: h.apis, namespace });
+  const audit = createAuditLog({ apis: h.apis, namespace });
   const repoRoot = `${dir.path}/repos`;
   const redis = new URL(process.env.QS_TEST_REDIS_URL ?? "redis://127.0.0.1:6379");
   const builds = createBuildQueue({

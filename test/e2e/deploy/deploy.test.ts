@@ -36,7 +36,7 @@ async function newApp(): Promise<{ name: string; ns: string }> {
 }
 
 const templateOf = async (ns: string, name: string) =>
-  (await h.apis.apps.readNamespacedDeployment({ name, namespace: ns })).spec!.template;
+  (await h.apis.deployments.read(ns, name)).spec!.template;
 
 describe("deploy", () => {
   it("first deploy: creates v1, streams progress, and the App says Ready", async () => {
@@ -53,7 +53,7 @@ describe("deploy", () => {
     expect(app.status.processes).toEqual({ web: { ready: 1, desired: 1 }, worker: { ready: 1, desired: 1 } });
     // `kubectl get apps -A` prints the CRD's printer columns: evaluate their JSONPaths here
     // (the double's Table output has only NAME and AGE).
-    const obj = await h.apis.custom.getNamespacedCustomObject({ group: "quickstack.dev", version: "v1alpha1", plural: "apps", namespace: appNamespace(name), name });
+    const obj = await h.apis.custom("quickstack.dev/v1alpha1", "apps").read(appNamespace(name), name);
     const columns = appCrd().spec.versions[0]!.additionalPrinterColumns;
     const cells = Object.fromEntries(columns.map((c) => [c.name, c.jsonPath.split(".").slice(1).reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], obj)]));
     expect(cells).toMatchObject({ Release: 1, Ready: "2/2", Status: "Ready" });
@@ -66,9 +66,9 @@ describe("deploy", () => {
     const v2 = await h.releases.deploy(request(name, `good-${name}:v2`), captureOutput(), never);
     expect(v2.number).toBe(2);
     expect((await templateOf(ns, `${name}-web`)).spec!.containers[0]!.image).toBe(`good-${name}:v2`);
-    const pods = (await h.apis.core.listNamespacedPod({ namespace: ns, labelSelector: "quickstack.dev/process=web" })).items;
+    const pods = (await h.apis.pods.list(ns, { labelSelector: "quickstack.dev/process=web" })).items;
     await eventually(async () => {
-      const live = (await h.apis.core.listNamespacedPod({ namespace: ns, labelSelector: "quickstack.dev/process=web" })).items;
+      const live = (await h.apis.pods.list(ns, { labelSelector: "quickstack.dev/process=web" })).items;
       return live.every((p) => p.spec?.containers[0]?.image === `good-${name}:v2`);
     }, "old pods gone");
     expect(pods.length).toBeGreaterThan(0);
@@ -87,10 +87,10 @@ describe("deploy", () => {
     const after = await templateOf(ns, `${name}-web`);
     expect(after.metadata!.annotations!["quickstack.dev/config-hash"]).not.toBe(before.metadata!.annotations!["quickstack.dev/config-hash"]);
     expect(after.spec!.containers[0]!.envFrom).toEqual([{ secretRef: { name: `${name}-v2-env` } }]);
-    const deployments = JSON.stringify(await h.apis.apps.listNamespacedDeployment({ namespace: ns }));
+    const deployments = JSON.stringify(await h.apis.deployments.list(ns));
     expect(deployments).not.toContain("postgres://");
     expect(out.text()).not.toContain("postgres://");
-    const env = await h.apis.core.readNamespacedSecret({ name: `${name}-v2-env`, namespace: ns });
+    const env = await h.apis.secrets.read(ns, `${name}-v2-env`);
     expect(Buffer.from(env.data!.DATABASE_URL!, "base64").toString()).toBe("postgres://secret@db/shop");
   });
 
@@ -177,7 +177,7 @@ describe("deploy", () => {
     const r = await h.releases.deploy(request(name, `good-${name}:v1`, { releaseCommand: "npm run migrate", processes: { worker: "work" } }), out, never);
     expect(out.text()).toContain("Running release command: npm run migrate");
     expect(r.releasePhase).toBe("Succeeded");
-    const job = await h.apis.batch.readNamespacedJob({ name: `${name}-release-v1`, namespace: appNamespace(name) });
+    const job = await h.apis.jobs.read(appNamespace(name), `${name}-release-v1`);
     expect(job.spec?.template.spec?.containers[0]?.command).toEqual(["/bin/sh", "-c", "npm run migrate"]);
   });
 
@@ -197,16 +197,16 @@ describe("deploy", () => {
   it("removing a process type prunes its Deployment", async () => {
     const { name, ns } = await newApp();
     await h.releases.deploy(request(name, `good-${name}:v1`, { processes: { web: "serve", worker: "work" } }), captureOutput(), never);
-    expect((await h.apis.apps.listNamespacedDeployment({ namespace: ns })).items.length).toBe(2);
+    expect((await h.apis.deployments.list(ns)).items.length).toBe(2);
     await h.releases.deploy(request(name, `good-${name}:v2`, { processes: { web: "serve" } }), captureOutput(), never);
-    await eventually(async () => (await h.apis.apps.listNamespacedDeployment({ namespace: ns })).items.length === 1, "worker pruned");
+    await eventually(async () => (await h.apis.deployments.list(ns)).items.length === 1, "worker pruned");
   });
 
   it("a control-plane restart mid-rollout finishes the rollout and causes no extra one", async () => {
     const { name, ns } = await newApp();
     await h.apps.update(name, (s) => ({ ...s, processes: { web: { replicas: 3 } } }));
     await h.releases.deploy(request(name, `good-${name}:v1`, { processes: { web: "serve" } }), captureOutput(), never);
-    const generation = (await h.apis.apps.readNamespacedDeployment({ name: `${name}-web`, namespace: ns })).metadata!.generation!;
+    const generation = (await h.apis.deployments.read(ns, `${name}-web`)).metadata!.generation!;
     script(h, `slow-${name}`, { readyAfterMs: 400 });
     const out = captureOutput();
     const deploying = h.releases.deploy(request(name, `slow-${name}:v2`, { processes: { web: "serve" } }), out, never);
@@ -214,9 +214,9 @@ describe("deploy", () => {
     await h.restartReconciler();
     const r = await deploying;
     expect(r.number).toBe(2);
-    const d = await h.apis.apps.readNamespacedDeployment({ name: `${name}-web`, namespace: ns });
+    const d = await h.apis.deployments.read(ns, `${name}-web`);
     expect(d.metadata!.generation).toBe(generation + 1);
-    const rs = (await h.apis.apps.listNamespacedReplicaSet({ namespace: ns })).items;
+    const rs = (await h.apis.custom<{ metadata?: { name?: string; annotations?: Record<string, string> } }>("apps/v1", "replicasets").list(ns)).items;
     expect(rs.length).toBe(2);
   });
 
@@ -231,7 +231,7 @@ describe("deploy", () => {
     );
     const latest = (await h.releases.list(name))[0]!;
     expect(latest.number).toBe(3);
-    const env = await h.apis.core.readNamespacedSecret({ name: `${name}-v3-env`, namespace: ns });
+    const env = await h.apis.secrets.read(ns, `${name}-v3-env`);
     expect(Object.keys(env.data ?? {}).sort()).toEqual(["A", "B"]);
     expect((await h.apps.get(name)).spec.release).toBe(3);
   });

@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import * as k8s from "@kubernetes/client-node";
 import { type OutputSink, type ReleaseManager, silentLogger } from "@qs/core";
 import {
   type KubeApis,
@@ -11,6 +10,7 @@ import {
   createReconciler,
   createReleaseManager,
   installCrds,
+  loadKubeConnection,
 } from "@qs/kube";
 import { type KubeDouble, startKubeDouble } from "../../kube-double/src/index.ts";
 import type { ContainerScript } from "../../kube-double/src/behaviour.ts";
@@ -18,7 +18,6 @@ import type { ContainerScript } from "../../kube-double/src/behaviour.ts";
 /** Everything a deploy test needs: the double, the stores, a reconciler and a release manager. */
 export interface DeployHarness {
   double: KubeDouble;
-  kc: k8s.KubeConfig;
   apis: KubeApis;
   apps: ReturnType<typeof createAppStore>;
   config: ReturnType<typeof createConfigStore>;
@@ -43,14 +42,11 @@ export const reconcilerOptions: ReconcilerOptions = {
 export async function startDeployHarness(): Promise<DeployHarness> {
   // progressDeadlineSeconds 20 (below) passes in 2 s of simulated time.
   const double = await startKubeDouble({ timings: { secondsScale: 0.1 } });
-  const kc = new k8s.KubeConfig();
-  kc.loadFromFile(double.kubeconfigPath);
-  await installCrds(kc);
-  const apis = createKubeApis(kc);
-  const make = (): Reconciler => createReconciler({ kube: { config: kc }, logger: silentLogger, options: reconcilerOptions });
+  const apis = createKubeApis(loadKubeConnection(double.kubeconfigPath));
+  await installCrds(apis);
+  const make = (): Reconciler => createReconciler({ apis, logger: silentLogger, options: reconcilerOptions });
   const h: DeployHarness = {
     double,
-    kc,
     apis,
     apps: createAppStore(apis),
     config: createConfigStore(apis),
@@ -68,6 +64,7 @@ export async function startDeployHarness(): Promise<DeployHarness> {
     appName: (prefix = "app") => `${prefix}-${randomUUID().slice(0, 8)}`,
     async close() {
       await h.reconciler.close();
+      apis.rest.close();
       await double.close();
     },
   };

@@ -23,9 +23,7 @@ async function appWithRelease(processes: Record<string, string>): Promise<{ name
 }
 
 async function setRelease(name: string, processes: Record<string, string>): Promise<number> {
-  const obj = (await h.apis.custom.getNamespacedCustomObject({
-    group: "quickstack.dev", version: "v1alpha1", plural: "apps", namespace: appNamespace(name), name,
-  })) as { metadata: { uid: string } };
+  const obj = (await h.apis.custom("quickstack.dev/v1alpha1", "apps").read(appNamespace(name), name)) as { metadata: { uid: string } };
   const release = await createReleaseStore(h.apis).create(name, obj.metadata.uid, { image: "img@sha256:1", processes, author: "a", description: "test" }, {});
   await h.apps.update(name, (s) => ({
     ...s,
@@ -36,18 +34,18 @@ async function setRelease(name: string, processes: Record<string, string>): Prom
 }
 
 const deploymentNames = async (ns: string): Promise<string[]> =>
-  (await h.apis.apps.listNamespacedDeployment({ namespace: ns })).items.map((d) => d.metadata!.name!).sort();
+  (await h.apis.deployments.list(ns)).items.map((d) => d.metadata!.name!).sort();
 
 describe("reconciler", () => {
   it("renders Deployments, Service, Ingress and NetworkPolicy for a release (schema-valid, owned)", async () => {
     const { name, ns } = await appWithRelease({ web: "npm start", worker: "node w.js" });
     await eventually(async () => (await deploymentNames(ns)).length === 2, "deployments");
     expect(await deploymentNames(ns)).toEqual([`${name}-web`, `${name}-worker`]);
-    const svc = await eventually(() => h.apis.core.readNamespacedService({ name: `${name}-web`, namespace: ns }), "service");
+    const svc = await eventually(() => h.apis.services.read(ns, `${name}-web`), "service");
     expect(svc.metadata?.ownerReferences?.[0]?.name).toBe(name);
-    const ing = await eventually(() => h.apis.networking.readNamespacedIngress({ name, namespace: ns }), "ingress");
+    const ing = await eventually(() => h.apis.ingresses.read(ns, name), "ingress");
     expect(ing.spec?.rules?.map((r) => r.host)).toEqual([`${name}.qs.test`]);
-    const np = await eventually(() => h.apis.networking.readNamespacedNetworkPolicy({ name: `${name}-isolation`, namespace: ns }), "netpol");
+    const np = await eventually(() => h.apis.networkPolicies.read(ns, `${name}-isolation`), "netpol");
     expect(np.spec?.policyTypes).toEqual(["Ingress", "Egress"]);
     const app = await eventually(async () => {
       const a = await h.apps.get(name);
@@ -63,19 +61,19 @@ describe("reconciler", () => {
     await eventually(async () => (await deploymentNames(ns)).join() === `${name}-web`, "worker pruned");
     await setRelease(name, { worker: "b" });
     await eventually(async () => (await deploymentNames(ns)).join() === `${name}-worker`, "web pruned");
-    await eventually(async () => (await h.apis.core.listNamespacedService({ namespace: ns })).items.length === 0, "service pruned");
-    await eventually(async () => (await h.apis.networking.listNamespacedIngress({ namespace: ns })).items.length === 0, "ingress pruned");
+    await eventually(async () => (await h.apis.services.list(ns)).items.length === 0, "service pruned");
+    await eventually(async () => (await h.apis.ingresses.list(ns)).items.length === 0, "ingress pruned");
   });
 
   it("prunes removed domains and volumes", async () => {
     const { name, ns } = await appWithRelease({ web: "a" });
     await h.apps.update(name, (s) => ({ ...s, domains: ["a.example.com", "b.example.com"], volumes: [{ name: "data", mountPath: "/data", size: "1Gi" }] }));
-    await eventually(async () => (await h.apis.networking.readNamespacedIngress({ name, namespace: ns })).spec?.rules?.length === 3, "3 hosts");
-    await eventually(() => h.apis.core.readNamespacedPersistentVolumeClaim({ name: `${name}-vol-data`, namespace: ns }), "pvc");
-    expect((await h.apis.apps.readNamespacedDeployment({ name: `${name}-web`, namespace: ns })).spec?.strategy?.type).toBe("Recreate");
+    await eventually(async () => (await h.apis.ingresses.read(ns, name)).spec?.rules?.length === 3, "3 hosts");
+    await eventually(() => h.apis.persistentVolumeClaims.read(ns, `${name}-vol-data`), "pvc");
+    expect((await h.apis.deployments.read(ns, `${name}-web`)).spec?.strategy?.type).toBe("Recreate");
     await h.apps.update(name, (s) => ({ ...s, domains: ["b.example.com"], volumes: [] }));
-    await eventually(async () => (await h.apis.networking.readNamespacedIngress({ name, namespace: ns })).spec?.rules?.map((r) => r.host).join() === `${name}.qs.test,b.example.com`, "domain pruned");
-    await eventually(async () => (await h.apis.core.listNamespacedPersistentVolumeClaim({ namespace: ns })).items.every((p) => p.metadata?.deletionTimestamp !== undefined), "pvc pruned");
+    await eventually(async () => (await h.apis.ingresses.read(ns, name)).spec?.rules?.map((r) => r.host).join() === `${name}.qs.test,b.example.com`, "domain pruned");
+    await eventually(async () => (await h.apis.persistentVolumeClaims.list(ns)).items.every((p) => p.metadata?.deletionTimestamp !== undefined), "pvc pruned");
   });
 
   it("destroying the app removes everything rendered for it", async () => {
@@ -84,7 +82,7 @@ describe("reconciler", () => {
     await h.apps.destroy(name);
     await eventually(async () => {
       try {
-        return (await h.apis.apps.listNamespacedDeployment({ namespace: ns })).items.length === 0;
+        return (await h.apis.deployments.list(ns)).items.length === 0;
       } catch {
         return true; // the namespace itself is gone
       }
@@ -95,10 +93,10 @@ describe("reconciler", () => {
 
   it("repairs a deleted Service on resync", async () => {
     const { name, ns } = await appWithRelease({ web: "a" });
-    const first = await eventually(() => h.apis.core.readNamespacedService({ name: `${name}-web`, namespace: ns }), "service");
-    await h.apis.core.deleteNamespacedService({ name: `${name}-web`, namespace: ns });
+    const first = await eventually(() => h.apis.services.read(ns, `${name}-web`), "service");
+    await h.apis.services.delete(ns, `${name}-web`);
     const again = await eventually(async () => {
-      const s = await h.apis.core.readNamespacedService({ name: `${name}-web`, namespace: ns });
+      const s = await h.apis.services.read(ns, `${name}-web`);
       return s.metadata?.uid !== first.metadata?.uid ? s : undefined;
     }, "service back");
     expect(again.spec?.selector).toEqual(first.spec?.selector);
@@ -108,26 +106,26 @@ describe("reconciler", () => {
     const { name, ns } = await appWithRelease({ web: "a", worker: "b" });
     await eventually(async () => (await deploymentNames(ns)).length === 2, "deployments");
     await eventually(async () => (await h.reconciler.reconcile(name)).created === 0, "settled");
-    const before = (await h.apis.apps.listNamespacedDeployment({ namespace: ns })).items.map((d) => [d.metadata?.name, d.metadata?.generation]);
+    const before = (await h.apis.deployments.list(ns)).items.map((d) => [d.metadata?.name, d.metadata?.generation]);
     await h.restartReconciler();
     const result = await h.reconciler.reconcile(name);
     expect(result).toEqual({ created: 0, updated: 0, pruned: 0 });
-    const after = (await h.apis.apps.listNamespacedDeployment({ namespace: ns })).items.map((d) => [d.metadata?.name, d.metadata?.generation]);
+    const after = (await h.apis.deployments.list(ns)).items.map((d) => [d.metadata?.name, d.metadata?.generation]);
     expect(after).toEqual(before);
   });
 
   it("re-establishes dropped watches (no resync to fall back on)", async () => {
     const { name, ns } = await appWithRelease({ web: "a" });
-    await eventually(() => h.apis.networking.readNamespacedIngress({ name, namespace: ns }), "ingress");
+    await eventually(() => h.apis.ingresses.read(ns, name), "ingress");
     await h.reconciler.close();
-    const slow = createReconciler({ kube: { config: h.kc }, logger: silentLogger, options: { ...reconcilerOptions, resyncIntervalMs: 600_000 } });
+    const slow = createReconciler({ apis: h.apis, logger: silentLogger, options: { ...reconcilerOptions, resyncIntervalMs: 600_000 } });
     h.double.setFaults({ dropWatchesAfterMs: 200 });
     try {
       await slow.start();
       await new Promise((r) => setTimeout(r, 1000)); // several drops and reconnects
       await h.apps.update(name, (s) => ({ ...s, domains: ["late.example.com"] }));
       await eventually(
-        async () => (await h.apis.networking.readNamespacedIngress({ name, namespace: ns })).spec?.rules?.length === 2,
+        async () => (await h.apis.ingresses.read(ns, name)).spec?.rules?.length === 2,
         "ingress updated through a re-established watch",
         8000,
       );

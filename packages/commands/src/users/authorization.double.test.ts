@@ -1,5 +1,4 @@
 import { Readable, Writable } from "node:stream";
-import { CoreV1Api } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Principal, silentLogger } from "@qs/core";
 import { createAuditLog, createClusterOps, createNodeOps, createUserStore } from "@qs/kube";
@@ -23,22 +22,22 @@ let other: string;
 
 beforeAll(async () => {
   h = await startDeployHarness();
-  const config = h.kc;
-  await config.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: "qs-system" } } });
-  const users = createUserStore({ config });
+  const apis = h.apis;
+  await apis.namespaces.create({ metadata: { name: "qs-system" } });
+  const users = createUserStore({ apis });
   services = {
     apps: h.apps,
     config: h.config,
     releases: h.releases,
     access: users,
     repos: { create: () => Promise.resolve(), remove: () => Promise.resolve() },
-    audit: createAuditLog({ config }),
+    audit: createAuditLog({ apis }),
     baseDomain: "qs.test",
     limits: { maxScale: 50 },
     logger: silentLogger,
     users,
-    ops: createClusterOps({ config, pollMs: 50 }),
-    nodes: createNodeOps({ config }),
+    ops: createClusterOps({ apis, pollMs: 50 }),
+    nodes: createNodeOps({ apis }),
   };
   own = h.appName("own");
   other = h.appName("other");

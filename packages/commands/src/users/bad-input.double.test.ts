@@ -1,5 +1,4 @@
 import { Readable, Writable } from "node:stream";
-import { AppsV1Api, CoreV1Api } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appNamespace, silentLogger, type Principal } from "@qs/core";
 import { createClusterOps, createNodeOps, createUserStore } from "@qs/kube";
@@ -88,8 +87,8 @@ let services: CommandServices;
 const admin: Principal = { user: "admin", role: "admin" };
 
 async function snapshot(): Promise<string> {
-  const pods = await h.apis.core.listNamespacedPod({ namespace: appNamespace("shop") });
-  const deployments = await h.kc.makeApiClient(AppsV1Api).listNamespacedDeployment({ namespace: appNamespace("shop") });
+  const pods = await h.apis.pods.list(appNamespace("shop"));
+  const deployments = await h.apis.deployments.list(appNamespace("shop"));
   return JSON.stringify({
     users: await services.users?.list(),
     pods: pods.items.map((p) => p.metadata?.name).sort(),
@@ -99,8 +98,8 @@ async function snapshot(): Promise<string> {
 
 beforeAll(async () => {
   h = await startDeployHarness();
-  await h.kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: "qs-system" } } });
-  const users = createUserStore({ config: h.kc });
+  await h.apis.namespaces.create({ metadata: { name: "qs-system" } });
+  const users = createUserStore({ apis: h.apis });
   services = {
     apps: h.apps,
     config: h.config,
@@ -112,8 +111,8 @@ beforeAll(async () => {
     limits: { maxScale: 50 },
     logger: silentLogger,
     users,
-    ops: createClusterOps({ config: h.kc, pollMs: 50 }),
-    nodes: createNodeOps({ config: h.kc }),
+    ops: createClusterOps({ apis: h.apis, pollMs: 50 }),
+    nodes: createNodeOps({ apis: h.apis }),
   };
   await h.apps.create("shop", "admin");
   await users.ensureFirstAdmin(ED);

@@ -1,12 +1,12 @@
-import type { KubernetesObject } from "@kubernetes/client-node";
+import type { KubeObject } from "../rest/wire.ts";
 import { describe, expect, it } from "vitest";
 import { mergeForReplace, withSpecHash } from "./apply.ts";
 
 describe("apply helpers", () => {
   it("hashes the rendered object independent of key order", () => {
-    const a = withSpecHash<KubernetesObject>({ kind: "Service", metadata: { name: "x", labels: { a: "1", b: "2" } } });
-    const b = withSpecHash<KubernetesObject>({ metadata: { labels: { b: "2", a: "1" }, name: "x" }, kind: "Service" });
-    const c = withSpecHash<KubernetesObject>({ kind: "Service", metadata: { name: "x", labels: { a: "1", b: "3" } } });
+    const a = withSpecHash<KubeObject>({ kind: "Service", metadata: { name: "x", labels: { a: "1", b: "2" } } });
+    const b = withSpecHash<KubeObject>({ metadata: { labels: { b: "2", a: "1" }, name: "x" }, kind: "Service" });
+    const c = withSpecHash<KubeObject>({ kind: "Service", metadata: { name: "x", labels: { a: "1", b: "3" } } });
     expect(a.metadata?.annotations?.["quickstack.dev/spec-hash"]).toBe(b.metadata?.annotations?.["quickstack.dev/spec-hash"]);
     expect(a.metadata?.annotations?.["quickstack.dev/spec-hash"]).not.toBe(c.metadata?.annotations?.["quickstack.dev/spec-hash"]);
   });

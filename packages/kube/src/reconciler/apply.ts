@@ -1,4 +1,4 @@
-import type { KubernetesObject } from "@kubernetes/client-node";
+import type { KubeObject } from "../rest/wire.ts";
 import { isConflict, orUndefined } from "../apis.ts";
 import { sha256, stableStringify } from "../hash.ts";
 import { ANNOTATION_SPEC_HASH } from "../labels.ts";
@@ -8,7 +8,7 @@ import type { KindOps } from "./kinds.ts";
 export type ApplyResult = "created" | "updated" | "unchanged";
 
 /** The desired object with the hash of its rendered form as an annotation. */
-export function withSpecHash<T extends KubernetesObject>(desired: T): T {
+export function withSpecHash<T extends KubeObject>(desired: T): T {
   const hash = sha256(stableStringify(desired));
   return {
     ...desired,
@@ -22,18 +22,18 @@ export function withSpecHash<T extends KubernetesObject>(desired: T): T {
  * replace with resourceVersion gives exact optimistic concurrency). Unchanged objects — same
  * rendered hash — are not touched at all, so a control-plane restart rolls nothing.
  */
-export function mergeForReplace(kind: string, desired: KubernetesObject, live: KubernetesObject): KubernetesObject {
+export function mergeForReplace(kind: string, desired: KubeObject, live: KubeObject): KubeObject {
   const metadata = { ...desired.metadata, resourceVersion: live.metadata?.resourceVersion };
   const liveSpec = (live as { spec?: Record<string, unknown> }).spec ?? {};
   const desiredSpec = (desired as { spec?: Record<string, unknown> }).spec ?? {};
   if (kind === "Service") {
     // clusterIP is assigned by the API server and immutable.
     const keep = { clusterIP: liveSpec.clusterIP, clusterIPs: liveSpec.clusterIPs, ipFamilies: liveSpec.ipFamilies };
-    return { ...desired, metadata, spec: { ...desiredSpec, ...keep } } as KubernetesObject;
+    return { ...desired, metadata, spec: { ...desiredSpec, ...keep } } as KubeObject;
   }
   if (kind === "PersistentVolumeClaim") {
     // A claim's spec is immutable except for its size (growing only, where the class allows).
-    return { ...live, metadata: { ...live.metadata, labels: desired.metadata?.labels, annotations: desired.metadata?.annotations }, spec: { ...liveSpec, resources: desiredSpec.resources } } as KubernetesObject;
+    return { ...live, metadata: { ...live.metadata, labels: desired.metadata?.labels, annotations: desired.metadata?.annotations }, spec: { ...liveSpec, resources: desiredSpec.resources } } as KubeObject;
   }
   return { ...desired, metadata };
 }
@@ -44,8 +44,8 @@ export function mergeForReplace(kind: string, desired: KubernetesObject, live: K
  */
 export async function applyObject(
   ops: KindOps,
-  desired: KubernetesObject,
-  live: KubernetesObject | undefined | "read" = "read",
+  desired: KubeObject,
+  live: KubeObject | undefined | "read" = "read",
 ): Promise<ApplyResult> {
   const namespace = desired.metadata?.namespace ?? "";
   const name = desired.metadata?.name ?? "";

@@ -1,4 +1,4 @@
-import type { KubernetesObject, V1Deployment } from "@kubernetes/client-node";
+import type { Deployment, KubeObject } from "../rest/wire.ts";
 import { type Logger, NotFoundError, type Release, appNamespace } from "@qs/core";
 import { type KubeApis, isConflict, isNotFound } from "../apis.ts";
 import { readAppObject } from "../app-store.ts";
@@ -7,7 +7,7 @@ import { LABEL_RELEASE, renderedSelector } from "../labels.ts";
 import type { ReleaseStore } from "../release-store.ts";
 import { renderApp } from "../render/app.ts";
 import type { RenderOptions } from "../render/options.ts";
-import { APP_RESOURCE, type AppObject, type AppObjectStatus, normaliseSpec } from "../resources/app-object.ts";
+import { type AppObject, type AppObjectStatus, appObjects, normaliseSpec } from "../resources/app-object.ts";
 import { applyObject } from "./apply.ts";
 import type { KindOps } from "./kinds.ts";
 import { findPodProblem, processRollout } from "./rollout-state.ts";
@@ -59,7 +59,7 @@ export async function reconcileApp(ctx: ReconcileContext, name: string): Promise
   for (const ops of ctx.kinds) {
     // One list per kind serves both the comparison and the prune: an unchanged app costs
     // a handful of reads per pass and no writes.
-    const live: KubernetesObject[] = await ops.list(namespace, renderedSelector(name));
+    const live: KubeObject[] = await ops.list(namespace, renderedSelector(name));
     const byName = new Map(live.map((o) => [o.metadata?.name ?? "", o]));
     for (const d of desired.filter((o) => o.kind === ops.kind)) {
       const r = await applyObject(ops, d, byName.get(d.metadata?.name ?? ""));
@@ -88,8 +88,8 @@ export async function reconcileApp(ctx: ReconcileContext, name: string): Promise
 async function writeStatus(ctx: ReconcileContext, obj: AppObject, release: Release | undefined, releaseError: string | undefined): Promise<void> {
   const name = obj.metadata.name;
   const namespace = obj.metadata.namespace;
-  const deployments: V1Deployment[] = (
-    await ctx.apis.apps.listNamespacedDeployment({ namespace, labelSelector: renderedSelector(name) })
+  const deployments: Deployment[] = (
+    await ctx.apis.deployments.list(namespace, { labelSelector: renderedSelector(name) })
   ).items;
   const processes = release === undefined
     ? []
@@ -97,7 +97,7 @@ async function writeStatus(ctx: ReconcileContext, obj: AppObject, release: Relea
   const settled = processes.every((p) => p.complete);
   const pods = release === undefined || settled
     ? []
-    : (await ctx.apis.core.listNamespacedPod({ namespace, labelSelector: `${LABEL_RELEASE}=v${release.number}` })).items;
+    : (await ctx.apis.pods.list(namespace, { labelSelector: `${LABEL_RELEASE}=v${release.number}` })).items;
   const problem = findPodProblem(pods);
   const status = computeStatus({
     generation: obj.metadata.generation ?? 0,
@@ -112,12 +112,7 @@ async function writeStatus(ctx: ReconcileContext, obj: AppObject, release: Relea
   // Replace with the resourceVersion read at the start: a 409 means the App changed, and its
   // watch event queues this app again, so the conflict needs no retry of its own.
   try {
-    await ctx.apis.custom.replaceNamespacedCustomObjectStatus({
-      ...APP_RESOURCE,
-      namespace,
-      name,
-      body: { ...obj, status },
-    });
+    await appObjects(ctx.apis).replaceStatus(namespace, name, { ...obj, status });
   } catch (err) {
     if (!isConflict(err)) throw err;
   }

@@ -1,10 +1,10 @@
-import type { KubeConfig, KubernetesObject, V1Deployment, V1Service } from "@kubernetes/client-node";
+import type { KubeObject } from "../rest/wire.ts";
 import type { Logger } from "@qs/core";
-import { type KubeApis, createKubeApis } from "../apis.ts";
-import { LABEL_APP, LABEL_MANAGED_BY, MANAGED_BY, QS_GROUP, QS_VERSION } from "../labels.ts";
+import type { KubeApis } from "../apis.ts";
+import { LABEL_APP, LABEL_MANAGED_BY, MANAGED_BY } from "../labels.ts";
 import { createReleaseStore } from "../release-store.ts";
 import { type RenderOptions, renderOptions } from "../render/options.ts";
-import { APP_RESOURCE, type AppObject } from "../resources/app-object.ts";
+import { appObjects } from "../resources/app-object.ts";
 import { renderedKinds } from "./kinds.ts";
 import { type ReconcileResult, reconcileApp } from "./reconcile-app.ts";
 import { type Watch, createWatch } from "./watches.ts";
@@ -36,13 +36,13 @@ export interface Reconciler {
 
 /** Creates the reconciler that turns App objects into running workloads. */
 export function createReconciler(deps: {
-  kube: { readonly config: KubeConfig };
+  apis: KubeApis;
   logger: Logger;
   options?: ReconcilerOptions;
 }): Reconciler {
   const options = deps.options ?? {};
   const logger = deps.logger.child({ component: "reconciler" });
-  const apis: KubeApis = createKubeApis(deps.kube.config);
+  const apis = deps.apis;
   const ctx = {
     apis,
     kinds: renderedKinds(apis),
@@ -55,38 +55,23 @@ export function createReconciler(deps: {
     ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
   });
   const restartDelayMs = options.watchRestartDelayMs ?? 1000;
-  const byLabel = (obj: KubernetesObject): void => {
+  const byLabel = (obj: KubeObject): void => {
     const app = obj.metadata?.labels?.[LABEL_APP];
     if (app !== undefined) queue.add(app);
   };
   const managed = `${LABEL_MANAGED_BY}=${MANAGED_BY}`;
   const watches: Watch[] = [
-    createWatch<AppObject & KubernetesObject>({
-      config: deps.kube.config,
-      path: `/apis/${QS_GROUP}/${QS_VERSION}/apps`,
-      list: async () => (await apis.custom.listClusterCustomObject({ ...APP_RESOURCE })) as never,
-      onChange: (obj) => queue.add(obj.metadata.name),
+    createWatch({
+      rest: apis.rest,
+      path: appObjects(apis).path(),
+      onChange: (obj) => {
+        if (obj.metadata?.name !== undefined) queue.add(obj.metadata.name);
+      },
       logger,
       restartDelayMs,
     }),
-    createWatch<V1Deployment>({
-      config: deps.kube.config,
-      path: "/apis/apps/v1/deployments",
-      labelSelector: managed,
-      list: () => apis.apps.listDeploymentForAllNamespaces({ labelSelector: managed }),
-      onChange: byLabel,
-      logger,
-      restartDelayMs,
-    }),
-    createWatch<V1Service>({
-      config: deps.kube.config,
-      path: "/api/v1/services",
-      labelSelector: managed,
-      list: () => apis.core.listServiceForAllNamespaces({ labelSelector: managed }),
-      onChange: byLabel,
-      logger,
-      restartDelayMs,
-    }),
+    createWatch({ rest: apis.rest, path: apis.deployments.path(), labelSelector: managed, onChange: byLabel, logger, restartDelayMs }),
+    createWatch({ rest: apis.rest, path: apis.services.path(), labelSelector: managed, onChange: byLabel, logger, restartDelayMs }),
   ];
 
   let resync: NodeJS.Timeout | undefined;
@@ -94,7 +79,7 @@ export function createReconciler(deps: {
 
   const resyncAll = async (): Promise<void> => {
     try {
-      const list = (await apis.custom.listClusterCustomObject({ ...APP_RESOURCE })) as { items: AppObject[] };
+      const list = await appObjects(apis).listAll();
       for (const app of list.items) queue.add(app.metadata.name);
     } catch (err) {
       logger.warn({ err: (err as Error).message }, "resync list failed");

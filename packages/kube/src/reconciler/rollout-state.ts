@@ -1,4 +1,4 @@
-import type { V1Deployment, V1Pod } from "@kubernetes/client-node";
+import type { Deployment, Pod } from "../rest/wire.ts";
 import { ANNOTATION_RELEASE, LABEL_PROCESS } from "../labels.ts";
 
 /** Where one process type's Deployment stands in rolling out a release. */
@@ -14,7 +14,7 @@ export interface ProcessRollout {
 }
 
 /** Like `kubectl rollout status`: has this Deployment finished rolling out `release`? */
-export function processRollout(d: V1Deployment, release: number): ProcessRollout {
+export function processRollout(d: Deployment, release: number): ProcessRollout {
   const process = d.metadata?.labels?.[LABEL_PROCESS] ?? d.metadata?.name ?? "?";
   const desired = d.spec?.replicas ?? 1;
   const s = d.status ?? {};
@@ -64,7 +64,7 @@ export interface PodProblem {
 }
 
 /** The first fatal container problem in these pods, if any (crash loop, image pull …). */
-export function findPodProblem(pods: readonly V1Pod[]): PodProblem | undefined {
+export function findPodProblem(pods: readonly Pod[]): PodProblem | undefined {
   for (const pod of pods) {
     if (pod.metadata?.deletionTimestamp !== undefined) continue;
     for (const cs of pod.status?.containerStatuses ?? []) {
@@ -85,7 +85,7 @@ export function findPodProblem(pods: readonly V1Pod[]): PodProblem | undefined {
 }
 
 /** Pods that run but whose readiness check fails (for "failed readiness" messages). */
-export function unreadyRunningPods(pods: readonly V1Pod[]): string[] {
+export function unreadyRunningPods(pods: readonly Pod[]): string[] {
   return pods
     .filter((p) => p.status?.phase === "Running")
     .filter((p) => p.status?.conditions?.some((c) => c.type === "Ready" && c.status !== "True") ?? false)

@@ -1,9 +1,9 @@
-import type { V1Deployment, V1Pod } from "@kubernetes/client-node";
+import type { Deployment, Pod } from "../rest/wire.ts";
 import { describe, expect, it } from "vitest";
 import { findPodProblem, processRollout } from "./rollout-state.ts";
 import { computeStatus } from "./status.ts";
 
-function deployment(release: number, s: V1Deployment["status"], replicas = 2, generation = 2): V1Deployment {
+function deployment(release: number, s: Deployment["status"], replicas = 2, generation = 2): Deployment {
   return {
     metadata: { name: "shop-web", generation, labels: { "quickstack.dev/process": "web" } },
     spec: {
@@ -42,7 +42,7 @@ describe("processRollout", () => {
 
 describe("findPodProblem", () => {
   it("finds a crash loop with its exit code and ignores healthy pods", () => {
-    const pods: V1Pod[] = [
+    const pods: Pod[] = [
       { metadata: { name: "ok" }, status: { containerStatuses: [{ name: "web", image: "i", imageID: "", ready: true, restartCount: 0, state: { running: {} } }] } },
       {
         metadata: { name: "bad" },

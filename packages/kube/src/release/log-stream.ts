@@ -1,5 +1,5 @@
 import { Writable } from "node:stream";
-import { Log } from "@kubernetes/client-node";
+import { pipeline } from "node:stream/promises";
 import type { OutputSink } from "@qs/core";
 import type { KubeApis } from "../apis.ts";
 
@@ -31,21 +31,12 @@ export async function followLog(
   signal: AbortSignal,
 ): Promise<void> {
   const writer = lineWriter((text) => out.line(`       ${text}`));
-  const ended = new Promise<void>((resolve) => {
-    writer.on("finish", resolve);
-    writer.on("close", resolve);
-    writer.on("error", () => resolve());
+  const log = await apis.rest.stream(`${apis.pods.path(target.namespace)}/${target.pod}/log`, {
+    query: { container: target.container, follow: true },
+    signal,
   });
-  const controller = await new Log(apis.config).log(target.namespace, target.pod, target.container, writer, {
-    follow: true,
-  });
-  const abort = (): void => controller.abort();
-  signal.addEventListener("abort", abort, { once: true });
-  try {
-    await ended;
-  } finally {
-    signal.removeEventListener("abort", abort);
-  }
+  // Ends when the container exits (the server closes the stream) or the signal aborts.
+  await pipeline(log, writer).catch(() => undefined);
 }
 
 /** The last `lines` log lines of a container's previous (crashed) run; empty if none. */
@@ -56,12 +47,8 @@ export async function previousLogTail(
 ): Promise<string[]> {
   for (const previous of [true, false]) {
     try {
-      const text = await apis.core.readNamespacedPodLog({
-        name: target.pod,
-        namespace: target.namespace,
-        container: target.container,
-        previous,
-        tailLines: lines,
+      const text = await apis.rest.text(`${apis.pods.path(target.namespace)}/${target.pod}/log`, {
+        query: { container: target.container, previous, tailLines: lines },
       });
       const out = text.split(/\r?\n/).filter((l, i, all) => l !== "" || i < all.length - 1);
       if (out.length > 0) return out;

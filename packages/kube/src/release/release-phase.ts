@@ -1,4 +1,4 @@
-import type { V1Job, V1Pod } from "@kubernetes/client-node";
+import type { Job, Pod } from "../rest/wire.ts";
 import { CancelledError, DeployFailedError, type OutputSink, type Release, appNamespace } from "@qs/core";
 import { type KubeApis, isConflict } from "../apis.ts";
 import { LABEL_PROCESS, LABEL_RELEASE, names } from "../labels.ts";
@@ -30,24 +30,21 @@ export async function runReleasePhase(
   const jobName = names.releaseJob(release.app, release.number);
   out.line(`-----> Running release command: ${release.releaseCommand ?? ""}`);
   try {
-    await apis.batch.createNamespacedJob({
-      namespace,
-      body: buildReleaseJob(input, release, { activeDeadlineSeconds: Math.ceil(options.timeoutMs / 1000) }),
-    });
+    await apis.jobs.create(namespace, buildReleaseJob(input, release, { activeDeadlineSeconds: Math.ceil(options.timeoutMs / 1000) }));
   } catch (err) {
     if (!isConflict(err)) throw err; // a retried deploy of the same release reuses its Job
   }
   const deadline = Date.now() + options.timeoutMs;
   let following: Promise<void> | undefined;
-  let pod: V1Pod | undefined;
+  let pod: Pod | undefined;
   const stopLogs = new AbortController();
   const abortLogs = (): void => stopLogs.abort();
   signal.addEventListener("abort", abortLogs, { once: true });
   try {
     for (;;) {
       if (signal.aborted) throw new CancelledError("deploy cancelled during the release phase");
-      const job: V1Job = await apis.batch.readNamespacedJob({ name: jobName, namespace });
-      pod = (await apis.core.listNamespacedPod({ namespace, labelSelector: `${LABEL_PROCESS}=release,${LABEL_RELEASE}=v${release.number}` })).items[0] ?? pod;
+      const job: Job = await apis.jobs.read(namespace, jobName);
+      pod = (await apis.pods.list(namespace, { labelSelector: `${LABEL_PROCESS}=release,${LABEL_RELEASE}=v${release.number}` })).items[0] ?? pod;
       const cs = pod?.status?.containerStatuses?.[0];
       if (following === undefined && pod?.metadata?.name !== undefined && (cs?.state?.running !== undefined || cs?.state?.terminated !== undefined)) {
         following = followLog(apis, { namespace, pod: pod.metadata.name, container: "release" }, out, stopLogs.signal).catch(() => undefined);

@@ -53,7 +53,7 @@ export async function waitForRollout(
     const states: ProcessRollout[] = [];
     for (const type of types) {
       try {
-        const d = await apis.apps.readNamespacedDeployment({ name: names.deployment(release.app, type), namespace });
+        const d = await apis.deployments.read(namespace, names.deployment(release.app, type));
         states.push({ ...processRollout(d, release.number), process: type });
       } catch {
         states.push({ process: type, desired: 0, ready: 0, complete: false });
@@ -69,7 +69,7 @@ export async function waitForRollout(
     if (states.every((s) => s.complete)) return undefined;
     if ((await options.superseded()) !== undefined) return "superseded";
 
-    const pods = (await apis.core.listNamespacedPod({ namespace, labelSelector: `${LABEL_RELEASE}=v${release.number}` })).items;
+    const pods = (await apis.pods.list(namespace, { labelSelector: `${LABEL_RELEASE}=v${release.number}` })).items;
     const problem = findPodProblem(pods);
     if (problem !== undefined) {
       const logLines = await previousLogTail(apis, { namespace, pod: problem.pod, container: problem.container }, options.logLines);

@@ -70,7 +70,7 @@ describe("other objects", () => {
     expect(np.spec?.policyTypes).toEqual(["Ingress", "Egress"]);
     expect(JSON.stringify(np.spec?.egress)).toContain('"operator":"NotIn","values":["qs-system"]');
     expect(np.spec?.egress?.[1]?.to?.[0]?.ipBlock?.except).toEqual(["10.42.0.0/16", "10.43.0.0/16"]);
-    expect(np.spec?.ingress?.[0]?._from?.[0]?.namespaceSelector?.matchLabels).toEqual({ "kubernetes.io/metadata.name": "kube-system" });
+    expect(np.spec?.ingress?.[0]?.from?.[0]?.namespaceSelector?.matchLabels).toEqual({ "kubernetes.io/metadata.name": "kube-system" });
   });
 
   it("runs the release command once with the new image and the release's config", () => {

@@ -1,4 +1,4 @@
-import type { KubernetesObject } from "@kubernetes/client-node";
+import type { KubeObject } from "../rest/wire.ts";
 import { type RenderInput, processTypes } from "./context.ts";
 import { buildDeployment } from "./deployment.ts";
 import { buildNetworkPolicy } from "./network-policy.ts";
@@ -10,8 +10,8 @@ import { buildIngress, buildService } from "./web.ts";
  * Everything the reconciler keeps in an app's namespace, as pure data: the NetworkPolicy
  * and PVCs always; Deployments (and Service + Ingress for web) once a release is set.
  */
-export function renderApp(input: RenderInput): KubernetesObject[] {
-  const objects: KubernetesObject[] = [buildNetworkPolicy(input)];
+export function renderApp(input: RenderInput): KubeObject[] {
+  const objects: KubeObject[] = [buildNetworkPolicy(input)];
   const auth = input.options.registryAuth;
   if (auth !== undefined) objects.push(buildPullSecret(input, auth));
   for (const volume of input.spec.volumes) objects.push(buildPvc(input, volume));

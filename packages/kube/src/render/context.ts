@@ -1,4 +1,4 @@
-import type { V1OwnerReference } from "@kubernetes/client-node";
+import type { OwnerReference } from "../rest/wire.ts";
 import type { AppSpec, Release } from "@qs/core";
 import { appNamespace } from "@qs/core";
 import { QS_API_VERSION } from "../labels.ts";
@@ -21,7 +21,7 @@ export function namespaceOf(input: RenderInput): string {
 }
 
 /** The ownerReference pointing at the App (controller, blocks deletion until children go). */
-export function ownerReference(input: { app: string; appUid: string }): V1OwnerReference {
+export function ownerReference(input: { app: string; appUid: string }): OwnerReference {
   return {
     apiVersion: QS_API_VERSION,
     kind: "App",

@@ -1,4 +1,4 @@
-import type { V1Container, V1Deployment, V1Volume, V1VolumeMount } from "@kubernetes/client-node";
+import type { Container, Deployment, Volume, VolumeMount } from "../rest/wire.ts";
 import type { Release } from "@qs/core";
 import {
   ANNOTATION_CONFIG_HASH,
@@ -17,17 +17,17 @@ import { containerSecurityContext, podSecurityContext, shellCommand } from "./se
 export const DEFAULT_REPLICAS = 1;
 
 /** The Deployment of one process type of the app's current release. */
-export function buildDeployment(input: RenderInput, release: Release, process: string): V1Deployment {
+export function buildDeployment(input: RenderInput, release: Release, process: string): Deployment {
   const { app, spec, options } = input;
   const settings = spec.processes[process];
   const replicas = settings?.replicas ?? DEFAULT_REPLICAS;
   const selector = { [LABEL_APP]: app, [LABEL_PROCESS]: process };
   const mounted = spec.volumes.filter((v) => v.processes === undefined || v.processes.length === 0 || v.processes.includes(process));
-  const volumes: V1Volume[] = mounted.map((v) => ({
+  const volumes: Volume[] = mounted.map((v) => ({
     name: v.name,
     persistentVolumeClaim: { claimName: names.pvc(app, v.name) },
   }));
-  const mounts: V1VolumeMount[] = mounted.map((v) => ({ name: v.name, mountPath: v.mountPath }));
+  const mounts: VolumeMount[] = mounted.map((v) => ({ name: v.name, mountPath: v.mountPath }));
   // A ReadWriteOnce volume cannot be attached to the old and the new pod on two nodes at
   // once: rolling updates would hang, so such processes stop before they start again.
   const recreate = mounted.length > 0 && options.volumeAccessMode === "ReadWriteOnce";
@@ -35,7 +35,7 @@ export function buildDeployment(input: RenderInput, release: Release, process: s
   const cpu = settings?.cpu ?? options.defaultCpuRequest;
   const memory = settings?.memory ?? options.defaultMemory;
 
-  const container: V1Container = {
+  const container: Container = {
     name: process,
     image: release.image,
     ...shellCommand(release.processes[process]),

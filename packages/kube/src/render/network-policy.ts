@@ -1,4 +1,4 @@
-import type { V1NetworkPolicy } from "@kubernetes/client-node";
+import type { NetworkPolicy } from "../rest/wire.ts";
 import { LABEL_COMPONENT, LABEL_MANAGED_BY, MANAGED_BY, appLabels, names } from "../labels.ts";
 import { type RenderInput, namespaceOf, ownerReference } from "./context.ts";
 
@@ -10,7 +10,7 @@ const NAMESPACE_NAME = "kubernetes.io/metadata.name";
  * NetworkPolicies only allow, so "everything but qs-system" is a NotIn namespace selector
  * plus the internet as an ipBlock that excludes the cluster's pod and service ranges.
  */
-export function buildNetworkPolicy(input: RenderInput): V1NetworkPolicy {
+export function buildNetworkPolicy(input: RenderInput): NetworkPolicy {
   const { app, options } = input;
   return {
     apiVersion: "networking.k8s.io/v1",
@@ -24,10 +24,10 @@ export function buildNetworkPolicy(input: RenderInput): V1NetworkPolicy {
     spec: {
       podSelector: { matchLabels: { [LABEL_MANAGED_BY]: MANAGED_BY } },
       policyTypes: ["Ingress", "Egress"],
-      // client-node models call `from` `_from` (a reserved word); the serializer maps it back.
+      // client-node models call `from` `from` (a reserved word); the serializer maps it back.
       ingress: [
-        { _from: [{ namespaceSelector: { matchLabels: { [NAMESPACE_NAME]: options.ingressNamespace } } }] },
-        { _from: [{ podSelector: {} }] },
+        { from: [{ namespaceSelector: { matchLabels: { [NAMESPACE_NAME]: options.ingressNamespace } } }] },
+        { from: [{ podSelector: {} }] },
       ],
       egress: [
         {

@@ -1,4 +1,4 @@
-import type { V1Job } from "@kubernetes/client-node";
+import type { Job } from "../rest/wire.ts";
 import type { Release } from "@qs/core";
 import { LABEL_PROCESS, LABEL_RELEASE, appLabels, names } from "../labels.ts";
 import { type RenderInput, namespaceOf, ownerReference } from "./context.ts";
@@ -15,7 +15,7 @@ export function buildReleaseJob(
   input: Omit<RenderInput, "release">,
   release: Release,
   jobOptions: ReleaseJobOptions = {},
-): V1Job {
+): Job {
   const { app, spec, options } = input;
   const labels = appLabels(app, { [LABEL_PROCESS]: "release", [LABEL_RELEASE]: `v${release.number}` });
   const memory = spec.processes.web?.memory ?? options.defaultMemory;

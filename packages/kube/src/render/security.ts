@@ -1,12 +1,12 @@
-import type { V1PodSecurityContext, V1SecurityContext } from "@kubernetes/client-node";
+import type { PodSecurityContext, SecurityContext } from "../rest/wire.ts";
 
 /** Pod-level hardening shared by app Deployments and release Jobs. */
-export function podSecurityContext(): V1PodSecurityContext {
+export function podSecurityContext(): PodSecurityContext {
   return { seccompProfile: { type: "RuntimeDefault" } };
 }
 
 /** Container-level hardening: no privilege escalation, no Linux capabilities. */
-export function containerSecurityContext(): V1SecurityContext {
+export function containerSecurityContext(): SecurityContext {
   return {
     allowPrivilegeEscalation: false,
     capabilities: { drop: ["ALL"] },

@@ -1,10 +1,10 @@
-import type { V1PersistentVolumeClaim } from "@kubernetes/client-node";
+import type { PersistentVolumeClaim } from "../rest/wire.ts";
 import type { VolumeSpec } from "@qs/core";
 import { LABEL_COMPONENT, appLabels, names } from "../labels.ts";
 import { type RenderInput, namespaceOf, ownerReference } from "./context.ts";
 
 /** The PersistentVolumeClaim of one app volume. */
-export function buildPvc(input: RenderInput, volume: VolumeSpec): V1PersistentVolumeClaim {
+export function buildPvc(input: RenderInput, volume: VolumeSpec): PersistentVolumeClaim {
   const { app, options } = input;
   return {
     apiVersion: "v1",

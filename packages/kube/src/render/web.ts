@@ -1,9 +1,9 @@
-import type { V1Ingress, V1Service } from "@kubernetes/client-node";
+import type { Ingress, Service } from "../rest/wire.ts";
 import { LABEL_APP, LABEL_COMPONENT, LABEL_PROCESS, appLabels, names } from "../labels.ts";
 import { type RenderInput, namespaceOf, ownerReference } from "./context.ts";
 
 /** The ClusterIP Service in front of the web pods (port 80 → PORT). */
-export function buildService(input: RenderInput): V1Service {
+export function buildService(input: RenderInput): Service {
   const { app } = input;
   return {
     apiVersion: "v1",
@@ -29,7 +29,7 @@ export function appHosts(input: RenderInput): string[] {
 }
 
 /** One Ingress (Traefik) for all hosts, with a cert-manager certificate in one TLS Secret. */
-export function buildIngress(input: RenderInput): V1Ingress {
+export function buildIngress(input: RenderInput): Ingress {
   const { app, options } = input;
   const hosts = appHosts(input);
   const tls = options.clusterIssuer !== undefined;

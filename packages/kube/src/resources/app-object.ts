@@ -1,9 +1,11 @@
 import type { App, AppCondition, AppSpec, AppStatus } from "@qs/core";
 import { appNamespace, defaultAppSpec } from "@qs/core";
-import { QS_API_VERSION, QS_GROUP, QS_VERSION, appLabels } from "../labels.ts";
+import type { KubeApis } from "../apis.ts";
+import { QS_API_VERSION, appLabels } from "../labels.ts";
+import type { NamespacedResource } from "../rest/resource.ts";
 
-/** CustomObjectsApi coordinates of App objects. */
-export const APP_RESOURCE = { group: QS_GROUP, version: QS_VERSION, plural: "apps" } as const;
+/** App objects over the REST client. */
+export const appObjects = (apis: KubeApis): NamespacedResource<AppObject> => apis.custom<AppObject>(QS_API_VERSION, "apps");
 
 /** The App object's status as stored (core's AppStatus plus printer-column fields). */
 export interface AppObjectStatus extends AppStatus {

@@ -1,8 +1,10 @@
 import type { Release } from "@qs/core";
-import { QS_API_VERSION, QS_GROUP, QS_VERSION, appLabels, names } from "../labels.ts";
+import type { KubeApis } from "../apis.ts";
+import { QS_API_VERSION, appLabels, names } from "../labels.ts";
+import type { NamespacedResource } from "../rest/resource.ts";
 
-/** CustomObjectsApi coordinates of Release objects. */
-export const RELEASE_RESOURCE = { group: QS_GROUP, version: QS_VERSION, plural: "releases" } as const;
+/** Release objects over the REST client. */
+export const releaseObjects = (apis: KubeApis): NamespacedResource<ReleaseObject> => apis.custom<ReleaseObject>(QS_API_VERSION, "releases");
 
 type ReleaseSpec = Omit<Release, "releasePhase">;
 

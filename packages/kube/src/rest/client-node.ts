@@ -1,3 +1,4 @@
+import type * as ClientNode from "@kubernetes/client-node";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { KubeConnection } from "./connection.ts";
 
@@ -6,7 +7,7 @@ import type { KubeConnection } from "./connection.ts";
  * exec-plugin credentials go through it. Importing it loads every generated model (about
  * 60 MB of resident memory), so the control plane pays that only when such a feature is used.
  */
-export async function loadClientNode(): Promise<typeof import("@kubernetes/client-node")> {
+export async function loadClientNode(): Promise<typeof ClientNode> {
   return import("@kubernetes/client-node");
 }
 

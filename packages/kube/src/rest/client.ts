@@ -109,7 +109,7 @@ export function createRestClient(connection: KubeConnection): RestClient {
       })
     : new http.Agent({ keepAlive: true });
   const prefix = url.pathname.replace(/\/+$/, "");
-  const authorization = connection.plugin ? pluginAuthorization(connection) : async () => connection.authorization();
+  const authorization = connection.plugin ? pluginAuthorization(connection) : () => Promise.resolve(connection.authorization());
 
   async function send(method: string, path: string, options: RequestOptions, accept: string): Promise<IncomingMessage> {
     const full = prefix + withQuery(path, options.query);

@@ -1,9 +1,13 @@
 import type { ApiStatus, Query, RestClient } from "./client.ts";
 
 /** One watch event (metav1.WatchEvent); ERROR carries a Status, BOOKMARK only a resourceVersion. */
-export type WatchEvent<T> =
-  | { readonly type: "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK"; readonly object: T }
-  | { readonly type: "ERROR"; readonly object: ApiStatus };
+export type WatchEvent<T> = ObjectEvent<T> | { readonly type: "ERROR"; readonly object: ApiStatus };
+
+/** An event about an object (ERROR events end the watch and are not passed on). */
+export interface ObjectEvent<T> {
+  readonly type: "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK";
+  readonly object: T;
+}
 
 /** How a watch stream ended. */
 export type WatchEnd =
@@ -24,7 +28,7 @@ export async function watchOnce<T>(
   rest: RestClient,
   path: string,
   query: Query,
-  onEvent: (event: WatchEvent<T>) => void,
+  onEvent: (event: ObjectEvent<T>) => void,
   signal: AbortSignal,
 ): Promise<WatchEnd> {
   let expired = false;

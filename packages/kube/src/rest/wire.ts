@@ -1,6 +1,12 @@
 import type {
   KubernetesObject,
   V1ConfigMap,
+  V1Container,
+  V1OwnerReference,
+  V1PodSecurityContext,
+  V1SecurityContext,
+  V1Volume,
+  V1VolumeMount,
   V1CustomResourceDefinition,
   V1Deployment,
   V1Ingress,
@@ -49,3 +55,9 @@ export type Ingress = Wire<V1Ingress>;
 export type NetworkPolicy = Wire<V1NetworkPolicy>;
 export type PersistentVolumeClaim = Wire<V1PersistentVolumeClaim>;
 export type CustomResourceDefinition = Wire<V1CustomResourceDefinition>;
+export type Container = Wire<V1Container>;
+export type Volume = Wire<V1Volume>;
+export type VolumeMount = Wire<V1VolumeMount>;
+export type OwnerReference = Wire<V1OwnerReference>;
+export type PodSecurityContext = Wire<V1PodSecurityContext>;
+export type SecurityContext = Wire<V1SecurityContext>;
