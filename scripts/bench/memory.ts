@@ -72,13 +72,19 @@ try {
   const createdMs = Date.now() - started;
   await sleep(SETTLE_MS);
   const loaded = await rssMb(child.pid!);
+  // The figure only means something if the control plane did the work: every App carries
+  // the status the reconciler writes once it has seen it.
+  const objects = await apis.custom<{ status?: { observedGeneration?: number } }>("quickstack.dev/v1alpha1", "apps").listAll();
+  const reconciled = objects.items.filter((o) => o.status?.observedGeneration !== undefined).length;
   child.kill("SIGTERM");
   await once(child, "exit");
 
   console.log(`Control-plane resident memory (VmRSS), API double, node ${NODE_FLAGS.join(" ") || "(no flags)"}:`);
   console.log(`  idle, no apps             ${idle.toFixed(0)} MB   (target ≤ 120 MB)`);
   console.log(`  ${APPS.toString()} apps reconciled        ${loaded.toFixed(0)} MB   (target ≤ 200 MB)`);
+  console.log(`  (${reconciled.toString()} of ${APPS.toString()} App objects have a status from the reconciler)`);
   console.log(`  (creating ${APPS.toString()} apps took ${(createdMs / 1000).toFixed(1)} s; settled ${(SETTLE_MS / 1000).toString()} s before each reading)`);
+  apis.rest.close();
 } finally {
   await double.close();
   await Promise.allSettled([redis.stop(), registry.stop()]);
