@@ -57,6 +57,11 @@ export function createKubeApis(from: KubeConnection | RestClient): KubeApis {
   };
 }
 
+/** The log subresource of a pod (GET with container, follow, tailLines, previous …). */
+export function podLogPath(apis: KubeApis, namespace: string, pod: string): string {
+  return `${apis.pods.path(namespace)}/${encodeURIComponent(pod)}/log`;
+}
+
 /** HTTP status of a failed API call (KubeApiError.code), else undefined. */
 export function statusOf(err: unknown): number | undefined {
   if (err !== null && typeof err === "object" && "code" in err && typeof err.code === "number") return err.code;

@@ -9,7 +9,7 @@ import {
   type BuildLogLine,
   type BuildRunner,
 } from "@qs/core";
-import { type KubeApis, ignoreNotFound, isConflict, isNotFound, statusOf } from "../apis.ts";
+import { type KubeApis, ignoreNotFound, isConflict, isNotFound, podLogPath, statusOf } from "../apis.ts";
 import type { Job, Pod } from "../rest/wire.ts";
 
 type ContainerStatus = NonNullable<NonNullable<Pod["status"]>["containerStatuses"]>[number];
@@ -105,7 +105,7 @@ export function createBuildRunner(apis: KubeApis, options: BuildRunnerOptions = 
     sinceTime: string | undefined,
     signal: AbortSignal,
   ): Promise<IncomingMessage> {
-    return apis.rest.stream(`${apis.pods.path(namespace)}/${encodeURIComponent(podName)}/log`, {
+    return apis.rest.stream(podLogPath(apis, namespace, podName), {
       query: { container, follow: true, timestamps: true, sinceTime },
       signal,
     });

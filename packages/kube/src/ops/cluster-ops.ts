@@ -7,12 +7,12 @@ import {
   UnavailableError,
   appNamespace,
 } from "@qs/core";
-import { type KubeApis, ignoreNotFound } from "../apis.ts";
+import { type KubeApis, ignoreNotFound, podLogPath } from "../apis.ts";
 import { LABEL_APP, LABEL_PROCESS, LABEL_RELEASE } from "../labels.ts";
 import { clientNodeConfig, loadClientNode } from "../rest/client-node.ts";
 import { PATCH_TYPES } from "../rest/resource.ts";
 import type { Pod } from "../rest/wire.ts";
-import { podLogPath, streamAppLogs } from "./logs.ts";
+import { streamAppLogs } from "./logs.ts";
 import { podMetrics } from "./metrics.ts";
 import { cpuMillicores, memoryBytes } from "./quantity.ts";
 import { exitCodeOf, hasStarted, isReady, podState, processOf } from "./pod-state.ts";

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { type AppLogLine, type AppLogOptions, appNamespace } from "@qs/core";
-import type { KubeApis } from "../apis.ts";
+import { type KubeApis, podLogPath } from "../apis.ts";
 import { LABEL_APP, LABEL_PROCESS } from "../labels.ts";
 import { type WatchEvent, watchOnce } from "../rest/watch.ts";
 import type { Pod } from "../rest/wire.ts";
@@ -17,11 +17,6 @@ export interface LogDeps {
 
 function selectorFor(app: string, process: string | undefined): string {
   return process === undefined ? `${LABEL_APP}=${app}` : `${LABEL_APP}=${app},${LABEL_PROCESS}=${process}`;
-}
-
-/** The log subresource of a pod. */
-export function podLogPath(apis: KubeApis, namespace: string, pod: string): string {
-  return `${apis.pods.path(namespace)}/${encodeURIComponent(pod)}/log`;
 }
 
 /** Reads one pod's log once; resolves with its lines (timestamped), [] when unreadable. */

@@ -1,7 +1,7 @@
 import { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { OutputSink } from "@qs/core";
-import type { KubeApis } from "../apis.ts";
+import { type KubeApis, podLogPath } from "../apis.ts";
 
 /** A Writable that hands complete lines to `line` (the last partial line on end). */
 export function lineWriter(line: (text: string) => void): Writable {
@@ -31,7 +31,7 @@ export async function followLog(
   signal: AbortSignal,
 ): Promise<void> {
   const writer = lineWriter((text) => out.line(`       ${text}`));
-  const log = await apis.rest.stream(`${apis.pods.path(target.namespace)}/${target.pod}/log`, {
+  const log = await apis.rest.stream(podLogPath(apis, target.namespace, target.pod), {
     query: { container: target.container, follow: true },
     signal,
   });
@@ -47,7 +47,7 @@ export async function previousLogTail(
 ): Promise<string[]> {
   for (const previous of [true, false]) {
     try {
-      const text = await apis.rest.text(`${apis.pods.path(target.namespace)}/${target.pod}/log`, {
+      const text = await apis.rest.text(podLogPath(apis, target.namespace, target.pod), {
         query: { container: target.container, previous, tailLines: lines },
       });
       const out = text.split(/\r?\n/).filter((l, i, all) => l !== "" || i < all.length - 1);

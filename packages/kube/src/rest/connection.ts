@@ -72,10 +72,9 @@ export function loadInCluster(dir = SERVICE_ACCOUNT_DIR, env: NodeJS.ProcessEnv 
   };
 }
 
-type Named<T> = { name?: string } & Record<string, unknown> & { [key: string]: unknown } & T;
-
+/** The `what` body of the entry called `name` in a kubeconfig list (clusters, users, contexts). */
 function pick(list: unknown, name: string | undefined, what: string, path: string): Record<string, unknown> {
-  const entries = Array.isArray(list) ? (list as Named<Record<string, unknown>>[]) : [];
+  const entries = Array.isArray(list) ? (list as Record<string, unknown>[]) : [];
   const found = entries.find((e) => e.name === name);
   const body = found?.[what];
   if (found === undefined || body === null || typeof body !== "object") {
