@@ -21,6 +21,16 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** The error a call failed with; fails the test when it succeeded. */
+async function rejection(call: Promise<unknown>): Promise<KubeApiError> {
+  try {
+    await call;
+  } catch (err) {
+    return err as KubeApiError;
+  }
+  throw new Error("expected the call to fail");
+}
+
 /** The double's kubeconfig with its user replaced. */
 function kubeconfigWithUser(name: string, user: Record<string, unknown>): string {
   const doc = parse(double.kubeconfigYaml) as { users: { name: string; user: unknown }[] };
@@ -42,11 +52,11 @@ describe("REST client against the API double (HTTPS, CA from the kubeconfig)", (
     const patched = await apis.configMaps.patch("rest-crud", "one", { data: { k2: "v2" } }, "merge");
     expect(patched.data).toEqual({ k: "v", k2: "v2" });
 
-    const conflict = await apis.configMaps.create("rest-crud", { metadata: { name: "one" } }).catch((e: unknown) => e as KubeApiError);
+    const conflict = await rejection(apis.configMaps.create("rest-crud", { metadata: { name: "one" } }));
     expect(conflict.code).toBe(409);
     expect(conflict.body?.reason).toBe("AlreadyExists");
     await apis.configMaps.delete("rest-crud", "one");
-    const missing = await apis.configMaps.read("rest-crud", "one").catch((e: unknown) => e as KubeApiError);
+    const missing = await rejection(apis.configMaps.read("rest-crud", "one"));
     expect(missing.code).toBe(404);
     expect(missing.message).toMatch(/GET \/api\/v1\/namespaces\/rest-crud\/configmaps\/one: HTTP 404/);
     apis.rest.close();
@@ -54,7 +64,7 @@ describe("REST client against the API double (HTTPS, CA from the kubeconfig)", (
 
   it("is refused with 401 for a wrong token, and never sends the token in messages", async () => {
     const apis = createKubeApis(loadKubeconfigFile(kubeconfigWithUser("wrong", { token: "not-the-token" })));
-    const err = await apis.namespaces.list().catch((e: unknown) => e as KubeApiError);
+    const err = await rejection(apis.namespaces.list());
     expect(err.code).toBe(401);
     expect(err.message).not.toContain("not-the-token");
     apis.rest.close();
