@@ -9,7 +9,7 @@ import {
 } from "@qs/core";
 import { type KubeApis, ignoreNotFound, podLogPath } from "../apis.ts";
 import { LABEL_APP, LABEL_PROCESS, LABEL_RELEASE } from "../labels.ts";
-import { clientNodeConfig, loadClientNode } from "../rest/client-node.ts";
+import { openRemoteCommand } from "../rest/remote-command.ts";
 import { PATCH_TYPES } from "../rest/resource.ts";
 import type { Pod } from "../rest/wire.ts";
 import { streamAppLogs } from "./logs.ts";
@@ -158,13 +158,16 @@ export function createClusterOps(options: ClusterOpsOptions): ClusterOps {
         let attached = false;
         if (tty) {
           try {
-            const { Attach } = await loadClientNode();
-            const ws = await new Attach(await clientNodeConfig(apis.rest.connection)).attach(namespace, name, RUN_PROCESS, terminalStdout(io), passStderr(io), io.stdin, true);
+            const session = await openRemoteCommand(
+              apis.rest,
+              `${apis.pods.path(namespace)}/${encodeURIComponent(name)}/attach`,
+              { container: RUN_PROCESS, stdin: true, stdout: true, tty: true },
+              { stdin: io.stdin, stdout: terminalStdout(io), stderr: null, tty: true },
+            );
             attached = true;
-            forwardResizes(ws, io);
-            const closed = new Promise<void>((r) => ws.on("close", () => r()));
-            await Promise.race([closed, aborted]);
-            ws.close();
+            forwardResizes(session, io);
+            await Promise.race([session.done, aborted]);
+            session.close();
           } catch {
             // Attach is refused once the container has exited (fast commands): show its log.
           }
@@ -208,28 +211,20 @@ export function createClusterOps(options: ClusterOpsOptions): ClusterOps {
 
 /** Kubernetes exec with the caller's streams; resolves with the command's exit code. */
 async function execIn(apis: KubeApis, namespace: string, pod: Pod, command: readonly string[], io: OpsIO, signal: AbortSignal): Promise<number> {
-  const { Exec } = await loadClientNode();
-  const config = await clientNodeConfig(apis.rest.connection);
-  return new Promise((resolve, reject) => {
-    let code: number | undefined;
-    new Exec(config)
-      .exec(
-        namespace,
-        pod.metadata?.name ?? "",
-        pod.spec?.containers[0]?.name ?? "",
-        [...command],
-        terminalStdout(io),
-        io.tty === undefined ? passStderr(io) : null,
-        io.stdin,
-        io.tty !== undefined,
-        (status) => {
-          code = exitCodeFromStatus(status);
-        },
-      )
-      .then((ws) => {
-        forwardResizes(ws, io);
-        signal.addEventListener("abort", () => ws.close(), { once: true });
-        ws.on("close", () => resolve(code ?? (signal.aborted ? 130 : 1)));
-      }, reject);
-  });
+  const tty = io.tty !== undefined;
+  const session = await openRemoteCommand(
+    apis.rest,
+    `${apis.pods.path(namespace)}/${encodeURIComponent(pod.metadata?.name ?? "")}/exec`,
+    { command: [...command], container: pod.spec?.containers[0]?.name, stdin: true, stdout: true, stderr: !tty, tty },
+    { stdin: io.stdin, stdout: terminalStdout(io), stderr: tty ? null : passStderr(io), tty },
+  );
+  forwardResizes(session, io);
+  const stop = (): void => session.close();
+  signal.addEventListener("abort", stop, { once: true });
+  try {
+    const status = await session.done;
+    return status === undefined ? (signal.aborted ? 130 : 1) : exitCodeFromStatus(status);
+  } finally {
+    signal.removeEventListener("abort", stop);
+  }
 }

@@ -140,18 +140,22 @@ describe("pod and node state", () => {
 });
 
 describe("forwardResizes", () => {
-  it("sends the size now and on each window change on channel 4, as kubectl does", () => {
-    const sent: Buffer[] = [];
+  it("sends the size now and on each window change", () => {
+    const sizes: [number, number][] = [];
     let listener: ((s: { cols: number; rows: number }) => void) | undefined;
-    const ws = { readyState: 1, send: (b: Buffer) => void sent.push(b) };
+    const session = { resize: (cols: number, rows: number) => void sizes.push([cols, rows]) };
     const io = { stdin: new PassThrough(), stdout: new PassThrough(), stderr: new PassThrough(), tty: { cols: 100, rows: 30, onResize: (l: typeof listener) => (listener = l) } };
-    forwardResizes(ws, io);
+    forwardResizes(session, io);
     listener?.({ cols: 120, rows: 40 });
-    ws.readyState = 3;
-    listener?.({ cols: 1, rows: 1 });
-    expect(sent.map((b) => [b[0], b.subarray(1).toString()])).toEqual([
-      [4, '{"Width":100,"Height":30}'],
-      [4, '{"Width":120,"Height":40}'],
+    expect(sizes).toEqual([
+      [100, 30],
+      [120, 40],
     ]);
+  });
+
+  it("does nothing without a terminal", () => {
+    const sizes: number[] = [];
+    forwardResizes({ resize: (c) => void sizes.push(c) }, { stdin: new PassThrough(), stdout: new PassThrough(), stderr: new PassThrough() });
+    expect(sizes).toEqual([]);
   });
 });

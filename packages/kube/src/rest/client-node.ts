@@ -3,11 +3,11 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import type { KubeConnection } from "./connection.ts";
 
 /**
- * client-node, loaded on first use only: exec and attach (WebSocket channels) and
- * exec-plugin credentials go through it. Importing it loads every generated model (about
- * 60 MB of resident memory), so the control plane pays that only when such a feature is used.
+ * client-node, loaded on first use only, for exec-plugin and auth-provider credentials (EKS,
+ * GKE …). Importing it loads every generated model (about 60 MB of resident memory), so only
+ * a control plane whose kubeconfig needs a plugin pays for it.
  */
-export async function loadClientNode(): Promise<typeof ClientNode> {
+async function loadClientNode(): Promise<typeof ClientNode> {
   return import("@kubernetes/client-node");
 }
 

@@ -10,7 +10,7 @@ export interface ApiStatus {
   readonly message?: string;
   readonly reason?: string;
   readonly code?: number;
-  readonly details?: { readonly name?: string; readonly kind?: string; readonly causes?: readonly { message?: string; field?: string }[] };
+  readonly details?: { readonly name?: string; readonly kind?: string; readonly causes?: readonly { reason?: string; message?: string; field?: string }[] };
 }
 
 /** A non-2xx answer from the API server; `code` is the HTTP status (as client-node's ApiException). */
@@ -25,8 +25,8 @@ export class KubeApiError extends Error {
   }
 }
 
-/** Query parameters; undefined values are left out. */
-export type Query = Readonly<Record<string, string | number | boolean | undefined>>;
+/** Query parameters; undefined values are left out, arrays repeat the key (exec's `command`). */
+export type Query = Readonly<Record<string, string | number | boolean | readonly string[] | undefined>>;
 
 /** Options of one request. */
 export interface RequestOptions {
@@ -49,6 +49,8 @@ export interface RestClient {
   text(path: string, options?: RequestOptions): Promise<string>;
   /** GET whose body is read as it arrives (watches, followed logs); ends with the signal. */
   stream(path: string, options?: RequestOptions): Promise<IncomingMessage>;
+  /** The Authorization header for a request now (WebSocket upgrades carry it themselves). */
+  authorization(): Promise<string | undefined>;
   /** Closes idle keep-alive sockets. */
   close(): void;
 }
@@ -59,7 +61,11 @@ const DEFAULT_TIMEOUT_MS = 60_000;
 export function withQuery(path: string, query: Query | undefined): string {
   if (query === undefined) return path;
   const params = new URLSearchParams();
-  for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
+  for (const [k, v] of Object.entries(query)) {
+    if (v === undefined) continue;
+    if (Array.isArray(v)) for (const item of v as readonly string[]) params.append(k, item);
+    else params.set(k, String(v));
+  }
   const qs = params.toString();
   return qs === "" ? path : `${path}?${qs}`;
 }
@@ -162,6 +168,7 @@ export function createRestClient(connection: KubeConnection): RestClient {
       if (status < 200 || status > 299) throw errorFrom("GET", path, res, await readAll(res));
       return res;
     },
+    authorization,
     close: () => agent.destroy(),
   };
 }
