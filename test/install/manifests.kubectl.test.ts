@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { DEFAULT_BUILDER_IMAGES } from "@qs/build";
 import { CONFIG_VARIABLES } from "@qs/config";
 import { podSpec, type Rule } from "./pod-spec.ts";
 import { findObject, renderKustomize, repoRoot, type KubeObject } from "./support.ts";
@@ -127,6 +128,12 @@ describe("deploy/ rendered by kubectl kustomize", () => {
     expect(CONFIG_VARIABLES.filter((v) => !set.has(v))).toEqual(["QS_KUBECONFIG"]);
     expect(settings.QS_DATA_DIR).toBe("/var/lib/quickstack");
     expect(settings.QS_REGISTRY_URL).toBe("http://registry.qs-system.svc:5000");
+    // The builder images install.sh pins are the build package's defaults.
+    expect([settings.QS_BUILDER_KANIKO_IMAGE, settings.QS_BUILDER_BUILDKIT_IMAGE, settings.QS_BUILDER_FETCH_IMAGE]).toEqual([
+      DEFAULT_BUILDER_IMAGES.kaniko,
+      DEFAULT_BUILDER_IMAGES.buildkit,
+      DEFAULT_BUILDER_IMAGES.fetch,
+    ]);
     // Secrets only by reference, never as literal values in the pod spec.
     const fromSecret = Object.fromEntries(
       (cpContainer.env ?? [])

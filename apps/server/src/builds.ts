@@ -50,6 +50,6 @@ export function startBuilds(
     concurrency: config.build.concurrency,
     timeoutMs: config.build.timeoutSeconds * 1000,
     keepImages: config.build.keepImages,
-    jobs: { insecureRegistry: config.registry.url.startsWith("http:") },
+    jobs: { insecureRegistry: config.registry.url.startsWith("http:"), images: config.build.images },
   });
 }

@@ -10,7 +10,7 @@ import type {
 } from "@qs/core";
 import { createContextStore } from "./context/context-store.ts";
 import { startContextServer } from "./context/context-server.ts";
-import type { BuilderJobOptions } from "./jobs/options.ts";
+import { type BuilderJobOptions, resolveBuilderJobOptions, unpinnedBuilderImages } from "./jobs/options.ts";
 import { createBuildQueue } from "./queue/build-queue.ts";
 import { createBuildWorker } from "./queue/build-worker.ts";
 import { createRegistryClient, type RegistryClientOptions } from "./registry/registry-client.ts";
@@ -90,6 +90,13 @@ export async function startBuildSystem(options: BuildSystemOptions): Promise<Bui
           ...(options.keepImages === undefined ? {} : { keepImages: options.keepImages }),
           ...(options.jobs === undefined ? {} : { jobs: options.jobs }),
         });
+  const unpinned = unpinnedBuilderImages(resolveBuilderJobOptions(options.jobs).images);
+  if (worker !== undefined && unpinned.length > 0) {
+    options.logger.warn(
+      { images: unpinned },
+      "builder images are not pinned by digest; set QS_BUILDER_KANIKO_IMAGE, QS_BUILDER_BUILDKIT_IMAGE and QS_BUILDER_FETCH_IMAGE to name:tag@sha256:… (install.sh does)",
+    );
+  }
   const builder = createBuildService({
     queue,
     contexts,

@@ -61,4 +61,12 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ QS_ADMIN_TOTP_SECRET: "not-base32!" })).toThrow(/QS_ADMIN_TOTP_SECRET: expected a base32/);
     expect(loadConfig({ QS_ADMIN_TOTP_SECRET: "JBSWY3DPEHPK3PXP" }).adminTotpSecret).toBe("JBSWY3DPEHPK3PXP");
   });
+
+  it("takes builder images pinned by digest and refuses what is not an image reference", () => {
+    const kaniko = `ghcr.io/osscontainertools/kaniko:v1.27.6@sha256:${"c".repeat(64)}`;
+    expect(loadConfig({}).build.images).toEqual({});
+    expect(loadConfig({ QS_BUILDER_KANIKO_IMAGE: kaniko }).build.images).toEqual({ kaniko });
+    expect(() => loadConfig({ QS_BUILDER_FETCH_IMAGE: "busybox; rm -rf /" })).toThrow(/QS_BUILDER_FETCH_IMAGE="busybox; rm -rf \/": .*not an image reference/);
+    expect(() => loadConfig({ QS_BUILDER_BUILDKIT_IMAGE: "moby/buildkit@sha256:short" })).toThrow(/QS_BUILDER_BUILDKIT_IMAGE/);
+  });
 });

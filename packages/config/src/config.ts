@@ -1,4 +1,4 @@
-import { ConfigError } from "@qs/core";
+import { ConfigError, parseImageReference } from "@qs/core";
 
 /** The control plane's configuration, parsed once from QS_* variables and frozen. */
 export interface QsConfig {
@@ -35,6 +35,11 @@ export interface QsConfig {
     readonly contextHost: string;
     readonly contextPort: number;
     readonly contextUrl: string;
+    /**
+     * Builder images; unset ones use the build package's defaults (exact tags). The
+     * installer sets all three pinned by digest (`name:tag@sha256:…`).
+     */
+    readonly images: { readonly kaniko?: string; readonly buildkit?: string; readonly fetch?: string };
   };
   readonly maxPushBytes: number;
   readonly registry: {
@@ -71,6 +76,9 @@ export const CONFIG_VARIABLES = [
   "QS_BUILD_CONCURRENCY",
   "QS_BUILD_TIMEOUT_SECONDS",
   "QS_BUILDER",
+  "QS_BUILDER_KANIKO_IMAGE",
+  "QS_BUILDER_BUILDKIT_IMAGE",
+  "QS_BUILDER_FETCH_IMAGE",
   "QS_KEEP_IMAGES",
   "QS_MAX_PUSH_BYTES",
   "QS_REGISTRY_URL",
@@ -146,6 +154,11 @@ export function loadConfig(env: Env = process.env): QsConfig {
         "http://quickstack-build-context.qs-system.svc:8081",
         ["http:", "https:"],
       ),
+      images: dropUndefined({
+        kaniko: read.image("QS_BUILDER_KANIKO_IMAGE"),
+        buildkit: read.image("QS_BUILDER_BUILDKIT_IMAGE"),
+        fetch: read.image("QS_BUILDER_FETCH_IMAGE"),
+      }),
     },
     maxPushBytes: read.bytes("QS_MAX_PUSH_BYTES", 1024 ** 3),
     registry: {
@@ -159,6 +172,11 @@ export function loadConfig(env: Env = process.env): QsConfig {
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(config);
+}
+
+/** The object without its undefined fields (so that unset settings compare equal to {}). */
+function dropUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
 class Reader {
@@ -235,6 +253,18 @@ class Reader {
       return fallback;
     }
     return value;
+  }
+
+  image(name: string): string | undefined {
+    const value = this.optional(name);
+    if (value === undefined) return undefined;
+    try {
+      parseImageReference(value);
+      return value;
+    } catch (err) {
+      this.problems.push(`${name}=${JSON.stringify(value)}: ${(err as Error).message}; expected registry/name:tag@sha256:<digest>`);
+      return undefined;
+    }
   }
 
   dnsLabel(name: string, fallback: string): string {

@@ -4,7 +4,7 @@ import { isDns1123Label } from "@qs/core";
 import { buildBuildkitJob } from "./buildkit-job.ts";
 import { parseBuilderDigest } from "./digest.ts";
 import { buildKanikoJob } from "./kaniko-job.ts";
-import { DEFAULT_BUILDER_IMAGES, type BuildJobInput } from "./options.ts";
+import { DEFAULT_BUILDER_IMAGES, type BuildJobInput, unpinnedBuilderImages } from "./options.ts";
 
 const DIGEST = `sha256:${"ab".repeat(32)}`;
 const input: BuildJobInput = {
@@ -207,5 +207,24 @@ describe("failureOf", () => {
     );
     expect(pull.message).toBe("the builder could not start (ImagePullBackOff)");
     expect(pull.hint).toMatch(/QS_BUILDER_\*_IMAGE/);
+  });
+});
+
+describe("unpinnedBuilderImages", () => {
+  const digest = `sha256:${"b".repeat(64)}`;
+  it("names every built-in image, since they are exact tags without a digest", () => {
+    expect(unpinnedBuilderImages(DEFAULT_BUILDER_IMAGES)).toEqual([
+      `kaniko=${DEFAULT_BUILDER_IMAGES.kaniko}`,
+      `buildkit=${DEFAULT_BUILDER_IMAGES.buildkit}`,
+      `fetch=${DEFAULT_BUILDER_IMAGES.fetch}`,
+    ]);
+  });
+  it("accepts name:tag@digest and digest-only references as pinned", () => {
+    const images = {
+      kaniko: `${DEFAULT_BUILDER_IMAGES.kaniko}@${digest}`,
+      buildkit: `docker.io/moby/buildkit@${digest}`,
+      fetch: DEFAULT_BUILDER_IMAGES.fetch,
+    };
+    expect(unpinnedBuilderImages(images)).toEqual([`fetch=${DEFAULT_BUILDER_IMAGES.fetch}`]);
   });
 });

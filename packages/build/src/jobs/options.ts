@@ -1,3 +1,4 @@
+import { parseImageReference } from "@qs/core";
 import type { ResourceRequirements } from "kubernetes-types/core/v1.js";
 
 /**
@@ -7,8 +8,10 @@ import type { ResourceRequirements } from "kubernetes-types/core/v1.js";
  * (chainguard-dev/kaniko) publishes source releases only, not public images, so the
  * default is the osscontainertools fork, which publishes images and fixes bugs
  * (ghcr.io/osscontainertools/kaniko; release v1.27.6 is from 2026-06-05).
- * No digests here: one can only be stated after pulling, and this machine cannot reach an
- * image registry — operators pin `name:tag@sha256:…` through QS_BUILDER_*_IMAGE.
+ * No digests here: one can only be stated after pulling, and the machines this was written
+ * on cannot reach an image registry. install.sh pulls each image on the server and sets
+ * QS_BUILDER_*_IMAGE to `name:tag@sha256:…`; the control plane warns at start about any
+ * builder image still unpinned.
  */
 export interface BuilderImages {
   /** @defaultValue "ghcr.io/osscontainertools/kaniko:v1.27.6" */
@@ -24,6 +27,13 @@ export const DEFAULT_BUILDER_IMAGES: BuilderImages = {
   buildkit: "docker.io/moby/buildkit:v0.30.0-rootless",
   fetch: "docker.io/library/busybox:1.37.0",
 };
+
+/** The builder images not pinned to content (no `@sha256:` digest), by role. */
+export function unpinnedBuilderImages(images: BuilderImages): string[] {
+  return Object.entries(images)
+    .filter(([, ref]) => parseImageReference(ref).digest === undefined)
+    .map(([role, ref]) => `${role}=${ref}`);
+}
 
 /** Cluster-wide settings for builder Jobs. */
 export interface BuilderJobOptions {

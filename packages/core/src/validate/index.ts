@@ -5,3 +5,4 @@ export * from "./scale.ts";
 export * from "./volume.ts";
 export * from "./ref.ts";
 export * from "./paths.ts";
+export * from "./image.ts";

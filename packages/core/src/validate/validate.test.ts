@@ -3,6 +3,7 @@ import {
   applyScale,
   checkConfigSize,
   parseBranchName,
+  parseImageReference,
   parseDomain,
   parseEnvAssignment,
   parseEnvKey,
@@ -226,5 +227,36 @@ describe("branches (git check-ref-format)", () => {
     ["x".repeat(201), /longer/],
   ])("refuses %j", (b, message) => {
     expect(() => parseBranchName(b)).toThrow(message);
+  });
+});
+
+describe("parseImageReference", () => {
+  const digest = `sha256:${"a".repeat(64)}`;
+  it.each([
+    ["busybox", { domain: undefined, path: "busybox", tag: undefined, digest: undefined }],
+    ["docker.io/library/busybox:1.37.0", { domain: "docker.io", path: "library/busybox", tag: "1.37.0", digest: undefined }],
+    ["library/busybox:1.37.0", { domain: undefined, path: "library/busybox", tag: "1.37.0", digest: undefined }],
+    [`ghcr.io/osscontainertools/kaniko:v1.27.6@${digest}`, { domain: "ghcr.io", path: "osscontainertools/kaniko", tag: "v1.27.6", digest }],
+    [`localhost:5000/app@${digest}`, { domain: "localhost:5000", path: "app", tag: undefined, digest }],
+    ["registry.qs-system.svc:5000/qs/shop:v3", { domain: "registry.qs-system.svc:5000", path: "qs/shop", tag: "v3", digest: undefined }],
+  ])("parses %s", (input, expected) => {
+    expect(parseImageReference(input)).toEqual(expected);
+  });
+
+  it.each([
+    "",
+    "Busybox",
+    "busybox:",
+    "busybox:-1",
+    "busybox@sha256:abc",
+    `busybox@sha512:${"a".repeat(128)}`,
+    "ghcr.io/Upper/name",
+    "name with space",
+    "a//b",
+    "-lead/x",
+    `x:${"t".repeat(129)}`,
+    "busybox;rm -rf /",
+  ])("refuses %j with INVALID_IMAGE", (input) => {
+    expect(() => parseImageReference(input)).toThrow(expect.objectContaining({ code: "INVALID_IMAGE" }));
   });
 });
