@@ -30,7 +30,7 @@ export const DEFAULT_BUILDER_IMAGES: BuilderImages = {
 
 /** The builder images not pinned to content (no `@sha256:` digest), by role. */
 export function unpinnedBuilderImages(images: BuilderImages): string[] {
-  return Object.entries(images)
+  return Object.entries(images as unknown as Record<string, string>)
     .filter(([, ref]) => parseImageReference(ref).digest === undefined)
     .map(([role, ref]) => `${role}=${ref}`);
 }

@@ -29,7 +29,9 @@ export function parseImageReference(input: string): ImageReference {
     });
   const m = input.length <= 512 ? REFERENCE.exec(input) : null;
   if (m === null) throw invalid("is not an image reference");
-  let [, domain, path = "", tag, digest] = m;
+  const [, matchedDomain, matchedPath = "", tag, digest] = m;
+  let domain = matchedDomain;
+  let path = matchedPath;
   // A first component without '.' or ':' that is not localhost is part of the path
   // (`library/busybox` on Docker Hub), not a registry host.
   if (domain !== undefined && !/[.:[]/.test(domain) && domain !== "localhost") {
