@@ -30,9 +30,9 @@ export const DEFAULT_BUILDER_IMAGES: BuilderImages = {
 
 /** The builder images not pinned to content (no `@sha256:` digest), by role. */
 export function unpinnedBuilderImages(images: BuilderImages): string[] {
-  return Object.entries(images as unknown as Record<string, string>)
-    .filter(([, ref]) => parseImageReference(ref).digest === undefined)
-    .map(([role, ref]) => `${role}=${ref}`);
+  return (["kaniko", "buildkit", "fetch"] as const)
+    .filter((role) => parseImageReference(images[role]).digest === undefined)
+    .map((role) => `${role}=${images[role]}`);
 }
 
 /** Cluster-wide settings for builder Jobs. */
