@@ -197,6 +197,7 @@ main_install() {
   create_namespace
   generate_secrets
   create_first_admin
+  pin_builder_images
   apply_quickstack
   wait_for_quickstack
   print_totp_enrolment

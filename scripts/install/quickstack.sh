@@ -105,7 +105,48 @@ create_first_admin() {
     kube_apply "secret quickstack-admin"
 }
 
-# The site overlay: deploy/ as the base plus this server's domain, URLs and image.
+# QS_BUILDER_*_IMAGE=ref lines of deploy/: the builder images, by exact tag.
+builder_image_refs() {
+  sed -n 's/^ *- \(QS_BUILDER_[A-Z]*_IMAGE\)=\(.*\)$/\1=\2/p' "$DEPLOY_DIR/base/kustomization.yaml"
+}
+
+# image_digest REF : pulls REF on this node and prints the sha256 digest containerd
+# resolved it to (the multi-arch index when there is one); prints nothing on failure.
+image_digest() {
+  local ref=$1
+  k3s crictl pull "$ref" >/dev/null 2>&1 || return 0
+  k3s crictl inspecti -o go-template --template '{{range .status.repoDigests}}{{println .}}{{end}}' "$ref" 2>/dev/null |
+    sed -n "s|^${ref%:*}@\(sha256:[0-9a-f]\{64\}\)\$|\1|p" | head -n 1
+}
+
+# Builds run user code with these images, so they are pinned to the content this server
+# pulled (name:tag@sha256:…), not to a tag that can move; re-running install.sh re-pins.
+# The pull also means the first push does not wait for them.
+pin_builder_images() {
+  step "Pinning builder images by digest"
+  PINNED_IMAGES=()
+  local line var ref digest
+  while IFS= read -r line; do
+    var=${line%%=*}
+    ref=${line#*=}
+    if is_dry_run; then
+      # QS_TEST_IMAGE_DIGEST stands in for the registry's answer.
+      would "run k3s crictl pull $ref"
+      digest=${QS_TEST_IMAGE_DIGEST:-}
+    else
+      digest=$(image_digest "$ref")
+    fi
+    if [ -n "$digest" ]; then
+      PINNED_IMAGES+=("$var=$ref@$digest")
+      info "$var=$ref@$digest"
+    else
+      warn "could not pull $ref: builds use the tag until install.sh is re-run"
+    fi
+  done < <(builder_image_refs)
+}
+
+# The site overlay: deploy/ as the base plus this server's domain, URLs, pinned builder
+# images and image.
 overlay_manifest() {
   cat <<YAML
 # Written by QuickStack install.sh; re-running it rewrites this file and deploy/ here.
@@ -122,6 +163,7 @@ configMapGenerator:
       - QS_BASE_DOMAIN=$DOMAIN
       - QS_SSH_PUBLIC_HOST=$DOMAIN
       - QS_PUBLIC_URL=https://qs.$DOMAIN
+$(for pinned in ${PINNED_IMAGES[@]+"${PINNED_IMAGES[@]}"}; do printf '      - %s\n' "$pinned"; done)
 patches:
   - target:
       kind: Ingress

@@ -14,6 +14,13 @@ const K3S_SCRIPT = "https://raw.githubusercontent.com/k3s-io/k3s/v1.33.4%2Bk3s1/
 const CERT_MANAGER =
   "https://github.com/cert-manager/cert-manager/releases/download/v1.18.2/cert-manager.yaml";
 const DOMAIN = "203.0.113.10.sslip.io";
+// What the registry answers for every builder image in these dry runs (QS_TEST_IMAGE_DIGEST).
+const IMAGE_DIGEST = `sha256:${"d".repeat(64)}`;
+const BUILDER_IMAGES = [
+  "ghcr.io/osscontainertools/kaniko:v1.27.6",
+  "docker.io/moby/buildkit:v0.30.0-rootless",
+  "docker.io/library/busybox:1.37.0",
+];
 const ALL_SECRETS = [
   "quickstack-redis",
   "quickstack-registry",
@@ -62,6 +69,8 @@ function serverPlan(opts: {
     "would: kubectl apply (secret qs-system/quickstack-join: server https://203.0.113.10:6443 and the agent token)",
     "-----> Setting up the first admin",
     ...opts.admin,
+    "-----> Pinning builder images by digest",
+    ...BUILDER_IMAGES.map((ref) => `would: run k3s crictl pull ${ref}`),
     `-----> Applying deploy/ for ${domain}`,
     "would: run rm -rf /etc/quickstack/deploy",
     "would: run mkdir -p /etc/quickstack",
@@ -91,9 +100,10 @@ describe("install.sh --dry-run", () => {
   });
 
   it("plans a fresh install step by step, with the admin key from authorized_keys", () => {
-    const env = fakeMachineEnv(join(dir.path, "fresh"), {
-      authorizedKeys: `# my laptop\nno-pty ${ADMIN_KEY}\n`,
-    });
+    const env = {
+      ...fakeMachineEnv(join(dir.path, "fresh"), { authorizedKeys: `# my laptop\nno-pty ${ADMIN_KEY}\n` }),
+      QS_TEST_IMAGE_DIGEST: IMAGE_DIGEST,
+    };
     const result = runInstaller(["--dry-run", "--email", "ops@example.com"], env);
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
@@ -135,11 +145,16 @@ describe("install.sh --dry-run", () => {
     expect(result.stdout).toContain(`Status page: https://qs.${DOMAIN}/`);
     expect(result.stdout).toContain(`git remote add qs ssh://git@${DOMAIN}:2222/myapp.git`);
     expect(result.stdout).toContain("git push qs main");
+    // Builder images pinned to what the server pulled, as the overlay will set them.
+    expect(result.stdout).toContain(`QS_BUILDER_KANIKO_IMAGE=${BUILDER_IMAGES[0]!}@${IMAGE_DIGEST}`);
+    expect(result.stdout).toContain(`QS_BUILDER_BUILDKIT_IMAGE=${BUILDER_IMAGES[1]!}@${IMAGE_DIGEST}`);
+    expect(result.stdout).toContain(`QS_BUILDER_FETCH_IMAGE=${BUILDER_IMAGES[2]!}@${IMAGE_DIGEST}`);
     // No TOTP enrolment in a dry run (no secret exists to show).
     expect(result.stdout).not.toContain("otpauth://");
   });
 
   it("plans a re-run as an upgrade: keeps secrets and the agent token, skips busy ports", () => {
+    // No digest stands in here: the images cannot be pulled, so builds keep the tags.
     const env = fakeMachineEnv(join(dir.path, "upgrade"), {
       k3sVersion: "v1.32.1+k3s1",
       k3sConfig: 'write-kubeconfig-mode: "0600"\nagent-token: "0123abcd"\n',
@@ -150,7 +165,9 @@ describe("install.sh --dry-run", () => {
       ["--dry-run", "--domain", "apps.example.com", "--email=ops@example.com"],
       env,
     );
-    expect(result.stderr).toBe("");
+    expect(result.stderr.split("\n").filter(Boolean)).toEqual(
+      BUILDER_IMAGES.map((ref) => ` !     could not pull ${ref}: builds use the tag until install.sh is re-run`),
+    );
     expect(result.status).toBe(0);
     expect(result.stdout).toContain(
       "ok  ports 80 443 2222 6443 5000 (held by the existing k3s v1.32.1+k3s1: re-run)",

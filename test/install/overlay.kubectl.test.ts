@@ -9,6 +9,7 @@ import { findObject, renderKustomize, repoRoot, runCommand, type KubeObject } fr
 // scripts/install/quickstack.sh), rendered with the real kubectl over a copy of deploy/.
 
 const spec = <T>(o: KubeObject): T => o.spec as T;
+const PINNED_KANIKO = `ghcr.io/osscontainertools/kaniko:v1.27.6@sha256:${"e".repeat(64)}`;
 
 describe("the installer's overlay", () => {
   let dir: { path: string; remove: () => Promise<void> };
@@ -20,6 +21,7 @@ describe("the installer's overlay", () => {
     const script = [
       `source ${join(repoRoot, "scripts/install/lib.sh")}`,
       `source ${join(repoRoot, "scripts/install/quickstack.sh")}`,
+      `PINNED_IMAGES=(QS_BUILDER_KANIKO_IMAGE=${PINNED_KANIKO})`,
       "DOMAIN=apps.example.org QS_IMAGE=ghcr.example/me/quickstack:0.2.0 overlay_manifest",
     ].join("\n");
     const overlay = runCommand("bash", ["-c", script]);
@@ -31,7 +33,7 @@ describe("the installer's overlay", () => {
     await dir.remove();
   });
 
-  it("sets the domain, public URL, SSH host and image", () => {
+  it("sets the domain, public URL, SSH host, pinned builder images and image", () => {
     const deployment = findObject(site, "Deployment", "quickstack");
     const c = podSpec(deployment).containers[0]!;
     expect(c.image).toBe("ghcr.example/me/quickstack:0.2.0");
@@ -42,6 +44,9 @@ describe("the installer's overlay", () => {
       QS_SSH_PUBLIC_HOST: "apps.example.org",
       QS_PUBLIC_URL: "https://qs.apps.example.org",
       QS_BUILDER: "kaniko",
+      // What install.sh pinned replaces the tag; the rest keep deploy/'s tags.
+      QS_BUILDER_KANIKO_IMAGE: PINNED_KANIKO,
+      QS_BUILDER_BUILDKIT_IMAGE: "docker.io/moby/buildkit:v0.30.0-rootless",
     });
     const ingress = spec<{ tls: { hosts: string[] }[]; rules: { host: string }[] }>(
       findObject(site, "Ingress", "quickstack"),
