@@ -100,7 +100,7 @@ describe("install.sh --dry-run", () => {
   });
 
   it("plans a fresh install step by step, with the admin key from authorized_keys", () => {
-    const env = {
+    const env: NodeJS.ProcessEnv = {
       ...fakeMachineEnv(join(dir.path, "fresh"), { authorizedKeys: `# my laptop\nno-pty ${ADMIN_KEY}\n` }),
       QS_TEST_IMAGE_DIGEST: IMAGE_DIGEST,
     };
