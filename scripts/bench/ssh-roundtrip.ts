@@ -58,7 +58,7 @@ async function timeQuickStack(dir: string, key: ClientKey): Promise<number[]> {
       config: createConfigStore(apis),
       releases: createReleaseManager({ apis, logger: silentLogger }),
       access: users,
-      repos: { create: () => Promise.resolve(), remove: () => Promise.resolve() },
+      repos: { createEmpty: () => Promise.resolve({}), remove: () => Promise.resolve() },
       audit: createAuditLog({ apis }),
       baseDomain: "qs.test",
       limits: { maxScale: 50 },

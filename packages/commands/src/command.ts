@@ -121,7 +121,7 @@ export interface CommandServices {
   /** Who may touch which app (admins everything, developers their granted apps). */
   readonly access: AccessControl;
   /** The bare git repos (RepoStore in packages/git): apps:create / apps:destroy. */
-  readonly repos: { create(app: string): Promise<void>; remove(app: string): Promise<void> };
+  readonly repos: { createEmpty(app: string): Promise<{ movedAside?: string }>; remove(app: string): Promise<void> };
   /** Records mutating commands; absent = not recorded (tests, dev without a store). */
   readonly audit?: AuditLog;
   /** Base domain for default app URLs. */

@@ -10,6 +10,13 @@ import { createRepoStore } from "./repo-store.ts";
 
 const run = promisify(execFile);
 
+/** A commit with an empty tree in the bare repo at `gitDir`; resolves with its sha. */
+async function emptyCommit(gitDir: string): Promise<string> {
+  const tree = (await run("git", ["--git-dir", gitDir, "hash-object", "-t", "tree", "-w", "/dev/null"])).stdout.trim();
+  const env = { ...process.env, GIT_AUTHOR_NAME: "a", GIT_AUTHOR_EMAIL: "a@b", GIT_COMMITTER_NAME: "a", GIT_COMMITTER_EMAIL: "a@b" };
+  return (await run("git", ["--git-dir", gitDir, "commit-tree", tree, "-m", "old"], { env })).stdout.trim();
+}
+
 describe("createRepoStore (real git)", () => {
   let dir: Awaited<ReturnType<typeof tempDir>>;
   beforeEach(async () => {
@@ -34,6 +41,20 @@ describe("createRepoStore (real git)", () => {
     expect(existsSync(hookClientPath(repos.root))).toBe(true);
     await repos.remove("shop");
     expect(await repos.exists("shop")).toBe(false);
+  });
+
+  it("gives a new app an empty repo, moving one left by an earlier app of that name aside", async () => {
+    const repos = createRepoStore({ root: join(dir.path, "repos") });
+    expect(await repos.createEmpty("shop")).toEqual({});
+    // An earlier "shop" whose destroy never removed its repo: it has a commit.
+    await run("git", ["--git-dir", repos.path("shop"), "update-ref", "refs/heads/main", await emptyCommit(repos.path("shop"))]);
+    const { movedAside } = await repos.createEmpty("shop");
+    expect(movedAside).toMatch(new RegExp(`^${join(dir.path, "repos", ".orphaned", "shop-")}.+\\.git$`));
+    // The old history is kept there; the new repo has none, and repairAll skips the attic.
+    const old = await run("git", ["--git-dir", movedAside!, "rev-parse", "refs/heads/main"]);
+    expect(old.stdout.trim()).toMatch(/^[0-9a-f]{40}$/);
+    await expect(run("git", ["--git-dir", repos.path("shop"), "rev-parse", "--verify", "refs/heads/main"])).rejects.toThrow();
+    expect(await repos.repairAll()).toEqual(["shop"]);
   });
 
   it("repairs a missing or edited hook", async () => {

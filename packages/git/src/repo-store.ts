@@ -1,4 +1,4 @@
-import { lstat, mkdir, readdir, rm } from "node:fs/promises";
+import { lstat, mkdir, readdir, rename, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseAppName, ValidationError, type RepoStore } from "@qs/core";
 import { installHook } from "./hook-script.ts";
@@ -67,6 +67,21 @@ export function createRepoStore(options: RepoStoreOptions): GitRepoStore {
       // Reject corrupt or malicious objects at receive time (CVE-class object bugs).
       await git(["config", "receive.fsckObjects", "true"], { cwd: dir });
       await installHook(root, dir);
+    },
+    async createEmpty(app) {
+      const dir = path(app);
+      const k = await kind(dir);
+      refuseOdd(app, k);
+      let movedAside: string | undefined;
+      if (k === "dir") {
+        // Kept, not deleted (nothing lost), but out of reach of git and of repairAll.
+        const attic = join(root, ".orphaned");
+        await mkdir(attic, { recursive: true, mode: 0o700 });
+        movedAside = join(attic, `${app}-${new Date().toISOString().replace(/[:.]/g, "-")}.git`);
+        await rename(dir, movedAside);
+      }
+      await store.create(app);
+      return movedAside === undefined ? {} : { movedAside };
     },
     async remove(app) {
       const dir = path(app);

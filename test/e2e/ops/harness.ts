@@ -38,7 +38,7 @@ export async function startOpsPlane(): Promise<OpsPlane> {
     config: deploy.config,
     releases: deploy.releases,
     access: users,
-    repos: { create: () => Promise.resolve(), remove: () => Promise.resolve() },
+    repos: { createEmpty: () => Promise.resolve({}), remove: () => Promise.resolve() },
     audit: createAuditLog({ apis, namespace: systemNamespace }),
     baseDomain: "qs.test",
     limits: { maxScale: 50 },

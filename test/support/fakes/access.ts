@@ -41,18 +41,19 @@ export class FakeAuditLog implements AuditLog {
   }
 }
 
-/** In-memory stand-in for the git RepoStore's create/remove. */
+/** In-memory stand-in for the git RepoStore's createEmpty/remove. */
 export class FakeRepoStore {
   readonly repos = new Set<string>();
   failNextCreate = false;
 
-  create(app: string): Promise<void> {
+  createEmpty(app: string): Promise<{ movedAside?: string }> {
     if (this.failNextCreate) {
       this.failNextCreate = false;
       return Promise.reject(new Error("disk full"));
     }
+    const existed = this.repos.has(app);
     this.repos.add(app);
-    return Promise.resolve();
+    return Promise.resolve(existed ? { movedAside: `/repos/.orphaned/${app}.git` } : {});
   }
 
   remove(app: string): Promise<void> {

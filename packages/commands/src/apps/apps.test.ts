@@ -38,6 +38,13 @@ describe("apps:create / list / info / destroy", () => {
     expect((await run("apps:create shop")).code).toBe(1);
   });
 
+  it("says so when a repo left by an earlier app of that name was moved aside", async () => {
+    env.repos.repos.add("shop"); // a destroy that never removed its repo
+    const created = await run("apps:create shop");
+    expect(created.code).toBe(0);
+    expect(created.out).toContain('a repository left by an earlier app "shop" was moved to /repos/.orphaned/shop.git; this app starts empty');
+  });
+
   it("rolls the app back when its repo cannot be made", async () => {
     env.repos.failNextCreate = true;
     expect((await run("apps:create shop")).code).toBe(1);

@@ -29,8 +29,9 @@ export const appsCreate: Command = {
       throw new ConflictError("APP_EXISTS", `app "${name}" exists already`, { hint: `see it with: ssh qs apps:info ${name}` });
     }
     const app = await ctx.services.apps.create(name, ctx.principal.user);
+    let movedAside: string | undefined;
     try {
-      await ctx.services.repos.create(name);
+      ({ movedAside } = await ctx.services.repos.createEmpty(name));
     } catch (err) {
       // No half-made apps: without its repo the app cannot be pushed to.
       await ctx.services.apps.destroy(name);
@@ -40,6 +41,8 @@ export const appsCreate: Command = {
     const url = defaultUrl(ctx, name);
     const lines = [`Created ${name}`, `  url: ${url}`];
     if (remote !== undefined) lines.push(`  git remote add qs ${remote}`, "  git push qs main");
+    // Only admins create apps, so the path may be shown.
+    if (movedAside !== undefined) lines.push(`  (a repository left by an earlier app "${name}" was moved to ${movedAside}; this app starts empty)`);
     return { json: { name, url, gitRemote: remote ?? null, createdAt: app.createdAt }, text: lines.join("\n") };
   },
 };

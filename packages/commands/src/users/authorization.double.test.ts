@@ -30,7 +30,7 @@ beforeAll(async () => {
     config: h.config,
     releases: h.releases,
     access: users,
-    repos: { create: () => Promise.resolve(), remove: () => Promise.resolve() },
+    repos: { createEmpty: () => Promise.resolve({}), remove: () => Promise.resolve() },
     audit: createAuditLog({ apis }),
     baseDomain: "qs.test",
     limits: { maxScale: 50 },

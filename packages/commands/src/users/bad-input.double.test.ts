@@ -105,7 +105,7 @@ beforeAll(async () => {
     config: h.config,
     releases: h.releases,
     access: users,
-    repos: { create: () => Promise.resolve(), remove: () => Promise.resolve() },
+    repos: { createEmpty: () => Promise.resolve({}), remove: () => Promise.resolve() },
     // No audit log: recorded failures are the one change bad input is allowed to make.
     baseDomain: "qs.test",
     limits: { maxScale: 50 },
