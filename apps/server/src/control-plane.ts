@@ -33,6 +33,9 @@ import { startBuilds } from "./builds.ts";
 import { createClusterParts, type ClusterParts } from "./cluster.ts";
 import { createUnconfiguredPipeline } from "./default-pipeline.ts";
 
+/** How long past the shutdown grace period one part may take to close before it is given up. */
+export const PART_CLOSE_MARGIN_MS = 10_000;
+
 /** The running control plane. */
 export interface ControlPlane {
   readonly httpPort: number;
@@ -64,13 +67,24 @@ export async function startControlPlane(
   deps: ControlPlaneDeps = {},
 ): Promise<ControlPlane> {
   const cleanups: { name: string; run: () => Promise<unknown> }[] = [];
+  // A part that cannot finish (its Redis or API server is gone) is given up after this, so
+  // that SIGTERM always ends the process (git pushes have the grace period itself).
+  const partLimitMs = config.shutdownGraceSeconds * 1000 + PART_CLOSE_MARGIN_MS;
   const closeAll = async (): Promise<void> => {
-    // Reverse start order; each cleanup runs even if an earlier one threw.
+    // Reverse start order; each cleanup runs even if an earlier one threw or hung.
     for (const { name, run } of cleanups.reverse()) {
+      let timer: NodeJS.Timeout | undefined;
+      const limit = new Promise<"timeout">((resolve) => {
+        timer = setTimeout(() => resolve("timeout"), partLimitMs);
+      });
       try {
-        await run();
+        if ((await Promise.race([run(), limit])) === "timeout") {
+          logger.error({ part: name, afterMs: partLimitMs }, "cleanup did not finish; giving up on it");
+        }
       } catch (err) {
         logger.error({ err, part: name }, "cleanup failed");
+      } finally {
+        clearTimeout(timer);
       }
     }
   };

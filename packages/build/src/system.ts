@@ -73,6 +73,7 @@ export async function startBuildSystem(options: BuildSystemOptions): Promise<Bui
   const server = await startContextServer(contexts, options.contextServer);
   const queue = createBuildQueue({
     connection: options.connection,
+    logger: options.logger.child({ component: "builds-queue" }),
     ...(options.keepBuilds === undefined ? {} : { keepBuilds: options.keepBuilds }),
   });
   const worker =

@@ -1,5 +1,5 @@
 import { Queue, QueueEvents, QueueEventsProducer, type ConnectionOptions, type Job } from "bullmq";
-import type { BuildControl, BuildRecord, BuildState } from "@qs/core";
+import { type BuildControl, type BuildRecord, type BuildState, type Logger, silentLogger } from "@qs/core";
 import {
   CANCEL_EVENT,
   decodeFailure,
@@ -7,6 +7,8 @@ import {
   type BuildJobResult,
   type BuildProgress,
 } from "./types.ts";
+import { closeWithin } from "./bounded-close.ts";
+import { redisErrorLogger } from "./redis-errors.ts";
 
 /** Options for createBuildQueue. */
 export interface BuildQueueOptions {
@@ -24,6 +26,10 @@ export interface BuildQueueOptions {
   readonly attempts?: number;
   /** First retry delay, doubled each time. @defaultValue 5000 */
   readonly backoffMs?: number;
+  /** close() drops a Redis connection that has not closed gracefully by then. @defaultValue 5000 */
+  readonly closeTimeoutMs?: number;
+  /** Where Redis errors go (rate-limited). @defaultValue silentLogger */
+  readonly logger?: Logger;
 }
 
 /** Events of one build, as the push sees them. */
@@ -53,9 +59,13 @@ export function createBuildQueue(options: BuildQueueOptions): BuildQueue {
   const name = options.name ?? "builds";
   const prefix = options.prefix ?? "qs";
   const keepBuilds = options.keepBuilds ?? 10;
+  const closeTimeoutMs = options.closeTimeoutMs ?? 5_000;
   const base = { connection: options.connection, prefix };
+  const logger = options.logger ?? silentLogger;
   const queue = new Queue<BuildJobData, BuildJobResult>(name, base);
+  queue.on("error", redisErrorLogger(logger, "queue"));
   const producer = new QueueEventsProducer(name, base);
+  producer.on("error", redisErrorLogger(logger, "events producer"));
   const listeners = new Map<string, Set<BuildListener>>();
   let events: Promise<QueueEvents> | undefined;
 
@@ -63,6 +73,7 @@ export function createBuildQueue(options: BuildQueueOptions): BuildQueue {
   function queueEvents(): Promise<QueueEvents> {
     events ??= (async () => {
       const qe = new QueueEvents(name, { ...base, autorun: true });
+      qe.on("error", redisErrorLogger(logger, "events"));
       const each = (id: string, f: (l: BuildListener) => void): void =>
         listeners.get(id)?.forEach(f);
       qe.on("progress", ({ jobId, data }) => {
@@ -209,9 +220,9 @@ export function createBuildQueue(options: BuildQueueOptions): BuildQueue {
     close() {
       closing ??= (async () => {
         const results = await Promise.allSettled([
-          queue.close(),
-          producer.close(),
-          events === undefined ? Promise.resolve() : events.then((qe) => qe.close()),
+          closeWithin(queue, closeTimeoutMs),
+          closeWithin(producer, closeTimeoutMs),
+          events === undefined ? Promise.resolve() : events.then((qe) => closeWithin(qe, closeTimeoutMs)),
         ]);
         const failed = results.find((r) => r.status === "rejected");
         if (failed !== undefined) throw failed.reason;

@@ -16,6 +16,8 @@ import { resolveBuilderJobOptions, type BuilderJobOptions } from "../jobs/option
 import type { RegistryClient } from "../registry/registry-client.ts";
 import type { BuildQueue } from "./build-queue.ts";
 import { CANCEL_EVENT, encodeFailure, type BuildJobData, type BuildJobResult } from "./types.ts";
+import { closeWithin } from "./bounded-close.ts";
+import { redisErrorLogger } from "./redis-errors.ts";
 
 /** Options for createBuildWorker. */
 export interface BuildWorkerOptions {
@@ -40,6 +42,8 @@ export interface BuildWorkerOptions {
   readonly flushMs?: number;
   /** How often builds orphaned by another dead process are looked for. @defaultValue 15000 */
   readonly recoverIntervalMs?: number;
+  /** close() drops a Redis connection that has not closed gracefully by then. @defaultValue 5000 */
+  readonly closeTimeoutMs?: number;
 }
 
 /** The running worker. */
@@ -76,6 +80,7 @@ export async function createBuildWorker(options: BuildWorkerOptions): Promise<Bu
   const { queue, runner, registry, logger } = options;
   const instance = `qs-${randomUUID()}`;
   const timeoutMs = options.timeoutMs ?? 15 * 60_000;
+  const closeTimeoutMs = options.closeTimeoutMs ?? 5_000;
   const jobOptions = resolveBuilderJobOptions({
     ...options.jobs,
     // The Job's own deadline is a backstop a little after ours.
@@ -236,7 +241,7 @@ export async function createBuildWorker(options: BuildWorkerOptions): Promise<Bu
     maxStalledCount: 0,
     autorun: false,
   });
-  worker.on("error", (err) => logger.error({ err }, "build worker error"));
+  worker.on("error", redisErrorLogger(logger, "worker"));
   // Trimmed once the build has left `active`, so it counts among the kept ones.
   const trim = (job: Job<BuildJobData, BuildJobResult> | undefined): void => {
     if (job === undefined) return;
@@ -247,8 +252,10 @@ export async function createBuildWorker(options: BuildWorkerOptions): Promise<Bu
   worker.on("completed", trim);
   worker.on("failed", trim);
   const inspector = new Queue<BuildJobData, BuildJobResult>(queue.name, base);
+  inspector.on("error", redisErrorLogger(logger, "worker queue"));
 
   const cancels = new QueueEvents(queue.name, base);
+  cancels.on("error", redisErrorLogger(logger, "cancel events"));
   cancels.on(CANCEL_EVENT as "progress", (args: unknown) => {
     const { jobId, reason } = args as { jobId?: string; reason?: string };
     if (jobId !== undefined) worker.cancelJob(jobId, reason ?? "cancelled");
@@ -320,9 +327,9 @@ export async function createBuildWorker(options: BuildWorkerOptions): Promise<Bu
         clearInterval(sweeping);
         worker.cancelAllJobs("the control plane is shutting down");
         const results = await Promise.allSettled([
-          worker.close(),
-          cancels.close(),
-          inspector.close(),
+          closeWithin(worker, closeTimeoutMs),
+          closeWithin(cancels, closeTimeoutMs),
+          closeWithin(inspector, closeTimeoutMs),
         ]);
         const failed = results.find((r) => r.status === "rejected");
         if (failed !== undefined) throw failed.reason;
