@@ -1,4 +1,7 @@
+import { once } from "node:events";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -124,5 +127,29 @@ describe("REST client against the API double (HTTPS, CA from the kubeconfig)", (
     const expired = await watchOnce(apis.rest, apis.configMaps.path("rest-watch"), { resourceVersion: start }, () => undefined, new AbortController().signal);
     expect(expired).toEqual({ kind: "expired" });
     apis.rest.close();
+  });
+
+  it("gives up on a watch that goes silent (a connection that died without closing)", async () => {
+    // Headers, then nothing: what a watch over a dead NAT mapping looks like.
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { "Content-Type": "application/json" });
+      res.flushHeaders();
+    });
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    const { port } = server.address() as AddressInfo;
+    const rest = createRestClient({
+      source: { kind: "file", path: "(test)" },
+      server: `http://127.0.0.1:${port.toString()}`,
+      namespace: undefined,
+      tls: { insecure: false },
+      authorization: () => undefined,
+      plugin: false,
+    });
+    const end = await watchOnce(rest, "/api/v1/configmaps", {}, () => undefined, new AbortController().signal, { silenceMs: 300 });
+    expect(end).toMatchObject({ kind: "failed", error: { message: "watch of /api/v1/configmaps silent for 300 ms" } });
+    rest.close();
+    server.closeAllConnections();
+    server.close();
   });
 });
