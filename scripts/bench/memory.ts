@@ -46,7 +46,7 @@ async function measure(entry: string, services: { redis: string; registry: strin
     const child = spawn(process.execPath, [...NODE_FLAGS, entry], {
       env: {
         PATH: process.env.PATH,
-        QS_LOG_LEVEL: "warn",
+        QS_LOG_LEVEL: "error",
         QS_DATA_DIR: services.data,
         QS_HTTP_HOST: "127.0.0.1",
         QS_HTTP_PORT: String(httpPort),
