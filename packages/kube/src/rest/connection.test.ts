@@ -71,6 +71,9 @@ describe("loadKubeconfigFile", () => {
       /context "other" is not defined/,
     );
     expect(() => loadKubeconfigFile(kubeconfig({ token: "x" }, {}))).toThrow(/has no server/);
+    expect(() => loadKubeconfigFile(kubeconfig({ token: "x" }, { server: "https://k", "proxy-url": "socks5://p:1080" }))).toThrow(
+      /uses proxy-url, which QuickStack does not support/,
+    );
   });
 });
 

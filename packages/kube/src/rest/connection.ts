@@ -107,6 +107,11 @@ export function loadKubeconfigFile(path: string): KubeConnection {
   };
   const server = str(cluster.server);
   if (server === undefined) throw new Error(`${path}: cluster ${JSON.stringify(context.cluster)} has no server`);
+  // Better refused than ignored: connecting directly where a proxy is required fails later
+  // with a network error that does not say why.
+  if (str(cluster["proxy-url"]) !== undefined) {
+    throw new Error(`${path}: cluster ${JSON.stringify(context.cluster)} uses proxy-url, which QuickStack does not support; reach the API server directly`);
+  }
 
   let authorization: () => string | undefined = () => undefined;
   const token = str(user.token);
