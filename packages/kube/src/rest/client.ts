@@ -139,10 +139,7 @@ export function createRestClient(connection: KubeConnection): RestClient {
 
   async function complete(method: string, path: string, options: RequestOptions, accept: string): Promise<string> {
     const controller = new AbortController();
-    const timer = setTimeout(
-      () => controller.abort(new Error(`no answer in ${options.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms`)),
-      options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-    );
+    const timer = setTimeout(() => controller.abort(), options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     const signal = options.signal === undefined ? controller.signal : AbortSignal.any([options.signal, controller.signal]);
     try {
       const res = await send(method, path, { ...options, signal }, accept);
@@ -150,6 +147,12 @@ export function createRestClient(connection: KubeConnection): RestClient {
       const status = res.statusCode ?? 0;
       if (status < 200 || status > 299) throw errorFrom(method, path, res, text);
       return text;
+    } catch (err) {
+      // Say which call timed out, not just "aborted".
+      if (controller.signal.aborted && options.signal?.aborted !== true) {
+        throw new Error(`${method} ${path}: no answer in ${options.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms`, { cause: err });
+      }
+      throw err;
     } finally {
       clearTimeout(timer);
     }

@@ -129,6 +129,18 @@ describe("REST client against the API double (HTTPS, CA from the kubeconfig)", (
     apis.rest.close();
   });
 
+  it("names the call that got no answer in time", async () => {
+    double.setFaults({ latencyMs: 2_000, pathPattern: /\/configmaps/ });
+    try {
+      const apis = createKubeApis(loadKubeconfigFile(double.kubeconfigPath));
+      const err = await rejection(apis.rest.json("GET", "/api/v1/namespaces/default/configmaps", { timeoutMs: 200 }));
+      expect(err.message).toBe("GET /api/v1/namespaces/default/configmaps: no answer in 200 ms");
+      apis.rest.close();
+    } finally {
+      double.setFaults({});
+    }
+  });
+
   it("gives up on a watch that goes silent (a connection that died without closing)", async () => {
     // Headers, then nothing: what a watch over a dead NAT mapping looks like.
     const server = createServer((_req, res) => {
