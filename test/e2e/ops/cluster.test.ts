@@ -117,6 +117,19 @@ describe("cluster operations over SSH", () => {
     expect(pods.items.filter((p) => p.metadata?.deletionTimestamp === undefined)).toEqual([]);
   });
 
+  it("run with a TTY attaches to a slower command and shows its output once", async () => {
+    const image = `registry.test/run-slow@${digest(6)}`;
+    // Output a second after start: attach is connected by then, so the log is not replayed.
+    plane.deploy.double.script(image, { logs: [{ line: "step 1", afterMs: 1000 }, { line: "step 2", afterMs: 50 }], exitAfterMs: 1200, exitCode: 0 });
+    const app = plane.deploy.appName("runslow");
+    expect((await plane.ssh(plane.admin, `apps:create ${app}`)).code).toBe(0);
+    await release(app, image, { web: "serve" });
+    const tty = await plane.ssh(plane.admin, `apps:run ${app} ./migrate`, { tty: true });
+    expect(tty.code).toBe(0);
+    // Once, and with a terminal's \r\n: it came through attach, not from the log (bare \n).
+    expect(tty.stdout).toBe("step 1\r\nstep 2\r\n");
+  });
+
   it("enter runs a command in a running pod with the app's config, with and without a TTY", async () => {
     const image = `registry.test/enter-app@${digest(5)}`;
     const app = await runningApp("enter", image, { web: "npm start" });

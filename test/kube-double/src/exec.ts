@@ -7,11 +7,12 @@ import { WebSocketServer, type WebSocket } from "ws";
 import type { KubeApi } from "./api.ts";
 import { containerEnv } from "./env.ts";
 import type { Kubelet } from "./kubelet.ts";
+import type { ContainerRun } from "./pod-run.ts";
 import type { User } from "./router.ts";
 import { ApiError, badRequest, notFound, notFoundPath, statusBody } from "./status.ts";
 import type { ResourceType } from "./types.ts";
 
-// pods/exec over WebSocket with the Kubernetes channel protocol (v4/v5.channel.k8s.io):
+// pods/exec and pods/attach over WebSocket with the Kubernetes channel protocol (v4/v5.channel.k8s.io):
 // every binary message starts with a channel byte — 0 stdin, 1 stdout, 2 stderr, 3 error
 // (a Status JSON: Success, or Failure/NonZeroExitCode with the exit code as a cause),
 // 4 resize ({"Width","Height"}); v5 adds 255 "close" ([255, 0] closes stdin). The command
@@ -45,15 +46,16 @@ export function createExecUpgrade(o: ExecOptions): (req: IncomingMessage, socket
   return (req, socket, head) => {
     try {
       const url = new URL(req.url ?? "/", "http://127.0.0.1");
-      const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/exec$/.exec(url.pathname);
+      const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/(exec|attach)$/.exec(url.pathname);
       if (!m) throw notFoundPath();
+      const sub = m[3] as "exec" | "attach";
       const auth = req.headers.authorization;
       const user = o.authenticate(auth?.startsWith("Bearer ") ? auth.slice(7).trim() : undefined);
       if (!user) throw new ApiError(401, "Unauthorized", "Unauthorized");
       const ns = decodeURIComponent(m[1]!);
       const name = decodeURIComponent(m[2]!);
       const podType = o.api.registry.builtin("Pod");
-      o.authorize(user, "create", podType, ns, name, "exec");
+      o.authorize(user, "create", podType, ns, name, sub);
       const pod = o.api.find(podType, ns, name);
       if (!pod) throw notFound(podType, name);
       const q = url.searchParams;
@@ -63,6 +65,11 @@ export function createExecUpgrade(o: ExecOptions): (req: IncomingMessage, socket
       const c = run?.all().find((x) => x.name === container);
       if (!spec.containers.some((x) => x.name === container)) throw badRequest(`container ${container} is not valid for pod ${name}`);
       if (!c?.running) throw badRequest(`unable to upgrade connection: container not found ("${container}")`);
+      if (sub === "attach") {
+        const run = c;
+        wss.handleUpgrade(req, socket, head, (ws) => serveAttach(ws, run, q.get("tty") === "true", o.track));
+        return;
+      }
       const command = q.getAll("command");
       if (command.length === 0) throw badRequest("you must specify at least 1 command");
       const env = containerEnv(o.api, pod, container, run?.podIP ?? "");
@@ -73,6 +80,43 @@ export function createExecUpgrade(o: ExecOptions): (req: IncomingMessage, socket
       reject(socket, err instanceof ApiError ? err : new ApiError(500, "InternalError", (err as Error).message));
     }
   };
+}
+
+/**
+ * pods/attach: the container's output from now on (no history, as on a real kubelet), and
+ * its exit as the Status on channel 3. Simulated containers read no input: stdin frames are
+ * accepted and dropped, resizes ignored.
+ */
+function serveAttach(ws: WebSocket, c: ContainerRun, tty: boolean, track: (end: () => void) => () => void): void {
+  const send = (channel: number, data: string): void => {
+    if (ws.readyState === ws.OPEN) ws.send(Buffer.concat([Buffer.from([channel]), Buffer.from(data)]));
+  };
+  const finish = (): void => {
+      // The run ended: the kubelet sets its terminated state before closing its log.
+      const exit = "terminated" in c.state ? c.state.terminated.exitCode : 0;
+      send(
+        3,
+        JSON.stringify(
+          exit === 0
+            ? { metadata: {}, status: "Success" }
+            : {
+                metadata: {},
+                status: "Failure",
+                message: `command terminated with non-zero exit code: exit code ${exit}`,
+                reason: "NonZeroExitCode",
+                details: { causes: [{ reason: "ExitCode", message: String(exit) }] },
+              },
+        ),
+      );
+      ws.close(1000);
+  };
+  const stop = c.logs.follow((e) => send(tty || e.stream === "stdout" ? 1 : 2, `${e.text}${tty ? "\r\n" : "\n"}`), finish);
+  const untrack = track(() => ws.terminate());
+  ws.on("close", () => {
+    untrack();
+    stop();
+  });
+  if (c.logs.ended) finish();
 }
 
 interface Session {

@@ -155,25 +155,30 @@ export function createClusterOps(options: ClusterOpsOptions): ClusterOps {
       try {
         await waitForPod(namespace, name, (p) => hasStarted(p) || exitCodeOf(p) !== undefined, signal, runOptions.startTimeoutMs ?? 120_000);
         const aborted = new Promise<void>((r) => signal.addEventListener("abort", () => r(), { once: true }));
-        let attached = false;
+        // Whether the container's output reached the user through attach.
+        let shown = false;
         if (tty) {
           try {
+            const stdout = terminalStdout(io);
+            let bytes = 0;
+            stdout.on("data", (chunk: Buffer) => (bytes += chunk.length));
             const session = await openRemoteCommand(
               apis.rest,
               `${apis.pods.path(namespace)}/${encodeURIComponent(name)}/attach`,
               { container: RUN_PROCESS, stdin: true, stdout: true, tty: true },
-              { stdin: io.stdin, stdout: terminalStdout(io), stderr: null, tty: true },
+              { stdin: io.stdin, stdout, stderr: null, tty: true },
             );
-            attached = true;
             forwardResizes(session, io);
             await Promise.race([session.done, aborted]);
             session.close();
+            shown = bytes > 0;
           } catch {
             // Attach is refused once the container has exited (fast commands): show its log.
           }
         }
-        if (!attached) {
-          // The log stream is the reliable way to see every line from the first.
+        if (!shown) {
+          // Attach shows output from the moment it connects: a command that printed and
+          // exited before that (or attach refused) is shown from its log, every line from the first.
           const out = terminalStdout(io);
           const finished = new Promise<void>((resolve) => out.on("finish", resolve).on("error", () => resolve()));
           try {

@@ -1,12 +1,13 @@
 import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SCRIPT_ANNOTATION } from "../../../../test/kube-double/src/behaviour.ts";
 import { type KubeDouble, startKubeDouble } from "../../../../test/kube-double/src/index.ts";
 import { type KubeApis, createKubeApis } from "../apis.ts";
 import type { ApiStatus, KubeApiError } from "./client.ts";
 import { loadKubeconfigFile } from "./connection.ts";
 import { openRemoteCommand } from "./remote-command.ts";
 
-// pods/exec over the WebSocket channel protocol against the double, which runs the command
+// pods/exec and pods/attach over the WebSocket channel protocol against the double, which runs the command
 // as a real local process (under a real pseudo-terminal with tty=true).
 
 let double: KubeDouble;
@@ -75,6 +76,41 @@ describe("openRemoteCommand (pods/exec over WebSocket)", () => {
   it("gives a TTY the size sent on the resize channel", async () => {
     const r = await exec(["stty", "size"], { tty: { cols: 100, rows: 40 } });
     expect(r.stdout.trim()).toBe("40 100");
+  });
+
+  it("attaches to a running container: its output from then on, and its exit as the Status", async () => {
+    // The first line comes a second after start: time enough to attach even on a busy machine.
+    const script = { logs: [{ line: "first", afterMs: 1000 }, { line: "second", afterMs: 50 }], exitAfterMs: 1200, exitCode: 7 };
+    await apis.pods.create(ns, {
+      metadata: { name: "worker", annotations: { [SCRIPT_ANNOTATION]: JSON.stringify(script) } },
+      spec: { restartPolicy: "Never", containers: [{ name: "main", image: "busybox:1.37.0", stdin: true, tty: true }] },
+    });
+    for (let i = 0; i < 100 && (await apis.pods.read(ns, "worker")).status?.phase !== "Running"; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const stdout = new PassThrough();
+    let out = "";
+    stdout.on("data", (c: Buffer) => (out += c.toString()));
+    const session = await openRemoteCommand(apis.rest, `${apis.pods.path(ns)}/worker/attach`, { container: "main", stdin: true, stdout: true, tty: true }, {
+      stdin: new PassThrough(),
+      stdout,
+      stderr: null,
+      tty: true,
+    });
+    const status = await session.done;
+    expect(out).toBe("first\r\nsecond\r\n");
+    expect(status?.details?.causes?.find((c) => c.reason === "ExitCode")?.message).toBe("7");
+    // Once it has exited, attach is refused (apps:run then shows the log instead).
+    const refused = await openRemoteCommand(apis.rest, `${apis.pods.path(ns)}/worker/attach`, { container: "main", stdout: true }, {
+      stdin: null,
+      stdout: new PassThrough(),
+      stderr: null,
+      tty: false,
+    }).then(
+      () => undefined,
+      (e: unknown) => e as KubeApiError,
+    );
+    expect(refused?.code).toBe(400);
   });
 
   it("fails with the API's status for a pod that does not exist", async () => {
