@@ -15,14 +15,17 @@ try {
   throw err;
 }
 const logger = createLogger(config);
-const plane = await startControlPlane(config, logger);
+// Handlers first: a SIGTERM during start-up (a rollout replacing a pod that is still
+// starting) waits for the start to finish and then closes what was started, instead of
+// killing the process half-way.
+const starting = startControlPlane(config, logger);
 
 let stopping = false;
 const stop = (signal: string): void => {
   if (stopping) return;
   stopping = true;
   logger.info({ signal }, "shutting down");
-  plane.close().then(
+  starting.then((plane) => plane.close()).then(
     () => process.exit(0),
     (err: unknown) => {
       logger.error({ err }, "shutdown failed");
@@ -32,3 +35,4 @@ const stop = (signal: string): void => {
 };
 process.on("SIGTERM", () => stop("SIGTERM"));
 process.on("SIGINT", () => stop("SIGINT"));
+await starting;
