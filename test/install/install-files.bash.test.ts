@@ -106,6 +106,24 @@ describe("files install.sh writes", () => {
     expect(without.spec.acme.email).toBeUndefined();
   });
 
+  it("reads the digest of a pulled builder image from crictl, for its own repository only", () => {
+    const digest = "sha256:" + "1".repeat(64);
+    const other = "sha256:" + "2".repeat(64);
+    // A stand-in for k3s: `crictl pull` succeeds; `crictl inspecti` lists repoDigests as its
+    // go-template prints them, with another name of the same content first.
+    const fakeK3s = [
+      "k3s() {",
+      '  case "$1 $2" in',
+      '    "crictl pull") return 0 ;;',
+      `    "crictl inspecti") printf '%s\\n' "mirror.example/osscontainertools/kaniko@${other}" "ghcr.io/osscontainertools/kaniko@${digest}" ;;`,
+      "  esac",
+      "}",
+    ].join("\n");
+    expect(bash(`${fakeK3s}\nimage_digest ghcr.io/osscontainertools/kaniko:v1.27.6`)).toBe(`${digest}\n`);
+    // A failed pull prints nothing (the installer then keeps the tag and warns).
+    expect(bash(`k3s() { return 1; }\nimage_digest ghcr.io/osscontainertools/kaniko:v1.27.6`)).toBe("");
+  });
+
   it("pins the k3s install script to the release it installs", () => {
     expect(bash('k3s_script_url "v1.33.4+k3s1"')).toBe(
       "https://raw.githubusercontent.com/k3s-io/k3s/v1.33.4%2Bk3s1/install.sh",
