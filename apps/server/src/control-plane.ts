@@ -155,7 +155,7 @@ export async function startControlPlane(
             users: cluster.users,
             ops: cluster.ops,
             nodes: cluster.nodes,
-            ...(builds === undefined ? {} : { builds: builds.control }),
+            ...(builds === undefined ? {} : { builds: builds.control, images: builds.images }),
           };
 
     const metrics = createRedisMetricStore(redis);

@@ -13,6 +13,7 @@ import { startContextServer } from "./context/context-server.ts";
 import { type BuilderJobOptions, resolveBuilderJobOptions, unpinnedBuilderImages } from "./jobs/options.ts";
 import { createBuildQueue } from "./queue/build-queue.ts";
 import { createBuildWorker } from "./queue/build-worker.ts";
+import { removeAppImages } from "./registry/app-images.ts";
 import { createRegistryClient, type RegistryClientOptions } from "./registry/registry-client.ts";
 import { createBuildService } from "./service.ts";
 import type { StackOptions } from "./stacks/images.ts";
@@ -60,6 +61,8 @@ export interface BuildSystem {
   readonly builder: ImageBuilder;
   /** For `apps:builds`, `apps:builds-cancel`, `apps:builds-output`. */
   readonly control: BuildControl;
+  /** For `apps:destroy`: deletes the app's images and build cache from the registry. */
+  readonly images: { removeApp(app: string): Promise<{ deleted: number }> };
   /** Stops the worker, the queue and the context server; removes stored contexts. Idempotent. */
   close(): Promise<void>;
 }
@@ -76,13 +79,14 @@ export async function startBuildSystem(options: BuildSystemOptions): Promise<Bui
     logger: options.logger.child({ component: "builds-queue" }),
     ...(options.keepBuilds === undefined ? {} : { keepBuilds: options.keepBuilds }),
   });
+  const registry = createRegistryClient(options.registry);
   const worker =
     options.worker === false
       ? undefined
       : await createBuildWorker({
           queue,
           runner: options.runner,
-          registry: createRegistryClient(options.registry),
+          registry,
           registryHost: options.registryHost,
           contextUrl: (id) => contexts.issue(id),
           logger: options.logger.child({ component: "build-worker" }),
@@ -111,6 +115,7 @@ export async function startBuildSystem(options: BuildSystemOptions): Promise<Bui
   return {
     builder,
     control: queue,
+    images: { removeApp: (app) => removeAppImages(registry, app) },
     close() {
       // Worker first (it cancels running builds), then what they used.
       closing ??= (async () => {

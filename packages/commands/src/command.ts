@@ -136,6 +136,8 @@ export interface CommandServices {
   };
   /** For failures the user cannot act on (internal errors, audit write failures). */
   readonly logger?: Logger;
+  /** The registry's images of an app (packages/build): apps:destroy deletes them. */
+  readonly images?: { removeApp(app: string): Promise<{ deleted: number }> };
   /** Build history, output and cancel (packages/build); absent = apps:builds* unavailable. */
   readonly builds?: BuildControl;
   /** Users, keys, grants, tokens (packages/kube/src/users); absent = users:* unavailable. */

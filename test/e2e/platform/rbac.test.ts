@@ -5,6 +5,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateClientKey } from "../../support/ssh.ts";
 import { startPlatform, type Platform } from "./harness.ts";
+import { createRegistryClient } from "@qs/build";
 
 // Issue 9: the RBAC in deploy/ must cover every API call the control plane makes. The
 // double enforces RBAC for the control plane's ServiceAccount token; deploy/ is applied
@@ -95,6 +96,10 @@ describe("the control plane's flows under deploy/'s RBAC", () => {
     expect(destroyed.stderr).toBe("");
     expect(destroyed.code).toBe(0);
     expect(denied()).toEqual([]);
+    // Its images went with it: the pushes above left some in the real registry.
+    expect(destroyed.stdout).toMatch(/^Destroyed shop \([1-9]\d* images? deleted from the registry\)$/m);
+    const registry = createRegistryClient({ url: process.env.QS_TEST_REGISTRY_URL! });
+    expect(await registry.listImages("shop")).toEqual([]);
   });
 
   it("is enforced: the same ServiceAccount is refused what deploy/ does not grant", async () => {

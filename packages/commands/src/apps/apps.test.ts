@@ -68,6 +68,26 @@ describe("apps:create / list / info / destroy", () => {
     expect(env.apps.apps.has("shop")).toBe(false);
     expect(env.repos.repos.has("shop")).toBe(false);
   });
+
+  it("deletes the destroyed app's registry images, and still destroys when the registry fails", async () => {
+    const removed: string[] = [];
+    env = fakeServices({ images: { removeApp: (app) => (removed.push(app), Promise.resolve({ deleted: 4 })) } });
+    await run("apps:create shop");
+    const done = await run("apps:destroy shop --confirm shop");
+    expect(done).toMatchObject({ code: 0, out: "Destroyed shop (4 images deleted from the registry)\n" });
+    expect(removed).toEqual(["shop"]);
+
+    env = fakeServices({ images: { removeApp: () => Promise.reject(new Error("registry unreachable")) } });
+    await run("apps:create shop");
+    const partly = await run("apps:destroy shop --confirm shop --json");
+    expect(partly.code).toBe(0);
+    expect(JSON.parse(partly.out)).toEqual({ name: "shop", destroyed: true, imagesDeleted: null });
+    expect(env.apps.apps.has("shop")).toBe(false);
+    await run("apps:create web");
+    expect((await run("apps:destroy web --confirm web")).out).toBe(
+      "Destroyed web\n !     its images could not be deleted from the registry (registry unreachable); they only use disk\n",
+    );
+  });
 });
 
 describe("config", () => {

@@ -8,7 +8,7 @@ const usage = "APP --confirm APP";
 /** `apps:destroy APP --confirm APP`: the App (Kubernetes collects what it owns) and its repo. */
 export const appsDestroy: Command = {
   name: "apps:destroy",
-  summary: "Delete an app, its config, volumes and git repository",
+  summary: "Delete an app, its config, volumes, git repository and images",
   usage,
   mutating: true,
   adminOnly: true,
@@ -32,6 +32,19 @@ export const appsDestroy: Command = {
     await ctx.services.repos.remove(app);
     // A later app of the same name must not inherit this one's developers.
     await ctx.services.users?.forgetApp(app);
-    return { json: { name: app, destroyed: true }, text: `Destroyed ${app}` };
+    // Nor its images. The app is gone already, so a registry failure only leaves disk used:
+    // say so, and do not fail the destroy.
+    let images: number | null = null;
+    let imagesNote = "";
+    if (ctx.services.images !== undefined) {
+      try {
+        images = (await ctx.services.images.removeApp(app)).deleted;
+      } catch (err) {
+        ctx.services.logger?.warn({ err: (err as Error).message, app }, "could not delete a destroyed app's images");
+        imagesNote = `\n !     its images could not be deleted from the registry (${(err as Error).message}); they only use disk`;
+      }
+    }
+    const deleted = images === null ? "" : ` (${images.toString()} image${images === 1 ? "" : "s"} deleted from the registry)`;
+    return { json: { name: app, destroyed: true, imagesDeleted: images }, text: `Destroyed ${app}${deleted}${imagesNote}` };
   },
 };

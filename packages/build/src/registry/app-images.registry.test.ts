@@ -1,0 +1,27 @@
+import { randomUUID } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { removeAppImages } from "./app-images.ts";
+import { createRegistryClient } from "./registry-client.ts";
+import { pushTinyImage } from "./tiny-image.ts";
+
+const REGISTRY = process.env.QS_TEST_REGISTRY_URL ?? "";
+
+describe("removeAppImages against a real docker-registry", () => {
+  it("deletes the app's images and build cache, and nothing of another app", async () => {
+    const app = `gone-${randomUUID().slice(0, 8)}`;
+    const other = `kept-${randomUUID().slice(0, 8)}`;
+    await pushTinyImage(REGISTRY, app, "v1", "2026-01-01T00:00:00Z");
+    await pushTinyImage(REGISTRY, app, "v2", "2026-01-02T00:00:00Z");
+    await pushTinyImage(REGISTRY, `${app}/cache`, "layer-a", "2026-01-03T00:00:00Z");
+    const kept = await pushTinyImage(REGISTRY, other, "v1", "2026-01-04T00:00:00Z");
+    const registry = createRegistryClient({ url: REGISTRY });
+
+    expect(await removeAppImages(registry, app)).toEqual({ deleted: 3 });
+    expect(await registry.listImages(app)).toEqual([]);
+    expect(await registry.listImages(`${app}/cache`)).toEqual([]);
+    expect(await registry.manifestExists(other, kept)).toBe(true);
+    // Again (a retried destroy), and for an app that never built: nothing to do.
+    expect(await removeAppImages(registry, app)).toEqual({ deleted: 0 });
+    expect(await removeAppImages(registry, `never-${randomUUID().slice(0, 8)}`)).toEqual({ deleted: 0 });
+  });
+});
