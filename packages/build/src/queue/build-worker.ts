@@ -16,6 +16,7 @@ import { resolveBuilderJobOptions, type BuilderJobOptions } from "../jobs/option
 import type { RegistryClient } from "../registry/registry-client.ts";
 import type { BuildQueue } from "./build-queue.ts";
 import { CANCEL_EVENT, encodeFailure, type BuildJobData, type BuildJobResult } from "./types.ts";
+import { capBuildCache } from "../registry/app-images.ts";
 import { closeWithin } from "./bounded-close.ts";
 import { redisErrorLogger } from "./redis-errors.ts";
 
@@ -44,6 +45,8 @@ export interface BuildWorkerOptions {
   readonly recoverIntervalMs?: number;
   /** close() drops a Redis connection that has not closed gracefully by then. @defaultValue 5000 */
   readonly closeTimeoutMs?: number;
+  /** An app's build cache is emptied once it holds more images than this. @defaultValue 200 */
+  readonly maxCacheImages?: number;
 }
 
 /** The running worker. */
@@ -212,6 +215,8 @@ export async function createBuildWorker(options: BuildWorkerOptions): Promise<Bu
     try {
       const deleted = await registry.prune(app, { keep: options.keepImages ?? 5, protect: [keep] });
       if (deleted.length > 0) log.info({ deleted }, "deleted old images");
+      const cache = await capBuildCache(registry, app, options.maxCacheImages ?? 200);
+      if (cache > 0) log.info({ deleted: cache }, "build cache over its limit: emptied");
     } catch (err) {
       log.warn({ err }, "could not delete old images");
     }

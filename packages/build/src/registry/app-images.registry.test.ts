@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { removeAppImages } from "./app-images.ts";
+import { capBuildCache, removeAppImages } from "./app-images.ts";
 import { createRegistryClient } from "./registry-client.ts";
 import { pushTinyImage } from "./tiny-image.ts";
 
@@ -23,5 +23,21 @@ describe("removeAppImages against a real docker-registry", () => {
     // Again (a retried destroy), and for an app that never built: nothing to do.
     expect(await removeAppImages(registry, app)).toEqual({ deleted: 0 });
     expect(await removeAppImages(registry, `never-${randomUUID().slice(0, 8)}`)).toEqual({ deleted: 0 });
+  });
+
+  it("empties an app's build cache once it holds more than the limit, and only then", async () => {
+    const app = `cached-${randomUUID().slice(0, 8)}`;
+    for (const key of ["k1", "k2", "k3"]) await pushTinyImage(REGISTRY, `${app}/cache`, key, `2026-01-0${key.slice(1)}T00:00:00Z`);
+    const release = await pushTinyImage(REGISTRY, app, "v1", "2026-01-09T00:00:00Z");
+    const registry = createRegistryClient({ url: REGISTRY });
+    expect(await capBuildCache(registry, app, 3)).toBe(0);
+    expect(await registry.listTags(`${app}/cache`)).toHaveLength(3);
+    expect(await capBuildCache(registry, app, 2)).toBe(3);
+    expect(await registry.listImages(`${app}/cache`)).toEqual([]);
+    // The tags went with their manifests, so the next check starts from zero.
+    expect(await registry.listTags(`${app}/cache`)).toEqual([]);
+    expect(await capBuildCache(registry, app, 2)).toBe(0);
+    // Release images are not cache: they stay.
+    expect(await registry.manifestExists(app, release)).toBe(true);
   });
 });

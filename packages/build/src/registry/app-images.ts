@@ -17,3 +17,19 @@ export async function removeAppImages(registry: RegistryClient, app: string): Pr
   }
   return { deleted };
 }
+
+/**
+ * Bounds an app's build cache. Kaniko pushes one image per cached layer and never deletes
+ * any, and the registry cannot say which are stale (it keeps no push times), so past `max`
+ * the whole cache goes: the next build runs uncached once and refills it. Resolves with
+ * how many cache images were deleted.
+ */
+export async function capBuildCache(registry: RegistryClient, app: string, max: number): Promise<number> {
+  const repo = `${app}/cache`;
+  if ((await registry.listTags(repo)).length <= max) return 0;
+  let deleted = 0;
+  for (const image of await registry.listImages(repo)) {
+    if (await registry.deleteManifest(repo, image.digest)) deleted++;
+  }
+  return deleted;
+}
