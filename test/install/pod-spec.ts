@@ -4,6 +4,7 @@ import type { KubeObject } from "./support.ts";
 export interface Container {
   name: string;
   image: string;
+  command?: string[];
   env?: {
     name: string;
     value?: string;

@@ -1,0 +1,62 @@
+import { spawnSync } from "node:child_process";
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createRegistryClient } from "@qs/build";
+import { pushTinyImage } from "../../packages/build/src/registry/tiny-image.ts";
+import { startRegistry, type RunningRegistry } from "../support/services.ts";
+import { tempDir } from "../support/tmp.ts";
+import { podSpec } from "./pod-spec.ts";
+import { findObject, renderKustomize, repoRoot } from "./support.ts";
+
+// deploy/'s registry runs garbage collection in an init container before it serves. That
+// exact command, run here with Debian's build of the same registry (distribution 2.8), must
+// free the blobs of deleted images and keep the rest.
+
+const registryPod = podSpec(findObject(renderKustomize(join(repoRoot, "deploy")), "Deployment", "registry"));
+
+/** Blob files in the registry's storage. */
+async function blobs(data: string): Promise<number> {
+  const root = join(data, "docker/registry/v2/blobs/sha256");
+  const prefixes = await readdir(root).catch(() => []);
+  let n = 0;
+  for (const p of prefixes) n += (await readdir(join(root, p))).length;
+  return n;
+}
+
+let dir: Awaited<ReturnType<typeof tempDir>>;
+let registry: RunningRegistry;
+beforeAll(async () => {
+  dir = await tempDir("qs-registry-gc-");
+  registry = await startRegistry(dir.path);
+});
+afterAll(async () => {
+  await registry.stop();
+  await dir.remove();
+});
+
+describe("registry garbage collection at start (deploy/base/registry)", () => {
+  it("frees the blobs of deleted images and keeps the images still tagged", async () => {
+    const init = registryPod.initContainers?.find((c) => c.name === "garbage-collect");
+    expect(init?.command).toEqual(["registry", "garbage-collect", "--delete-untagged", "/etc/docker/registry/config.yml"]);
+
+    const gone = await pushTinyImage(registry.url, "shop", "v1", "2026-01-01T00:00:00Z");
+    const kept = await pushTinyImage(registry.url, "shop", "v2", "2026-01-02T00:00:00Z");
+    const client = createRegistryClient({ url: registry.url });
+    expect(await client.deleteManifest("shop", gone)).toBe(true);
+    const data = join(dir.path, "data");
+    const before = await blobs(data);
+    await registry.stop();
+
+    // The init container's command, with Debian's binary name and this registry's config.
+    const [, ...args] = init!.command!;
+    const gc = spawnSync("docker-registry", [...args.slice(0, -1), join(dir.path, "config.yml")], { encoding: "utf8" });
+    expect(gc.status, gc.stderr).toBe(0);
+    expect(await blobs(data)).toBeLessThan(before);
+
+    registry = await startRegistry(dir.path);
+    const after = createRegistryClient({ url: registry.url });
+    expect(await after.manifestExists("shop", kept)).toBe(true);
+    expect(await after.manifestExists("shop", gone)).toBe(false);
+  });
+});
