@@ -36,12 +36,16 @@ afterAll(async () => {
 });
 
 describe("registry garbage collection at start (deploy/base/registry)", () => {
-  it("frees the blobs of deleted images and keeps the images still tagged", async () => {
+  it("frees the blobs of deleted images, and keeps an image whose tag moved (a release may still name it)", async () => {
     const init = registryPod.initContainers?.find((c) => c.name === "garbage-collect");
-    expect(init?.command).toEqual(["registry", "garbage-collect", "--delete-untagged", "/etc/docker/registry/config.yml"]);
+    expect(init?.command).toEqual(["registry", "garbage-collect", "/etc/docker/registry/config.yml"]);
 
     const gone = await pushTinyImage(registry.url, "shop", "v1", "2026-01-01T00:00:00Z");
     const kept = await pushTinyImage(registry.url, "shop", "v2", "2026-01-02T00:00:00Z");
+    // The same commit built again: the tag moves, the older digest is untagged but named
+    // by an older release.
+    const rebuiltFrom = await pushTinyImage(registry.url, "shop", "abc123", "2026-01-03T00:00:00Z");
+    await pushTinyImage(registry.url, "shop", "abc123", "2026-01-04T00:00:00Z");
     const client = createRegistryClient({ url: registry.url });
     expect(await client.deleteManifest("shop", gone)).toBe(true);
     const data = join(dir.path, "data");
@@ -58,5 +62,6 @@ describe("registry garbage collection at start (deploy/base/registry)", () => {
     const after = createRegistryClient({ url: registry.url });
     expect(await after.manifestExists("shop", kept)).toBe(true);
     expect(await after.manifestExists("shop", gone)).toBe(false);
+    expect(await after.manifestExists("shop", rebuiltFrom)).toBe(true);
   });
 });
