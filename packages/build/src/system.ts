@@ -13,7 +13,7 @@ import { startContextServer } from "./context/context-server.ts";
 import { type BuilderJobOptions, resolveBuilderJobOptions, unpinnedBuilderImages } from "./jobs/options.ts";
 import { createBuildQueue } from "./queue/build-queue.ts";
 import { createBuildWorker } from "./queue/build-worker.ts";
-import { removeAppImages } from "./registry/app-images.ts";
+import { hasAppImage, removeAppImages } from "./registry/app-images.ts";
 import { createRegistryClient, type RegistryClientOptions } from "./registry/registry-client.ts";
 import { createBuildService } from "./service.ts";
 import type { StackOptions } from "./stacks/images.ts";
@@ -61,8 +61,11 @@ export interface BuildSystem {
   readonly builder: ImageBuilder;
   /** For `apps:builds`, `apps:builds-cancel`, `apps:builds-output`. */
   readonly control: BuildControl;
-  /** For `apps:destroy`: deletes the app's images and build cache from the registry. */
-  readonly images: { removeApp(app: string): Promise<{ deleted: number }> };
+  /** `apps:destroy` deletes an app's images and build cache; `apps:rollback` checks one is there. */
+  readonly images: {
+    removeApp(app: string): Promise<{ deleted: number }>;
+    has(app: string, image: string): Promise<boolean | undefined>;
+  };
   /** Stops the worker, the queue and the context server; removes stored contexts. Idempotent. */
   close(): Promise<void>;
 }
@@ -115,7 +118,10 @@ export async function startBuildSystem(options: BuildSystemOptions): Promise<Bui
   return {
     builder,
     control: queue,
-    images: { removeApp: (app) => removeAppImages(registry, app) },
+    images: {
+      removeApp: (app) => removeAppImages(registry, app),
+      has: (app, image) => hasAppImage(registry, options.registryHost, app, image),
+    },
     close() {
       // Worker first (it cancels running builds), then what they used.
       closing ??= (async () => {

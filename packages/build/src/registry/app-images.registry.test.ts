@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { capBuildCache, removeAppImages } from "./app-images.ts";
+import { capBuildCache, hasAppImage, removeAppImages } from "./app-images.ts";
 import { createRegistryClient } from "./registry-client.ts";
 import { pushTinyImage } from "./tiny-image.ts";
 
@@ -39,5 +39,16 @@ describe("removeAppImages against a real docker-registry", () => {
     expect(await capBuildCache(registry, app, 2)).toBe(0);
     // Release images are not cache: they stay.
     expect(await registry.manifestExists(app, release)).toBe(true);
+  });
+
+  it("says whether a release's image is still there, and nothing for images it did not build", async () => {
+    const app = `rel-${randomUUID().slice(0, 8)}`;
+    const digest = await pushTinyImage(REGISTRY, app, "v1", "2026-01-01T00:00:00Z");
+    const registry = createRegistryClient({ url: REGISTRY });
+    const host = "registry.qs-system.svc:5000";
+    expect(await hasAppImage(registry, host, app, `${host}/${app}@${digest}`)).toBe(true);
+    await registry.deleteManifest(app, digest);
+    expect(await hasAppImage(registry, host, app, `${host}/${app}@${digest}`)).toBe(false);
+    expect(await hasAppImage(registry, host, app, `docker.io/library/nginx@${digest}`)).toBeUndefined();
   });
 });

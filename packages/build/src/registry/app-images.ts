@@ -33,3 +33,13 @@ export async function capBuildCache(registry: RegistryClient, app: string, max: 
   }
   return deleted;
 }
+
+/**
+ * Whether a release's image (`<registryHost>/<app>@sha256:…`) is still in the registry;
+ * undefined for an image that is not one of QuickStack's builds (nothing to check).
+ */
+export async function hasAppImage(registry: RegistryClient, registryHost: string, app: string, image: string): Promise<boolean | undefined> {
+  const prefix = `${registryHost}/${app}@`;
+  if (!image.startsWith(prefix)) return undefined;
+  return registry.manifestExists(app, image.slice(prefix.length));
+}

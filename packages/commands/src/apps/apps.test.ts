@@ -187,6 +187,25 @@ describe("releases and rollback", () => {
     expect((await run("apps:rollback shop v9")).code).toBe(1);
     expect((await run("apps:rollback shop latest")).code).toBe(2);
   });
+
+  it("refuses a rollback whose image was pruned from the registry, changing nothing", async () => {
+    const asked: string[] = [];
+    env = fakeServices({
+      images: {
+        removeApp: () => Promise.resolve({ deleted: 0 }),
+        has: (_app, image) => (asked.push(image), Promise.resolve(false)),
+      },
+    });
+    await deployed("shop");
+    await run("apps:config-set shop A=1");
+    const before = env.snapshot();
+    const refused = await run("apps:rollback shop v1");
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain("the image of shop v1 is no longer in the registry");
+    expect(refused.err).toContain("ssh qs apps:releases shop");
+    expect(asked).toEqual(["reg/shop@sha256:1"]);
+    expect(env.snapshot()).toBe(before);
+  });
 });
 
 describe("settings verbs", () => {

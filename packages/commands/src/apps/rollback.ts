@@ -1,4 +1,4 @@
-import { parseReleaseNumber } from "@qs/core";
+import { NotFoundError, parseReleaseNumber } from "@qs/core";
 import type { Command } from "../command.ts";
 import { appParam, argv, bodyString } from "../api-args.ts";
 import { parseArgs } from "../flags.ts";
@@ -25,7 +25,13 @@ export const appsRollback: Command = {
     const { positionals } = parseArgs(ctx.args, {}, { usage: u, min: 2, max: 2 });
     const app = await existingApp(ctx, positionals[0], u);
     const number = parseReleaseNumber(positionals[1] ?? "");
-    await ctx.services.releases.get(app, number);
+    const target = await ctx.services.releases.get(app, number);
+    // An honest refusal now beats a rollout that ends in ImagePullBackOff.
+    if ((await ctx.services.images?.has?.(app, target.image)) === false) {
+      throw new NotFoundError("RELEASE_IMAGE_GONE", `the image of ${app} v${number} is no longer in the registry`, {
+        hint: `only the newest images of each app are kept (QS_KEEP_IMAGES); pick a newer release from: ssh qs apps:releases ${app}`,
+      });
+    }
     const out = ctx.json ? { line: () => undefined } : lineSink(ctx.io.stdout);
     const release = await ctx.services.releases.rollback(app, number, ctx.principal.user, out);
     return {
