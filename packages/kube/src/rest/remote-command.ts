@@ -54,7 +54,7 @@ export async function openRemoteCommand(rest: RestClient, path: string, query: Q
   await new Promise<void>((resolve, reject) => {
     ws.once("open", () => resolve());
     ws.once("error", reject);
-    ws.once("unexpected-response", (_req, res) => {
+    ws.once("unexpected-response", (req, res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
       res.on("end", () => {
@@ -66,6 +66,8 @@ export async function openRemoteCommand(rest: RestClient, path: string, query: Q
           body = undefined;
         }
         reject(new KubeApiError("GET", path, res.statusCode ?? 0, body, body === undefined ? text : ""));
+        // With this listener ws leaves the refused request to us: free its socket.
+        req.destroy();
       });
     });
   });
