@@ -17,7 +17,8 @@ function builderLines(destination: string): string[] {
  * builder pod (label `quickstack.dev/build`) it pushes a small real image for the app to
  * the local registry, then scripts the pod's containers so the builder prints Kaniko-like
  * lines and reports that image's digest, as Kaniko's --digest-file does. The control plane
- * then finds the image in the registry and deploys it; app containers print a few lines.
+ * then finds the image in the registry and deploys it; app containers print a few lines,
+ * and one-off `apps:run` containers print the command they stand for and exit.
  * Returns the stop function.
  */
 export function simulateBuilders(double: KubeDouble, registryUrl: string): () => void {
@@ -34,6 +35,17 @@ export function simulateBuilders(double: KubeDouble, registryUrl: string): () =>
   return double.api.store.subscribe((event) => {
     const pod = event.object;
     if (event.type !== "ADDED" || pod.kind !== "Pod") return;
+    if (pod.metadata.labels?.["quickstack.dev/process"] === "run") {
+      // `apps:run`: app containers are played, not run, so say what would have run and
+      // exit, instead of serving for ever like the app's web containers.
+      const run = (pod.spec as { containers: { command?: string[]; args?: string[] }[] }).containers[0];
+      const command = [...(run?.command ?? []), ...(run?.args ?? [])].join(" ");
+      const script: ContainerScript = { logs: [`(simulated cluster: the one-off process would run: ${command})`], exitAfterMs: 300 };
+      double.api.mutate(double.type("v1", "Pod"), pod.metadata.namespace, pod.metadata.name, (o) => {
+        o.metadata.annotations = { ...(o.metadata.annotations ?? {}), [SCRIPT_ANNOTATION]: JSON.stringify(script) };
+      });
+      return;
+    }
     const build = pod.metadata.labels?.["quickstack.dev/build"];
     const app = pod.metadata.labels?.["quickstack.dev/app"];
     if (build === undefined || app === undefined || seen.has(pod.metadata.uid)) return;
