@@ -5,6 +5,7 @@ import { type KubeDouble, startKubeDouble } from "../../../../test/kube-double/s
 import { type KubeApis, createKubeApis } from "../apis.ts";
 import type { ApiStatus, KubeApiError } from "./client.ts";
 import { loadKubeconfigFile } from "./connection.ts";
+import { rejection } from "../../../../test/support/rejection.ts";
 import { openRemoteCommand } from "./remote-command.ts";
 
 // pods/exec and pods/attach over the WebSocket channel protocol against the double, which runs the command
@@ -32,6 +33,9 @@ afterAll(async () => {
   apis.rest.close();
   await double.close();
 });
+
+/** Streams for a session whose output does not matter. */
+const quiet = () => ({ stdin: null, stdout: new PassThrough(), stderr: null, tty: false });
 
 async function exec(command: string[], opts: { stdin?: string; tty?: { cols: number; rows: number } } = {}): Promise<{ stdout: string; stderr: string; status: ApiStatus | undefined }> {
   const stdout = new PassThrough();
@@ -101,28 +105,12 @@ describe("openRemoteCommand (pods/exec over WebSocket)", () => {
     expect(out).toBe("first\r\nsecond\r\n");
     expect(status?.details?.causes?.find((c) => c.reason === "ExitCode")?.message).toBe("7");
     // Once it has exited, attach is refused (apps:run then shows the log instead).
-    const refused = await openRemoteCommand(apis.rest, `${apis.pods.path(ns)}/worker/attach`, { container: "main", stdout: true }, {
-      stdin: null,
-      stdout: new PassThrough(),
-      stderr: null,
-      tty: false,
-    }).then(
-      () => undefined,
-      (e: unknown) => e as KubeApiError,
-    );
-    expect(refused?.code).toBe(400);
+    const refused = await rejection<KubeApiError>(openRemoteCommand(apis.rest, `${apis.pods.path(ns)}/worker/attach`, { container: "main", stdout: true }, quiet()));
+    expect(refused.code).toBe(400);
   });
 
   it("fails with the API's status for a pod that does not exist", async () => {
-    const err = await openRemoteCommand(apis.rest, `${apis.pods.path(ns)}/nope/exec`, { command: ["true"], stdout: true }, {
-      stdin: null,
-      stdout: new PassThrough(),
-      stderr: null,
-      tty: false,
-    }).then(
-      () => undefined,
-      (e: unknown) => e as KubeApiError,
-    );
-    expect(err?.code).toBe(404);
+    const err = await rejection<KubeApiError>(openRemoteCommand(apis.rest, `${apis.pods.path(ns)}/nope/exec`, { command: ["true"], stdout: true }, quiet()));
+    expect(err.code).toBe(404);
   });
 });

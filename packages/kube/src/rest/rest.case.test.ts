@@ -2,6 +2,7 @@ import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Target, connect, eventually } from "../../../../test/kube-double/harness.ts";
 import { SCRIPT_ANNOTATION } from "../../../../test/kube-double/src/behaviour.ts";
+import { rejection } from "../../../../test/support/rejection.ts";
 import { type KubeApis, createKubeApis, podLogPath } from "../apis.ts";
 import type { KubeApiError } from "./client.ts";
 import { loadKubeconfigFile } from "./connection.ts";
@@ -26,14 +27,6 @@ afterAll(async () => {
   await target.close();
 });
 
-async function failure(call: Promise<unknown>): Promise<KubeApiError> {
-  try {
-    await call;
-  } catch (err) {
-    return err as KubeApiError;
-  }
-  throw new Error("expected the call to fail");
-}
 
 describe("REST client (contract)", () => {
   it("creates, lists by label, patches, replaces with optimistic concurrency and deletes", async () => {
@@ -41,11 +34,11 @@ describe("REST client (contract)", () => {
     expect((await apis.configMaps.list(ns, { labelSelector: "tier=a" })).items.map((c) => c.metadata?.name)).toEqual(["c1"]);
     await apis.configMaps.patch(ns, "c1", { data: { k: "2" } }, "merge");
     // Replacing with the resourceVersion read before the patch is a conflict.
-    expect((await failure(apis.configMaps.replace(ns, "c1", { ...made, data: { k: "3" } }))).code).toBe(409);
+    expect((await rejection<KubeApiError>(apis.configMaps.replace(ns, "c1", { ...made, data: { k: "3" } }))).code).toBe(409);
     const fresh = await apis.configMaps.read(ns, "c1");
     expect((await apis.configMaps.replace(ns, "c1", { ...fresh, data: { k: "3" } })).data).toEqual({ k: "3" });
     await apis.configMaps.delete(ns, "c1");
-    const gone = await failure(apis.configMaps.read(ns, "c1"));
+    const gone = await rejection<KubeApiError>(apis.configMaps.read(ns, "c1"));
     expect([gone.code, gone.body?.reason]).toEqual([404, "NotFound"]);
   });
 

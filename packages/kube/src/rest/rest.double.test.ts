@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { type KubeDouble, startKubeDouble } from "../../../../test/kube-double/src/index.ts";
+import { rejection } from "../../../../test/support/rejection.ts";
 import { createKubeApis } from "../apis.ts";
 import { type KubeApiError, createRestClient } from "./client.ts";
 import { loadInCluster, loadKubeconfigFile } from "./connection.ts";
@@ -24,15 +25,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** The error a call failed with; fails the test when it succeeded. */
-async function rejection(call: Promise<unknown>): Promise<KubeApiError> {
-  try {
-    await call;
-  } catch (err) {
-    return err as KubeApiError;
-  }
-  throw new Error("expected the call to fail");
-}
 
 /** The double's kubeconfig with its user replaced. */
 function kubeconfigWithUser(name: string, user: Record<string, unknown>): string {
@@ -55,11 +47,11 @@ describe("REST client against the API double (HTTPS, CA from the kubeconfig)", (
     const patched = await apis.configMaps.patch("rest-crud", "one", { data: { k2: "v2" } }, "merge");
     expect(patched.data).toEqual({ k: "v", k2: "v2" });
 
-    const conflict = await rejection(apis.configMaps.create("rest-crud", { metadata: { name: "one" } }));
+    const conflict = await rejection<KubeApiError>(apis.configMaps.create("rest-crud", { metadata: { name: "one" } }));
     expect(conflict.code).toBe(409);
     expect(conflict.body?.reason).toBe("AlreadyExists");
     await apis.configMaps.delete("rest-crud", "one");
-    const missing = await rejection(apis.configMaps.read("rest-crud", "one"));
+    const missing = await rejection<KubeApiError>(apis.configMaps.read("rest-crud", "one"));
     expect(missing.code).toBe(404);
     expect(missing.message).toMatch(/GET \/api\/v1\/namespaces\/rest-crud\/configmaps\/one: HTTP 404/);
     apis.rest.close();
@@ -67,7 +59,7 @@ describe("REST client against the API double (HTTPS, CA from the kubeconfig)", (
 
   it("is refused with 401 for a wrong token, and never sends the token in messages", async () => {
     const apis = createKubeApis(loadKubeconfigFile(kubeconfigWithUser("wrong", { token: "not-the-token" })));
-    const err = await rejection(apis.namespaces.list());
+    const err = await rejection<KubeApiError>(apis.namespaces.list());
     expect(err.code).toBe(401);
     expect(err.message).not.toContain("not-the-token");
     apis.rest.close();
@@ -133,7 +125,7 @@ describe("REST client against the API double (HTTPS, CA from the kubeconfig)", (
     double.setFaults({ latencyMs: 2_000, pathPattern: /\/configmaps/ });
     try {
       const apis = createKubeApis(loadKubeconfigFile(double.kubeconfigPath));
-      const err = await rejection(apis.rest.json("GET", "/api/v1/namespaces/default/configmaps", { timeoutMs: 200 }));
+      const err = await rejection<KubeApiError>(apis.rest.json("GET", "/api/v1/namespaces/default/configmaps", { timeoutMs: 200 }));
       expect(err.message).toBe("GET /api/v1/namespaces/default/configmaps: no answer in 200 ms");
       apis.rest.close();
     } finally {
