@@ -1,24 +1,24 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createKubeApis, loadKubeConnection, type KubeApis } from "@qs/kube";
-import { type KubeDouble, startKubeDouble } from "../kube-double/src/index.ts";
+import type { KubeApis } from "@qs/kube";
+import type { KubeDouble } from "../kube-double/src/index.ts";
 import { eventually } from "../kube-double/harness.ts";
 import { simulateBuilders } from "./simulated-builders.ts";
+import { startDoubleWithApis } from "./double-apis.ts";
 
 // `npm run dev` plays builders and one-off processes on the double (simulated-builders.ts).
 
 let double: KubeDouble;
 let apis: KubeApis;
+let closeDouble: () => Promise<void>;
 let stop: () => void;
 beforeAll(async () => {
-  double = await startKubeDouble();
-  apis = createKubeApis(loadKubeConnection(double.kubeconfigPath));
+  ({ double, apis, close: closeDouble } = await startDoubleWithApis());
   stop = simulateBuilders(double, process.env.QS_TEST_REGISTRY_URL!);
   await apis.namespaces.create({ metadata: { name: "dev-run" } });
 });
 afterAll(async () => {
   stop();
-  apis.rest.close();
-  await double.close();
+  await closeDouble();
 });
 
 describe("simulated one-off processes", () => {

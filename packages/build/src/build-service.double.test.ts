@@ -12,9 +12,8 @@ import {
   type BuildRunner,
   type Push,
 } from "@qs/core";
-import { type KubeApis, createBuildRunner, createKubeApis, loadKubeConnection } from "@qs/kube";
+import { type KubeApis, createBuildRunner } from "@qs/kube";
 import {
-  startKubeDouble,
   type ContainerScript,
   type KubeDouble,
 } from "../../../test/kube-double/src/index.ts";
@@ -30,6 +29,7 @@ import { pushTinyImage } from "./registry/tiny-image.ts";
 import { createBuildService } from "./service.ts";
 import { startBuildSystem } from "./system.ts";
 import { createBuildsNamespace } from "../../../test/support/quickstack-cluster.ts";
+import { startDoubleWithApis } from "../../../test/support/double-apis.ts";
 
 // The whole build path on the Kubernetes API double: real Redis, real registry, real
 // REST runner of @qs/kube; the double validates every manifest and plays the builder pod.
@@ -40,19 +40,18 @@ const SHA = "89abcdef0123456789abcdef0123456789abcdef";
 
 let double: KubeDouble;
 let apis: KubeApis;
+let closeDouble: () => Promise<void>;
 const cleanups: (() => Promise<unknown>)[] = [];
 
 beforeAll(async () => {
-  double = await startKubeDouble();
-  apis = createKubeApis(loadKubeConnection(double.kubeconfigPath));
+  ({ double, apis, close: closeDouble } = await startDoubleWithApis());
   double.script(DEFAULT_BUILDER_IMAGES.fetch.replace(/:[^:/]+$/, ""), {
     logs: ["-----> Fetching the build context", "       context verified"],
     exitAfterMs: 20,
   });
 });
 afterAll(async () => {
-  apis.rest.close();
-  await double.close();
+  await closeDouble();
 });
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();

@@ -2,25 +2,24 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildBuildkitJob, buildKanikoJob, DEFAULT_BUILDER_IMAGES } from "@qs/build";
 import { CancelledError, type BuildLogLine } from "@qs/core";
-import { startKubeDouble, type KubeDouble } from "../../../../test/kube-double/src/index.ts";
-import { type KubeApis, createKubeApis } from "../apis.ts";
-import { loadKubeConnection } from "../rest/connection.ts";
+import type { KubeDouble } from "../../../../test/kube-double/src/index.ts";
+import type { KubeApis } from "../apis.ts";
 import { createBuildRunner } from "./build-runner.ts";
 import { createBuildsNamespace } from "../../../../test/support/quickstack-cluster.ts";
+import { startDoubleWithApis } from "../../../../test/support/double-apis.ts";
 
 const DIGEST = `sha256:${"d".repeat(64)}`;
 const bare = (image: string): string => image.replace(/:[^:/]+$/, "");
 
 let double: KubeDouble;
 let apis: KubeApis;
+let closeDouble: () => Promise<void>;
 
 beforeAll(async () => {
-  double = await startKubeDouble();
-  apis = createKubeApis(loadKubeConnection(double.kubeconfigPath));
+  ({ double, apis, close: closeDouble } = await startDoubleWithApis());
 });
 afterAll(async () => {
-  apis.rest.close();
-  await double.close();
+  await closeDouble();
 });
 
 /** A fresh namespace with the registry push Secret the builder Job mounts. */

@@ -1,22 +1,21 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appNamespace } from "@qs/core";
-import { startKubeDouble, type KubeDouble } from "../../../../test/kube-double/src/index.ts";
-import { type KubeApis, createKubeApis } from "../apis.ts";
-import { loadKubeConnection } from "../rest/connection.ts";
+import type { KubeDouble } from "../../../../test/kube-double/src/index.ts";
+import type { KubeApis } from "../apis.ts";
 import { RESTARTED_AT, createClusterOps } from "./cluster-ops.ts";
 import { createNodeOps } from "./nodes.ts";
+import { startDoubleWithApis } from "../../../../test/support/double-apis.ts";
 
 let double: KubeDouble;
 let apis: KubeApis;
+let closeDouble: () => Promise<void>;
 
 beforeAll(async () => {
-  double = await startKubeDouble({ nodes: 2 });
-  apis = createKubeApis(loadKubeConnection(double.kubeconfigPath));
+  ({ double, apis, close: closeDouble } = await startDoubleWithApis({ nodes: 2 }));
 });
 afterAll(async () => {
-  apis.rest.close();
-  await double.close();
+  await closeDouble();
 });
 
 async function freshApp(): Promise<string> {

@@ -1,11 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConflictError, NotFoundError, ValidationError, type AccessControl, type UserStore } from "@qs/core";
-import { startKubeDouble, type KubeDouble } from "../../../../test/kube-double/src/index.ts";
-import { type KubeApis, createKubeApis } from "../apis.ts";
-import { loadKubeConnection } from "../rest/connection.ts";
+import type { KubeApis } from "../apis.ts";
 import { createAuditLog } from "./audit-log.ts";
 import { createUserStore, sha256Hex } from "./user-store.ts";
+import { startDoubleWithApis } from "../../../../test/support/double-apis.ts";
 
 // Fixture keys made with ssh-keygen (the same as in core's ssh-key tests).
 const ED = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDvloulHUilkg9oQwDOLhBYDPk/MYmhqxzrKCb2AojRI c@ed25519";
@@ -13,16 +12,14 @@ const ED_FP = "SHA256:wwczEKPtnLPMIMsM7e/MN3QUtKoyAnlKpb+ij/dF03g";
 const EC =
   "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBOfuHHPUbww+OlmyAKpLIiiFvfKSgPcJtFi/Dc1lzf1t9LyHI0uCY86ZIb4G+xGO3ZVoen+bVFpMb/skLOuSFPk= c@ecdsa";
 
-let double: KubeDouble;
 let apis: KubeApis;
+let closeDouble: () => Promise<void>;
 
 beforeAll(async () => {
-  double = await startKubeDouble();
-  apis = createKubeApis(loadKubeConnection(double.kubeconfigPath));
+  ({ apis, close: closeDouble } = await startDoubleWithApis());
 });
 afterAll(async () => {
-  apis.rest.close();
-  await double.close();
+  await closeDouble();
 });
 
 async function freshStore(): Promise<UserStore & AccessControl & { namespace: string }> {
