@@ -9,7 +9,7 @@ import {
 } from "@qs/core";
 import { createCommandExecHandler, createPushPipeline, type CommandServices } from "@qs/commands";
 import { createGitService, type GitService } from "@qs/git";
-import { createKubeClient, loadKubeConfig, type KubeClient } from "@qs/kube";
+import { createKubeClient, loadKubeConnection, type KubeClient } from "@qs/kube";
 import {
   createRedis,
   createRedisLoginThrottle,
@@ -267,7 +267,7 @@ function connectKube(
     return { kube: undefined, kubeProblem };
   }
   try {
-    return { kube: createKubeClient(loadKubeConfig(config.kubeconfig)), kubeProblem: undefined };
+    return { kube: createKubeClient(loadKubeConnection(config.kubeconfig)), kubeProblem: undefined };
   } catch (err) {
     const kubeProblem = `cannot load kubeconfig ${config.kubeconfig ?? "(in-cluster)"}: ${(err as Error).message}`;
     logger.warn(kubeProblem);

@@ -1,6 +1,6 @@
 import { UnavailableError } from "@qs/core";
 import { type KubeApis, createKubeApis } from "./apis.ts";
-import { type KubeConnection, loadKubeConnection } from "./rest/connection.ts";
+import type { KubeConnection } from "./rest/connection.ts";
 
 /** The control plane's handle on a cluster: its connection and the API handles over it. */
 export interface KubeClient {
@@ -12,9 +12,6 @@ export interface KubeClient {
   /** Closes idle connections. */
   close(): void;
 }
-
-/** Loads a kubeconfig file, or the in-cluster service account when `path` is undefined. */
-export const loadKubeConfig = (path: string | undefined): KubeConnection => loadKubeConnection(path);
 
 /** Creates a KubeClient for a loaded connection. */
 export function createKubeClient(connection: KubeConnection): KubeClient {
