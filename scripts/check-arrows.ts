@@ -11,7 +11,7 @@ export const ALLOWED_INTERNAL: Readonly<Record<string, readonly string[]>> = {
   "packages/redis": ["@qs/core"],
   "packages/kube": ["@qs/core"],
   "packages/git": ["@qs/core"],
-  "packages/build": ["@qs/core"],
+  "packages/builder": ["@qs/core"],
   "packages/commands": ["@qs/core"],
   // SSH and HTTP are the two faces of the command layer (DESIGN.md "Operate").
   "packages/ssh": ["@qs/core", "@qs/commands"],
@@ -22,7 +22,7 @@ export const ALLOWED_INTERNAL: Readonly<Record<string, readonly string[]>> = {
 /** Vendor SDKs and the one unit allowed to import each (tests may use them freely). */
 export const SDK_OWNERS: Readonly<Record<string, string>> = {
   "@kubernetes/client-node": "packages/kube",
-  bullmq: "packages/build",
+  bullmq: "packages/builder",
   ioredis: "packages/redis",
   ssh2: "packages/ssh",
   hono: "packages/web",

@@ -57,7 +57,7 @@ generate_secrets() {
   fi
 
   # Builder Jobs (in qs-builds) mount this docker config to push; rewritten each run from
-  # quickstack-registry. Name and namespace: packages/build's BuilderJobOptions defaults.
+  # quickstack-registry. Name and namespace: packages/builder's BuilderJobOptions defaults.
   if is_dry_run; then
     would "kubectl apply (secret qs-builds/qs-registry-push: docker config for builders)"
   else

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_BUILDER_IMAGES } from "@qs/build";
+import { DEFAULT_BUILDER_IMAGES } from "@qs/builder";
 import { CONFIG_VARIABLES } from "@qs/config";
 import { podSpec, type Rule } from "./pod-spec.ts";
 import { findObject, renderKustomize, repoRoot, type KubeObject } from "./support.ts";
@@ -245,7 +245,7 @@ describe("deploy/ rendered by kubectl kustomize", () => {
     expect(from("redis")).toEqual([{ podSelector: { matchLabels: controlPlaneLabels } }]);
     expect(from("registry")).toEqual([
       { podSelector: { matchLabels: controlPlaneLabels } },
-      // Builder Jobs (packages/build: namespace qs-builds, component "build").
+      // Builder Jobs (packages/builder: namespace qs-builds, component "build").
       {
         namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "qs-builds" } },
         podSelector: { matchLabels: { "app.kubernetes.io/component": "build" } },

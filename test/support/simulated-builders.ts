@@ -1,4 +1,4 @@
-import { pushTinyImage } from "@qs/build";
+import { pushTinyImage } from "@qs/builder";
 import { SCRIPT_ANNOTATION, type KubeDouble } from "../kube-double/src/index.ts";
 import type { ContainerScript } from "../kube-double/src/behaviour.ts";
 

@@ -1,6 +1,6 @@
 import type { QsConfig } from "@qs/config";
 import type { AppStore, Logger } from "@qs/core";
-import { startBuildSystem, type BuildSystem } from "@qs/build";
+import { startBuildSystem, type BuildSystem } from "@qs/builder";
 import type { BuildRunner } from "@qs/core";
 
 /** BullMQ connection options from a redis:// URL (blocking commands must never time out). */

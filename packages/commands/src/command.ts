@@ -136,13 +136,13 @@ export interface CommandServices {
   };
   /** For failures the user cannot act on (internal errors, audit write failures). */
   readonly logger?: Logger;
-  /** The registry's images of an app (packages/build): apps:destroy deletes them, apps:rollback checks. */
+  /** The registry's images of an app (packages/builder): apps:destroy deletes them, apps:rollback checks. */
   readonly images?: {
     removeApp(app: string): Promise<{ deleted: number }>;
     /** False when the image was deleted (pruned); undefined when it is not QuickStack's to know. */
     has?(app: string, image: string): Promise<boolean | undefined>;
   };
-  /** Build history, output and cancel (packages/build); absent = apps:builds* unavailable. */
+  /** Build history, output and cancel (packages/builder); absent = apps:builds* unavailable. */
   readonly builds?: BuildControl;
   /** Users, keys, grants, tokens (packages/kube/src/users); absent = users:* unavailable. */
   readonly users?: UserStore;

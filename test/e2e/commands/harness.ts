@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { silentLogger, type AccessControl, type AuditLog, type UserStore } from "@qs/core";
 import { createCommandExecHandler, type CommandServices } from "@qs/commands";
-import { createBuildQueue, type BuildQueue } from "@qs/build";
+import { createBuildQueue, type BuildQueue } from "@qs/builder";
 import { createRepoStore } from "@qs/git";
 import { createAuditLog, createUserStore } from "@qs/kube";
 import { createSshServer, loadOrCreateHostKey, type SshServer } from "@qs/ssh";

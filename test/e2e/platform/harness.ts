@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { loadConfig } from "@qs/config";
 import { silentLogger } from "@qs/core";
-import { DEFAULT_BUILDER_IMAGES, pushTinyImage } from "@qs/build";
+import { DEFAULT_BUILDER_IMAGES, pushTinyImage } from "@qs/builder";
 import { startControlPlane, type ControlPlane } from "../../../apps/server/src/control-plane.ts";
 import { startKubeDouble, type KubeDouble } from "../../kube-double/src/index.ts";
 import { prepareCluster } from "../../support/quickstack-cluster.ts";

@@ -5,7 +5,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateClientKey } from "../../support/ssh.ts";
 import { startPlatform, type Platform } from "./harness.ts";
-import { createRegistryClient } from "@qs/build";
+import { createRegistryClient } from "@qs/builder";
 
 // Issue 9: the RBAC in deploy/ must cover every API call the control plane makes. The
 // double enforces RBAC for the control plane's ServiceAccount token; deploy/ is applied

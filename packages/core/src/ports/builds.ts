@@ -4,7 +4,7 @@ import type { Push } from "./push.ts";
 /** The two in-cluster image builders. */
 export type BuildEngine = "kaniko" | "buildkit";
 
-/** One builder Job to run: the manifest (a batch/v1 Job, built by @qs/build) and its parts. */
+/** One builder Job to run: the manifest (a batch/v1 Job, built by @qs/builder) and its parts. */
 export interface BuilderJobRequest {
   readonly namespace: string;
   /** metadata.name of the Job. */

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildBuildkitJob, buildKanikoJob, DEFAULT_BUILDER_IMAGES } from "@qs/build";
+import { buildBuildkitJob, buildKanikoJob, DEFAULT_BUILDER_IMAGES } from "@qs/builder";
 import { CancelledError, type BuildLogLine } from "@qs/core";
 import type { KubeDouble } from "../../../../test/kube-double/src/index.ts";
 import type { KubeApis } from "../apis.ts";
