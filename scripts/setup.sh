@@ -24,9 +24,20 @@ if [ "${#need_apt[@]}" -gt 0 ]; then
   fi
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  # policy-rc.d keeps the packages' own services from starting (we start our own).
-  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
-  apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+  # policy-rc.d keeps the packages' own services from starting (we start our own). It is
+  # ours only while we install: left behind, no Debian service would ever start again, so
+  # it goes when the install ends, also on failure; one that was already there stays.
+  # (POLICY_RC_D only lets the tests point this at a scratch file.)
+  policy_rc_d=${POLICY_RC_D:-/usr/sbin/policy-rc.d}
+  if [ ! -e "$policy_rc_d" ]; then
+    trap 'rm -f "$policy_rc_d"' EXIT
+    printf '#!/bin/sh\nexit 101\n' > "$policy_rc_d" && chmod +x "$policy_rc_d"
+    apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+    rm -f "$policy_rc_d"
+    trap - EXIT
+  else
+    apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+  fi
 fi
 
 # shellcheck source=scripts/env.sh
