@@ -8,8 +8,21 @@ export interface ScaleChange {
   readonly amount: number;
 }
 
-/** TYPE, operator, digits; the operator is the last =, + or - (types may contain '-'). */
-const TERM = /^(.+)([=+-])(\d+)$/;
+/** TYPE-N: the operator is the last '-', since types may contain '-'. */
+const MINUS_TERM = /^(.+)-(\d+)$/;
+
+/**
+ * Splits a term at its operator. `=` and `+` never occur in a process type, so the first
+ * one splits (`web=-1` is web, =, "-1", not the type "web=" minus 1).
+ */
+function splitTerm(arg: string): { process: string; op: ScaleChange["op"]; count: string } | undefined {
+  for (const op of ["=", "+"] as const) {
+    const at = arg.indexOf(op);
+    if (at >= 0) return { process: arg.slice(0, at), op, count: arg.slice(at + 1) };
+  }
+  const minus = MINUS_TERM.exec(arg);
+  return minus === null ? undefined : { process: minus[1] ?? "", op: "-", count: minus[2] ?? "" };
+}
 
 /** Parses scale terms; each process type at most once. */
 export function parseScaleArgs(args: readonly string[]): ScaleChange[] {
@@ -17,12 +30,18 @@ export function parseScaleArgs(args: readonly string[]): ScaleChange[] {
   const hint = "write TYPE=N, TYPE+N or TYPE-N, e.g. web=2 worker+1";
   const seen = new Set<string>();
   return args.map((arg) => {
-    const match = TERM.exec(arg);
-    if (match === null) {
+    const term = splitTerm(arg);
+    if (term === undefined || term.process === "") {
       throw new ValidationError("INVALID_SCALE", `${JSON.stringify(arg.slice(0, 40))} is not a scale term`, { hint });
     }
-    const process = match[1] ?? "";
-    const digits = match[3] ?? "";
+    if (!/^\d+$/.test(term.count)) {
+      throw new ValidationError(
+        "INVALID_SCALE",
+        `${JSON.stringify(arg.slice(0, 40))} is not a scale term: the count must be a whole number ≥ 0`,
+        { hint: "e.g. web=0 stops the web processes, web=2 runs two, worker+1 adds one" },
+      );
+    }
+    const { process, op, count: digits } = term;
     if (!isProcessType(process)) {
       throw new ValidationError("INVALID_SCALE", `process type ${JSON.stringify(process.slice(0, 40))} is not valid`, { hint });
     }
@@ -34,7 +53,7 @@ export function parseScaleArgs(args: readonly string[]): ScaleChange[] {
       throw new ValidationError("INVALID_SCALE", `process type "${process}" is given twice`, { hint });
     }
     seen.add(process);
-    return { process, op: match[2] as ScaleChange["op"], amount: Number(digits) };
+    return { process, op, amount: Number(digits) };
   });
 }
 

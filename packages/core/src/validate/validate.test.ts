@@ -145,7 +145,10 @@ describe("scale", () => {
     [["web=2", "web=3"], /twice/],
     [["web=1234567"], /too large/],
     [["web*2"], /not a scale term/],
-    [["web=-1"], /not valid/],
+    [["web=-1"], /the count must be a whole number ≥ 0/],
+    [["web+-1"], /the count must be a whole number ≥ 0/],
+    [["web="], /the count must be a whole number ≥ 0/],
+    [["web=1.5"], /the count must be a whole number ≥ 0/],
   ])("refuses %j", (args, message) => {
     expect(() => parseScaleArgs(args)).toThrow(message);
   });
