@@ -188,6 +188,22 @@ describe("releases and rollback", () => {
     expect((await run("apps:rollback shop latest")).code).toBe(2);
   });
 
+  it("rolls back to the previous release without a version, and says which", async () => {
+    await run("apps:create shop");
+    const none = await run("apps:rollback shop");
+    expect(none).toMatchObject({ code: 1, out: "" });
+    expect(none.err).toContain("shop has no releases to roll back to");
+    await deployed("shop");
+    const only = await run("apps:rollback shop");
+    expect(only.err).toContain("shop has only v1: there is no previous release");
+    await run("apps:config-set shop A=1");
+    const rolled = await run("apps:rollback shop");
+    expect(rolled).toMatchObject({ code: 0, err: "" });
+    expect(rolled.out).toContain("Rolled back shop to v1 (Deploy aaaaaaa) as v3");
+    // Heroku's rule: the release before the newest, so a second rollback returns to v2's state.
+    expect(JSON.parse((await run("apps:rollback shop --json")).out)).toMatchObject({ rolledBackTo: 2, release: 4 });
+  });
+
   it("refuses a rollback whose image was pruned from the registry, changing nothing", async () => {
     const asked: string[] = [];
     env = fakeServices({
