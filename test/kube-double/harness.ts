@@ -38,7 +38,7 @@ export const realCluster = process.env.QS_TEST_KUBECONFIG !== undefined && proce
 
 /** Connects to QS_TEST_KUBECONFIG or starts a double with `options`. */
 export async function connect(options: KubeDoubleOptions = {}): Promise<Target> {
-  const double = realCluster ? undefined : await startKubeDouble(options);
+  const double = realCluster ? undefined : await startKubeDouble({ hostExec: true, ...options });
   const kubeconfigPath = double ? double.kubeconfigPath : process.env.QS_TEST_KUBECONFIG!;
   const kc = new k8s.KubeConfig();
   kc.loadFromString(await readFile(kubeconfigPath, "utf8"));

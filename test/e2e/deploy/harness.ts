@@ -41,7 +41,7 @@ export const reconcilerOptions: ReconcilerOptions = {
 /** Starts the double, installs the CRDs and wires the kube package to it. */
 export async function startDeployHarness(): Promise<DeployHarness> {
   // progressDeadlineSeconds 20 (below) passes in 2 s of simulated time.
-  const double = await startKubeDouble({ timings: { secondsScale: 0.1 } });
+  const double = await startKubeDouble({ hostExec: true, timings: { secondsScale: 0.1 } });
   const apis = createKubeApis(loadKubeConnection(double.kubeconfigPath));
   await installCrds(apis);
   const make = (): Reconciler => createReconciler({ apis, logger: silentLogger, options: reconcilerOptions });

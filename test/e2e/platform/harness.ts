@@ -49,7 +49,7 @@ export async function startPlatform(
   } = {},
 ): Promise<Platform> {
   const tmp = await tempDir("qs-platform-");
-  const double = await startKubeDouble({ timings: { secondsScale: 0.1 }, ...(options.rbac ? { rbac: true } : {}) });
+  const double = await startKubeDouble({ hostExec: true, timings: { secondsScale: 0.1 }, ...(options.rbac ? { rbac: true } : {}) });
   await options.prepare?.(double, tmp.path);
   await prepareCluster(double.kubeconfigPath);
   double.script(bare(DEFAULT_BUILDER_IMAGES.fetch), { logs: ["context verified"], exitAfterMs: 20 });

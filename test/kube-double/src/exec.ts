@@ -15,10 +15,17 @@ import type { ResourceType } from "./types.ts";
 // pods/exec and pods/attach over WebSocket with the Kubernetes channel protocol (v4/v5.channel.k8s.io):
 // every binary message starts with a channel byte — 0 stdin, 1 stdout, 2 stderr, 3 error
 // (a Status JSON: Success, or Failure/NonZeroExitCode with the exit code as a cause),
-// 4 resize ({"Width","Height"}); v5 adds 255 "close" ([255, 0] closes stdin). The command
-// runs as a local child process with the container's resolved environment; with tty=true it
-// runs under util-linux `script` so it gets a real pseudo-terminal, started at the client's
-// first size and resized (SIGWINCH) on later resize messages.
+// 4 resize ({"Width","Height"}); v5 adds 255 "close" ([255, 0] closes stdin).
+// Simulated containers have no filesystem to run a command in, so by default exec runs
+// nothing: it says so in one "simulated cluster" line and exits 126. Only with hostExec (an
+// option for test harnesses; the CLI and dev mode never set it) does the command run as a
+// local child process with the container's resolved environment: that is the machine's own
+// shell, as the user running the double. With tty=true it runs under util-linux `script` so
+// it gets a real pseudo-terminal, started at the client's first size and resized (SIGWINCH)
+// on later resize messages.
+
+/** Exit code of a refused exec: 126, the shell's "found but cannot be executed". */
+export const SIMULATED_EXEC_EXIT = 126;
 
 const PROTOCOLS = ["v5.channel.k8s.io", "v4.channel.k8s.io"];
 
@@ -28,6 +35,8 @@ export interface ExecOptions {
   authenticate: (token: string | undefined) => User | undefined;
   authorize: (user: User, verb: string, t: ResourceType, ns: string | undefined, name: string | undefined, sub: string | undefined) => void;
   track: (end: () => void) => () => void;
+  /** Run exec commands as local processes on this machine (test harnesses only). */
+  hostExec: boolean;
 }
 
 function reject(socket: Duplex, err: ApiError): void {
@@ -72,6 +81,11 @@ export function createExecUpgrade(o: ExecOptions): (req: IncomingMessage, socket
       }
       const command = q.getAll("command");
       if (command.length === 0) throw badRequest("you must specify at least 1 command");
+      const tty = q.get("tty") === "true";
+      if (!o.hostExec) {
+        wss.handleUpgrade(req, socket, head, (ws) => serveSimulated(ws, command, tty, o.track));
+        return;
+      }
       const env = containerEnv(o.api, pod, container, run?.podIP ?? "");
       wss.handleUpgrade(req, socket, head, (ws) => {
         serve(ws, { command, env, tty: q.get("tty") === "true", stdin: q.get("stdin") === "true", v5: ws.protocol === "v5.channel.k8s.io" }, o.track);
@@ -117,6 +131,32 @@ function serveAttach(ws: WebSocket, c: ContainerRun, tty: boolean, track: (end: 
     stop();
   });
   if (c.logs.ended) finish();
+}
+
+/**
+ * exec without hostExec: one line saying the command did not run (on stdout with a TTY, as
+ * a terminal merges them, else stderr) and exit code 126. Nothing reaches the host.
+ */
+function serveSimulated(ws: WebSocket, command: string[], tty: boolean, track: (end: () => void) => () => void): void {
+  const line = `(simulated cluster: containers are played, not run, so this command did not run: ${command.join(" ")})`;
+  ws.send(Buffer.concat([Buffer.from([tty ? 1 : 2]), Buffer.from(`${line}${tty ? "\r\n" : "\n"}`)]));
+  ws.send(
+    Buffer.concat([
+      Buffer.from([3]),
+      Buffer.from(
+        JSON.stringify({
+          metadata: {},
+          status: "Failure",
+          message: `command terminated with non-zero exit code: error executing command [${command.join(" ")}], exit code ${SIMULATED_EXEC_EXIT}`,
+          reason: "NonZeroExitCode",
+          details: { causes: [{ reason: "ExitCode", message: String(SIMULATED_EXEC_EXIT) }] },
+        }),
+      ),
+    ]),
+  );
+  const untrack = track(() => ws.terminate());
+  ws.on("close", untrack);
+  ws.close(1000);
 }
 
 interface Session {

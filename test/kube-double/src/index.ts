@@ -78,6 +78,13 @@ export interface KubeDoubleOptions {
   historySize?: number;
   /** Where to write the kubeconfig. @defaultValue a new temp dir */
   kubeconfigPath?: string;
+  /**
+   * Run pods/exec commands as local child processes on this machine, as its user (for test
+   * harnesses that check exec plumbing). Off, exec runs nothing and says so, so a control
+   * plane on the double (dev mode, the CLI) never hands its users a shell on the host.
+   * @defaultValue false
+   */
+  hostExec?: boolean;
 }
 
 /** A running double. */
@@ -188,7 +195,7 @@ export async function startKubeDouble(options: KubeDoubleOptions = {}): Promise<
   });
   const server: Server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, listener) : createHttpServer(listener);
   server.keepAliveTimeout = 5000;
-  server.on("upgrade", createExecUpgrade({ api, kubelet: sim?.kubelet, authenticate, authorize, track }));
+  server.on("upgrade", createExecUpgrade({ api, kubelet: sim?.kubelet, authenticate, authorize, track, hostExec: options.hostExec === true }));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 0, "127.0.0.1", () => resolve());

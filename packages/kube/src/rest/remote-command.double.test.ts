@@ -16,7 +16,7 @@ let apis: KubeApis;
 const ns = "remote-command";
 
 beforeAll(async () => {
-  double = await startKubeDouble();
+  double = await startKubeDouble({ hostExec: true });
   apis = createKubeApis(loadKubeconfigFile(double.kubeconfigPath));
   await apis.namespaces.create({ metadata: { name: ns } });
   await apis.pods.create(ns, {
