@@ -1,7 +1,19 @@
 import { posix } from "node:path";
 import type { BuilderJobRequest } from "@qs/core";
 import { BUILDER_CONTAINER, builderJob, CONTEXT_DIR, dockerfilePath, WORKSPACE } from "./common.ts";
-import { resolveBuilderJobOptions, type BuilderJobOptions, type BuildJobInput } from "./options.ts";
+import {
+  builderResources,
+  resolveBuilderJobOptions,
+  type BuilderJobOptions,
+  type BuildJobInput,
+} from "./options.ts";
+
+/**
+ * buildctl writes its metadata file through a temporary file beside the target and a
+ * rename; in /dev that fails (EACCES as uid 1000, EBUSY as root) after the push. So it
+ * writes here, in the shared emptyDir, and the wrapper copies it to the termination log.
+ */
+export const BUILDKIT_METADATA = `${WORKSPACE}/buildkit-metadata.json`;
 
 /**
  * The rootless BuildKit builder Job: `buildctl-daemonless.sh` starts buildkitd for the one
@@ -11,6 +23,7 @@ import { resolveBuilderJobOptions, type BuilderJobOptions, type BuildJobInput } 
  * Kubernetes (docs/rootless.md, examples/kubernetes/job.rootless.yaml). With
  * `--oci-worker-no-process-sandbox` it needs no extra capability or `privileged`.
  * The metadata file (JSON with `containerimage.digest`) goes to the termination message.
+ * Args are buildctl's; the command is a small sh wrapper that passes them on.
  */
 export function buildBuildkitJob(
   input: BuildJobInput,
@@ -29,7 +42,7 @@ export function buildBuildkitJob(
     `--output=type=image,name=${input.destination},push=true${insecure}`,
     `--import-cache=type=registry,ref=${input.cacheRepo}${insecure}`,
     `--export-cache=type=registry,ref=${input.cacheRepo},mode=max${insecure}`,
-    "--metadata-file=/dev/termination-log",
+    `--metadata-file=${BUILDKIT_METADATA}`,
     "--progress=plain",
   ];
   return builderJob(
@@ -38,13 +51,18 @@ export function buildBuildkitJob(
     {
       name: BUILDER_CONTAINER,
       image: o.images.buildkit,
-      command: ["buildctl-daemonless.sh"],
+      command: [
+        "/bin/sh",
+        "-c",
+        `buildctl-daemonless.sh "$@" && cat ${BUILDKIT_METADATA} > /dev/termination-log`,
+        "buildctl-daemonless.sh",
+      ],
       args,
       env: [
         { name: "BUILDKITD_FLAGS", value: "--oci-worker-no-process-sandbox" },
         { name: "DOCKER_CONFIG", value: "/home/user/.docker" },
       ],
-      resources: o.resources,
+      resources: builderResources(o),
       securityContext: {
         runAsNonRoot: true,
         runAsUser: 1000,

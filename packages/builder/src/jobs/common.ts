@@ -3,8 +3,12 @@ import type { Container, PodSpec, Volume } from "kubernetes-types/core/v1.js";
 import { kubeName, type BuilderJobRequest } from "@qs/core";
 import type { BuildJobInput, ResolvedBuilderJobOptions } from "./options.ts";
 
-/** Where the init container unpacks the context; shared with the builder by an emptyDir. */
-export const WORKSPACE = "/workspace";
+/**
+ * Where the init container unpacks the context; shared with the builder by an emptyDir.
+ * Not `/workspace`: Kaniko uses that path itself, so a Dockerfile with `WORKDIR /workspace`
+ * collided with the mounted context (upstream kaniko issues #1135, #2296).
+ */
+export const WORKSPACE = "/qs-build";
 export const CONTEXT_DIR = `${WORKSPACE}/context`;
 /** A generated Dockerfile lives beside the context, not in it, so it cannot clash. */
 export const GENERATED_DOCKERFILE = `${WORKSPACE}/generated/Dockerfile`;

@@ -83,9 +83,9 @@ describe("buildKanikoJob", () => {
     const init = job.spec.template.spec.initContainers[0]!;
     expect(init.image).toBe(DEFAULT_BUILDER_IMAGES.fetch);
     const script = init.command[2]!;
-    expect(script).toContain('wget -q -T 60 -O /workspace/context.tar "$QS_CONTEXT_URL"');
+    expect(script).toContain('wget -q -T 60 -O /qs-build/context.tar "$QS_CONTEXT_URL"');
     expect(script).toContain("sha256sum -c");
-    expect(script).toContain("tar -xf /workspace/context.tar -C /workspace/context");
+    expect(script).toContain("tar -xf /qs-build/context.tar -C /qs-build/context");
     expect(init.env).toContainEqual({ name: "QS_CONTEXT_SHA256", value: "c".repeat(64) });
   });
 
@@ -97,13 +97,14 @@ describe("buildKanikoJob", () => {
     expect(builder.image).toBe(DEFAULT_BUILDER_IMAGES.kaniko);
     expect(builder.args).toEqual(
       expect.arrayContaining([
-        "--context=dir:///workspace/context",
-        "--dockerfile=/workspace/context/Dockerfile",
+        "--context=dir:///qs-build/context",
+        "--dockerfile=/qs-build/context/Dockerfile",
         `--destination=${input.destination}`,
         "--cache=true",
         `--cache-repo=${input.cacheRepo}`,
         "--digest-file=/dev/termination-log",
-        "--insecure",
+        "--snapshot-mode=redo",
+        "--compressed-caching=false",
       ]),
     );
     expect(builder.volumeMounts).toContainEqual({
@@ -127,10 +128,49 @@ describe("buildKanikoJob", () => {
     );
     const init = job.spec.template.spec.initContainers[0]!;
     expect(init.env).toContainEqual({ name: "QS_DOCKERFILE", value: "FROM scratch\n" });
-    expect(init.command[2]).toContain("> /workspace/generated/Dockerfile");
+    expect(init.command[2]).toContain("> /qs-build/generated/Dockerfile");
     expect(job.spec.template.spec.containers[0]!.args).toContain(
-      "--dockerfile=/workspace/generated/Dockerfile",
+      "--dockerfile=/qs-build/generated/Dockerfile",
     );
+  });
+
+  it("trusts plain HTTP for our registry only, never for every registry", () => {
+    const job = validate(buildKanikoJob(input, { insecureRegistry: true }).manifest);
+    const args = job.spec.template.spec.containers[0]!.args;
+    // One flag for the one host of destination and cache repo.
+    expect(args.filter((a) => a.startsWith("--insecure-registry="))).toEqual([
+      "--insecure-registry=registry.qs-system.svc:5000",
+    ]);
+    for (const blanket of ["--insecure", "--insecure-pull", "--skip-tls-verify"])
+      expect(args).not.toContain(blanket);
+    const secure = validate(buildKanikoJob(input).manifest).spec.template.spec.containers[0]!;
+    expect(secure.args.filter((a) => a.startsWith("--insecure"))).toEqual([]);
+  });
+
+  it("mounts the context away from /workspace, which Kaniko uses itself", () => {
+    const job = validate(buildKanikoJob(input).manifest);
+    const pod = job.spec.template.spec;
+    const paths = [...pod.initContainers, ...pod.containers].flatMap((c) =>
+      (c as { volumeMounts: { mountPath: string }[] }).volumeMounts.map((m) => m.mountPath),
+    );
+    expect(paths).toContain("/qs-build");
+    expect(paths.filter((p) => p === "/workspace" || p.startsWith("/workspace/"))).toEqual([]);
+    expect(JSON.stringify(pod)).not.toContain("/workspace");
+  });
+
+  it("limits the builder's ephemeral storage (default and configured)", () => {
+    const limits = (options: Parameters<typeof buildKanikoJob>[1]) =>
+      (
+        validate(buildKanikoJob(input, options).manifest).spec.template.spec.containers[0] as {
+          resources: { limits: Record<string, string> };
+        }
+      ).resources.limits;
+    expect(limits({})).toEqual({ cpu: "2", memory: "4Gi", "ephemeral-storage": "10Gi" });
+    expect(limits({ ephemeralStorageLimit: "30Gi" })["ephemeral-storage"]).toBe("30Gi");
+    const buildkit = validate(buildBuildkitJob(input).manifest).spec.template.spec.containers[0];
+    expect(
+      (buildkit as { resources: { limits: Record<string, string> } }).resources.limits,
+    ).toMatchObject({ "ephemeral-storage": "10Gi" });
   });
 
   it("takes configured images (e.g. pinned by digest)", () => {
@@ -147,17 +187,17 @@ describe("buildBuildkitJob", () => {
     );
     const builder = job.spec.template.spec.containers[0]!;
     expect(builder.image).toBe(DEFAULT_BUILDER_IMAGES.buildkit);
-    expect(builder.command).toEqual(["buildctl-daemonless.sh"]);
+    expect(builder.command?.slice(0, 2)).toEqual(["/bin/sh", "-c"]);
+    expect(builder.command?.[2]).toMatch(/^buildctl-daemonless\.sh "\$@" && /);
     expect(builder.args).toEqual(
       expect.arrayContaining([
         "build",
-        "--local=context=/workspace/context",
-        "--local=dockerfile=/workspace/context/docker",
+        "--local=context=/qs-build/context",
+        "--local=dockerfile=/qs-build/context/docker",
         "--opt=filename=prod.Dockerfile",
         `--output=type=image,name=${input.destination},push=true`,
         `--import-cache=type=registry,ref=${input.cacheRepo}`,
         `--export-cache=type=registry,ref=${input.cacheRepo},mode=max`,
-        "--metadata-file=/dev/termination-log",
       ]),
     );
     expect(builder.securityContext).toEqual({
@@ -169,6 +209,43 @@ describe("buildBuildkitJob", () => {
     });
     expect(builder.securityContext).not.toHaveProperty("privileged");
     expect(job.spec.backoffLimit).toBe(0);
+  });
+});
+
+describe("BuildKit metadata", () => {
+  it("goes to a file of our own, copied to the termination log after the build", async () => {
+    // buildctl writes <target>.tmp and renames it over the target: impossible in /dev.
+    const builder = validate(buildBuildkitJob(input).manifest).spec.template.spec.containers[0]!;
+    const metadata = builder.args.find((a) => a.startsWith("--metadata-file="));
+    expect(metadata).toBe("--metadata-file=/qs-build/buildkit-metadata.json");
+    expect(builder.args.join(" ")).not.toContain("/dev/termination-log");
+    expect(builder.volumeMounts).toContainEqual({ name: "workspace", mountPath: "/qs-build" });
+    // Run the wrapper for real with a stand-in buildctl-daemonless.sh: it passes the args
+    // on, and copies the metadata only when the build succeeded.
+    const { mkdtemp, writeFile, readFile, chmod } = await import("node:fs/promises");
+    const { tmpdir } = await import("node:os");
+    const { execFile } = await import("node:child_process");
+    const dir = await mkdtemp(`${tmpdir()}/qs-buildkit-`);
+    const rewrite = (s: string) =>
+      s.replaceAll("/qs-build", dir).replaceAll("/dev/termination-log", `${dir}/termination-log`);
+    const run = (exit: number) =>
+      new Promise<number>((resolve) => {
+        const fake = `#!/bin/sh\necho "$@" > ${dir}/args\necho '{"containerimage.digest":"${DIGEST}"}' > ${dir}/buildkit-metadata.json\nexit ${exit}\n`;
+        void writeFile(`${dir}/buildctl-daemonless.sh`, fake)
+          .then(() => chmod(`${dir}/buildctl-daemonless.sh`, 0o755))
+          .then(() => {
+            const [sh, ...rest] = builder.command!.map(rewrite);
+            execFile(sh!, [...rest, ...builder.args.map(rewrite)], {
+              env: { PATH: `${dir}:/usr/bin:/bin` },
+            }).on("exit", (code) => resolve(code ?? -1));
+          });
+      });
+    expect(await run(1)).toBe(1);
+    await expect(readFile(`${dir}/termination-log`)).rejects.toThrow();
+    expect(await run(0)).toBe(0);
+    const message = await readFile(`${dir}/termination-log`, "utf8");
+    expect(parseBuilderDigest("buildkit", message)).toBe(DIGEST);
+    expect(await readFile(`${dir}/args`, "utf8")).toMatch(/^build --frontend=dockerfile\.v0 /);
   });
 });
 

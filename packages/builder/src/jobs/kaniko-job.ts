@@ -1,6 +1,12 @@
 import type { BuilderJobRequest } from "@qs/core";
 import { BUILDER_CONTAINER, builderJob, CONTEXT_DIR, dockerfilePath, WORKSPACE } from "./common.ts";
-import { resolveBuilderJobOptions, type BuilderJobOptions, type BuildJobInput } from "./options.ts";
+import {
+  builderResources,
+  registryHostOf,
+  resolveBuilderJobOptions,
+  type BuilderJobOptions,
+  type BuildJobInput,
+} from "./options.ts";
 
 /**
  * The Kaniko builder Job. Kaniko runs as root inside its container (it unpacks base images
@@ -21,14 +27,24 @@ export function buildKanikoJob(
     "--digest-file=/dev/termination-log",
     "--push-retry=2",
     `--label=quickstack.dev/git-sha=${input.gitSha}`,
-    ...(o.insecureRegistry ? ["--insecure", "--insecure-pull", "--skip-tls-verify"] : []),
+    // Both documented: redo snapshots compare file metadata instead of hashing every file
+    // (faster); uncompressed cached layers use far less memory on big images.
+    "--snapshot-mode=redo",
+    "--compressed-caching=false",
+    // Plain HTTP for our registry only: --insecure, --insecure-pull and --skip-tls-verify
+    // apply to every registry, so base images from public ones could go over plain HTTP.
+    ...(o.insecureRegistry
+      ? [...new Set([input.destination, input.cacheRepo].map(registryHostOf))].map(
+          (host) => `--insecure-registry=${host}`,
+        )
+      : []),
   ];
   return builderJob(input, o, {
     name: BUILDER_CONTAINER,
     image: o.images.kaniko,
     args,
     env: [{ name: "DOCKER_CONFIG", value: "/kaniko/.docker" }],
-    resources: o.resources,
+    resources: builderResources(o),
     volumeMounts: [
       { name: "workspace", mountPath: WORKSPACE },
       { name: "registry-auth", mountPath: "/kaniko/.docker", readOnly: true },

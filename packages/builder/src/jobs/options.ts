@@ -59,6 +59,12 @@ export interface BuilderJobOptions {
   readonly resources?: ResourceRequirements;
   /** Size limit of the emptyDir holding the context and layers. @defaultValue "10Gi" */
   readonly workspaceSizeLimit?: string;
+  /**
+   * `ephemeral-storage` limit of the builder container: Kaniko unpacks base images and
+   * snapshots into its own root filesystem, so without it a large build can fill the
+   * node's disk. The kubelet evicts a build pod past it. @defaultValue "10Gi"
+   */
+  readonly ephemeralStorageLimit?: string;
   /** Pins builds to some nodes (e.g. a bigger one). @defaultValue undefined */
   readonly nodeSelector?: Readonly<Record<string, string>>;
 }
@@ -87,8 +93,22 @@ export function resolveBuilderJobOptions(
       limits: { cpu: "2", memory: "4Gi" },
     },
     workspaceSizeLimit: options.workspaceSizeLimit ?? "10Gi",
+    ephemeralStorageLimit: options.ephemeralStorageLimit ?? "10Gi",
     nodeSelector: options.nodeSelector,
   };
+}
+
+/** The builder container's resources with the ephemeral-storage limit added. */
+export function builderResources(options: ResolvedBuilderJobOptions): ResourceRequirements {
+  return {
+    ...options.resources,
+    limits: { ...options.resources.limits, "ephemeral-storage": options.ephemeralStorageLimit },
+  };
+}
+
+/** The registry host of an image reference (`registry:5000/app:tag` → `registry:5000`). */
+export function registryHostOf(image: string): string {
+  return parseImageReference(image).domain ?? "docker.io";
 }
 
 /** One build to run: what to build and where to push it. */
