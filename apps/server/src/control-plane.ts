@@ -177,6 +177,7 @@ export async function startControlPlane(
               status: createStatusSource({
                 apps: cluster.apps,
                 releases: cluster.releases,
+                config: cluster.config,
                 ops: cluster.ops,
                 nodes: cluster.nodes,
                 access,

@@ -34,7 +34,16 @@ beforeAll(async () => {
     await metrics.append("app:shop", { at: Date.now() - i * 60_000, cpuMillicores: 50 + (i % 7) * 20, memoryBytes: 150e6 + i * 1e6 });
   const h = await createPagesHarness({
     users: [],
-    apps: [sampleApp("shop"), sampleApp("secret-app")],
+    apps: [
+      sampleApp("shop", {
+        conditions: [
+          { type: "Ready", status: "True", reason: "RolloutComplete" },
+          { type: "Progressing", status: "False", reason: "RolloutComplete" },
+          { type: "Degraded", status: "False", reason: "RolloutComplete" },
+        ],
+      }),
+      sampleApp("secret-app"),
+    ],
     grants: { dave: ["shop"] },
     options: {
       now: Date.now,
@@ -166,6 +175,17 @@ describe("status page in Chromium", () => {
     await page.click('a[href="/apps/shop"]');
     await page.waitForSelector("#releases");
     expect(await page.locator("#log-state").textContent()).toBe("(live with JavaScript)");
+    // Healthy conditions render in the same colour as Ready: True, not in the error red.
+    // Runs in the page; the tests compile without the DOM lib, hence the cast.
+    const colourOf = (el: unknown) => (globalThis as unknown as { getComputedStyle(e: unknown): { color: string } }).getComputedStyle(el).color;
+    const colour = (text: string) => page.locator("#conditions span", { hasText: text }).evaluate(colourOf);
+    const bad = await page.locator("#pods .bad").first().evaluate(colourOf);
+    const ready = await colour("Ready: True");
+    expect(await colour("Progressing: False")).toBe(ready);
+    expect(await colour("Degraded: False")).toBe(ready);
+    expect(ready).not.toBe(bad);
+    expect(await page.locator("#volumes").textContent()).toContain("/app/uploads");
+    expect(await page.locator("#config-keys").textContent()).toContain("DATABASE_URL");
     await page.screenshot({ path: join(shots, "no-javascript-app.png"), fullPage: true });
     await page.click('button:has-text("Log out")');
     await page.waitForSelector('input[name="password"]');

@@ -72,11 +72,23 @@ export interface PodStatus {
   readonly memoryBytes?: number;
 }
 
+/** A volume as the app page shows it (from the App spec). */
+export interface VolumeSummary {
+  readonly name: string;
+  readonly mountPath: string;
+  readonly size: string;
+  /** Process types that mount it; empty = all. */
+  readonly processes: readonly string[];
+}
+
 /** Everything the app page shows. */
 export interface AppDetail extends AppSummary {
   readonly releases: readonly ReleaseSummary[];
   readonly domainStatus: readonly DomainStatus[];
   readonly pods: readonly PodStatus[];
+  readonly volumes: readonly VolumeSummary[];
+  /** Config var names, sorted; the values never leave the config Secret for the page. */
+  readonly configKeys: readonly string[];
   /** The last build's output lines (Heroku style), empty when there was none. */
   readonly lastBuild: { readonly sha?: string; readonly status: string; readonly output: readonly string[] } | undefined;
 }

@@ -23,6 +23,7 @@ th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid var(--line);v
 th{font-weight:600;color:var(--mute);font-size:.85rem}
 .ok{color:var(--ok)}.warn{color:var(--warn)}.bad{color:var(--bad)}.mute{color:var(--mute)}
 .spark{vertical-align:middle;color:var(--link)}
+ul.keys{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.3rem 1rem}
 pre{background:rgba(127,127,127,.1);padding:.6rem;overflow:auto;max-height:24rem;font-size:.85rem;white-space:pre-wrap;word-break:break-word}
 form.login{max-width:22rem;display:grid;gap:.7rem}
 label{display:grid;gap:.2rem;font-weight:600}

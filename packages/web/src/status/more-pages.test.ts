@@ -91,3 +91,53 @@ describe("user directory over the UserStore", () => {
     expect((await dir.find("erin"))?.totpSecret).toBeUndefined();
   });
 });
+
+describe("app page", () => {
+  const condition = (type: string, status: string, reason: string) => ({ type, status, reason });
+  const page = async (app: ReturnType<typeof sampleApp>) => {
+    const h = await createPagesHarness({ users, apps: [app], grants: { dave: [app.name] } });
+    const client = new CookieClient(h.app);
+    await client.login({ user: "dave", password: "dave-pw-1" });
+    return (await client.request(`/apps/${app.name}`)).text();
+  };
+  const conditionsOf = (html: string) => /<ul id="conditions">(.*?)<\/ul>/s.exec(html)?.[1] ?? "";
+
+  it("shows healthy conditions in green, not red (Progressing: False, Degraded: False)", async () => {
+    const healthy = [condition("Ready", "True", "RolloutComplete"), condition("Progressing", "False", "RolloutComplete"), condition("Degraded", "False", "RolloutComplete")];
+    const list = conditionsOf(await page(sampleApp("shop", { conditions: healthy })));
+    expect(list).toContain('<span class="ok">Progressing: False</span>');
+    expect(list).toContain('<span class="ok">Degraded: False</span>');
+    expect(list).toContain('<span class="ok">Ready: True</span>');
+    expect(list).not.toContain('class="bad"');
+  });
+
+  it("shows unhealthy conditions in red and a rollout in progress as a warning", async () => {
+    const failing = [condition("Ready", "False", "RolloutFailing"), condition("Progressing", "True", "RolloutFailing"), condition("Degraded", "True", "CrashLoopBackOff")];
+    const list = conditionsOf(await page(sampleApp("shop", { conditions: failing })));
+    expect(list).toContain('<span class="bad">Ready: False</span>');
+    expect(list).toContain('<span class="warn">Progressing: True</span>');
+    expect(list).toContain('<span class="bad">Degraded: True</span>');
+  });
+
+  it("lists volumes and config keys, escaped", async () => {
+    const html = await page(
+      sampleApp("shop", {
+        volumes: [
+          { name: "uploads", mountPath: "/app/uploads", size: "1Gi", processes: ["web"] },
+          { name: "cache", mountPath: "/var/<cache>", size: "512Mi", processes: [] },
+        ],
+        configKeys: ["DATABASE_URL", "SECRET_KEY"],
+      }),
+    );
+    const volumes = /<table id="volumes">(.*?)<\/table>/s.exec(html)?.[1] ?? "";
+    expect(volumes).toContain("<td>uploads</td><td><code>/app/uploads</code></td><td>1Gi</td><td>web</td>");
+    expect(volumes).toContain("<td>cache</td><td><code>/var/&lt;cache&gt;</code></td><td>512Mi</td><td><span class=\"mute\">all</span></td>");
+    expect(html).toContain('<ul id="config-keys" class="keys"><li><code>DATABASE_URL</code></li><li><code>SECRET_KEY</code></li></ul>');
+  });
+
+  it("says so when there are no volumes and no config vars", async () => {
+    const html = await page(sampleApp("shop", { volumes: [], configKeys: [] }));
+    expect(html).toContain("No volumes.");
+    expect(html).toContain("No config vars.");
+  });
+});

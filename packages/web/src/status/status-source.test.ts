@@ -7,7 +7,13 @@ const now = Date.UTC(2026, 10, 26, 12);
 function app(name: string, patch: Partial<App["status"]> = {}, release: number | null = 2): App {
   return {
     name,
-    spec: { ...defaultAppSpec(), processes: { web: { replicas: 2 }, worker: { replicas: 1 } }, domains: [`${name}.example.com`], ...(release !== null ? { release } : {}) },
+    spec: {
+      ...defaultAppSpec(),
+      processes: { web: { replicas: 2 }, worker: { replicas: 1 } },
+      domains: [`${name}.example.com`],
+      volumes: [{ name: "uploads", mountPath: "/app/uploads", size: "1Gi", processes: ["web"] }, { name: "cache", mountPath: "/cache", size: "512Mi" }],
+      ...(release !== null ? { release } : {}),
+    },
     status: {
       conditions: [{ type: "Ready", status: "True", reason: "RolloutComplete", message: "", lastTransitionTime: "2026-11-26T00:00:00Z" }],
       ...(release !== null ? { currentRelease: release } : {}),
@@ -29,9 +35,16 @@ const dev: Principal = { user: "dave", role: "developer" };
 function source() {
   const metrics = createMemoryMetricStore();
   const logged: string[] = [];
+  const configReads: string[] = [];
   const s = createStatusSource({
     apps: { list: () => Promise.resolve([app("shop"), app("secret")]), get: (n) => Promise.resolve(app(n)) },
     releases: { list: () => Promise.resolve(releases) },
+    config: {
+      get: (a) => {
+        configReads.push(a);
+        return Promise.resolve({ SECRET_KEY: "s3cr3t-value", DATABASE_URL: "postgres://u:pw@db/shop" });
+      },
+    },
     ops: {
       ps: () => Promise.resolve(pods),
       logs: (a, opts, onLine) => {
@@ -47,7 +60,7 @@ function source() {
     defaultDomain: (a) => `${a}.apps.example.net`,
     now: () => now,
   });
-  return { s, metrics, logged };
+  return { s, metrics, logged, configReads };
 }
 
 describe("StatusSource over the command-layer ports", () => {
@@ -85,6 +98,22 @@ describe("StatusSource over the command-layer ports", () => {
     await s.logs(dev, "shop", (l) => lines.push(l.line), new AbortController().signal);
     expect(lines).toEqual(["hi"]);
     expect(logged).toEqual(["shop follow=true"]);
+  });
+
+  it("lists the app's volumes and its config keys, sorted, never the values", async () => {
+    const { s, configReads } = source();
+    const d = await s.getApp(dev, "shop");
+    expect(d.volumes).toEqual([
+      { name: "uploads", mountPath: "/app/uploads", size: "1Gi", processes: ["web"] },
+      { name: "cache", mountPath: "/cache", size: "512Mi", processes: [] },
+    ]);
+    expect(d.configKeys).toEqual(["DATABASE_URL", "SECRET_KEY"]);
+    expect(configReads).toEqual(["shop"]);
+    const shown = JSON.stringify(d);
+    expect(shown).not.toContain("s3cr3t-value");
+    expect(shown).not.toContain("pw@db");
+    await expect(s.getApp(dev, "secret")).rejects.toBeInstanceOf(AppNotFoundError);
+    expect(configReads).toEqual(["shop"]);
   });
 
   it("derives one status word from the conditions", () => {

@@ -9,6 +9,7 @@ import {
   type BuildControl,
   type CertificateSource,
   type ClusterOps,
+  type ConfigStore,
   type MetricStore,
   type NodeOps,
   type Principal,
@@ -20,6 +21,8 @@ import {
 export interface StatusSourceDeps {
   readonly apps: Pick<AppStore, "list" | "get">;
   readonly releases: Pick<ReleaseManager, "list">;
+  /** Read for the var names only: the page lists keys, never values. */
+  readonly config: Pick<ConfigStore, "get">;
   readonly ops: Pick<ClusterOps, "ps" | "logs">;
   readonly nodes: Pick<NodeOps, "list">;
   readonly access: Pick<AccessControl, "canAccessApp">;
@@ -99,11 +102,13 @@ export function createStatusSource(deps: StatusSourceDeps): StatusSource {
     async getApp(principal, name) {
       const app = await allowed(principal, name);
       const domains = domainsOf(app);
-      const [pods, releases, build, certificates] = await Promise.all([
+      const [pods, releases, build, certificates, configKeys] = await Promise.all([
         deps.ops.ps(name),
         deps.releases.list(name),
         deps.builds?.output(name),
         deps.certificates?.status(name, domains),
+        // The values are dropped here, before anything reaches a view.
+        deps.config.get(name).then((vars) => Object.keys(vars).sort()),
       ]);
       const sum = (pick: (p: (typeof pods)[number]) => number | undefined) =>
         pods.some((p) => pick(p) !== undefined) ? pods.reduce((n, p) => n + (pick(p) ?? 0), 0) : undefined;
@@ -132,6 +137,8 @@ export function createStatusSource(deps: StatusSourceDeps): StatusSource {
           ...(p.cpuMillicores === undefined ? {} : { cpuMillicores: p.cpuMillicores }),
           ...(p.memoryBytes === undefined ? {} : { memoryBytes: p.memoryBytes }),
         })),
+        volumes: app.spec.volumes.map((v) => ({ name: v.name, mountPath: v.mountPath, size: v.size, processes: [...(v.processes ?? [])] })),
+        configKeys,
         lastBuild: build ? { sha: build.record.gitSha, status: build.record.state, output: build.lines } : undefined,
       };
       return detail;

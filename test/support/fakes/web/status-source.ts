@@ -76,6 +76,8 @@ export function sampleApp(name: string, overrides: Partial<AppDetail> = {}): App
       { source: "web.1", pod: `${name}-web-1`, process: "web", state: "Running", ready: true, restarts: 0, node: "vps1", cpuMillicores: 60, memoryBytes: 100 * 1024 * 1024 },
       { source: "worker.1", pod: `${name}-worker-1`, process: "worker", state: "CrashLoopBackOff", ready: false, restarts: 4, node: "vps1" },
     ],
+    volumes: [{ name: "uploads", mountPath: "/app/uploads", size: "1Gi", processes: ["web"] }],
+    configKeys: ["DATABASE_URL", "SECRET_KEY"],
     lastBuild: { sha: "1a2b3c4d5e6f", status: "succeeded", output: ["-----> Building " + name + " (1a2b3c4)", "       Node.js detected", "=====> Released v3"] },
     ...overrides,
   };

@@ -25,3 +25,20 @@ export function statusClass(status: string): "ok" | "warn" | "bad" {
   if (/(fail|crash|error|notready|backoff|false)/.test(s)) return "bad";
   return "warn";
 }
+
+// Condition types whose True is the trouble (Kubernetes "abnormal-true" polarity:
+// Degraded, node MemoryPressure …); for these False is the healthy value.
+const ABNORMAL_TRUE = /^(degraded|failed|failing|stalled|networkunavailable|replicafailure|.*pressure)$/i;
+
+/**
+ * CSS class for one condition, by the healthy value of its type: Ready/Available True is
+ * ok, Degraded False is ok, Progressing True is in-flight (warn) and False at rest (ok),
+ * Unknown is a warning. Only a condition in its unhealthy state is red.
+ */
+export function conditionClass(type: string, status: string): "ok" | "warn" | "bad" {
+  if (status !== "True" && status !== "False") return "warn";
+  const isTrue = status === "True";
+  if (/^progressing$/i.test(type)) return isTrue ? "warn" : "ok";
+  if (ABNORMAL_TRUE.test(type)) return isTrue ? "bad" : "ok";
+  return isTrue ? "ok" : "bad";
+}
