@@ -49,7 +49,23 @@ const image: BuiltImage = {
   releaseCommand: "node migrate.js",
 };
 
+/** Prints what the real build worker prints last: the image pinned by digest. */
+const printingBuilder: ImageBuilder = {
+  build(_push, out) {
+    out.line(`-----> Image ${image.image}`);
+    return Promise.resolve(image);
+  },
+};
+
 describe("push pipeline", () => {
+  it("says the image digest once (the builder's Image line), then how long the build took", async () => {
+    const { pipeline } = await setup(printingBuilder);
+    const out = sink();
+    expect(await pipeline.run(push("shop"), out, new AbortController().signal)).toEqual({ ok: true });
+    expect(out.lines.filter((l) => l.includes(image.digest))).toEqual([`-----> Image ${image.image}`]);
+    expect(out.lines).toContain("-----> Built in 0 s");
+  });
+
   it("builds, releases with the Procfile and prints the release and URLs", async () => {
     const { pipeline, releases } = await setup({ build: () => Promise.resolve(image) });
     const out = sink();

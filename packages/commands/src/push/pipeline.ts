@@ -46,7 +46,9 @@ export function createPushPipeline(options: PushPipelineOptions): PushPipeline {
         out.line(step(`Building ${push.app} (${shortSha(sha)})`));
         const image = await options.builder.build(push, out, signal);
         signal.throwIfAborted();
-        out.line(step(`Built ${image.image}`));
+        // The builder's own output ends with `-----> Image …@sha256:…`: the digest is said
+        // once there, here only how long it took.
+        out.line(step(`Built in ${formatDuration(now() - started)}`));
         const release = await options.releases.deploy(
           {
             app: push.app,
