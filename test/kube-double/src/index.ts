@@ -17,6 +17,7 @@ import { createRouter, type User } from "./router.ts";
 import { Store } from "./store.ts";
 import { loopbackCertificate } from "./tls.ts";
 import { createValidator } from "./validation/index.ts";
+import { followStateFile, readStateFile } from "./persist.ts";
 import { Kubelet, defaultTimings, type Timings } from "./kubelet.ts";
 import { createLogHandler } from "./logs.ts";
 import { createExecUpgrade } from "./exec.ts";
@@ -85,6 +86,12 @@ export interface KubeDoubleOptions {
    * @defaultValue false
    */
   hostExec?: boolean;
+  /**
+   * Keep the objects in this JSON file (dev mode: `.qs/kube-double.json`): loaded at start,
+   * written atomically after changes (debounced) and on close. Nodes, pods and events are
+   * not kept; controllers recreate pods from their owners. @defaultValue none (memory only)
+   */
+  stateFile?: string;
 }
 
 /** A running double. */
@@ -104,6 +111,8 @@ export interface KubeDouble {
   readonly port: number;
   readonly kubeconfigPath: string;
   readonly kubeconfigYaml: string;
+  /** Objects read back from `stateFile` at start (0 without one, or when it did not exist). */
+  readonly restoredObjects: number;
   /** PEM of the server certificate (trust it as the CA), undefined with tls=false. */
   readonly caPem: string | undefined;
   /** Bearer token of the admin user (system:masters) written to the kubeconfig. */
@@ -136,6 +145,7 @@ export interface KubeDouble {
 
 /** Starts the Kubernetes API double on 127.0.0.1. */
 export async function startKubeDouble(options: KubeDoubleOptions = {}): Promise<KubeDouble> {
+  const snapshot = options.stateFile === undefined ? undefined : readStateFile(options.stateFile);
   const store = new Store({ historySize: options.historySize });
   const registry = new Registry();
   const api = new KubeApi(store, registry);
@@ -203,10 +213,15 @@ export async function startKubeDouble(options: KubeDoubleOptions = {}): Promise<
   const port = (server.address() as AddressInfo).port;
   const url = `${tls ? "https" : "http"}://127.0.0.1:${port}`;
 
+  // Restored after every subscriber is in place, so each object is announced to them all.
+  if (snapshot !== undefined) store.load(snapshot.objects, snapshot.resourceVersion);
+  const restoredObjects = snapshot?.objects.length ?? 0;
+  const state = options.stateFile === undefined ? undefined : followStateFile(store, options.stateFile);
   for (const ns of ["default", "kube-system", "kube-public", "kube-node-lease"]) {
+    if (api.find(registry.builtin("Namespace"), undefined, ns)) continue;
     api.create(registry.builtin("Namespace"), { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } } as KubeObject, undefined);
   }
-  api.create(registry.builtin("Service"), {
+  if (!api.find(registry.builtin("Service"), "default", "kubernetes")) api.create(registry.builtin("Service"), {
     apiVersion: "v1",
     kind: "Service",
     metadata: { name: "kubernetes", labels: { component: "apiserver", provider: "kubernetes" } },
@@ -240,6 +255,7 @@ export async function startKubeDouble(options: KubeDoubleOptions = {}): Promise<
     port,
     kubeconfigPath,
     kubeconfigYaml,
+    restoredObjects,
     caPem: tls?.cert,
     token,
     api,
@@ -273,6 +289,7 @@ export async function startKubeDouble(options: KubeDoubleOptions = {}): Promise<
             gc.close();
             if (sim) for (const c of Object.values(sim)) c.close();
             stopCrds();
+            state?.close();
             server.closeAllConnections();
             await new Promise<void>((resolve) => server.close(() => resolve()));
           })(),

@@ -109,6 +109,40 @@ export class Store {
     return out;
   }
 
+  /** Every stored object with its type key, in resourceVersion order (for a snapshot). */
+  dump(): { key: string; object: KubeObject }[] {
+    const out: { key: string; object: KubeObject }[] = [];
+    for (const [key, byNs] of this.data) {
+      for (const names of byNs.values()) for (const object of names.values()) out.push({ key, object });
+    }
+    return out.sort((a, b) => Number(a.object.metadata.resourceVersion) - Number(b.object.metadata.resourceVersion));
+  }
+
+  /**
+   * Puts back objects from a snapshot, keeping their resourceVersions, and tells every
+   * subscriber about each as ADDED (so CRDs are served again and controllers resume). The
+   * global revision continues from `revision`, so resourceVersions never go back; watches
+   * from before the load answer 410, as after an etcd compaction.
+   */
+  load(objects: readonly { key: string; object: KubeObject }[], revision: number): void {
+    const sorted = [...objects].sort((a, b) => Number(a.object.metadata.resourceVersion) - Number(b.object.metadata.resourceVersion));
+    const highest = Number(sorted[sorted.length - 1]?.object.metadata.resourceVersion ?? 0);
+    // Set first: a subscriber that writes while we replay gets a resourceVersion above all of them.
+    this.revision = Math.max(this.revision, revision, highest);
+    this.compacted = this.revision;
+    for (const { key, object } of sorted) {
+      const ns = object.metadata.namespace ?? "";
+      let byNs = this.data.get(key);
+      if (!byNs) this.data.set(key, (byNs = new Map<string, Map<string, KubeObject>>()));
+      let names = byNs.get(ns);
+      if (!names) byNs.set(ns, (names = new Map<string, KubeObject>()));
+      names.set(object.metadata.name, object);
+      this.uids.set(object.metadata.uid, { key, ns, name: object.metadata.name });
+      const event: StoreEvent = { type: "ADDED", key, rv: Number(object.metadata.resourceVersion), object };
+      for (const l of [...this.listeners]) l(event);
+    }
+  }
+
   /** Subscribes to every change; returns the unsubscribe function. */
   subscribe(listener: Listener): () => void {
     this.listeners.add(listener);
