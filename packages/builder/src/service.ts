@@ -8,13 +8,15 @@ import {
   type ImageBuilder,
   type Logger,
   type OutputSink,
+  type Procfile,
   type Push,
 } from "@qs/core";
 import type { ContextStore } from "./context/context-store.ts";
 import type { BuildQueue } from "./queue/build-queue.ts";
 import { decodeFailure } from "./queue/types.ts";
 import { detectStack, readProcfile } from "./stacks/detect.ts";
-import type { StackOptions } from "./stacks/images.ts";
+import { portNotes } from "./stacks/exposed-ports.ts";
+import { DEFAULT_PORT, type StackOptions } from "./stacks/images.ts";
 
 /** Options for createBuildService. */
 export interface BuildServiceOptions {
@@ -53,7 +55,7 @@ export function createBuildService(options: BuildServiceOptions): ImageBuilder {
       const settings = (await options.builderSettings?.(push.app)) ?? { mode: "auto" as const };
       const engine = settings.engine ?? options.defaultEngine ?? "kaniko";
       const procfile = await readProcfile(push);
-      const dockerfile = await chooseDockerfile(push, settings, out, options.stacks);
+      const dockerfile = await chooseDockerfile(push, settings, out, options.stacks, procfile);
       const buildId = newBuildId();
       const log = options.logger.child({ app: push.app, build: buildId });
 
@@ -140,11 +142,19 @@ async function chooseDockerfile(
   settings: BuilderSettings,
   out: OutputSink,
   stacks: StackOptions | undefined,
+  procfile: Procfile | undefined,
 ): Promise<{ path: string } | { generated: string }> {
   const path = settings.dockerfile ?? "Dockerfile";
   const files = await push.listFiles();
   if (files.includes(path)) {
     out.line(`-----> Using ${path}`);
+    // Without a Procfile the image's CMD runs as `web`; generated Dockerfiles listen on
+    // PORT already, a user's own may not.
+    if (procfile === undefined || procfile.processes.web !== undefined) {
+      const text = (await push.readFile(path))?.toString("utf8") ?? "";
+      // DEFAULT_PORT is also the PORT the platform gives `web` (packages/kube renderOptions).
+      for (const line of portNotes(text, DEFAULT_PORT)) out.line(line);
+    }
     return { path };
   }
   if (settings.mode === "dockerfile") {

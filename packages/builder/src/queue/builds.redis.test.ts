@@ -234,6 +234,8 @@ describe("builds queue on a real Redis", () => {
       "       Pushed",
     ]);
     expect(out.lines[0]).toBe("-----> Using Dockerfile");
+    expect(out.lines[1]).toMatch(/^ {7}The web process must listen on \$PORT \(QuickStack sets PORT=5000/);
+    expect(out.lines.join("\n")).not.toContain("Warning");
     expect(out.lines.at(-1)).toBe(`-----> Image ${built.image}`);
     const job = s.calls[0]!.manifest as {
       spec: { template: { spec: { containers: { args: string[] }[] } } };
@@ -245,6 +247,22 @@ describe("builds queue on a real Redis", () => {
     expect(stored?.record.image).toBe(built.image);
     expect(stored?.lines).toContain("       Step 2/2 : CMD x");
     expect((await env.queue.list(app)).map((r) => r.state)).toEqual(["succeeded"]);
+  });
+
+  it("warns when the app's own Dockerfile EXPOSEs another port than $PORT", async () => {
+    const app = appName();
+    const env = await setup(scriptedRunner({}).runner);
+    const out = collect();
+    await env.service.build(
+      fakePush(app, { Dockerfile: "FROM node:24\nEXPOSE 3000\nCMD node server.js\n" }),
+      out,
+      new AbortController().signal,
+    );
+    expect(out.lines.slice(0, 3)).toEqual([
+      "-----> Using Dockerfile",
+      "       The web process must listen on $PORT (QuickStack sets PORT=5000 and sends its traffic there)",
+      "!     Warning: the Dockerfile EXPOSEs 3000, but traffic goes to $PORT (5000); EXPOSE does not change that.",
+    ]);
   });
 
   it("a user-caused failure (non-zero exit) is reported and not retried", async () => {
