@@ -54,7 +54,7 @@ export function createGitHttpHandler(
       const principal = await authenticate(options, request);
       admitted = await admitGitRequest(options, principal, repo);
       if (action === "info/refs") return await advertise(service, admitted.repoDir);
-      return rpc(options, request, service, principal, admitted);
+      return await rpc(options, request, service, principal, admitted);
     } catch (err) {
       if (err instanceof AuthenticationError) {
         return new Response(`${err.message}\n`, {
@@ -103,13 +103,31 @@ async function advertise(service: GitServiceName, repoDir: string): Promise<Resp
   });
 }
 
-function rpc(
+// Content-Encoding values git sends (http.c: gzip for large request bodies) or that mean none.
+const GZIP = /^\s*(?:x-)?gzip\s*$/i;
+const IDENTITY = /^\s*(?:identity)?\s*$/i;
+
+/**
+ * Runs one stateless-rpc exchange. The status waits for git's first output or its exit:
+ * a request git refuses before answering (bad pkt-lines, a body that is not gzip) gets a
+ * 400 with git's reason, which the client prints, instead of an empty 200. Every stream
+ * on the way has an error handler: a bad body must never take the control plane down.
+ */
+async function rpc(
   options: HttpGitOptions,
   request: Request,
   service: GitServiceName,
   principal: Principal,
   admitted: { app: string; repoDir: string },
-): Response {
+): Promise<Response> {
+  const encoding = request.headers.get("content-encoding") ?? "";
+  const gzip = GZIP.test(encoding);
+  if (!gzip && !IDENTITY.test(encoding)) {
+    return text(
+      415,
+      `Content-Encoding "${oneLineOf(encoding)}" is not supported: send gzip or no encoding`,
+    );
+  }
   const gone = new AbortController();
   const session =
     service === "git-receive-pack"
@@ -127,16 +145,33 @@ function rpc(
     env: session?.env,
     maxInputSize: options.maxPushBytes,
   });
-  const onAbort = (): void => {
+  const stop = (): void => {
     gone.abort();
     child.kill("SIGTERM");
   };
-  request.signal.addEventListener("abort", onAbort, { once: true });
+  request.signal.addEventListener("abort", stop, { once: true });
 
-  let body: Readable =
+  const raw: Readable =
     request.body === null ? Readable.from([]) : Readable.fromWeb(request.body as never);
-  if (/gzip/i.test(request.headers.get("content-encoding") ?? "")) body = body.pipe(createGunzip());
+  let badBody: string | undefined;
+  const refuseBody = (reason: string): void => {
+    badBody ??= reason;
+    stop();
+  };
+  // A client that breaks off mid-upload errors the body stream; git then sees a short read.
+  raw.on("error", () => refuseBody("the request body was cut off: push again"));
+  let body: Readable = raw;
+  if (gzip) {
+    const gunzip = createGunzip();
+    gunzip.on("error", (err) =>
+      refuseBody(
+        `the request body is not valid gzip (${err.message}): send it again, compressed correctly or not at all`,
+      ),
+    );
+    body = raw.pipe(gunzip);
+  }
   const out = new PassThrough();
+  out.on("error", () => undefined); // the client stopped reading: nothing left to tell it
   let tooLarge = false;
   pumpCounted(
     body,
@@ -144,35 +179,89 @@ function rpc(
     service === "git-receive-pack" ? options.maxPushBytes : Infinity,
     () => {
       tooLarge = true;
-      gone.abort();
-      child.kill("SIGTERM");
+      stop();
       // Read the rest so the client gets to see the answer instead of a broken upload.
       body.resume();
     },
   );
-  child.on("error", (err) => {
-    options.logger.error({ err }, "cannot start git");
-    out.end();
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => {
+    if (stderr.length < 4096) stderr += d.toString("utf8");
+    options.logger.debug({ stderr: d.toString("utf8") }, "git stderr");
   });
-  child.stdout.pipe(out, { end: false });
-  child.stderr.on("data", (d: Buffer) =>
-    options.logger.debug({ stderr: d.toString("utf8") }, "git stderr"),
-  );
-  child.on("close", () => {
+  child.stdout.on("error", () => undefined);
+  let closed = false;
+  const ended = new Promise<void>((resolve) => {
+    child.once("close", () => {
+      closed = true;
+      resolve();
+    });
+    child.once("error", (err) => {
+      options.logger.error({ err }, "cannot start git");
+      closed = true;
+      resolve();
+    });
+  });
+
+  // Resolves with the first output chunk, or undefined when git ends (or fails) without one.
+  const first = await new Promise<Buffer | undefined>((resolve) => {
+    child.stdout.once("data", (chunk: Buffer) => {
+      child.stdout.pause();
+      resolve(chunk);
+    });
+    void ended.then(() => resolve(undefined));
+  });
+
+  const finish = (): void => {
     session?.close();
-    request.signal.removeEventListener("abort", onAbort);
+    request.signal.removeEventListener("abort", stop);
+  };
+  if (first === undefined && !tooLarge) {
+    await ended;
+    finish();
+    if (badBody !== undefined) return text(400, badBody);
+    return text(400, `git ${service} refused the request: ${gitReason(stderr, admitted)}`);
+  }
+
+  if (first !== undefined) out.write(first);
+  child.stdout.pipe(out, { end: false });
+  child.stdout.resume();
+  const done = (): void => {
+    finish();
     if (tooLarge) {
       out.write(
         sidebandError(
           `push refused: it is larger than this server's limit of ${formatBytes(options.maxPushBytes)} — keep large files out of git, or ask the operator to raise QS_MAX_PUSH_BYTES`,
         ),
       );
+    } else if (badBody !== undefined) {
+      out.write(sidebandError(badBody));
     }
     out.end();
-  });
+  };
+  if (closed) done();
+  else void ended.then(done);
   return new Response(Readable.toWeb(out) as ReadableStream<Uint8Array>, {
     headers: { "Content-Type": `application/x-${service}-result`, "Cache-Control": "no-cache" },
   });
+}
+
+/** git's own reason from its stderr (`fatal: …`), without the server's paths. */
+function gitReason(stderr: string, admitted: { app: string; repoDir: string }): string {
+  const lines = stderr
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
+  const line = lines.find((l) => /^(fatal|error):/.test(l)) ?? lines[0];
+  if (line === undefined) return "the request is not a valid git request";
+  return oneLineOf(
+    line.replace(/^(fatal|error):\s*/, "").replaceAll(admitted.repoDir, `${admitted.app}.git`),
+  );
+}
+
+/** Printable ASCII only, at most 200 characters: user input echoed into a message. */
+function oneLineOf(value: string): string {
+  return value.replace(/[^\x20-\x7e]/g, "?").slice(0, 200);
 }
 
 function text(status: number, message: string): Response {

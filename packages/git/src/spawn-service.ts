@@ -66,4 +66,10 @@ export function pumpCounted(
   source.once("end", () => {
     if (!over) dest.end();
   });
+  // A source that fails (client gone, bad gzip) ends git's input short: git then refuses
+  // the truncated request itself, and the error is not left unhandled to kill the process.
+  source.on("error", () => {
+    if (!over) dest.end();
+    over = true;
+  });
 }

@@ -80,6 +80,9 @@ export async function serveGitOverSsh(
       child.kill("SIGTERM");
     },
   );
+  // The channel's streams fail when the client vanishes mid-write; git's exit ends the exec.
+  channel.stdout.on("error", () => undefined);
+  channel.stderr.on("error", () => undefined);
   child.stdout.pipe(channel.stdout, { end: false });
   child.stderr.pipe(channel.stderr, { end: false });
 
