@@ -111,7 +111,7 @@ export const BAD_INPUTS: readonly (readonly [string, number, RegExp])[] = [
   ["apps:scale shop worker-2", 2, /would have -1 replicas/],
   ["apps:scale shop clock=1", 2, /not defined/],
   ["apps:scale shop web=2 clock=1", 2, /not defined/],
-  ["apps:scale shop web=-1", 2, /not valid/],
+  ["apps:scale shop web=-1", 2, /the count must be a whole number ≥ 0/],
   // volumes and mount paths
   ["apps:volumes-add shop Data /data2", 2, /volume name "Data" is not valid/],
   ["apps:volumes-add shop da_ta /data2", 2, /not valid/],
