@@ -4,6 +4,7 @@ import {
   UsageError,
   auditArgs,
   describeError,
+  escapeControls,
   exitCodeOf,
   isDns1123Label,
   type Principal,
@@ -12,7 +13,7 @@ import type { Command, CommandIO, CommandResult, CommandServices } from "./comma
 import { splitCommandLine } from "./argv.ts";
 import { defaultRegistry } from "./commands.ts";
 import { suggest, type Registry } from "./registry.ts";
-import { withTerminalNewlines } from "./tty.ts";
+import { withEscapedControls, withTerminalNewlines } from "./tty.ts";
 
 /** Options shared by both faces. */
 export interface InvokeOptions {
@@ -104,16 +105,18 @@ export async function runCommandLine(
   signal: AbortSignal,
   options: Omit<InvokeOptions, "json"> = {},
 ): Promise<number> {
-  let io = rawIo;
   const registry = options.registry ?? defaultRegistry();
+  // Verbs print through the escaping (and, with a TTY, CRLF) layer; passthrough verbs get
+  // the raw streams for the container's terminal.
+  const printing = (): CommandIO => withEscapedControls(rawIo.tty === undefined ? rawIo : withTerminalNewlines(rawIo));
   let words: string[];
   try {
     words = splitCommandLine(line);
   } catch (err) {
-    return fail(io.tty === undefined ? io : withTerminalNewlines(io), err, false, services);
+    return fail(printing(), err, false, services);
   }
   const [name = "help", ...rest] = words;
-  if (io.tty !== undefined && registry.find(name)?.passthrough !== true) io = withTerminalNewlines(io);
+  const io = registry.find(name)?.passthrough === true ? rawIo : printing();
   // Global flags are taken before `--`, and for passthrough verbs only before the first
   // positional, so they never steal a word from a remote command line.
   const firstWord = registry.find(name)?.passthrough === true ? rest.findIndex((w) => !w.startsWith("-")) : -1;
@@ -142,7 +145,7 @@ async function fail(io: CommandIO, err: unknown, json: boolean, services: Comman
     const payload = err instanceof QsError ? err.toJSON() : { code: "INTERNAL", message: describeError(err) };
     await write(io.stderr, `${JSON.stringify({ error: payload })}\n`);
   } else {
-    const [first, ...hint] = describeError(err).split("\n");
+    const [first, ...hint] = escapeControls(describeError(err)).split("\n");
     await write(io.stderr, [`error: ${first ?? ""}`, ...hint].join("\n") + "\n");
   }
   return exitCodeOf(err);

@@ -9,3 +9,4 @@ export * from "./procfile.ts";
 export * from "./format.ts";
 export * from "./ssh-key.ts";
 export * from "./validate/index.ts";
+export * from "./terminal.ts";

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { Principal } from "@qs/core";
 import { admin, captureIO, dev, fakeServices } from "../../../../test/support/fakes/index.ts";
@@ -120,6 +121,43 @@ describe("config", () => {
     expect((await run("config:set shop A=1")).out).toContain("applies at the first deploy");
     const json = await run("apps:config-set shop B=2 --json");
     expect(JSON.parse(json.out)).toEqual({ app: "shop", keys: ["B"], release: null, restarted: false });
+  });
+});
+
+describe("control characters in output", () => {
+  const title = "\u001b]0;owned\u0007\u001b[2J";
+  // eslint-disable-next-line no-control-regex -- raw control characters are what must not appear
+  const ESC = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+
+  it("escapes them in text, keeps JSON exact and --shell evaluable", async () => {
+    await run("apps:create shop");
+    expect((await run(`apps:config-set shop "T=x${title}" "N=a\nFAKE=2" --no-restart`)).code).toBe(0);
+    const listed = await run("apps:config shop");
+    expect(listed.out).not.toMatch(ESC);
+    expect(listed.out).toContain("x\\x1b]0;owned\\x07\\x1b[2J");
+    // A newline in a value must not read as a second variable.
+    expect(listed.out.split("\n").filter((l) => l !== "")).toHaveLength(2);
+    expect(listed.out).toContain("a\\nFAKE=2");
+    expect(JSON.parse((await run("apps:config shop --json")).out)).toEqual({ N: "a\nFAKE=2", T: `x${title}` });
+    const shell = (await run("apps:config shop --shell")).out;
+    expect(shell).not.toMatch(ESC);
+    const evaluated = execFileSync("bash", ["-c", `${shell}\nprintf '%s|%s' "$T" "$N"`], { encoding: "utf8" });
+    expect(evaluated).toBe(`x${title}|a\nFAKE=2`);
+    // config-get prints the value itself: line breaks stay (a PEM), escapes do not.
+    expect((await run("apps:config-get shop N")).out).toBe("a\nFAKE=2\n");
+    expect((await run("apps:config-get shop T")).out).toBe("x\\x1b]0;owned\\x07\\x1b[2J\n");
+  });
+
+  it("escapes them in error messages and in the audit log", async () => {
+    await run("apps:create shop");
+    const refused = await run(`apps:config-set shop "X\n2025-01-01 00:00:00  admin  apps:destroy shop  ok${title}"`);
+    expect(refused.code).toBe(2);
+    expect(refused.err).not.toMatch(ESC);
+    const audit = await run("audit shop");
+    expect(audit.out).not.toMatch(ESC);
+    // The header, apps:create and the rejected config-set: no forged fourth line.
+    expect(audit.out.trimEnd().split("\n")).toHaveLength(3);
+    expect(env.audit.entries.at(-1)?.args[1]).toMatch(/^X\\n2025/);
   });
 });
 

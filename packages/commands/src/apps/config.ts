@@ -1,4 +1,4 @@
-import { UsageError } from "@qs/core";
+import { UsageError, escapeControls } from "@qs/core";
 import type { Command } from "../command.ts";
 import { appParam, argv } from "../api-args.ts";
 import { parseArgs } from "../flags.ts";
@@ -35,7 +35,15 @@ export const appsConfig: Command = {
   },
 };
 
-/** POSIX single quoting: safe to `eval` in any sh. */
+/**
+ * POSIX single quoting, safe to `eval` in any sh. A value with control characters gets
+ * ANSI-C quoting ($'…', bash, zsh, ksh and POSIX.1-2024 sh) instead: the output must not
+ * carry them raw to a terminal, and escaped they still evaluate to the exact value.
+ */
 function shellQuote(value: string): string {
-  return `'${value.replaceAll("'", `'\\''`)}'`;
+  if (escapeControls(value, { oneLine: true }) === value) return `'${value.replaceAll("'", `'\\''`)}'`;
+  const body = [...value]
+    .map((ch) => (ch === "\\" ? "\\\\" : ch === "'" ? "\\'" : escapeControls(ch, { oneLine: true })))
+    .join("");
+  return `$'${body}'`;
 }

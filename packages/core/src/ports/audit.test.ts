@@ -15,4 +15,9 @@ describe("auditArgs", () => {
     expect(auditArgs("apps:scale", ["shop", "web=3"])).toEqual(["shop", "web=3"]);
     expect(auditArgs("tokens:revoke", ["qst_abcDEF123_-x"])).toEqual(["[token]"]);
   });
+  it("stores control characters escaped, so a rejected argument cannot fake an entry", () => {
+    const fake = "X\n2025-01-01 00:00:00  admin  apps:destroy shop  ok";
+    expect(auditArgs("apps:config-set", ["shop", fake])).toEqual(["shop", "X\\n2025-01-01 00:00:00  admin  apps:destroy shop  ok"]);
+    expect(auditArgs("apps:domains-add", ["shop", "a\u001b]0;owned\u0007"])).toEqual(["shop", "a\\x1b]0;owned\\x07"]);
+  });
 });

@@ -1,3 +1,5 @@
+import { escapeControls } from "../terminal.ts";
+
 /** One recorded mutating command. Never holds secret values (see auditArgs). */
 export interface AuditEntry {
   /** ISO time the command finished. */
@@ -29,9 +31,12 @@ const VALUE_BEARING = new Set(["apps:config-set", "config:set"]);
 /**
  * Arguments safe to record: for config-set only the keys (`KEY=VALUE` → `KEY`), and any
  * argument that looks like a credential (token, password) is masked whatever the verb.
+ * Control characters are stored escaped: a rejected argument with a newline must not read
+ * as a second entry, nor drive the terminal of whoever lists the log.
  */
 export function auditArgs(command: string, args: readonly string[]): string[] {
-  return args.map((arg) => {
+  return args.map((raw) => {
+    const arg = escapeControls(raw, { oneLine: true });
     if (VALUE_BEARING.has(command) && !arg.startsWith("-")) {
       const eq = arg.indexOf("=");
       return eq > 0 ? arg.slice(0, eq) : arg;
