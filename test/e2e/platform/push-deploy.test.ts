@@ -33,6 +33,9 @@ describe("git push → build → release → deploy, end to end", () => {
     const result = await p.push();
     expect(result.output).toContain("-----> Building shop (");
     expect(result.output).toContain("INFO[0001] Pushed image");
+    expect(result.output).toContain("The web process must listen on $PORT (QuickStack sets PORT=5000");
+    // The digest is said once, on the builder's Image line.
+    expect(result.output.split(digest).length - 1).toBe(1);
     expect(result.output).toMatch(/=====> Released v1/);
     expect(result.output).toMatch(/v1 deployed in [\d.]+ s/);
     expect(result.output).toContain("http://shop.apps.test/");
