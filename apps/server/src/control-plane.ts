@@ -89,6 +89,7 @@ export async function startControlPlane(
     }
   };
   const grace = config.shutdownGraceSeconds * 1000;
+  let sshPort = config.ssh.port;
 
   try {
     const redis = connectRedis(config, logger);
@@ -118,7 +119,7 @@ export async function startControlPlane(
             apps: cluster.apps,
             logger,
             baseDomain: config.baseDomain,
-            scheme: config.env === "development" ? "http" : "https",
+            scheme: config.appScheme,
           })
         : createUnconfiguredPipeline());
 
@@ -149,7 +150,9 @@ export async function startControlPlane(
             repos: git.repos,
             audit: cluster.audit,
             baseDomain: config.baseDomain,
-            gitRemote: (app) => `ssh://git@${config.ssh.publicHost}:${config.ssh.port}/${app}.git`,
+            appScheme: config.appScheme,
+            // The port the SSH server got (QS_SSH_PORT=0 picks one when it starts, below).
+            gitRemote: (app) => `ssh://git@${config.ssh.publicHost}:${sshPort}/${app}.git`,
             limits: { maxScale: config.maxScale },
             logger,
             users: cluster.users,
@@ -214,6 +217,7 @@ export async function startControlPlane(
       config.ssh.port,
     );
     cleanups.push({ name: "ssh", run: () => ssh.close(grace) });
+    sshPort = ssh.port;
 
     if (cluster !== undefined) {
       await cluster.reconciler.start();

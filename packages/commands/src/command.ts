@@ -126,6 +126,8 @@ export interface CommandServices {
   readonly audit?: AuditLog;
   /** Base domain for default app URLs. */
   readonly baseDomain: string;
+  /** Scheme of printed app URLs (QsConfig.appScheme, as the push output). @defaultValue "https" */
+  readonly appScheme?: "http" | "https";
   /** The `git remote add` URL of an app, for apps:create's next-steps text. */
   readonly gitRemote?: (app: string) => string;
   readonly limits: {

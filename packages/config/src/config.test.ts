@@ -11,6 +11,7 @@ describe("loadConfig", () => {
     expect(config.build.timeoutSeconds).toBe(900);
     expect(config.maxPushBytes).toBe(1024 ** 3);
     expect(config.logFormat).toBe("json");
+    expect(config.appScheme).toBe("https");
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.http)).toBe(true);
   });
@@ -24,6 +25,8 @@ describe("loadConfig", () => {
       KUBECONFIG: "/tmp/kc",
     });
     expect(config.logFormat).toBe("pretty");
+    // Development has no TLS: app URLs say http.
+    expect(config.appScheme).toBe("http");
     expect(config.http.port).toBe(0);
     expect(config.maxPushBytes).toBe(512 * 1024 ** 2);
     expect(config.require2fa).toBe(false);

@@ -19,6 +19,11 @@ export interface QsConfig {
   readonly systemNamespace: string;
   /** Apps get `<app>.<baseDomain>` as their default domain. */
   readonly baseDomain: string;
+  /**
+   * Scheme of the app URLs QuickStack prints (apps:create, apps:info, the push): `https`
+   * where cert-manager issues certificates, `http` in development, which has no TLS.
+   */
+  readonly appScheme: "http" | "https";
   /** Public base URL of the HTTP side (status page, smart HTTP). */
   readonly publicUrl: string;
   /** OpenSSH public key of the first admin, used when no user exists yet. */
@@ -138,6 +143,7 @@ export function loadConfig(env: Env = process.env): QsConfig {
     inCluster: (env.KUBERNETES_SERVICE_HOST ?? "") !== "",
     systemNamespace: read.dnsLabel("QS_SYSTEM_NAMESPACE", "qs-system"),
     baseDomain,
+    appScheme: dev ? "http" : "https",
     publicUrl: read.url("QS_PUBLIC_URL", `http://localhost:${httpPort}`, ["http:", "https:"]),
     adminSshKey: read.sshKey("QS_ADMIN_SSH_KEY"),
     adminTotpSecret: read.base32("QS_ADMIN_TOTP_SECRET"),

@@ -1,9 +1,9 @@
 import type { App, AppSpec } from "@qs/core";
 import type { CommandContext } from "../command.ts";
 
-/** The default URL of an app: `https://<app>.<base domain>`. */
+/** The default URL of an app: `https://<app>.<base domain>` (`http` where there is no TLS). */
 export function defaultUrl(ctx: CommandContext, app: string): string {
-  return `https://${app}.${ctx.services.baseDomain}`;
+  return `${ctx.services.appScheme ?? "https"}://${app}.${ctx.services.baseDomain}`;
 }
 
 /** `web=2 worker=1`, or "none" before anything is scaled. */
