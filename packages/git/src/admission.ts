@@ -11,8 +11,8 @@ export interface AdmissionOptions {
 }
 
 /**
- * Checks a git request before any git process starts: a valid app name, an existing app,
- * and access for this principal. Creates the repo if the app exists but its repo does not
+ * Checks a git request before any git process starts: a valid app name, access for this
+ * principal, and an existing app. Creates the repo if the app exists but its repo does not
  * yet (apps made before the repo store, or a lost volume) and repairs its hook.
  * Throws ValidationError, AppNotFoundError or ForbiddenError.
  */
@@ -22,12 +22,14 @@ export async function admitGitRequest(
   repo: string,
 ): Promise<{ app: string; repoDir: string }> {
   const app = appOfRepo(repo);
-  if (!(await options.appExists(app))) throw new AppNotFoundError(app);
+  // Access before existence, as the command layer does: someone without access to an app
+  // hears the same answer whether or not it exists, so app names do not leak over git.
   if (!(await options.access.canAccessApp(principal, app))) {
     throw new ForbiddenError(`you (${principal.user}) do not have access to app "${app}"`, {
       hint: "ask an admin to give you access to it",
     });
   }
+  if (!(await options.appExists(app))) throw new AppNotFoundError(app);
   if (await options.repos.exists(app)) await options.repos.repairHook(app);
   else await options.repos.create(app);
   return { app, repoDir: options.repos.path(app) };
