@@ -50,7 +50,11 @@ export function createLogger(
   if (config.logFormat === "pretty" && destination === undefined) {
     return pino({
       ...options,
-      transport: { target: "pino-pretty", options: { colorize: true, translateTime: "HH:MM:ss" } },
+      // Colour only for a terminal: a log file or pipe would keep the escape codes.
+      transport: {
+        target: "pino-pretty",
+        options: { colorize: process.stdout.isTTY === true, translateTime: "HH:MM:ss" },
+      },
     });
   }
   return destination === undefined ? pino(options) : pino(options, destination);
