@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { SessionStore, UserDirectory, WebSession } from "@qs/core";
 import type { Redis } from "ioredis";
 
@@ -11,10 +12,24 @@ export interface RedisKeyOptions {
 // partial hash without a TTL.
 const TOUCH = `if redis.call("EXISTS", KEYS[1]) == 1 then redis.call("HSET", KEYS[1], "lastSeenAt", ARGV[1]) return 1 end return 0`;
 
-/** Web sessions as Redis hashes with a per-user index set (logout everywhere). */
+/**
+ * What Redis knows a session by: SHA-256 of its id. Someone who can read Redis (a backup,
+ * a MONITOR) learns no cookie that works; the id is 256 random bits, so no salt or slow
+ * hash is needed.
+ */
+export function sessionIdDigest(id: string): string {
+  return createHash("sha256").update(id).digest("base64url");
+}
+
+/**
+ * Web sessions as Redis hashes with a per-user index set (logout everywhere). Keys and the
+ * index hold only sessionIdDigest(id), never the id (sessions stored raw before that change
+ * are simply not found: their users log in again).
+ */
 export function createRedisSessionStore(redis: Redis, options: RedisKeyOptions = {}): SessionStore {
   const prefix = options.prefix ?? "qs:web:";
-  const sessionKey = (id: string) => `${prefix}session:${id}`;
+  const digestKey = (digest: string) => `${prefix}session:${digest}`;
+  const sessionKey = (id: string) => digestKey(sessionIdDigest(id));
   const userKey = (user: string) => `${prefix}user-sessions:${user}`;
   return {
     async create(session: WebSession, ttlMs: number) {
@@ -29,7 +44,7 @@ export function createRedisSessionStore(redis: Redis, options: RedisKeyOptions =
           ...(session.credentialStamp === undefined ? {} : { credentialStamp: session.credentialStamp }),
         })
         .pexpire(sessionKey(session.id), ttlMs)
-        .sadd(userKey(session.user), session.id)
+        .sadd(userKey(session.user), sessionIdDigest(session.id))
         // The index lives as long as its newest session; stale ids in it are harmless.
         .pexpire(userKey(session.user), ttlMs)
         .exec();
@@ -54,13 +69,13 @@ export function createRedisSessionStore(redis: Redis, options: RedisKeyOptions =
     async delete(id: string) {
       const user = await redis.hget(sessionKey(id), "user");
       const tx = redis.multi().del(sessionKey(id));
-      if (user) tx.srem(userKey(user), id);
+      if (user) tx.srem(userKey(user), sessionIdDigest(id));
       await tx.exec();
     },
     async deleteAllForUser(user: string) {
-      const ids = await redis.smembers(userKey(user));
-      if (ids.length === 0) return 0;
-      const removed = await redis.del(...ids.map(sessionKey));
+      const digests = await redis.smembers(userKey(user));
+      if (digests.length === 0) return 0;
+      const removed = await redis.del(...digests.map(digestKey));
       await redis.del(userKey(user));
       return removed;
     },

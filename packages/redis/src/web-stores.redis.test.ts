@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRedis, type Redis } from "./connection.ts";
-import { createRedisSessionStore, createRedisTotpSteps } from "./sessions.ts";
+import { createRedisSessionStore, createRedisTotpSteps, sessionIdDigest } from "./sessions.ts";
 import { createRedisLoginThrottle, throttleDelayMs } from "./login-throttle.ts";
 import { createRedisMetricStore } from "./metrics.ts";
 
@@ -34,17 +34,32 @@ describe("sessions", () => {
     expect(await store.get("s1")).toEqual(session("s1"));
     await store.touch("s1", 5000);
     expect((await store.get("s1"))?.lastSeenAt).toBe(5000);
-    const ttl = await redis.pttl(`${prefix}session:s1`);
+    const ttl = await redis.pttl(`${prefix}session:${sessionIdDigest("s1")}`);
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(60_000);
     await store.delete("s1");
     expect(await store.get("s1")).toBeUndefined();
   });
 
+  it("keeps only a hash of the session id in Redis", async () => {
+    const store = createRedisSessionStore(redis, { prefix });
+    const id = randomUUID();
+    await store.create({ ...session(id, "frank"), csrfToken: randomUUID() }, 60_000);
+    const keys = await redis.keys(`${prefix}*`);
+    expect(keys.filter((k) => k.includes(id))).toEqual([]);
+    expect(await redis.smembers(`${prefix}user-sessions:frank`)).not.toContain(id);
+    for (const k of keys.filter((k) => k.startsWith(`${prefix}session:`)))
+      expect(Object.values(await redis.hgetall(k)).join(" ")).not.toContain(id);
+    expect((await store.get(id))?.user).toBe("frank");
+    expect(await store.get(sessionIdDigest(id))).toBeUndefined(); // the digest is no cookie
+    expect(await store.deleteAllForUser("frank")).toBe(1);
+    expect(await store.get(id)).toBeUndefined();
+  });
+
   it("does not resurrect a deleted session on touch", async () => {
     const store = createRedisSessionStore(redis, { prefix });
     await store.touch("gone", 1);
-    expect(await redis.exists(`${prefix}session:gone`)).toBe(0);
+    expect(await redis.exists(`${prefix}session:${sessionIdDigest("gone")}`)).toBe(0);
   });
 
   it("deletes every session of one user and no other", async () => {
