@@ -31,7 +31,7 @@ export interface PushPipelineOptions {
 }
 
 /**
- * Build → release → deploy for one push of the deploy branch (DESIGN.md "Push"). The
+ * Build → release → deploy for one push of the deploy branch (docs/architecture.md, "A push"). The
  * verdict decides whether git moves the ref: any failure rejects the push, the running
  * release stays, and the last lines say why and what to do next.
  */
