@@ -5,7 +5,12 @@ import { defineConfig } from "vitest/config";
 //   integration  real services or the Kubernetes API double: `x.<service>.test.ts`
 //                (x.redis.test.ts, x.git.test.ts, x.double.test.ts, x.case.test.ts …)
 //   e2e          the whole control plane: test/e2e/**
+//   cluster      against the local real Kubernetes (test/cluster, `npm run cluster`):
+//                the contract suites (`*.case.test.ts`) and `*.cluster.test.ts`, run by
+//                scripts/test.sh with QS_TEST_KUBECONFIG set once the cluster is up
 // Services (redis-server, docker-registry) are started once per run by the global setup.
+// The cluster project exists only when scripts/test.sh has started the local cluster.
+const clusterKubeconfig = process.env.QS_CLUSTER_KUBECONFIG ?? "";
 const exclude = ["**/node_modules/**", ".tools/**", ".qs/**"];
 
 export default defineConfig({
@@ -25,7 +30,7 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["{apps,packages,test,scripts}/**/*.*.test.ts"],
-          exclude: [...exclude, "test/e2e/**", "test/cluster/**"],
+          exclude: [...exclude, "test/e2e/**", "test/cluster/**", "**/*.cluster.test.ts"],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },
@@ -34,13 +39,32 @@ export default defineConfig({
         extends: true,
         test: {
           name: "e2e",
-          include: ["test/e2e/**/*.test.ts", "test/cluster/**/*.test.ts"],
-          exclude,
+          include: ["test/e2e/**/*.test.ts"],
+          exclude: [...exclude, "**/*.cluster.test.ts"],
           testTimeout: 180_000,
           hookTimeout: 120_000,
           fileParallelism: false,
         },
       },
+      ...(clusterKubeconfig === ""
+        ? []
+        : [
+            {
+              extends: true,
+              test: {
+                name: "cluster",
+                env: { QS_TEST_KUBECONFIG: clusterKubeconfig },
+                include: [
+                  "{apps,packages,test}/**/*.case.test.ts",
+                  "{apps,packages,test}/**/*.cluster.test.ts",
+                ],
+                exclude,
+                testTimeout: 180_000,
+                hookTimeout: 120_000,
+                fileParallelism: false,
+              },
+            },
+          ]),
     ],
   },
 });
