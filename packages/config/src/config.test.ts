@@ -9,7 +9,7 @@ describe("loadConfig", () => {
     expect(config.ssh.port).toBe(2222);
     expect(config.build.concurrency).toBe(2);
     expect(config.build.timeoutSeconds).toBe(900);
-    expect(config.maxPushBytes).toBe(1024 ** 3);
+    expect(config.maxPushBytes).toBe(200 * 1024 ** 2);
     expect(config.logFormat).toBe("json");
     expect(config.appScheme).toBe("https");
     expect(Object.isFrozen(config)).toBe(true);

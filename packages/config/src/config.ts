@@ -166,7 +166,8 @@ export function loadConfig(env: Env = process.env): QsConfig {
         fetch: read.image("QS_BUILDER_FETCH_IMAGE"),
       }),
     },
-    maxPushBytes: read.bytes("QS_MAX_PUSH_BYTES", 1024 ** 3),
+    // 200 MiB: a bigger push would strain a small VPS's disk and memory (see @qs/git).
+    maxPushBytes: read.bytes("QS_MAX_PUSH_BYTES", 200 * 1024 ** 2),
     registry: {
       url: registryUrl,
       username: read.optional("QS_REGISTRY_USERNAME"),

@@ -21,7 +21,7 @@ export interface GitServiceOptions {
   appExists?: (app: string) => Promise<boolean>;
   /** The app's configured deploy branch. @defaultValue none: `main`, or `master` when only it exists */
   deployBranchOf?: (app: string) => Promise<string | undefined>;
-  /** Largest accepted push in bytes. @defaultValue 1 GiB */
+  /** Largest accepted push in bytes. @defaultValue 200 MiB (what a small VPS takes) */
   maxPushBytes?: number;
   /** Unix socket of the hook server. @defaultValue `<dataDir>/run/hook.sock` */
   socketPath?: string;
@@ -39,6 +39,9 @@ export interface GitService {
   /** Refuses new pushes, lets running ones finish for graceMs, then cancels them. */
   close(graceMs?: number): Promise<void>;
 }
+
+/** The push size limit when none is configured: 200 MiB, what a small VPS can take. */
+export const DEFAULT_MAX_PUSH_BYTES = 200 * 1024 ** 2;
 
 /** Starts the hook server, repairs every repo's hook, and returns the git handlers. */
 export async function createGitService(options: GitServiceOptions): Promise<GitService> {
@@ -60,7 +63,7 @@ export async function createGitService(options: GitServiceOptions): Promise<GitS
     appExists: options.appExists ?? ((app: string) => repos.exists(app)),
     hooks,
     logger: options.logger,
-    maxPushBytes: options.maxPushBytes ?? 1024 ** 3,
+    maxPushBytes: options.maxPushBytes ?? DEFAULT_MAX_PUSH_BYTES,
   };
   const http = createGitHttpHandler(shared);
   return {

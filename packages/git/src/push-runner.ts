@@ -1,17 +1,21 @@
 import {
   CancelledError,
   describeError,
+  errorLine,
   errorLines,
+  formatBytes,
   formatDuration,
   step,
   detail,
   type Logger,
   type PushPipeline,
+  type OutputSink,
   type RefUpdate,
 } from "@qs/core";
 import type { HookHandler } from "./hook-server.ts";
 import type { PushLock } from "./push-lock.ts";
-import { createQuarantinePush } from "./quarantine-push.ts";
+import { findLargeFiles, LARGE_FILE_BYTES } from "./large-files.ts";
+import { createQuarantinePush, type QuarantineEnv } from "./quarantine-push.ts";
 import { runGit } from "./run-git.ts";
 
 /** Options for createPushRunner. */
@@ -23,6 +27,8 @@ export interface PushRunnerOptions {
   deployBranchOf(app: string): Promise<string | undefined>;
   /** @defaultValue Date.now */
   now?: () => number;
+  /** Pushed files from this size on get a warning line. @defaultValue LARGE_FILE_BYTES (50 MiB) */
+  largeFileBytes?: number;
 }
 
 const isZero = (sha: string): boolean => /^0+$/.test(sha);
@@ -41,6 +47,7 @@ export function createPushRunner(options: PushRunnerOptions): HookHandler {
       await options.deployBranchOf(session.app),
     );
     const deployRef = `refs/heads/${branch}`;
+    await warnLargeFiles(session.repoDir, updates, quarantine, out, options.largeFileBytes);
     let deploy: RefUpdate | undefined;
     for (const u of updates) {
       if (u.ref !== deployRef) {
@@ -152,4 +159,30 @@ async function deployBranch(
   // Deletions are not applied: deleting master in a master-only repo must still be refused.
   for (const u of updates) if (!isZero(u.newSha)) refs.add(u.ref);
   return !refs.has("refs/heads/main") && refs.has("refs/heads/master") ? "master" : "main";
+}
+
+/**
+ * One warning line per large file the push brings in: a small VPS pays for every big blob
+ * on each push, clone and build, and the user is better told at the first one.
+ */
+async function warnLargeFiles(
+  repoDir: string,
+  updates: readonly RefUpdate[],
+  quarantine: QuarantineEnv,
+  out: OutputSink,
+  threshold = LARGE_FILE_BYTES,
+): Promise<void> {
+  const seen = new Set<string>();
+  for (const u of updates) {
+    if (isZero(u.newSha)) continue;
+    for (const file of await findLargeFiles(repoDir, quarantine, u.newSha, threshold)) {
+      if (seen.has(file.path)) continue;
+      seen.add(file.path);
+      out.line(
+        errorLine(
+          `warning: ${file.path} is ${formatBytes(file.bytes)}; files over ${formatBytes(threshold)} slow down every push and build — keep them out of git`,
+        ),
+      );
+    }
+  }
 }
