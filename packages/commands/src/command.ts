@@ -102,6 +102,8 @@ export interface CommandContext {
   readonly io: CommandIO;
   /** Aborted when the client goes away. */
   readonly signal: AbortSignal;
+  /** Which face called: only SSH has a stdin to read values from. @defaultValue "ssh" */
+  readonly via?: "ssh" | "api";
   readonly services: CommandServices;
   /**
    * What the verb works on, for the audit log: authorizeApp sets `app` once the name is

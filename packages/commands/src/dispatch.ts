@@ -61,7 +61,16 @@ export async function invokeCommand(
     if (command.adminOnly === true && principal.role !== "admin") {
       throw new ForbiddenError(`only admins may run ${command.name}`, { hint: "ask an admin" });
     }
-    const result = await command.run({ principal, args, json: options.json ?? false, io, signal, services, scope });
+    const result = await command.run({
+      principal,
+      args,
+      json: options.json ?? false,
+      io,
+      signal,
+      services,
+      scope,
+      via: options.via ?? "ssh",
+    });
     outcome = { ok: true, command, result };
   } catch (error) {
     outcome = { ok: false, command, error };

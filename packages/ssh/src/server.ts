@@ -1,6 +1,7 @@
 import ssh2 from "ssh2";
 import type { AddressInfo } from "node:net";
-import type { ExecChannel, Logger, OfferedKey, Principal } from "@qs/core";
+import { escapeControls, type ExecChannel, type Logger, type OfferedKey, type Principal } from "@qs/core";
+import { failSession, letClientCloseFirst, remoteChannelOf, sendAuthBanner } from "./wire.ts";
 
 export type { ExecChannel, OfferedKey } from "@qs/core";
 
@@ -10,7 +11,10 @@ export interface SshServerOptions {
   logger: Logger;
   /** Maps a verified public key to a principal; undefined refuses the key. */
   authenticate(user: string, key: OfferedKey): Promise<Principal | undefined>;
-  /** Runs one exec request to completion; must call channel.exit. */
+  /**
+   * Runs one exec request to completion; must call channel.exit. A session without a
+   * command (`ssh qs`, a shell request) arrives as the empty command.
+   */
   onExec(principal: Principal, command: string, channel: ExecChannel): Promise<void>;
   /** Clients that have not authenticated within this many ms are dropped. @defaultValue 30000 */
   authTimeoutMs?: number;
@@ -25,7 +29,19 @@ export interface SshServer {
   close(graceMs?: number): Promise<void>;
 }
 
-/** Starts an SSH server: public-key auth only, exec requests only (no shell, no forwarding). */
+/** The only user name accepted, as on GitHub: who you are is the key, not the name. */
+export const SSH_USER = "git";
+
+/**
+ * ssh2 drops the connection on any packet over 35000 bytes (RFC 4253 §6.1's minimum; its
+ * decipher throws "Bad packet length"), so an exec request that long never arrives.
+ */
+const OVERSIZE_PACKET = /^Bad packet length/;
+
+/**
+ * Starts an SSH server: public-key auth as `git` only; exec requests, and a session
+ * without a command runs the empty command (help). No forwarding.
+ */
 export async function createSshServer(
   options: SshServerOptions,
   host: string,
@@ -43,8 +59,32 @@ export async function createSshServer(
       clearTimeout(authTimer);
       clients.delete(client);
     });
-    client.on("error", (err) => options.logger.debug({ err: err.message }, "ssh client error"));
+    // Sessions opened but with no exec or shell request yet: the ones an oversize request
+    // was meant for.
+    const waiting = new Set<ssh2.Session>();
+    client.on("error", (err) => {
+      if (principal !== undefined && OVERSIZE_PACKET.test(err.message)) {
+        options.logger.warn({ user: principal.user, sessions: waiting.size }, "ssh request over 35000 bytes refused");
+        let answered = false;
+        for (const session of waiting) {
+          const remote = remoteChannelOf(session);
+          if (remote !== undefined) answered = failSession(client, remote, OVERSIZE_MESSAGE, 2) || answered;
+        }
+        waiting.clear();
+        if (answered) letClientCloseFirst(client, 5_000);
+        return;
+      }
+      options.logger.debug({ err: err.message }, "ssh client error");
+    });
+    let bannerSent = false;
     client.on("authentication", (ctx) => {
+      if (ctx.username !== SSH_USER) {
+        // Refused whatever the key, so no name probes which keys exist; the banner says
+        // why (OpenSSH shows it before "Permission denied").
+        if (!bannerSent) bannerSent = sendAuthBanner(client, wrongUserMessage(ctx.username));
+        ctx.reject(["publickey"]);
+        return;
+      }
       if (ctx.method !== "publickey") {
         ctx.reject(["publickey"]);
         return;
@@ -67,6 +107,8 @@ export async function createSshServer(
     client.on("ready", () => {
       client.on("session", (acceptSession) => {
         const session = acceptSession();
+        waiting.add(session);
+        session.once("close", () => waiting.delete(session));
         let pty: ExecChannel["pty"];
         const resizeListeners: ((size: { cols: number; rows: number }) => void)[] = [];
         session.on("pty", (accept, _reject, info) => {
@@ -78,9 +120,8 @@ export async function createSshServer(
           for (const l of resizeListeners) l({ cols: info.cols, rows: info.rows });
         });
         session.on("env", (accept) => accept?.());
-        session.on("shell", (_accept, reject) => reject());
-        session.on("exec", (accept, _reject, info) => {
-          const stream = accept();
+        const run = (stream: ssh2.ServerChannel, command: string): void => {
+          waiting.delete(session);
           const who = principal;
           if (who === undefined) {
             stream.exit(1);
@@ -108,12 +149,16 @@ export async function createSshServer(
             onResize: (l) => resizeListeners.push(l),
             onClose: (l) => closeListeners.push(l),
           };
-          options.onExec(who, info.command, channel).catch((err: unknown) => {
+          options.onExec(who, command, channel).catch((err: unknown) => {
             options.logger.error({ err }, "ssh exec failed");
             channel.stderr.write("internal error (see the control plane log)\n");
             channel.exit(1);
           });
-        });
+        };
+        // `ssh qs` asks for a shell: there is none, so it gets what an empty command gets
+        // (the help), with or without a PTY, instead of "shell request failed".
+        session.on("shell", (accept) => run(accept(), ""));
+        session.on("exec", (accept, _reject, info) => run(accept(), info.command));
       });
     });
   });
@@ -142,4 +187,17 @@ export async function createSshServer(
       return closing;
     },
   };
+}
+
+const OVERSIZE_MESSAGE =
+  "error: the command line is too long: an SSH request to QuickStack holds at most about 34 KB\n" +
+  "pass long values on stdin instead, e.g. ssh qs apps:config-set APP KEY=- < file\n";
+
+function wrongUserMessage(user: string): string {
+  const shown = escapeControls(user.slice(0, 64), { oneLine: true });
+  return (
+    `QuickStack accepts only the user "${SSH_USER}", not "${shown}": who you are is your key.\n` +
+    `Connect as ${SSH_USER}@HOST (e.g. ssh -p 2222 ${SSH_USER}@HOST help), or put "User ${SSH_USER}" ` +
+    `in the Host block of ~/.ssh/config.\n`
+  );
 }

@@ -2,14 +2,14 @@ import { execFileSync } from "node:child_process";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { Principal } from "@qs/core";
 import { admin, captureIO, dev, fakeServices } from "../../../../test/support/fakes/index.ts";
-import { runCommandLine } from "../dispatch.ts";
+import { invokeCommand, runCommandLine } from "../dispatch.ts";
 
 // Unit tests of each apps:* verb against in-memory implementations of the core ports
 // (test/support/fakes); the same verbs run over SSH against the API double in test/e2e.
 let env: ReturnType<typeof fakeServices>;
 
-async function run(line: string, who: Principal = admin) {
-  const io = captureIO();
+async function run(line: string, who: Principal = admin, stdin = "") {
+  const io = captureIO(stdin);
   const code = await runCommandLine(line, who, io, env.services, new AbortController().signal);
   return { code, out: io.out(), err: io.err() };
 }
@@ -107,6 +107,32 @@ describe("config", () => {
     expect(unset.out).toMatch(/Unset MODE[\s\S]*Not set: GONE[\s\S]*Not restarted/);
     expect(env.releases.releases.get("shop")).toHaveLength(2);
     expect((await run("apps:config-get shop MODE")).code).toBe(1);
+  });
+
+  it("reads KEY=- from stdin with the same limits, and never through the API", async () => {
+    await run("apps:create shop");
+    const pem = `-----BEGIN CERTIFICATE-----\n${"A".repeat(64)}\n-----END CERTIFICATE-----`;
+    const set = await run("apps:config-set shop TLS_CERT=- MODE=prod --no-restart", admin, `${pem}\n`);
+    expect(set).toMatchObject({ code: 0, err: "" });
+    expect(await env.config.get("shop")).toEqual({ TLS_CERT: pem, MODE: "prod" });
+    expect(env.audit.entries.at(-1)?.args).toEqual(["shop", "TLS_CERT", "MODE", "--no-restart"]);
+
+    const before = env.snapshot();
+    const big = await run("apps:config-set shop BIG=-", admin, "x".repeat(32 * 1024 + 1));
+    expect(big).toMatchObject({ code: 1, out: "" });
+    expect(big.err).toContain("value of BIG on stdin is over 32768 bytes");
+    expect((await run("apps:config-set shop E=-", admin, "")).err).toContain("no value for E on stdin");
+    expect((await run("apps:config-set shop A=- B=-", admin, "v")).err).toContain("only one KEY=- per command");
+    expect((await run("apps:config-set shop N=-", admin, "a\0b")).err).toContain("NUL byte");
+    const io = { ...captureIO("v"), tty: { cols: 80, rows: 24, term: "xterm", onResize: () => undefined } };
+    expect(await runCommandLine("apps:config-set shop T=-", admin, io, env.services, new AbortController().signal)).toBe(2);
+    expect(io.err()).toContain("without -t");
+    expect(env.snapshot()).toBe(before);
+
+    // The API has no stdin: "-" is the value itself.
+    const viaApi = await invokeCommand("apps:config-set", ["--", "shop", "DASH=-"], admin, captureIO("ignored"), env.services, new AbortController().signal, { via: "api" });
+    expect(viaApi.ok).toBe(true);
+    expect((await env.config.get("shop")).DASH).toBe("-");
   });
 
   it("keeps both of two concurrent sets of different keys", async () => {
@@ -327,7 +353,7 @@ describe("help and version", () => {
     const help = await run("help");
     expect(help.out).toContain("apps:config-set");
     expect(help.out).toContain("Set config vars");
-    expect((await run("help config:set")).out).toContain("Usage: ssh qs apps:config-set APP KEY=VALUE… [--no-restart]");
+    expect((await run("help config:set")).out).toContain("Usage: ssh qs apps:config-set APP KEY=VALUE… [KEY=- < file] [--no-restart]");
     expect((await run("apps:scale --help")).out).toContain("Aliases: ps:scale, scale");
     expect((await run("version")).out).toMatch(/^quickstack \d+\.\d+\.\d+\n$/);
     expect(JSON.parse((await run("version --json")).out)).toHaveProperty("version");
