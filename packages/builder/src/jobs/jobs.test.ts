@@ -161,7 +161,8 @@ describe("buildKanikoJob", () => {
   it("limits the builder's ephemeral storage (default and configured)", () => {
     const limits = (options: Parameters<typeof buildKanikoJob>[1]) =>
       (
-        validate(buildKanikoJob(input, options).manifest).spec.template.spec.containers[0] as {
+        validate(buildKanikoJob(input, options).manifest).spec.template.spec
+          .containers[0] as unknown as {
           resources: { limits: Record<string, string> };
         }
       ).resources.limits;
@@ -169,7 +170,7 @@ describe("buildKanikoJob", () => {
     expect(limits({ ephemeralStorageLimit: "30Gi" })["ephemeral-storage"]).toBe("30Gi");
     const buildkit = validate(buildBuildkitJob(input).manifest).spec.template.spec.containers[0];
     expect(
-      (buildkit as { resources: { limits: Record<string, string> } }).resources.limits,
+      (buildkit as unknown as { resources: { limits: Record<string, string> } }).resources.limits,
     ).toMatchObject({ "ephemeral-storage": "10Gi" });
   });
 

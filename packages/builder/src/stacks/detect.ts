@@ -31,7 +31,7 @@ export async function detectStack(
     (await detectGo(tree, images, web)) ??
     (await detectPython(tree, images, web)) ??
     (await detectNode(tree, images, web)) ??
-    detectStatic(tree, images);
+    (await detectStatic(tree, images));
   if (found === undefined) {
     throw new BuildFailedError("no Dockerfile, and the app's stack could not be detected", {
       hint: `looked for: Dockerfile, ${STACK_MARKERS.join(", ")}; commit a Dockerfile or one of these`,

@@ -8,10 +8,7 @@ export function header(stack: string): string {
   ].join("\n");
 }
 
-/**
- * CMD running `command` through /bin/sh, as Heroku runs Procfile commands, so `$PORT`
- * and other variables expand at start; `exec` makes it PID 1 and receive SIGTERM.
- */
+/** CMD running one simple command of ours through /bin/sh (`$PORT` expands), exec'd. */
 export function shellCmd(command: string): string {
   return `CMD ${JSON.stringify(["/bin/sh", "-c", `exec ${command}`])}`;
 }

@@ -1,21 +1,25 @@
 import { BuildFailedError } from "@qs/core";
-import { header, join, portLines, shellCmd } from "./dockerfile.ts";
+import { header, join, portLines } from "./dockerfile.ts";
 import { DEFAULT_VERSIONS, type BaseImages } from "./images.ts";
+import { startCmd, startCommandOf, tiniInstall } from "./start-command.ts";
 import { readText, type DetectedStack, type SourceTree } from "./types.ts";
 
-/** The builder image for go.mod's `go` directive: the oldest supported minor ≥ it. */
+/**
+ * The builder image for go.mod's `go` directive: the oldest supported release ≥ it (Go
+ * builds older modules unchanged), else the newest, whose go command fetches the toolchain
+ * the module names (GOTOOLCHAIN=auto; the official images set `local`).
+ */
 export function goVersionFor(directive: string | undefined, images: BaseImages): string {
   const minors = Object.keys(images.go).sort((a, b) => minorOf(a) - minorOf(b));
+  if (minors.length === 0) {
+    throw new BuildFailedError("no Go image is configured", {
+      hint: "set the go images of the stack options, or commit a Dockerfile",
+    });
+  }
   if (directive === undefined)
     return DEFAULT_VERSIONS.go in images.go ? DEFAULT_VERSIONS.go : (minors.at(-1) ?? "");
   const wanted = minorOf(directive);
-  const found = minors.find((m) => minorOf(m) >= wanted);
-  if (found === undefined) {
-    throw new BuildFailedError(`go.mod asks for Go ${directive}, newer than supported`, {
-      hint: `supported: ${minors.join(", ")}; commit a Dockerfile to use another version`,
-    });
-  }
-  return found;
+  return minors.find((m) => minorOf(m) >= wanted) ?? minors.at(-1) ?? "";
 }
 
 function minorOf(version: string): number {
@@ -35,17 +39,24 @@ export async function detectGo(
   const version = goVersionFor(directive, images);
   const pkg = mainPackage(tree.files);
   const files = new Set(tree.files);
+  const newer = directive !== undefined && minorOf(directive) > minorOf(version);
+  const run = startCommandOf(webCommand ?? "/app/app");
   return {
     stack: "go",
     facts: [
       `Go ${version}${directive === undefined ? "" : ` (go.mod: go ${directive})`}`,
+      ...(newer ? [`toolchain go${directive} through GOTOOLCHAIN`] : []),
       `main package: ${pkg}`,
+      ...(run.needsInit ? ["init: tini"] : []),
     ],
     dockerfile: join(
       header("Go"),
       [
         `FROM ${images.go[version] ?? ""} AS build`,
         "WORKDIR /src",
+        // The images pin GOTOOLCHAIN=local; auto lets a newer `go`/`toolchain` line in
+        // go.mod fetch its toolchain from the module proxy instead of failing.
+        "ENV GOTOOLCHAIN=auto",
         `COPY go.mod ${files.has("go.sum") ? "go.sum " : ""}./`,
         "RUN go mod download",
         "COPY . .",
@@ -54,12 +65,13 @@ export async function detectGo(
       ].join("\n"),
       [
         `FROM ${images.goRuntime}`,
+        ...(run.needsInit ? [tiniInstall("alpine")] : []),
         "RUN adduser -D -u 10001 app",
         "WORKDIR /app",
         "COPY --from=build /out/app /app/app",
         "USER 10001",
         portLines(),
-        shellCmd(webCommand ?? "/app/app"),
+        startCmd(run, "alpine"),
       ].join("\n"),
     ),
   };

@@ -1,23 +1,30 @@
 import { BuildFailedError } from "@qs/core";
-import { header, join, portLines, shellCmd } from "./dockerfile.ts";
-import { DEFAULT_VERSIONS, type BaseImages } from "./images.ts";
+import { header, join, portLines } from "./dockerfile.ts";
+import { DEFAULT_VERSIONS, TOOL_VERSIONS, type BaseImages } from "./images.ts";
 import { satisfies } from "./semver.ts";
+import { startCmd, startCommandOf, tiniInstall } from "./start-command.ts";
+import { copySiteFiles, isSinglePageApp, staticRuntime } from "./static.ts";
+import { workspaceManifests } from "./workspaces.ts";
 import { readText, type DetectedStack, type SourceTree } from "./types.ts";
 
 interface PackageJson {
   readonly main?: unknown;
   readonly scripts?: Readonly<Record<string, unknown>>;
   readonly engines?: { readonly node?: unknown };
+  readonly workspaces?: unknown;
 }
 
 interface PackageManager {
   readonly name: "npm" | "yarn" | "pnpm";
-  /** Needs `corepack enable` (run as root, before USER: it writes to /usr/local/bin). */
+  /** Needs corepack (installed and enabled as root, before USER: it writes to /usr/local/bin). */
   readonly corepack: boolean;
   readonly lockfile: string | undefined;
   /** Installs every dependency (build stage). */
   readonly installAll: string;
-  /** Installs production dependencies only (runtime stage). */
+  /**
+   * Installs production dependencies only (runtime stage), without lifecycle scripts: the
+   * root `prepare` (e.g. `husky`, a dev dependency) would run and fail there.
+   */
   readonly installProd: string;
   readonly run: string;
 }
@@ -31,7 +38,7 @@ export function packageManagerOf(files: ReadonlySet<string>): PackageManager {
       lockfile: "pnpm-lock.yaml",
       corepack: true,
       installAll: "pnpm install --frozen-lockfile",
-      installProd: "pnpm install --frozen-lockfile --prod",
+      installProd: "pnpm install --frozen-lockfile --prod --ignore-scripts",
       run: "pnpm run",
     };
   }
@@ -42,7 +49,8 @@ export function packageManagerOf(files: ReadonlySet<string>): PackageManager {
       corepack: true,
       lockfile: "yarn.lock",
       installAll: "yarn install --immutable",
-      installProd: "yarn workspaces focus --all --production",
+      // Berry runs no `prepare` on install; enableScripts=false skips dependencies' scripts.
+      installProd: "YARN_ENABLE_SCRIPTS=false yarn workspaces focus --all --production",
       run: "yarn run",
     };
   }
@@ -52,7 +60,7 @@ export function packageManagerOf(files: ReadonlySet<string>): PackageManager {
       corepack: true,
       lockfile: "yarn.lock",
       installAll: "yarn install --frozen-lockfile",
-      installProd: "yarn install --frozen-lockfile --production",
+      installProd: "yarn install --frozen-lockfile --production --ignore-scripts",
       run: "yarn run",
     };
   }
@@ -67,7 +75,10 @@ export function packageManagerOf(files: ReadonlySet<string>): PackageManager {
     lockfile,
     // `npm ci` needs a lockfile; without one `npm install` is the only choice.
     installAll: lockfile === undefined ? "npm install" : "npm ci",
-    installProd: lockfile === undefined ? "npm install --omit=dev" : "npm ci --omit=dev",
+    installProd:
+      lockfile === undefined
+        ? "npm install --omit=dev --ignore-scripts"
+        : "npm ci --omit=dev --ignore-scripts",
     run: "npm run",
   };
 }
@@ -119,30 +130,37 @@ export async function detectNode(
   const scripts = pkg.scripts ?? {};
   const hasBuild = typeof scripts.build === "string";
   const start = startCommand(pkg, files, webCommand);
-  const facts = [
+  const facts: string[] = [
     `Node ${major}${engines === undefined ? "" : ` (engines.node ${engines})`}`,
     `${pm.name}${pm.lockfile === undefined ? "" : ` (${pm.lockfile})`}`,
     ...(hasBuild ? [`build script: ${pm.run} build`] : []),
   ];
+  // Everything the install reads, before the install: Yarn Berry's .yarn/ (releases,
+  // plugins, patches), pnpm's workspace file, and every workspace's package.json.
   const manifests = [
     "package.json",
     pm.lockfile,
-    files.has(".npmrc") ? ".npmrc" : undefined,
-    files.has(".yarnrc.yml") ? ".yarnrc.yml" : undefined,
+    ...[".npmrc", ".yarnrc.yml", "pnpm-workspace.yaml"].filter((f) => files.has(f)),
   ]
     .filter((f): f is string => f !== undefined)
     .join(" ");
+  const workspaces = await workspaceManifests(tree, pkg.workspaces);
+  const copyManifests = (chown: string): string[] => [
+    `COPY ${chown}${manifests} ./`,
+    ...(tree.files.some((f) => f.startsWith(".yarn/")) ? [`COPY ${chown}.yarn/ ./.yarn/`] : []),
+    ...workspaces.map((m) => `COPY ${chown}${m} ./${m.slice(0, -"package.json".length)}`),
+  ];
+  const corepack = `RUN npm install -g corepack@${TOOL_VERSIONS.corepack} && corepack enable`;
   const build = [
     `FROM ${image} AS build`,
     "WORKDIR /app",
-    ...(pm.corepack ? ["RUN corepack enable"] : []),
-    `COPY ${manifests} ./`,
+    ...(pm.corepack ? [corepack] : []),
+    ...copyManifests(""),
     `RUN ${pm.installAll}`,
     "COPY . .",
     ...(hasBuild ? [`RUN ${pm.run} build`] : []),
-    // The runtime stage installs production dependencies itself; dev ones stay behind.
-    "RUN rm -rf node_modules",
   ].join("\n");
+  if (workspaces.length > 0) facts.push(`workspaces: ${workspaces.length}`);
 
   if (start === undefined) {
     if (!hasBuild) {
@@ -151,47 +169,49 @@ export async function detectNode(
       });
     }
     // A front-end project: build, then serve the output folder as a static site.
+    const spa = await isSinglePageApp(tree);
     return {
       stack: "static",
-      facts: [...facts, "no start script: serving the build output (dist, build, out or public)"],
+      facts: [
+        ...facts,
+        "no start script: serving the build output (dist, build, out or public)",
+        ...(spa ? ["single-page app: unknown paths get index.html"] : []),
+      ],
       dockerfile: join(
         header("Node (static build)"),
-        build.replace(
-          "RUN rm -rf node_modules",
-          [
-            'RUN for d in dist build out public; do if [ -f "$d/index.html" ]; then mv "$d" /site; break; fi; done \\',
-            "  && test -d /site || (echo 'the build produced no dist/, build/, out/ or public/ with an index.html' >&2; exit 1)",
-          ].join("\n"),
-        ),
         [
-          `FROM ${images.static}`,
-          "COPY --from=build --chown=65534:65534 /site /srv/www",
-          "USER 65534:65534",
-          portLines(),
-          shellCmd('httpd -f -v -p "$PORT" -h /srv/www'),
+          build,
+          'RUN for d in dist build out public; do if [ -f "$d/index.html" ]; then mv "$d" /out; break; fi; done \\',
+          "  && test -d /out || (echo 'the build produced no dist/, build/, out/ or public/ with an index.html' >&2; exit 1)",
+          copySiteFiles("/out"),
         ].join("\n"),
+        staticRuntime(images, "build", spa),
       ),
     };
   }
 
+  const run = startCommandOf(start);
   return {
     stack: "node",
-    facts: [...facts, `start: ${start}`],
+    facts: [...facts, `start: ${start}`, ...(run.needsInit ? ["init: tini"] : [])],
     dockerfile: join(
       header("Node"),
-      build,
+      // The runtime stage installs production dependencies itself; dev ones stay behind.
+      `${build}\nRUN find . -name node_modules -type d -prune -exec rm -rf {} +`,
       [
         `FROM ${image}`,
         "ENV NODE_ENV=production PATH=/app/node_modules/.bin:$PATH",
         "WORKDIR /app",
-        pm.corepack ? "RUN corepack enable && chown node:node /app" : "RUN chown node:node /app",
+        ...(run.needsInit ? [tiniInstall("debian")] : []),
+        ...(pm.corepack ? [corepack] : []),
+        "RUN chown node:node /app",
         // The official image's unprivileged user (uid 1000).
         "USER node",
-        `COPY --chown=node:node ${manifests} ./`,
+        ...copyManifests("--chown=node:node "),
         `RUN ${pm.installProd}`,
         "COPY --from=build --chown=node:node /app ./",
         portLines(),
-        shellCmd(start),
+        startCmd(run, "debian"),
       ].join("\n"),
     ),
   };

@@ -1,6 +1,7 @@
 import { BuildFailedError } from "@qs/core";
-import { execCmd, header, join, portLines, shellCmd } from "./dockerfile.ts";
+import { execCmd, header, join, portLines } from "./dockerfile.ts";
 import { DEFAULT_VERSIONS, TOOL_VERSIONS, type BaseImages } from "./images.ts";
+import { startCmd, startCommandOf, tiniInstall } from "./start-command.ts";
 import { readText, type DetectedStack, type SourceTree } from "./types.ts";
 
 type Installer = "pip" | "uv" | "poetry" | "pip-pyproject";
@@ -15,6 +16,55 @@ export function pythonVersionOf(pinned: string | undefined, images: BaseImages):
     });
   }
   return wanted;
+}
+
+/** Debian package names (Debian Policy 5.6.1): what an Aptfile line may hold. */
+const DEBIAN_PACKAGE = /^[a-z0-9][a-z0-9+.-]+$/;
+
+/**
+ * The Debian packages of an Aptfile (Heroku's convention): one per line, `#` comments.
+ * They are installed in both stages, so build tools and run-time libraries are there.
+ * Throws BuildFailedError naming the first line that is not a package name.
+ */
+export function parseAptfile(text: string): string[] {
+  const names = text
+    .split("\n")
+    .map((l) => l.replace(/#.*/, "").trim())
+    .filter((l) => l !== "");
+  const bad = names.find((n) => !DEBIAN_PACKAGE.test(n));
+  if (bad !== undefined) {
+    throw new BuildFailedError(
+      `Aptfile: ${JSON.stringify(bad.slice(0, 80))} is not a Debian package name`,
+      {
+        hint: "list one Debian package per line (e.g. build-essential, libpq-dev); # starts a comment",
+      },
+    );
+  }
+  return names;
+}
+
+/** Output of pip, uv and Poetry when a package had to be built from source and could not. */
+const SOURCE_BUILD_FAILED =
+  "Failed building wheel|Failed to build|ChefBuildError|error: command '[^']*' failed|unable to execute|Python\\.h: No such file|gcc|cc: not found|rustc|cargo|pkg-config";
+
+/**
+ * RUN line for a dependency install that, when it fails because a package needs a
+ * compiler, ends with what to do. Output still streams (tee), status kept in a file.
+ */
+export function installWithHint(command: string, version: string): string {
+  const hint = [
+    `a dependency has no prebuilt wheel for Python ${version} on Linux and building it from source failed (the slim image has no compiler).`,
+    "Add build dependencies: commit an Aptfile listing Debian packages, one per line (e.g. build-essential, libpq-dev),",
+    `or pin a version of that dependency that ships a wheel for Python ${version}, or pin an older Python in .python-version.`,
+  ];
+  return [
+    `RUN { ${command} 2>&1; echo $? > /tmp/install-status; } | tee /tmp/install.log; \\`,
+    "  status=$(cat /tmp/install-status); rm -f /tmp/install-status; \\",
+    '  if [ "$status" != 0 ]; then \\',
+    `    if grep -qE "${SOURCE_BUILD_FAILED}" /tmp/install.log; then printf '%s\\n' ${hint.map((h) => `'${h.replaceAll("'", "")}'`).join(" ")} >&2; fi; \\`,
+    '    exit "$status"; \\',
+    "  fi; rm -f /tmp/install.log",
+  ].join("\n");
 }
 
 /** Generates the Dockerfile of a Python app, or undefined without requirements.txt/pyproject.toml. */
@@ -32,7 +82,8 @@ export async function detectPython(
       ? "pip"
       : files.has("uv.lock")
         ? "uv"
-        : files.has("poetry.lock") || /^\[tool\.poetry\]/m.test(pyproject ?? "")
+        : files.has("poetry.lock") ||
+            /^\[tool\.poetry\]|poetry\.core\.masonry\.api/m.test(pyproject ?? "")
           ? "poetry"
           : "pip-pyproject";
   const pinned = (await readText(tree, ".python-version")) ?? (await readText(tree, "runtime.txt"));
@@ -45,22 +96,42 @@ export async function detectPython(
       hint: "add a Procfile with `web: <command>` (e.g. `web: gunicorn app:app`), or a Dockerfile",
     });
   }
+  const aptfile = await readText(tree, "Aptfile");
+  const packages = aptfile === undefined ? [] : parseAptfile(aptfile);
+  const apt =
+    packages.length === 0
+      ? []
+      : [
+          `RUN apt-get update && apt-get install -y --no-install-recommends ${packages.join(" ")} && rm -rf /var/lib/apt/lists/*`,
+        ];
   const install: Record<Installer, string[]> = {
-    pip: ["COPY requirements.txt ./", "RUN pip install --no-cache-dir -r requirements.txt"],
+    pip: [
+      "COPY requirements.txt ./",
+      installWithHint("pip install --no-cache-dir -r requirements.txt", version),
+    ],
     uv: [
-      `RUN pip install --no-cache-dir uv==${TOOL_VERSIONS.uv}`,
+      // Poetry and uv go to their own venv: the app's venv gets the app's packages only.
+      `RUN python -m venv /opt/tools && /opt/tools/bin/pip install --no-cache-dir uv==${TOOL_VERSIONS.uv}`,
       "COPY pyproject.toml uv.lock ./",
-      // uv installs into the active venv named by UV_PROJECT_ENVIRONMENT.
-      "RUN UV_PROJECT_ENVIRONMENT=/opt/venv uv sync --frozen --no-dev --no-install-project",
+      // uv installs into the venv named by UV_PROJECT_ENVIRONMENT, with the image's Python.
+      installWithHint(
+        "UV_PROJECT_ENVIRONMENT=/opt/venv UV_PYTHON_DOWNLOADS=never /opt/tools/bin/uv sync --frozen --no-dev --no-install-project",
+        version,
+      ),
     ],
     poetry: [
-      `RUN pip install --no-cache-dir poetry==${TOOL_VERSIONS.poetry}`,
+      // Poetry 2 reads both [tool.poetry] and PEP 621 [project] tables; 1.8 read only the first.
+      `RUN python -m venv /opt/tools && /opt/tools/bin/pip install --no-cache-dir poetry==${TOOL_VERSIONS.poetry}`,
       `COPY pyproject.toml ${files.has("poetry.lock") ? "poetry.lock " : ""}./`,
       // Poetry installs into the already active venv when it may not create its own.
-      "RUN POETRY_VIRTUALENVS_CREATE=false poetry install --only main --no-root --no-interaction",
+      installWithHint(
+        "POETRY_VIRTUALENVS_CREATE=false /opt/tools/bin/poetry install --only main --no-root --no-interaction",
+        version,
+      ),
     ],
-    "pip-pyproject": ["COPY . .", "RUN pip install --no-cache-dir ."],
+    "pip-pyproject": ["COPY . .", installWithHint("pip install --no-cache-dir .", version)],
   };
+  const run = start.startsWith("[") ? undefined : startCommandOf(start);
   return {
     stack: "python",
     facts: [
@@ -71,6 +142,8 @@ export async function detectPython(
           ? "pip (requirements.txt)"
           : `${installer} (${installer === "uv" ? "uv.lock" : "poetry.lock"})`,
       `start: ${start}`,
+      ...(packages.length === 0 ? [] : [`Aptfile: ${packages.join(", ")}`]),
+      ...(run?.needsInit === true ? ["init: tini"] : []),
     ],
     dockerfile: join(
       header("Python"),
@@ -78,19 +151,22 @@ export async function detectPython(
         `FROM ${image} AS build`,
         "RUN python -m venv /opt/venv",
         "ENV VIRTUAL_ENV=/opt/venv PATH=/opt/venv/bin:$PATH PIP_DISABLE_PIP_VERSION_CHECK=1",
+        ...apt,
         "WORKDIR /app",
         ...install[installer],
       ].join("\n"),
       [
         `FROM ${image}`,
         "ENV VIRTUAL_ENV=/opt/venv PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1",
+        ...apt,
+        ...(run?.needsInit === true ? [tiniInstall("debian")] : []),
         "RUN useradd --create-home --uid 10001 app",
         "COPY --from=build /opt/venv /opt/venv",
         "WORKDIR /app",
         "COPY --chown=10001:10001 . .",
         "USER 10001",
         portLines(),
-        start.startsWith("[") ? execCmd(JSON.parse(start) as string[]) : shellCmd(start),
+        run === undefined ? execCmd(JSON.parse(start) as string[]) : startCmd(run, "debian"),
       ].join("\n"),
     ),
   };
