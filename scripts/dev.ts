@@ -1,29 +1,39 @@
-// Dev mode (`npm run dev`): a real redis-server and docker-registry under .qs/, the
-// control plane, and — without KUBECONFIG — the Kubernetes API double, announced loudly.
-// Ctrl-C stops everything this script started.
+// Dev mode (`npm run dev [-- --fresh]`): a real redis-server and docker-registry under .qs/,
+// the control plane, and — without KUBECONFIG — the Kubernetes API double, announced loudly.
+// Ports and state are kept in .qs/ across runs; Ctrl-C stops everything this script started,
+// the control plane first so it never sees its Redis go away.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { homedir } from "node:os";
-import { join } from "node:path";
-import { startKubeDouble, type KubeDouble } from "../test/kube-double/src/index.ts";
-import { simulateBuilders } from "../test/support/simulated-builders.ts";
-import { prepareCluster } from "../test/support/quickstack-cluster.ts";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
 import { startRedis, startRegistry } from "../test/support/services.ts";
-import { freePort } from "../test/support/ports.ts";
+import { buildAccountHints, buildBanner, buildFirstPushRecipe, sshConfigPointsAt, type DevEndpoints } from "./dev/recipe.ts";
+import { startSimulatedCluster, type DevCluster } from "./dev/simulated-cluster.ts";
+import { chooseDevPorts, removeDevState } from "./dev/state.ts";
 
 const root = join(import.meta.dirname, "..");
-const stateDir = join(root, ".qs");
+// The one host form for everything printed (ssh asks about a host key per name it is given).
+const HOST = "127.0.0.1";
 
-async function portOr(preferred: number): Promise<number> {
-  const free = await new Promise<boolean>((resolve) => {
-    const s = createServer();
-    s.once("error", () => resolve(false));
-    s.listen(preferred, "127.0.0.1", () => s.close(() => resolve(true)));
-  });
-  return free ? preferred : freePort();
+let args: ReturnType<typeof parseDevArgs>;
+function parseDevArgs() {
+  return parseArgs({
+    options: {
+      fresh: { type: "boolean", default: false },
+      "state-dir": { type: "string" },
+    },
+  }).values;
 }
+try {
+  args = parseDevArgs();
+} catch (err) {
+  console.error(` !     ${(err as Error).message}`);
+  console.error("       usage: npm run dev [-- --fresh] [-- --state-dir DIR]   (--fresh: start with no apps, users or images)");
+  process.exit(2);
+}
+const stateDir = resolve(args["state-dir"] ?? join(root, ".qs"));
 
 function developerKey(): string | undefined {
   const sshDir = join(homedir(), ".ssh");
@@ -34,33 +44,32 @@ function developerKey(): string | undefined {
   return file === undefined ? undefined : readFileSync(join(sshDir, file), "utf8").trim();
 }
 
-const redis = await startRedis(join(stateDir, "redis"), { appendOnly: true });
-const registry = await startRegistry(join(stateDir, "registry"));
-const httpPort = await portOr(8080);
-const sshPort = await portOr(2222);
-const adminKey = developerKey();
-let double: KubeDouble | undefined;
-let kubeconfig = process.env.KUBECONFIG;
+function readSshConfig(): string {
+  try {
+    return readFileSync(join(homedir(), ".ssh", "config"), "utf8");
+  } catch {
+    return "";
+  }
+}
 
-const banner = (lines: string[]): void => {
-  const width = Math.max(...lines.map((l) => l.length));
-  console.log(
-    `\n${"#".repeat(width + 4)}\n${lines.map((l) => `# ${l.padEnd(width)} #`).join("\n")}\n${"#".repeat(width + 4)}\n`,
-  );
-};
-if (kubeconfig === undefined) {
-  double = await startKubeDouble({ nodes: 2, timings: { secondsScale: 0.2 } });
-  kubeconfig = join(stateDir, "kubeconfig");
-  writeFileSync(kubeconfig, double.kubeconfigYaml, { mode: 0o600 });
-  await prepareCluster(kubeconfig);
-  simulateBuilders(double, registry.url);
-  banner([
-    "THE CLUSTER IS SIMULATED: no KUBECONFIG was given, so this runs against the",
-    "Kubernetes API double (test/kube-double). Builds and app containers are played",
-    "by it (no real images run); its state lives in memory and is gone on Ctrl-C.",
-    `kubectl works against it: KUBECONFIG=${kubeconfig} kubectl get apps -A`,
-    "For a real cluster: KUBECONFIG=/etc/rancher/k3s/k3s.yaml npm run dev",
-  ]);
+if (args.fresh) {
+  const removed = removeDevState(stateDir);
+  console.log(removed.length === 0 ? "-----> --fresh: nothing to remove" : "-----> --fresh removed:");
+  for (const line of removed) console.log(`       ${line}`);
+}
+const { ports, moved } = await chooseDevPorts(stateDir);
+for (const line of moved) console.log(` !     port ${line} (the ssh config below changes with it)`);
+const redis = await startRedis(join(stateDir, "redis"), { appendOnly: true, ownProcessGroup: true, port: ports.redis });
+const registry = await startRegistry(join(stateDir, "registry"), { ownProcessGroup: true, port: ports.registry });
+const adminKey = developerKey();
+const endpoints: DevEndpoints = { host: HOST, sshPort: ports.ssh, httpPort: ports.http };
+
+let cluster: DevCluster | undefined;
+let kubeconfig = process.env.KUBECONFIG;
+if (kubeconfig === undefined || kubeconfig === "") {
+  cluster = await startSimulatedCluster(stateDir, registry.url);
+  kubeconfig = cluster.kubeconfig;
+  console.log(buildBanner(cluster.banner));
 } else {
   console.log(`-----> Using the cluster in ${kubeconfig}`);
 }
@@ -69,17 +78,18 @@ const env: NodeJS.ProcessEnv = {
   ...process.env,
   QS_ENV: "development",
   QS_DATA_DIR: join(stateDir, "data"),
-  QS_HTTP_HOST: "127.0.0.1",
-  QS_HTTP_PORT: String(httpPort),
-  QS_SSH_HOST: "127.0.0.1",
-  QS_SSH_PORT: String(sshPort),
+  QS_HTTP_HOST: HOST,
+  QS_HTTP_PORT: String(ports.http),
+  QS_SSH_HOST: HOST,
+  QS_SSH_PORT: String(ports.ssh),
+  QS_SSH_PUBLIC_HOST: HOST,
   QS_REDIS_URL: redis.url,
   QS_KUBECONFIG: kubeconfig,
   QS_REGISTRY_URL: registry.url,
   QS_BASE_DOMAIN: "apps.localhost",
-  QS_BUILD_CONTEXT_HOST: "127.0.0.1",
-  QS_BUILD_CONTEXT_PORT: String(await freePort()),
-  QS_PUBLIC_URL: `http://127.0.0.1:${httpPort}`,
+  QS_BUILD_CONTEXT_HOST: HOST,
+  QS_BUILD_CONTEXT_PORT: String(ports.buildContext),
+  QS_PUBLIC_URL: `http://${HOST}:${ports.http}`,
   QS_REQUIRE_2FA: "false",
 };
 if (adminKey !== undefined) env.QS_ADMIN_SSH_KEY = adminKey;
@@ -89,37 +99,32 @@ const server = spawn(process.execPath, [join(root, "apps/server/src/main.ts")], 
   stdio: "inherit",
 });
 
-console.log(`-----> Redis         ${redis.url} (data in .qs/redis)`);
-console.log(`-----> Registry      ${registry.url} (data in .qs/registry)`);
-console.log(`-----> HTTP          http://127.0.0.1:${httpPort}/  (/healthz, /readyz)`);
-console.log(`-----> SSH           ssh -p ${sshPort} git@127.0.0.1 version`);
+console.log(`-----> State         ${stateDir} (kept across restarts; npm run dev -- --fresh starts clean)`);
+console.log(`-----> Redis         ${redis.url}`);
+console.log(`-----> Registry      ${registry.url}`);
+console.log(`-----> HTTP          http://${HOST}:${ports.http}/  (/healthz, /readyz)`);
+console.log(`-----> SSH           ssh -p ${ports.ssh} git@${HOST} version`);
 console.log(
   adminKey === undefined
     ? " !     no ~/.ssh/id_*.pub found: make one with ssh-keygen -t ed25519 to log in over SSH"
-    : `-----> First admin     ${adminKey.split(" ").slice(0, 1).join("")} key from ~/.ssh`,
+    : `-----> First admin     admin, with the ${adminKey.split(" ")[0] ?? ""} key from ~/.ssh`,
 );
-console.log(`
-First push:
-       cat >> ~/.ssh/config <<'CFG'
-       Host qs
-         HostName 127.0.0.1
-         Port ${sshPort}
-         User git
-       CFG
-       ssh qs apps:create shop
-       git remote add qs ssh://git@127.0.0.1:${sshPort}/shop.git
-       git push qs main
-`);
+console.log(`\n${buildFirstPushRecipe(endpoints, sshConfigPointsAt(readSshConfig(), endpoints))}`);
+console.log(`${buildAccountHints(endpoints).join("\n")}\n`);
 
 let stopping = false;
 async function stop(code: number): Promise<never> {
   if (!stopping) {
     stopping = true;
+    // In order: the control plane closes its Redis and cluster connections itself, then
+    // what it used goes (Redis and the registry are in their own process groups, so a
+    // terminal's Ctrl-C reached only us and the control plane).
     if (server.exitCode === null && server.signalCode === null) {
       server.kill("SIGTERM");
       await once(server, "exit");
     }
-    await Promise.allSettled([redis.stop(), registry.stop(), double?.close()]);
+    await Promise.allSettled([cluster?.close()]);
+    await Promise.allSettled([redis.stop(), registry.stop()]);
   }
   process.exit(code);
 }

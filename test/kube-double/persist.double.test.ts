@@ -78,7 +78,7 @@ describe("a double with a state file", () => {
     const updated = second.api.mutate(second.type("v1", "Secret"), "shop", "users", (o) => {
       (o as unknown as { data: Record<string, string> }).data.bob = "eA==";
     });
-    expect(Number(updated.metadata.resourceVersion)).toBeGreaterThan(lastRv);
+    expect(Number(updated?.metadata.resourceVersion)).toBeGreaterThan(lastRv);
     await second.close();
     const third = await start();
     expect(third.find("v1", "Secret", "shop", "users")).toMatchObject({ data: { ada: "c2VjcmV0", bob: "eA==" } });

@@ -15,12 +15,21 @@ export function startService(
   name: string,
   command: string,
   args: readonly string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+  options: {
+    cwd?: string;
+    env?: NodeJS.ProcessEnv;
+    /**
+     * Its own process group, so a terminal's Ctrl-C (sent to the whole foreground group)
+     * does not reach it and whoever started it stops it in order. @defaultValue false
+     */
+    ownProcessGroup?: boolean;
+  } = {},
 ): Service {
   const child = spawn(command, args, {
     cwd: options.cwd,
     env: options.env ?? process.env,
     stdio: ["ignore", "pipe", "pipe"],
+    detached: options.ownProcessGroup ?? false,
   });
   const lines: string[] = [];
   const keep = (chunk: Buffer): void => {

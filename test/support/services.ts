@@ -8,13 +8,13 @@ export interface RunningRedis extends Service {
   readonly port: number;
 }
 
-/** Starts a real redis-server on a free loopback port with its data under `dir`. */
+/** Starts a real redis-server on a free loopback port (or `port`) with its data under `dir`. */
 export async function startRedis(
   dir: string,
-  options: { appendOnly?: boolean } = {},
+  options: { appendOnly?: boolean; ownProcessGroup?: boolean; port?: number } = {},
 ): Promise<RunningRedis> {
   await mkdir(dir, { recursive: true });
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const service = startService("redis-server", "redis-server", [
     "--bind",
     "127.0.0.1",
@@ -28,7 +28,7 @@ export async function startRedis(
     options.appendOnly ? "yes" : "no",
     "--protected-mode",
     "yes",
-  ]);
+  ], { ownProcessGroup: options.ownProcessGroup ?? false });
   try {
     await waitForPort(port);
   } catch (err) {
@@ -43,13 +43,13 @@ export interface RunningRegistry extends Service {
   readonly port: number;
 }
 
-/** Starts Debian's docker-registry (distribution v2) on a free loopback port, storage under `dir`. */
+/** Starts Debian's docker-registry (distribution v2) on a free loopback port (or `port`), storage under `dir`. */
 export async function startRegistry(
   dir: string,
-  options: { htpasswdFile?: string } = {},
+  options: { htpasswdFile?: string; ownProcessGroup?: boolean; port?: number } = {},
 ): Promise<RunningRegistry> {
   await mkdir(join(dir, "data"), { recursive: true });
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const auth = options.htpasswdFile
     ? `auth:\n  htpasswd:\n    realm: quickstack\n    path: ${options.htpasswdFile}\n`
     : "";
@@ -70,7 +70,9 @@ export async function startRegistry(
       auth,
     ].join("\n"),
   );
-  const service = startService("docker-registry", "docker-registry", ["serve", configPath]);
+  const service = startService("docker-registry", "docker-registry", ["serve", configPath], {
+    ownProcessGroup: options.ownProcessGroup ?? false,
+  });
   try {
     await waitForPort(port);
   } catch (err) {
