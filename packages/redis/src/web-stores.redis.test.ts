@@ -88,18 +88,43 @@ describe("TOTP steps", () => {
 });
 
 describe("login throttle", () => {
-  it("lets the free attempts through, then doubles the delay", async () => {
+  it("lets the free attempts through, then doubles the delay; a blocked attempt is not counted", async () => {
     const throttle = createRedisLoginThrottle(redis, { prefix, freeAttempts: 2, baseDelayMs: 5_000 });
-    const keys = ["user:erin", "addr:198.51.100.7"];
-    expect(await throttle.recordFailure(keys)).toBe(0);
-    expect(await throttle.recordFailure(keys)).toBe(0);
+    const keys = ["user-addr:erin 198.51.100.7", "addr:198.51.100.7"];
+    expect(await throttle.attempt(keys)).toBe(0);
+    expect(await throttle.attempt(keys)).toBe(0);
     expect(await throttle.retryAfterMs(keys)).toBe(0);
-    expect(await throttle.recordFailure(keys)).toBe(5_000);
-    expect(await throttle.retryAfterMs(["user:erin"])).toBeGreaterThan(4_000);
-    expect(await throttle.recordFailure(["addr:198.51.100.7"])).toBe(10_000);
+    expect(await throttle.attempt(keys)).toBe(0); // the third is checked, and arms the block
+    expect(await throttle.retryAfterMs(["user-addr:erin 198.51.100.7"])).toBeGreaterThan(4_000);
+    expect(await throttle.attempt(keys)).toBeGreaterThan(4_000);
+    await throttle.reset(["user-addr:erin 198.51.100.7"]);
+    await redis.del(`${prefix}login-block:addr:198.51.100.7`);
+    expect(await throttle.attempt(["addr:198.51.100.7"])).toBe(0);
     expect(await throttle.retryAfterMs(["user:nobody", "addr:198.51.100.7"])).toBeGreaterThan(9_000);
     await throttle.reset(keys);
     expect(await throttle.retryAfterMs(keys)).toBe(0);
+  });
+
+  it("counts 40 parallel attempts atomically: only the free ones and the one arming the block go through", async () => {
+    const throttle = createRedisLoginThrottle(redis, { prefix });
+    const keys = [`addr:${randomUUID()}`];
+    const waits = await Promise.all(Array.from({ length: 40 }, () => throttle.attempt(keys)));
+    expect(waits.filter((w) => w === 0)).toHaveLength(4);
+  });
+
+  it("caps an account's own delay, and a refund takes one attempt back", async () => {
+    const throttle = createRedisLoginThrottle(redis, { prefix, accountFreeAttempts: 1, accountMaxDelayMs: 2_000 });
+    const account = `user:${randomUUID()}`;
+    for (let i = 0; i < 30; i++) {
+      await redis.del(`${prefix}login-block:${account}`); // a stranger waiting out each block
+      await throttle.attempt([account]);
+    }
+    expect(await throttle.retryAfterMs([account])).toBeLessThanOrEqual(2_000);
+    const address = `addr:${randomUUID()}`;
+    await throttle.attempt([address]);
+    await throttle.attempt([address]);
+    await throttle.reset([], [address]);
+    expect(await redis.get(`${prefix}login-fail:${address}`)).toBe("1");
   });
 
   it("caps the delay", () => {

@@ -31,14 +31,19 @@ export interface SessionStore {
 }
 
 /**
- * Failed-login throttle with growing delays, keyed per user and per address
- * (`user:alice`, `addr:203.0.113.9`).
+ * Login throttle with growing delays, keyed per address (`addr:203.0.113.9`), per user and
+ * address (`user-addr:alice 203.0.113.9`) and per user (`user:alice`, gentler, so that a
+ * stranger cannot lock a named account out for long).
  */
 export interface LoginThrottle {
   /** Milliseconds to wait before another attempt for any of the keys; 0 = go ahead. */
   retryAfterMs(keys: readonly string[]): Promise<number>;
-  /** Counts a failure for each key and returns the resulting wait. */
-  recordFailure(keys: readonly string[]): Promise<number>;
-  /** Clears the counts after a successful login. */
-  reset(keys: readonly string[]): Promise<void>;
+  /**
+   * Counts an attempt against every key, atomically and before the credentials are
+   * checked (parallel attempts cannot all slip through), unless one of them is blocked.
+   * Returns the wait when blocked (nothing counted), 0 to go ahead.
+   */
+  attempt(keys: readonly string[]): Promise<number>;
+  /** After a successful login: clears the counts of `keys`, and takes the attempt back from `refund`. */
+  reset(keys: readonly string[], refund?: readonly string[]): Promise<void>;
 }

@@ -33,20 +33,25 @@ export type LoginOutcome =
 export const INVALID_LOGIN = "Wrong user name, password or code.";
 
 /**
- * Checks a login: throttle first (per user name and per address, whether or not the user
- * exists), then the password (a dummy hash for unknown users so timing matches), then the
+ * Checks a login: throttle first (per address, per user name and address, and per user
+ * name, whether or not the user exists; the attempt is counted before anything is checked), then the password (a dummy hash for unknown users so timing matches), then the
  * second factor: a TOTP code accepted once, or a recovery code consumed.
  */
 export async function checkLogin(attempt: LoginAttempt, options: ResolvedOptions): Promise<LoginOutcome> {
   const name = attempt.user.trim().toLowerCase().slice(0, 64);
-  const keys = [`user:${name}`, `addr:${attempt.address}`];
-  const wait = await options.throttle.retryAfterMs(keys);
+  // Per address (guessing many names), per name from this address (guessing one), and per
+  // name from anywhere (guessing from many addresses: gently capped, so a stranger cannot
+  // lock its owner out). Counted before any check, so parallel attempts cannot race it.
+  const addressKey = `addr:${attempt.address}`;
+  const userKeys = [`user-addr:${name} ${attempt.address}`, `user:${name}`];
+  const keys = [addressKey, ...userKeys];
+  const wait = await options.throttle.attempt(keys);
   if (wait > 0) return { ok: false, reason: "throttled", retryAfterMs: wait };
 
   const fail = async (): Promise<LoginOutcome> => ({
     ok: false,
     reason: "invalid",
-    retryAfterMs: await options.throttle.recordFailure(keys),
+    retryAfterMs: await options.throttle.retryAfterMs(keys),
   });
 
   const account = USER_NAME_PATTERN.test(name) ? await options.users.find(name) : undefined;
@@ -76,6 +81,8 @@ export async function checkLogin(attempt: LoginAttempt, options: ResolvedOptions
     return { ok: false, reason: "2fa-required", retryAfterMs: 0 };
   }
 
-  await options.throttle.reset([`user:${name}`]);
+  // The address keeps its other attempts (logging into one's own account must not launder
+  // guesses at others); this one is taken back.
+  await options.throttle.reset(userKeys, [addressKey]);
   return { ok: true, principal: { user: account.name, role: account.role }, account, usedRecoveryCode, recoveryCodesLeft };
 }

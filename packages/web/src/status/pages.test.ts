@@ -100,19 +100,33 @@ describe("login", () => {
 });
 
 describe("rate limiting", () => {
-  it("slows a user down with growing delays after the free attempts, even with the right password", async () => {
+  it("slows a client down with growing delays after the free attempts, even with the right password", async () => {
     const h = await setup();
     const client = new CookieClient(h.app);
-    for (let i = 0; i < 3; i++) expect((await client.login({ user: "dave", password: "bad" })).status).toBe(401);
-    expect((await client.login({ user: "dave", password: "bad" })).status).toBe(401);
-    const blocked = await new CookieClient(h.app, "http://localhost", "198.51.100.2").login({ user: "dave", password: "dave-pw-1" });
+    for (let i = 0; i < 4; i++) expect((await client.login({ user: "dave", password: "bad" })).status).toBe(401);
+    const blocked = await client.login({ user: "dave", password: "dave-pw-1" });
     expect(blocked.status).toBe(429);
     expect(Number(blocked.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
     h.clock.advance(1_001);
     expect((await client.login({ user: "dave", password: "bad" })).status).toBe(401);
-    expect(await h.throttle.retryAfterMs(["user:dave"])).toBe(2_000);
+    expect(await h.throttle.retryAfterMs(["user-addr:dave 192.0.2.1"])).toBe(2_000);
     h.clock.advance(2_001);
     expect((await client.login({ user: "dave", password: "dave-pw-1" })).status).toBe(303);
+  });
+
+  it("does not let a stranger lock a named account out: the account's own wait stays short", async () => {
+    const h = await setup();
+    // Failures from 20 addresses (each under its own limit) for one account name.
+    for (let i = 0; i < 20; i++) {
+      const stranger = new CookieClient(h.app, "http://localhost", `203.0.113.${(10 + i).toString()}`);
+      await stranger.login({ user: "dave", password: "guess" });
+    }
+    const owner = new CookieClient(h.app, "http://localhost", "198.51.100.2");
+    const first = await owner.login({ user: "dave", password: "dave-pw-1" });
+    expect(first.status).toBe(429);
+    expect(Number(first.headers.get("retry-after"))).toBeLessThanOrEqual(30);
+    h.clock.advance(30_001);
+    expect((await owner.login({ user: "dave", password: "dave-pw-1" })).status).toBe(303);
   });
 
   it("slows an address down across user names, known or not", async () => {

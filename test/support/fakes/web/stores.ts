@@ -1,6 +1,6 @@
 import type { LoginThrottle, MetricStore, SessionStore, UserDirectory, WebSession, Role } from "@qs/core";
 import { hashPassword, hashRecoveryCode, type PasswordHashOptions } from "@qs/commands";
-import { throttleDelayMs, type LoginThrottleOptions } from "@qs/redis";
+import { throttleDelayMs, throttlePolicyOf, type LoginThrottleOptions } from "@qs/redis";
 
 /** Sessions in a Map with the same per-user index semantics as the Redis store. */
 export function createMemorySessionStore(): SessionStore & { readonly size: () => number } {
@@ -32,31 +32,33 @@ export function createMemorySessionStore(): SessionStore & { readonly size: () =
   };
 }
 
-/** The Redis throttle's rules (same delay function) over a Map and an injected clock. */
+/** The Redis throttle's rules (same delay and policy functions) over a Map and an injected clock. */
 export function createMemoryLoginThrottle(options: LoginThrottleOptions & { now?: () => number } = {}): LoginThrottle {
   const now = options.now ?? Date.now;
-  const failures = new Map<string, number>();
+  const attempts = new Map<string, number>();
   const blockedUntil = new Map<string, number>();
+  const retryAfterMs = (keys: readonly string[]): number => Math.max(0, ...keys.map((k) => (blockedUntil.get(k) ?? 0) - now()));
   return {
     retryAfterMs(keys) {
-      return Promise.resolve(Math.max(0, ...keys.map((k) => (blockedUntil.get(k) ?? 0) - now())));
+      return Promise.resolve(retryAfterMs(keys));
     },
-    recordFailure(keys) {
-      let wait = 0;
+    attempt(keys) {
+      const wait = retryAfterMs(keys);
+      if (wait > 0) return Promise.resolve(wait);
       for (const k of keys) {
-        const n = (failures.get(k) ?? 0) + 1;
-        failures.set(k, n);
-        const delay = throttleDelayMs(n, options);
+        const n = (attempts.get(k) ?? 0) + 1;
+        attempts.set(k, n);
+        const delay = throttleDelayMs(n, throttlePolicyOf(k, options));
         if (delay > 0) blockedUntil.set(k, now() + delay);
-        wait = Math.max(wait, delay);
       }
-      return Promise.resolve(wait);
+      return Promise.resolve(0);
     },
-    reset(keys) {
+    reset(keys, refund = []) {
       for (const k of keys) {
-        failures.delete(k);
+        attempts.delete(k);
         blockedUntil.delete(k);
       }
+      for (const k of refund) attempts.set(k, Math.max(0, (attempts.get(k) ?? 0) - 1));
       return Promise.resolve();
     },
   };
