@@ -1,7 +1,10 @@
 import { randomBytes } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import {
   BuildFailedError,
   CancelledError,
+  QsError,
+  errorLines,
   type BuildEngine,
   type BuilderSettings,
   type BuiltImage,
@@ -35,6 +38,9 @@ export interface BuildServiceOptions {
   readonly pollMs?: number;
 }
 
+/** How long a refused push waits for its build record before answering anyway. */
+const RECORD_TIMEOUT_MS = 5_000;
+
 /** Short, unique, DNS-1123 build ids: time for order, randomness for uniqueness. */
 export function newBuildId(): string {
   return `${Date.now().toString(36)}${randomBytes(3).toString("hex")}`;
@@ -54,10 +60,12 @@ export function createBuildService(options: BuildServiceOptions): ImageBuilder {
       const sha = push.update.newSha;
       const settings = (await options.builderSettings?.(push.app)) ?? { mode: "auto" as const };
       const engine = settings.engine ?? options.defaultEngine ?? "kaniko";
-      const procfile = await readProcfile(push);
-      const dockerfile = await chooseDockerfile(push, settings, out, options.stacks, procfile);
       const buildId = newBuildId();
       const log = options.logger.child({ app: push.app, build: buildId });
+      const { procfile, dockerfile } = await refusedIsRecorded(push, buildId, out, log, async (tee) => {
+        const procfile = await readProcfile(push);
+        return { procfile, dockerfile: await chooseDockerfile(push, settings, tee, options.stacks, procfile) };
+      });
 
       const context = await contexts.prepare(buildId, await push.archive());
       let unfollow: (() => void) | undefined;
@@ -108,6 +116,43 @@ export function createBuildService(options: BuildServiceOptions): ImageBuilder {
       }
     },
   };
+
+  /**
+   * Runs the steps before the queue (Procfile, Dockerfile or stack detection). When they
+   * refuse the push, the refusal is recorded as a failed build with the output so far, so
+   * `apps:builds` shows it like any other failed build.
+   */
+  async function refusedIsRecorded<T>(
+    push: Push,
+    buildId: string,
+    out: OutputSink,
+    log: Logger,
+    steps: (tee: OutputSink) => Promise<T>,
+  ): Promise<T> {
+    const lines: string[] = [];
+    const createdAt = new Date().toISOString();
+    try {
+      return await steps({ line: (l) => (lines.push(l), out.line(l)) });
+    } catch (err) {
+      if (err instanceof QsError && !(err instanceof CancelledError)) {
+        const record = {
+          id: buildId,
+          app: push.app,
+          gitSha: push.update.newSha,
+          createdAt,
+          finishedAt: new Date().toISOString(),
+          reason: err.message,
+        };
+        // The push is refused either way: a record that cannot be written (Redis away)
+        // must neither hide why nor hold the push up.
+        const recorded = queue
+          .recordRejected(record, [...lines, ...errorLines(err.message, err.hint)])
+          .catch((e: unknown) => log.warn({ err: e }, "could not record the refused build"));
+        await Promise.race([recorded, sleep(RECORD_TIMEOUT_MS, undefined, { ref: false })]);
+      }
+      throw err;
+    }
+  }
 
   /** Waits until the build settles; says so while it is queued, with its place. */
   async function waitForEnd(

@@ -46,6 +46,12 @@ export interface BuildQueue extends BuildControl {
   readonly connection: ConnectionOptions;
   readonly keepBuilds: number;
   enqueue(data: BuildJobData): Promise<void>;
+  /**
+   * Records a build refused before it was queued (no Dockerfile and no stack detected, an
+   * invalid package.json …) as failed, with its output, so `apps:builds` shows it like
+   * any failed build. Kept beside the jobs (it never was one), as many per app as builds.
+   */
+  recordRejected(record: Omit<BuildRecord, "state">, lines: readonly string[]): Promise<void>;
   /** 1-based place among waiting builds; undefined once it runs or ended. */
   position(buildId: string): Promise<number | undefined>;
   job(buildId: string): Promise<Job<BuildJobData, BuildJobResult> | undefined>;
@@ -54,11 +60,18 @@ export interface BuildQueue extends BuildControl {
   close(): Promise<void>;
 }
 
+/** A build refused before it was queued, as stored in Redis. */
+interface RejectedBuild {
+  readonly record: BuildRecord;
+  readonly lines: readonly string[];
+}
+
 /** Creates the `builds` queue producer. */
 export function createBuildQueue(options: BuildQueueOptions): BuildQueue {
   const name = options.name ?? "builds";
   const prefix = options.prefix ?? "qs";
   const keepBuilds = options.keepBuilds ?? 10;
+  const maxOutputLines = options.maxOutputLines ?? 5_000;
   const closeTimeoutMs = options.closeTimeoutMs ?? 5_000;
   const base = { connection: options.connection, prefix };
   const logger = options.logger ?? silentLogger;
@@ -128,6 +141,16 @@ export function createBuildQueue(options: BuildQueueOptions): BuildQueue {
     };
   }
 
+  function rejectedKey(app: string): string {
+    return `${prefix}:${name}:rejected:${app}`;
+  }
+
+  async function rejectedOf(app: string): Promise<RejectedBuild[]> {
+    const redis = await queue.getBackend().client;
+    const stored = await redis.lrange(rejectedKey(app), 0, -1);
+    return stored.map((json) => JSON.parse(json) as RejectedBuild);
+  }
+
   let closing: Promise<void> | undefined;
   const buildQueue: BuildQueue = {
     name,
@@ -140,11 +163,24 @@ export function createBuildQueue(options: BuildQueueOptions): BuildQueue {
         jobId: data.buildId,
         attempts: options.attempts ?? 3,
         backoff: { type: "exponential", delay: options.backoffMs ?? 5_000 },
-        keepLogs: options.maxOutputLines ?? 5_000,
+        keepLogs: maxOutputLines,
         // Global caps; the worker trims each app to keepBuilds.
         removeOnComplete: { count: 1_000 },
         removeOnFail: { count: 1_000 },
       });
+    },
+
+    async recordRejected(rejected, lines) {
+      const key = rejectedKey(rejected.app);
+      const entry: RejectedBuild = { record: { ...rejected, state: "failed" }, lines: lines.slice(-maxOutputLines) };
+      const redis = await queue.getBackend().client;
+      const results = await redis
+        .multi()
+        .runCommand("lpush", [key, JSON.stringify(entry)])
+        .runCommand("ltrim", [key, 0, keepBuilds - 1])
+        .exec();
+      const failed = results?.find(([err]) => err !== null)?.[0];
+      if (failed) throw failed;
     },
 
     async position(buildId) {
@@ -198,11 +234,21 @@ export function createBuildQueue(options: BuildQueueOptions): BuildQueue {
 
     async list(app) {
       const jobs = await appJobs(app, ["waiting", "active", "completed", "failed"]);
-      const records = await Promise.all(jobs.map(record));
+      const records = [...(await Promise.all(jobs.map(record))), ...(await rejectedOf(app)).map((r) => r.record)];
       return records.sort((a, b) => b.createdAt.localeCompare(a.createdAt)).slice(0, keepBuilds);
     },
 
     async output(app, id) {
+      const rejected = await rejectedOf(app);
+      if (id !== undefined) {
+        const found = rejected.find((r) => r.record.id === id);
+        if (found !== undefined) return found;
+      } else {
+        // The newest of all: a rejected push is newer than every job only if it came last.
+        const [newest] = await buildQueue.list(app);
+        const found = rejected.find((r) => r.record.id === newest?.id);
+        if (found !== undefined) return found;
+      }
       const job = id === undefined ? undefined : await buildQueue.job(id);
       const chosen =
         job !== undefined && job.data.app === app
