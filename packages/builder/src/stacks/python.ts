@@ -140,7 +140,9 @@ export async function detectPython(
         ? "pip (pyproject.toml)"
         : installer === "pip"
           ? "pip (requirements.txt)"
-          : `${installer} (${installer === "uv" ? "uv.lock" : "poetry.lock"})`,
+          : installer === "uv"
+            ? "uv (uv.lock)"
+            : `poetry (${files.has("poetry.lock") ? "poetry.lock" : "pyproject.toml"})`,
       `start: ${start}`,
       ...(packages.length === 0 ? [] : [`Aptfile: ${packages.join(", ")}`]),
       ...(run?.needsInit === true ? ["init: tini"] : []),
