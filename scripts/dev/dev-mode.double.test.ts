@@ -111,7 +111,11 @@ describe("npm run dev", () => {
     expect(pushed.stderr).not.toContain("https://");
     expect(await sshQs("tokens:create laptop")).toMatch(/laptop/);
 
+    // A log stream left open in another terminal keeps the control plane closing for a while.
+    const follower = spawn("ssh", ["-F", join(home, ".ssh", "config"), "-i", key.privateKeyPath, "-o", "IdentitiesOnly=yes", "-o", "StrictHostKeyChecking=no", "-o", `UserKnownHostsFile=${join(home, "known_hosts")}`, "-o", "BatchMode=yes", "qs", "apps:logs shop -f"], { stdio: "ignore" });
+    await new Promise((r) => setTimeout(r, 1_000));
     expect(await ctrlC(first)).toBe(0);
+    follower.kill();
     // A clean stop: the control plane closed before Redis went, and no colour codes in a log file.
     expect(first.output()).not.toMatch(/connection lost/i);
     expect(first.output()).not.toContain("\u001b[");
