@@ -17,6 +17,7 @@ source "$INSTALL_LIB_DIR/preflight.sh"
 source "$INSTALL_LIB_DIR/k3s.sh"
 source "$INSTALL_LIB_DIR/addons.sh"
 source "$INSTALL_LIB_DIR/quickstack.sh"
+source "$INSTALL_LIB_DIR/builders.sh"
 source "$INSTALL_LIB_DIR/uninstall.sh"
 
 usage() {
@@ -80,6 +81,7 @@ parse_args() {
 read_machine() {
   OS_RELEASE_FILE=/etc/os-release MEMINFO_FILE=/proc/meminfo K3S_CONFIG_READ=$K3S_CONFIG_FILE
   MACHINE_ARCH=$(uname -m)
+  USERNS_KNOB=/proc/sys/kernel/apparmor_restrict_unprivileged_userns
   AUTHORIZED_KEYS=$(invoking_user_home)/.ssh/authorized_keys
   unset PORTS_IN_USE EXISTING_SECRETS
   local overrides
@@ -88,6 +90,7 @@ read_machine() {
     OS_RELEASE_FILE=${QS_TEST_OS_RELEASE:-$OS_RELEASE_FILE}
     MEMINFO_FILE=${QS_TEST_MEMINFO:-$MEMINFO_FILE}
     MACHINE_ARCH=${QS_TEST_ARCH:-$MACHINE_ARCH}
+    USERNS_KNOB=${QS_TEST_USERNS_KNOB:-$USERNS_KNOB}
     K3S_CONFIG_READ=${QS_TEST_K3S_CONFIG:-$K3S_CONFIG_READ}
     AUTHORIZED_KEYS=${QS_TEST_AUTHORIZED_KEYS:-$AUTHORIZED_KEYS}
     if [ -n "${QS_TEST_PORTS_IN_USE+x}" ]; then PORTS_IN_USE=$QS_TEST_PORTS_IN_USE; fi
@@ -187,6 +190,7 @@ main_install() {
   preflight_server
   info "domain $DOMAIN$([ "$DOMAIN_FROM_IP" = 1 ] && printf ' (no --domain given)')"
   install_packages
+  allow_rootless_buildkit
   write_server_config
   write_registries
   install_k3s server
@@ -198,6 +202,7 @@ main_install() {
   generate_secrets
   create_first_admin
   pin_builder_images
+  pin_base_images
   apply_quickstack
   wait_for_quickstack
   print_totp_enrolment
@@ -209,6 +214,7 @@ main_join() {
   read_machine
   preflight_agent
   install_packages
+  allow_rootless_buildkit
   write_agent_config
   write_registries
   install_k3s agent

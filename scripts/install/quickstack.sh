@@ -164,6 +164,7 @@ configMapGenerator:
       - QS_SSH_PUBLIC_HOST=$DOMAIN
       - QS_PUBLIC_URL=https://qs.$DOMAIN
 $(for pinned in ${PINNED_IMAGES[@]+"${PINNED_IMAGES[@]}"}; do printf '      - %s\n' "$pinned"; done)
+$([ -z "${PINNED_BASE_IMAGES:-}" ] || printf '      - QS_BASE_IMAGES=%s\n' "$PINNED_BASE_IMAGES")
 patches:
   - target:
       kind: Ingress

@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "../support/tmp.ts";
@@ -21,6 +21,11 @@ const BUILDER_IMAGES = [
   "docker.io/moby/buildkit:v0.30.0-rootless",
   "docker.io/library/busybox:1.37.0",
 ];
+// The base images of generated Dockerfiles, as deploy/ lists them (QS_BASE_IMAGES).
+const BASE_IMAGES =
+  /^ *- QS_BASE_IMAGES=(.*)$/m
+    .exec(readFileSync(join(repoRoot, "deploy/base/kustomization.yaml"), "utf8"))?.[1]
+    ?.split(",") ?? [];
 const ALL_SECRETS = [
   "quickstack-redis",
   "quickstack-registry",
@@ -71,6 +76,8 @@ function serverPlan(opts: {
     ...opts.admin,
     "-----> Pinning builder images by digest",
     ...BUILDER_IMAGES.map((ref) => `would: run k3s crictl pull ${ref}`),
+    "-----> Pinning base images of generated Dockerfiles by digest",
+    ...BASE_IMAGES.map((ref) => `would: resolve ${ref} (registry HEAD request)`),
     `-----> Applying deploy/ for ${domain}`,
     "would: run rm -rf /etc/quickstack/deploy",
     "would: run mkdir -p /etc/quickstack",
@@ -149,6 +156,11 @@ describe("install.sh --dry-run", () => {
     expect(result.stdout).toContain(`QS_BUILDER_KANIKO_IMAGE=${BUILDER_IMAGES[0]!}@${IMAGE_DIGEST}`);
     expect(result.stdout).toContain(`QS_BUILDER_BUILDKIT_IMAGE=${BUILDER_IMAGES[1]!}@${IMAGE_DIGEST}`);
     expect(result.stdout).toContain(`QS_BUILDER_FETCH_IMAGE=${BUILDER_IMAGES[2]!}@${IMAGE_DIGEST}`);
+    // So are the base images of generated Dockerfiles.
+    expect(BASE_IMAGES.length).toBeGreaterThan(5);
+    for (const ref of BASE_IMAGES) expect(result.stdout).toContain(`       ${ref}@${IMAGE_DIGEST}\n`);
+    // Debian 12 has no AppArmor user-namespace knob: nothing to change for BuildKit.
+    expect(result.stdout).not.toContain("apparmor_restrict_unprivileged_userns");
     // No TOTP enrolment in a dry run (no secret exists to show).
     expect(result.stdout).not.toContain("otpauth://");
   });
@@ -165,9 +177,10 @@ describe("install.sh --dry-run", () => {
       ["--dry-run", "--domain", "apps.example.com", "--email=ops@example.com"],
       env,
     );
-    expect(result.stderr.split("\n").filter(Boolean)).toEqual(
-      BUILDER_IMAGES.map((ref) => ` !     could not pull ${ref}: builds use the tag until install.sh is re-run`),
-    );
+    expect(result.stderr.split("\n").filter(Boolean)).toEqual([
+      ...BUILDER_IMAGES.map((ref) => ` !     could not pull ${ref}: builds use the tag until install.sh is re-run`),
+      ...BASE_IMAGES.map((ref) => ` !     could not resolve ${ref}: builds use the tag until install.sh is re-run`),
+    ]);
     expect(result.status).toBe(0);
     expect(result.stdout).toContain(
       "ok  ports 80 443 2222 6443 5000 (held by the existing k3s v1.32.1+k3s1: re-run)",
@@ -270,6 +283,33 @@ describe("install.sh --dry-run", () => {
       "would: wait for k3s-agent to be running (up to 300s)",
       "-----> This VPS is now a node of https://203.0.113.10:6443",
     ]);
+  });
+
+  it("lets rootless BuildKit make user namespaces where AppArmor restricts them (Ubuntu 24.04+)", () => {
+    const ubuntu = 'PRETTY_NAME="Ubuntu 24.04 LTS"\nID=ubuntu\nID_LIKE=debian\nVERSION_ID="24.04"';
+    const step = [
+      "-----> Allowing user namespaces for rootless BuildKit (AppArmor restricts them here)",
+      "would: write /etc/sysctl.d/60-quickstack-buildkit.conf (mode 0644; kernel.apparmor_restrict_unprivileged_userns = 0)",
+      "would: run sysctl -q -w kernel.apparmor_restrict_unprivileged_userns=0",
+    ];
+    const server = runInstaller(["--dry-run", "--admin-key", ADMIN_KEY], {
+      ...fakeMachineEnv(join(dir.path, "noble"), { osRelease: ubuntu, usernsKnob: "1\n" }),
+      QS_TEST_IMAGE_DIGEST: IMAGE_DIGEST,
+    });
+    expect(server.stderr).toBe("");
+    expect(server.status).toBe(0);
+    const lines = planLines(server.stdout);
+    const at = lines.indexOf(step[0]!);
+    expect(lines.slice(at, at + 3)).toEqual(step);
+    // Before k3s starts, so the first build already finds it.
+    expect(at).toBeLessThan(lines.indexOf("-----> Configuring k3s"));
+    // Builds run on any node: a joining agent sets it too.
+    const agent = runInstaller(
+      ["join", "--server", "https://203.0.113.10:6443", "--token", "K10x::node:abc", "--dry-run"],
+      fakeMachineEnv(join(dir.path, "noble-agent"), { osRelease: ubuntu, usernsKnob: "1\n", publicIp: "" }),
+    );
+    expect(agent.status).toBe(0);
+    expect(planLines(agent.stdout)).toEqual(expect.arrayContaining(step));
   });
 
   it("refuses once, listing everything that is wrong with the machine", () => {

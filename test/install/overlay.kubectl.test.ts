@@ -10,6 +10,10 @@ import { findObject, renderKustomize, repoRoot, runCommand, type KubeObject } fr
 
 const spec = <T>(o: KubeObject): T => o.spec as T;
 const PINNED_KANIKO = `ghcr.io/osscontainertools/kaniko:v1.27.6@sha256:${"e".repeat(64)}`;
+const PINNED_BASE = [
+  `docker.io/library/node:24-trixie-slim@sha256:${"a".repeat(64)}`,
+  `docker.io/library/busybox:1.37.0@sha256:${"b".repeat(64)}`,
+].join(",");
 
 describe("the installer's overlay", () => {
   let dir: { path: string; remove: () => Promise<void> };
@@ -22,6 +26,7 @@ describe("the installer's overlay", () => {
       `source ${join(repoRoot, "scripts/install/lib.sh")}`,
       `source ${join(repoRoot, "scripts/install/quickstack.sh")}`,
       `PINNED_IMAGES=(QS_BUILDER_KANIKO_IMAGE=${PINNED_KANIKO})`,
+      `PINNED_BASE_IMAGES=${PINNED_BASE}`,
       "DOMAIN=apps.example.org QS_IMAGE=ghcr.example/me/quickstack:0.2.0 overlay_manifest",
     ].join("\n");
     const overlay = runCommand("bash", ["-c", script]);
@@ -47,6 +52,8 @@ describe("the installer's overlay", () => {
       // What install.sh pinned replaces the tag; the rest keep deploy/'s tags.
       QS_BUILDER_KANIKO_IMAGE: PINNED_KANIKO,
       QS_BUILDER_BUILDKIT_IMAGE: "docker.io/moby/buildkit:v0.30.0-rootless",
+      // The base images of generated Dockerfiles install.sh pinned.
+      QS_BASE_IMAGES: PINNED_BASE,
     });
     const ingress = spec<{ tls: { hosts: string[] }[]; rules: { host: string }[] }>(
       findObject(site, "Ingress", "quickstack"),

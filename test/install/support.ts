@@ -73,6 +73,8 @@ export interface FakeMachine {
   k3sConfig?: string;
   secrets?: readonly string[];
   authorizedKeys?: string;
+  /** Content of /proc/sys/kernel/apparmor_restrict_unprivileged_userns; absent when unset. */
+  usernsKnob?: string;
 }
 
 export const DEBIAN_12 = [
@@ -104,6 +106,11 @@ export function fakeMachineEnv(dir: string, machine: FakeMachine = {}): NodeJS.P
     QS_TEST_K3S_CONFIG: file("k3s-config.yaml", machine.k3sConfig ?? ""),
     QS_TEST_SECRETS: (machine.secrets ?? []).join(","),
     QS_TEST_AUTHORIZED_KEYS: file("authorized_keys", machine.authorizedKeys ?? ""),
+    // Ubuntu 24.04+'s AppArmor user-namespace knob; absent unless the machine has it.
+    QS_TEST_USERNS_KNOB:
+      machine.usernsKnob === undefined
+        ? join(dir, "no-userns-knob")
+        : file("apparmor_restrict_unprivileged_userns", machine.usernsKnob),
   };
   return env;
 }

@@ -51,5 +51,6 @@ export function startBuilds(
     timeoutMs: config.build.timeoutSeconds * 1000,
     keepImages: config.build.keepImages,
     jobs: { insecureRegistry: config.registry.url.startsWith("http:"), images: config.build.images },
+    stacks: { pinned: config.build.baseImages },
   });
 }

@@ -72,4 +72,12 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ QS_BUILDER_FETCH_IMAGE: "busybox; rm -rf /" })).toThrow(/QS_BUILDER_FETCH_IMAGE="busybox; rm -rf \/": .*not an image reference/);
     expect(() => loadConfig({ QS_BUILDER_BUILDKIT_IMAGE: "moby/buildkit@sha256:short" })).toThrow(/QS_BUILDER_BUILDKIT_IMAGE/);
   });
+
+  it("takes the installer's pinned base images as a comma-separated list", () => {
+    const node = `docker.io/library/node:24-trixie-slim@sha256:${"a".repeat(64)}`;
+    const busybox = `docker.io/library/busybox:1.37.0@sha256:${"b".repeat(64)}`;
+    expect(loadConfig({}).build.baseImages).toEqual([]);
+    expect(loadConfig({ QS_BASE_IMAGES: `${node}, ${busybox},` }).build.baseImages).toEqual([node, busybox]);
+    expect(() => loadConfig({ QS_BASE_IMAGES: `${node},node; rm -rf /` })).toThrow(/QS_BASE_IMAGES: "node; rm -rf \/": .*not an image reference/);
+  });
 });

@@ -45,6 +45,11 @@ export interface QsConfig {
      * installer sets all three pinned by digest (`name:tag@sha256:…`).
      */
     readonly images: { readonly kaniko?: string; readonly buildkit?: string; readonly fetch?: string };
+    /**
+     * Base images of generated Dockerfiles pinned by the installer (`name:tag@sha256:…`);
+     * each replaces the default of the same `name:tag`. Entries without a digest pin nothing.
+     */
+    readonly baseImages: readonly string[];
   };
   readonly maxPushBytes: number;
   readonly registry: {
@@ -84,6 +89,7 @@ export const CONFIG_VARIABLES = [
   "QS_BUILDER_KANIKO_IMAGE",
   "QS_BUILDER_BUILDKIT_IMAGE",
   "QS_BUILDER_FETCH_IMAGE",
+  "QS_BASE_IMAGES",
   "QS_KEEP_IMAGES",
   "QS_MAX_PUSH_BYTES",
   "QS_REGISTRY_URL",
@@ -165,6 +171,7 @@ export function loadConfig(env: Env = process.env): QsConfig {
         buildkit: read.image("QS_BUILDER_BUILDKIT_IMAGE"),
         fetch: read.image("QS_BUILDER_FETCH_IMAGE"),
       }),
+      baseImages: read.imageList("QS_BASE_IMAGES"),
     },
     // 200 MiB: a bigger push would strain a small VPS's disk and memory (see @qs/git).
     maxPushBytes: read.bytes("QS_MAX_PUSH_BYTES", 200 * 1024 ** 2),
@@ -272,6 +279,22 @@ class Reader {
       this.problems.push(`${name}=${JSON.stringify(value)}: ${(err as Error).message}; expected registry/name:tag@sha256:<digest>`);
       return undefined;
     }
+  }
+
+  /** A comma-separated list of image references; empty when unset. */
+  imageList(name: string): string[] {
+    const value = this.optional(name);
+    if (value === undefined) return [];
+    const refs = value.split(",").map((r) => r.trim()).filter((r) => r !== "");
+    for (const ref of refs) {
+      try {
+        parseImageReference(ref);
+      } catch (err) {
+        this.problems.push(`${name}: ${JSON.stringify(ref)}: ${(err as Error).message}; expected comma-separated registry/name:tag@sha256:<digest>`);
+        return [];
+      }
+    }
+    return refs;
   }
 
   dnsLabel(name: string, fallback: string): string {

@@ -8,6 +8,7 @@ import { detectStack } from "./detect.ts";
 import {
   BASE_IMAGES_CHOSEN_ON,
   DEFAULT_BASE_IMAGES,
+  baseImageList,
   resolveImages,
   runtimesPastEndOfLife,
   type BaseImages,
@@ -433,6 +434,15 @@ describe("base images", () => {
     expect(runtimesPastEndOfLife(old, "2026-04-30")).not.toContain(
       "node 20 (end of life 2026-04-30)",
     );
+  });
+
+  it("deploy/ lists exactly these images for install.sh to pin (QS_BASE_IMAGES)", async () => {
+    const kustomization = await readFile(
+      join(import.meta.dirname, "../../../../deploy/base/kustomization.yaml"),
+      "utf8",
+    );
+    const listed = /^ *- QS_BASE_IMAGES=(.*)$/m.exec(kustomization)?.[1]?.split(",");
+    expect(listed).toEqual(baseImageList(DEFAULT_BASE_IMAGES));
   });
 
   it("install-time pins (name:tag@sha256) replace the image of the same name:tag", () => {
