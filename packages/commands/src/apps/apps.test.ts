@@ -3,6 +3,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import type { Principal } from "@qs/core";
 import { admin, captureIO, dev, fakeServices } from "../../../../test/support/fakes/index.ts";
 import { invokeCommand, runCommandLine } from "../dispatch.ts";
+import { appsRollback } from "./rollback.ts";
 
 // Unit tests of each apps:* verb against in-memory implementations of the core ports
 // (test/support/fakes); the same verbs run over SSH against the API double in test/e2e.
@@ -266,6 +267,9 @@ describe("releases and rollback", () => {
     expect(rolled.out).toContain("Rolled back shop to v1 (Deploy aaaaaaa) as v3");
     // Heroku's rule: the release before the newest, so a second rollback returns to v2's state.
     expect(JSON.parse((await run("apps:rollback shop --json")).out)).toMatchObject({ rolledBackTo: 2, release: 4 });
+    // The API's body field is optional in the same way.
+    expect(appsRollback.api?.toArgs({ params: { app: "shop" }, query: {}, body: {} })).toEqual(["--", "shop"]);
+    expect(appsRollback.api?.toArgs({ params: { app: "shop" }, query: {}, body: { release: "v2" } })).toEqual(["--", "shop", "v2"]);
   });
 
   it("refuses a rollback whose image was pruned from the registry, changing nothing", async () => {
