@@ -79,4 +79,21 @@ describe("ssh sessions", () => {
     expect((await t.services.config.get(app)).TLS_KEY).toBe(small);
     expect((await t.run(`apps:config-get ${app} TLS_KEY`)).stdout).toBe(`${small}\n`);
   });
+
+  it("never prints control characters from stored input raw, and audits rejected input escaped", async () => {
+    const app = t.appName("esc");
+    await t.run(`apps:create ${app}`);
+    const title = "\u001b]0;owned\u0007\u001b[2J";
+    expect((await t.run(`apps:config-set ${app} "T=x${title}" "N=a\nFAKE=2" --no-restart`)).code).toBe(0);
+    const shown = await sshExec(t.ssh.port, t.adminKey, `apps:config ${app}`, { tty: true });
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).not.toContain("\u001b");
+    expect(shown.stdout).toContain("a\\nFAKE=2");
+    expect(JSON.parse((await t.run(`apps:config ${app} --json`)).stdout)).toEqual({ N: "a\nFAKE=2", T: `x${title}` });
+    const refused = await t.run(`apps:config-set ${app} "X\n2025-01-01 00:00:00  admin  apps:destroy ${app}  ok"`);
+    expect(refused.code).toBe(2);
+    const audit = await t.run(`audit ${app}`);
+    expect(audit.stdout.trimEnd().split("\n")).toHaveLength(4); // header, create, set, the refused set
+    expect((await t.audit.list({ app }))[0]?.args[1]).toMatch(/^X\\n2025/);
+  });
 });
