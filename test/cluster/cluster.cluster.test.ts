@@ -11,7 +11,10 @@ import { kubernetesVersion, net, nodeName } from "./src/layout.ts";
 const run = promisify(execFile);
 const kubeconfig = process.env.QS_TEST_KUBECONFIG ?? "";
 const kubectl = async (args: string[], input?: string): Promise<string> => {
-  const child = run("kubectl", ["--kubeconfig", kubeconfig, ...args], { timeout: 120_000, maxBuffer: 8 * 1024 * 1024 });
+  const child = run("kubectl", ["--kubeconfig", kubeconfig, ...args], {
+    timeout: 120_000,
+    maxBuffer: 8 * 1024 * 1024,
+  });
   if (input !== undefined) child.child.stdin?.end(input);
   return (await child).stdout;
 };
@@ -36,18 +39,40 @@ const restricted = {
 
 describe("the local cluster", () => {
   it("reports the pinned server version and one Ready node", async () => {
-    const version = JSON.parse(await kubectl(["version", "-o", "json"])) as { serverVersion: { gitVersion: string }; clientVersion: { gitVersion: string } };
+    const version = JSON.parse(await kubectl(["version", "-o", "json"])) as {
+      serverVersion: { gitVersion: string };
+      clientVersion: { gitVersion: string };
+    };
     expect(version.serverVersion.gitVersion).toBe(kubernetesVersion);
     expect(version.clientVersion.gitVersion).toBe(kubernetesVersion);
-    const nodes = JSON.parse(await kubectl(["get", "nodes", "-o", "json"])) as { items: { metadata: { name: string }; status: { conditions: { type: string; status: string }[] } }[] };
+    const nodes = JSON.parse(await kubectl(["get", "nodes", "-o", "json"])) as {
+      items: {
+        metadata: { name: string };
+        status: { conditions: { type: string; status: string }[] };
+      }[];
+    };
     expect(nodes.items.map((n) => n.metadata.name)).toEqual([nodeName]);
     expect(nodes.items[0]?.status.conditions.find((c) => c.type === "Ready")?.status).toBe("True");
   });
 
   it("runs a locally built image (kubectl run) and serves logs and exec", async () => {
-    await kubectl(["-n", ns, "run", "hello", `--image=${busybox}`, "--restart=Never", "--command", "--", "sh", "-c", "echo hello from $(hostname); sleep 3600"]);
+    await kubectl([
+      "-n",
+      ns,
+      "run",
+      "hello",
+      `--image=${busybox}`,
+      "--restart=Never",
+      "--command",
+      "--",
+      "sh",
+      "-c",
+      "echo hello from $(hostname); sleep 3600",
+    ]);
     await kubectl(["-n", ns, "wait", "--for=condition=Ready", "pod/hello", "--timeout=90s"]);
-    expect(await kubectl(["-n", ns, "get", "pod", "hello", "-o", "jsonpath={.status.phase}"])).toBe("Running");
+    expect(await kubectl(["-n", ns, "get", "pod", "hello", "-o", "jsonpath={.status.phase}"])).toBe(
+      "Running",
+    );
     expect(await kubectl(["-n", ns, "logs", "hello"])).toContain("hello from hello");
     expect((await kubectl(["-n", ns, "exec", "hello", "--", "id", "-u"])).trim()).toBe("0");
     const ip = await kubectl(["-n", ns, "get", "pod", "hello", "-o", "jsonpath={.status.podIP}"]);
@@ -64,25 +89,49 @@ describe("the local cluster", () => {
           kind: "Pod",
           metadata: { name: "web", labels: { app: "web" } },
           spec: {
-            securityContext: { runAsNonRoot: true, runAsUser: 65534, seccompProfile: { type: "RuntimeDefault" } },
+            securityContext: {
+              runAsNonRoot: true,
+              runAsUser: 65534,
+              seccompProfile: { type: "RuntimeDefault" },
+            },
             containers: [
               {
                 name: "web",
                 image: busybox,
-                command: ["sh", "-c", "mkdir -p /tmp/www && echo served-by-web > /tmp/www/index.html && exec httpd -f -p 8080 -h /tmp/www"],
+                command: [
+                  "sh",
+                  "-c",
+                  "mkdir -p /tmp/www && echo served-by-web > /tmp/www/index.html && exec httpd -f -p 8080 -h /tmp/www",
+                ],
                 ports: [{ containerPort: 8080 }],
                 readinessProbe: { httpGet: { path: "/", port: 8080 }, periodSeconds: 1 },
-                securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+                securityContext: {
+                  allowPrivilegeEscalation: false,
+                  capabilities: { drop: ["ALL"] },
+                },
               },
             ],
           },
         },
-        { apiVersion: "v1", kind: "Service", metadata: { name: "web" }, spec: { selector: { app: "web" }, ports: [{ port: 80, targetPort: 8080 }] } },
+        {
+          apiVersion: "v1",
+          kind: "Service",
+          metadata: { name: "web" },
+          spec: { selector: { app: "web" }, ports: [{ port: 80, targetPort: 8080 }] },
+        },
       ],
     };
     await kubectl(["-n", ns, "apply", "-f", "-"], JSON.stringify(manifest));
     await kubectl(["-n", ns, "wait", "--for=condition=Ready", "pod/web", "--timeout=90s"]);
-    const clusterIp = await kubectl(["-n", ns, "get", "svc", "web", "-o", "jsonpath={.spec.clusterIP}"]);
+    const clusterIp = await kubectl([
+      "-n",
+      ns,
+      "get",
+      "svc",
+      "web",
+      "-o",
+      "jsonpath={.spec.clusterIP}",
+    ]);
     expect(clusterIp.startsWith("10.43.")).toBe(true);
     let body = "";
     for (let i = 0; i < 40 && !body.includes("served-by-web"); i++) {
@@ -94,9 +143,26 @@ describe("the local cluster", () => {
     }
     expect(body).toContain("served-by-web");
     await kubectl(["-n", ns, "wait", "--for=condition=Ready", "pod/hello", "--timeout=90s"]);
-    const fromPod = await kubectl(["-n", ns, "exec", "hello", "--", "wget", "-qO-", `http://web.${ns}.svc.${net.clusterDomain}/`]);
+    const fromPod = await kubectl([
+      "-n",
+      ns,
+      "exec",
+      "hello",
+      "--",
+      "wget",
+      "-qO-",
+      `http://web.${ns}.svc.${net.clusterDomain}/`,
+    ]);
     expect(fromPod).toContain("served-by-web");
-    const lookup = await kubectl(["-n", ns, "exec", "hello", "--", "nslookup", `kubernetes.default.svc.${net.clusterDomain}`]);
+    const lookup = await kubectl([
+      "-n",
+      ns,
+      "exec",
+      "hello",
+      "--",
+      "nslookup",
+      `kubernetes.default.svc.${net.clusterDomain}`,
+    ]);
     expect(lookup).toContain(net.kubernetesServiceIp);
   });
 
@@ -104,11 +170,33 @@ describe("the local cluster", () => {
     const strict = `${ns}-ps`;
     await kubectl(["create", "namespace", strict]);
     try {
-      await kubectl(["label", "namespace", strict, "pod-security.kubernetes.io/enforce=restricted"]);
-      const privileged = { apiVersion: "v1", kind: "Pod", metadata: { name: "p" }, spec: { containers: [{ name: "c", image: busybox, securityContext: { privileged: true } }] } };
-      const err = await kubectl(["-n", strict, "apply", "-f", "-"], JSON.stringify(privileged)).catch((e: { stderr?: string }) => e.stderr ?? "");
+      await kubectl([
+        "label",
+        "namespace",
+        strict,
+        "pod-security.kubernetes.io/enforce=restricted",
+      ]);
+      const privileged = {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: "p" },
+        spec: {
+          containers: [{ name: "c", image: busybox, securityContext: { privileged: true } }],
+        },
+      };
+      const err = await kubectl(
+        ["-n", strict, "apply", "-f", "-"],
+        JSON.stringify(privileged),
+      ).catch((e: { stderr?: string }) => e.stderr ?? "");
       expect(err).toContain('violates PodSecurity "restricted:latest"');
-      const ok = { ...privileged, spec: { containers: [{ name: "c", image: busybox, command: ["sleep", "1"], securityContext: restricted }] } };
+      const ok = {
+        ...privileged,
+        spec: {
+          containers: [
+            { name: "c", image: busybox, command: ["sleep", "1"], securityContext: restricted },
+          ],
+        },
+      };
       await kubectl(["-n", strict, "apply", "-f", "-"], JSON.stringify(ok));
     } finally {
       await kubectl(["delete", "namespace", strict, "--wait=false"]);
@@ -118,9 +206,23 @@ describe("the local cluster", () => {
   it("has RBAC and Node authorization on: a plain service account and the node are refused what they were not granted", async () => {
     await kubectl(["-n", ns, "create", "serviceaccount", "nobody"]);
     const sa = `system:serviceaccount:${ns}:nobody`;
-    expect((await kubectl(["auth", "can-i", "list", "secrets", "-n", ns, "--as", sa]).catch((e: { stdout?: string }) => e.stdout ?? "")).trim()).toBe("no");
+    expect(
+      (
+        await kubectl(["auth", "can-i", "list", "secrets", "-n", ns, "--as", sa]).catch(
+          (e: { stdout?: string }) => e.stdout ?? "",
+        )
+      ).trim(),
+    ).toBe("no");
     const node = ["--as", `system:node:${nodeName}`, "--as-group", "system:nodes"];
-    expect((await kubectl(["auth", "can-i", "list", "secrets", "-A", ...node]).catch((e: { stdout?: string }) => e.stdout ?? "")).trim()).toBe("no");
-    expect((await kubectl(["auth", "can-i", "get", `nodes/${nodeName}`, ...node])).trim()).toBe("yes");
+    expect(
+      (
+        await kubectl(["auth", "can-i", "list", "secrets", "-A", ...node]).catch(
+          (e: { stdout?: string }) => e.stdout ?? "",
+        )
+      ).trim(),
+    ).toBe("no");
+    expect((await kubectl(["auth", "can-i", "get", `nodes/${nodeName}`, ...node])).trim()).toBe(
+      "yes",
+    );
   });
 });

@@ -2,12 +2,47 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { request } from "node:https";
+import { connect } from "node:net";
 import { join } from "node:path";
-import { buildCniConflist, buildContainerdConfig, buildKubeconfig, buildKubeletConfig, buildKubeProxyConfig, buildRegistryHosts, buildResolvConf } from "./configs.ts";
-import { daemonNames, daemonPid, logTail, sleep, startDaemon, stopDaemon, waitFor } from "./daemons.ts";
+import {
+  buildCniConflist,
+  buildContainerdConfig,
+  buildKubeconfig,
+  buildKubeletConfig,
+  buildKubeProxyConfig,
+  buildRegistryHosts,
+  buildResolvConf,
+} from "./configs.ts";
+import {
+  daemonNames,
+  daemonPid,
+  logTail,
+  sleep,
+  startDaemon,
+  stopDaemon,
+  waitFor,
+} from "./daemons.ts";
 import { hasImage, nodeImages, pushImage } from "./images.ts";
-import { clusterPaths, cniBinDir, kubernetesVersion, net, nodeName, ports, repoRoot, toolDirs, type ClusterPaths } from "./layout.ts";
-import { applySysctls, ensureBridge, ensureGuard, removeBridge, removeGuard, removePodNetns, restoreSysctls } from "./network.ts";
+import {
+  clusterPaths,
+  cniBinDir,
+  kubernetesVersion,
+  net,
+  nodeName,
+  ports,
+  repoRoot,
+  toolDirs,
+  type ClusterPaths,
+} from "./layout.ts";
+import {
+  applySysctls,
+  ensureBridge,
+  ensureGuard,
+  removeBridge,
+  removeGuard,
+  removePodNetns,
+  restoreSysctls,
+} from "./network.ts";
 import { ensurePki } from "./pki.ts";
 
 // A real single-node Kubernetes on this machine, laid out as k3s runs one server: kine on
@@ -15,7 +50,16 @@ import { ensurePki } from "./pki.ts";
 // runc, kube-proxy (iptables) and CoreDNS, all built from their Go modules.
 
 /** Start order; `down` stops in reverse. */
-const order = ["registry", "kine", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "containerd", "kubelet", "kube-proxy"] as const;
+const order = [
+  "registry",
+  "kine",
+  "kube-apiserver",
+  "kube-controller-manager",
+  "kube-scheduler",
+  "containerd",
+  "kubelet",
+  "kube-proxy",
+] as const;
 
 interface State {
   sysctls: Record<string, string>;
@@ -23,7 +67,7 @@ interface State {
 
 const say = (line: string): void => void process.stdout.write(`${line}\n`);
 
-function bins(dirs: Record<string, string>): Record<string, string> {
+function bins(dirs: Record<string, string>) {
   const need = (name: string): string => {
     const dir = dirs[name];
     if (!dir) throw new Error(`test/cluster/build.sh printed no folder for ${name}`);
@@ -51,7 +95,8 @@ type Bins = ReturnType<typeof bins>;
 
 function checkPrerequisites(): void {
   const missing: string[] = [];
-  if (process.getuid?.() !== 0) missing.push("root (the kubelet, containerd and the pod network need it)");
+  if (process.getuid?.() !== 0)
+    missing.push("root (the kubelet, containerd and the pod network need it)");
   for (const cmd of ["openssl", "iptables", "ip", "docker-registry", "tar", "conntrack"]) {
     try {
       execFileSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" });
@@ -60,22 +105,49 @@ function checkPrerequisites(): void {
     }
   }
   for (const plugin of ["bridge", "host-local", "portmap", "loopback"]) {
-    if (!existsSync(join(cniBinDir, plugin))) missing.push(`${cniBinDir}/${plugin} (Debian package containernetworking-plugins)`);
+    if (!existsSync(join(cniBinDir, plugin)))
+      missing.push(`${cniBinDir}/${plugin} (Debian package containernetworking-plugins)`);
   }
   if (!existsSync("/bin/busybox")) missing.push("/bin/busybox (Debian package busybox-static)");
   if (missing.length > 0) {
-    throw new Error(`the local cluster cannot start; missing: ${missing.join(", ")}.\nRun: bash test/cluster/setup.sh`);
+    throw new Error(
+      `the local cluster cannot start; missing: ${missing.join(", ")}.\nRun: bash test/cluster/setup.sh`,
+    );
   }
 }
 
 async function writeConfigs(p: ClusterPaths, b: Bins): Promise<void> {
-  for (const d of [p.etc, p.cniConf, p.certsD, p.kine, p.registry, p.containerdRoot, p.kubeletRoot, p.run]) await mkdir(d, { recursive: true });
+  for (const d of [
+    p.etc,
+    p.cniConf,
+    p.certsD,
+    p.kine,
+    p.registry,
+    p.containerdRoot,
+    p.kubeletRoot,
+    p.run,
+  ])
+    await mkdir(d, { recursive: true });
   const pem = (f: string): string => readFileSync(join(p.pki, f), "utf8");
   const server = `https://127.0.0.1:${ports.apiserver}`;
   const kubeconfig = (file: string, id: string, user: string): Promise<void> =>
-    writeFile(file, buildKubeconfig({ server, caPem: pem("ca.crt"), certPem: pem(`${id}.crt`), keyPem: pem(`${id}.key`), user }), { mode: 0o600 });
+    writeFile(
+      file,
+      buildKubeconfig({
+        server,
+        caPem: pem("ca.crt"),
+        certPem: pem(`${id}.crt`),
+        keyPem: pem(`${id}.key`),
+        user,
+      }),
+      { mode: 0o600 },
+    );
   await kubeconfig(p.adminKubeconfig, "admin", "qs-admin");
-  await kubeconfig(join(p.etc, "controller-manager.kubeconfig"), "controller-manager", "system:kube-controller-manager");
+  await kubeconfig(
+    join(p.etc, "controller-manager.kubeconfig"),
+    "controller-manager",
+    "system:kube-controller-manager",
+  );
   await kubeconfig(join(p.etc, "scheduler.kubeconfig"), "scheduler", "system:kube-scheduler");
   await kubeconfig(join(p.etc, "kubelet.kubeconfig"), "kubelet", `system:node:${nodeName}`);
   await kubeconfig(join(p.etc, "kube-proxy.kubeconfig"), "kube-proxy", "system:kube-proxy");
@@ -89,7 +161,19 @@ async function writeConfigs(p: ClusterPaths, b: Bins): Promise<void> {
   await writeFile(join(p.etc, "resolv.conf"), buildResolvConf());
   await writeFile(
     join(p.etc, "registry.yml"),
-    ["version: 0.1", "log:", "  level: warn", "storage:", "  filesystem:", `    rootdirectory: ${p.registry}`, "  delete:", "    enabled: true", "http:", `  addr: 127.0.0.1:${ports.registry}`, ""].join("\n"),
+    [
+      "version: 0.1",
+      "log:",
+      "  level: warn",
+      "storage:",
+      "  filesystem:",
+      `    rootdirectory: ${p.registry}`,
+      "  delete:",
+      "    enabled: true",
+      "http:",
+      `  addr: 127.0.0.1:${ports.registry}`,
+      "",
+    ].join("\n"),
   );
 }
 
@@ -118,21 +202,35 @@ export function apiGet(p: ClusterPaths, path: string): Promise<{ status: number;
   });
 }
 
+/** Whether something accepts TCP connections on the loopback `port`. */
 function portOpen(port: number): Promise<boolean> {
-  return fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(2_000) }).then(
-    () => true,
-    () => false,
-  );
+  return new Promise((resolve) => {
+    const socket = connect({ host: "127.0.0.1", port, timeout: 2_000 });
+    const done = (ok: boolean): void => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.once("connect", () => done(true));
+    socket.once("error", () => done(false));
+    socket.once("timeout", () => done(false));
+  });
 }
 
-function daemonSpecs(p: ClusterPaths, b: Bins): Record<(typeof order)[number], { command: string; args: string[]; env?: NodeJS.ProcessEnv }> {
+function daemonSpecs(
+  p: ClusterPaths,
+  b: Bins,
+): Record<(typeof order)[number], { command: string; args: string[]; env?: NodeJS.ProcessEnv }> {
   const pki = (f: string): string => join(p.pki, f);
   const etc = (f: string): string => join(p.etc, f);
   return {
     registry: { command: "docker-registry", args: ["serve", etc("registry.yml")] },
     kine: {
       command: b.kine,
-      args: [`--listen-address=127.0.0.1:${ports.kine}`, `--endpoint=sqlite://${join(p.kine, "state.db")}?_journal=WAL&cache=shared&_busy_timeout=30000`],
+      args: [
+        `--listen-address=127.0.0.1:${ports.kine}`,
+        "--metrics-bind-address=0",
+        `--endpoint=sqlite://${join(p.kine, "state.db")}?_journal=WAL&cache=shared&_busy_timeout=30000`,
+      ],
     },
     "kube-apiserver": {
       command: b.apiserver,
@@ -223,7 +321,11 @@ function daemonSpecs(p: ClusterPaths, b: Bins): Record<(typeof order)[number], {
 }
 
 function kubectl(p: ClusterPaths, b: Bins, args: string[], input?: string): string {
-  return execFileSync(b.kubectl, ["--kubeconfig", p.adminKubeconfig, ...args], { encoding: "utf8", input, stdio: ["pipe", "pipe", "pipe"] });
+  return execFileSync(b.kubectl, ["--kubeconfig", p.adminKubeconfig, ...args], {
+    encoding: "utf8",
+    input,
+    stdio: ["pipe", "pipe", "pipe"],
+  });
 }
 
 /** Brings the cluster up (building what is missing) and waits until the node is Ready and DNS serves. */
@@ -237,7 +339,9 @@ export async function up(p = clusterPaths()): Promise<void> {
   await ensurePki(p.pki);
   await writeConfigs(p, b);
 
-  const sysctlsBefore = existsSync(p.state) ? (JSON.parse(await readFile(p.state, "utf8")) as State).sysctls : applySysctls();
+  const sysctlsBefore = existsSync(p.state)
+    ? (JSON.parse(await readFile(p.state, "utf8")) as State).sysctls
+    : applySysctls();
   await writeFile(p.state, JSON.stringify({ sysctls: sysctlsBefore } satisfies State));
   applySysctls();
   ensureBridge();
@@ -249,12 +353,17 @@ export async function up(p = clusterPaths()): Promise<void> {
     await startDaemon(p, { name, ...specs[name] });
   };
   const alive = (name: string) => (): boolean => {
-    if (daemonPid(p.pids, name) === undefined) throw new Error(`${name} exited:\n${logTail(p.logs, name)}`);
+    if (daemonPid(p.pids, name) === undefined) throw new Error(`${name} exited`);
     return true;
   };
 
   await start("registry");
-  await waitFor("registry", async () => alive("registry")() && (await portOpen(ports.registry)), 20_000, () => logTail(p.logs, "registry"));
+  await waitFor(
+    "registry",
+    async () => alive("registry")() && (await portOpen(ports.registry)),
+    20_000,
+    () => logTail(p.logs, "registry"),
+  );
   for (const image of nodeImages({ pause: b.pause, coredns: b.coredns, busybox: "/bin/busybox" })) {
     if (!(await hasImage(image.ref))) {
       pushImage(b.crane, image);
@@ -263,14 +372,29 @@ export async function up(p = clusterPaths()): Promise<void> {
   }
 
   await start("kine");
-  await waitFor("kine", async () => alive("kine")() && (await portOpen(ports.kine)), 30_000, () => logTail(p.logs, "kine"));
+  await waitFor(
+    "kine",
+    async () => alive("kine")() && (await portOpen(ports.kine)),
+    30_000,
+    () => logTail(p.logs, "kine"),
+  );
   await start("kube-apiserver");
-  await waitFor("kube-apiserver", async () => alive("kube-apiserver")() && (await apiGet(p, "/readyz")).status === 200, 90_000, () => logTail(p.logs, "kube-apiserver"));
+  await waitFor(
+    "kube-apiserver",
+    async () => alive("kube-apiserver")() && (await apiGet(p, "/readyz")).status === 200,
+    90_000,
+    () => logTail(p.logs, "kube-apiserver"),
+  );
   say(`       API server ready at https://127.0.0.1:${ports.apiserver}`);
   await start("kube-controller-manager");
   await start("kube-scheduler");
   await start("containerd");
-  await waitFor("containerd", () => alive("containerd")() && existsSync(p.containerdSocket), 30_000, () => logTail(p.logs, "containerd"));
+  await waitFor(
+    "containerd",
+    () => alive("containerd")() && existsSync(p.containerdSocket),
+    30_000,
+    () => logTail(p.logs, "containerd"),
+  );
   await start("kubelet");
   await start("kube-proxy");
   await waitFor(
@@ -279,8 +403,12 @@ export async function up(p = clusterPaths()): Promise<void> {
       alive("kubelet")();
       const res = await apiGet(p, `/api/v1/nodes/${nodeName}`);
       if (res.status !== 200) return false;
-      const node = JSON.parse(res.body) as { status?: { conditions?: { type: string; status: string }[] } };
-      return node.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
+      const node = JSON.parse(res.body) as {
+        status?: { conditions?: { type: string; status: string }[] };
+      };
+      return (
+        node.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false
+      );
     },
     120_000,
     () => logTail(p.logs, "kubelet"),
@@ -289,13 +417,26 @@ export async function up(p = clusterPaths()): Promise<void> {
   kubectl(p, b, ["apply", "-f", join(repoRoot, "test/cluster/manifests/coredns.yaml")]);
   await waitFor(
     "CoreDNS",
-    () => kubectl(p, b, ["-n", "kube-system", "get", "deploy", "coredns", "-o", "jsonpath={.status.availableReplicas}"]).trim() === "1",
+    () =>
+      kubectl(p, b, [
+        "-n",
+        "kube-system",
+        "get",
+        "deploy",
+        "coredns",
+        "-o",
+        "jsonpath={.status.availableReplicas}",
+      ]).trim() === "1",
     120_000,
-    () => kubectl(p, b, ["-n", "kube-system", "get", "pods", "-o", "wide"]) + logTail(p.logs, "kubelet", 15),
+    () =>
+      kubectl(p, b, ["-n", "kube-system", "get", "pods", "-o", "wide"]) +
+      logTail(p.logs, "kubelet", 15),
   );
   say(`       cluster DNS ready at ${net.dnsServiceIp}`);
   const build = tBuilt - t0 > 5_000 ? ` (building took ${Math.round((tBuilt - t0) / 1000)} s)` : "";
-  say(`-----> Cluster up in ${Math.round((Date.now() - tBuilt) / 1000)} s${build}. KUBECONFIG=${p.adminKubeconfig}`);
+  say(
+    `-----> Cluster up in ${Math.round((Date.now() - tBuilt) / 1000)} s${build}. KUBECONFIG=${p.adminKubeconfig}`,
+  );
 }
 
 /** Stops every daemon, the containers and their mounts, and undoes the host network changes. Files stay (a warm start reuses them). */
@@ -330,7 +471,12 @@ export async function down(p = clusterPaths()): Promise<void> {
 }
 
 function killContainers(p: ClusterPaths, b: Bins): void {
-  const ctr = (args: string[]): string => execFileSync(b.ctr, ["--address", p.containerdSocket, "-n", "k8s.io", ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 15_000 });
+  const ctr = (args: string[]): string =>
+    execFileSync(b.ctr, ["--address", p.containerdSocket, "-n", "k8s.io", ...args], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+      timeout: 15_000,
+    });
   try {
     const tasks = ctr(["tasks", "ls", "-q"]).split("\n").filter(Boolean);
     for (const id of tasks) {
@@ -347,9 +493,11 @@ function killContainers(p: ClusterPaths, b: Bins): void {
 
 /** containerd's shims outlive containerd by design; kill those of this cluster (and their containers). */
 function killShims(p: ClusterPaths): void {
-  let out = "";
+  let out: string;
   try {
-    out = execFileSync("pgrep", ["-f", `containerd-shim-runc-v2.*${p.containerdSocket}`], { encoding: "utf8" });
+    out = execFileSync("pgrep", ["-f", `containerd-shim-runc-v2.*${p.containerdSocket}`], {
+      encoding: "utf8",
+    });
   } catch {
     return;
   }
@@ -392,7 +540,9 @@ export async function status(p = clusterPaths()): Promise<boolean> {
   }
   if (ok) {
     const res = await apiGet(p, "/version").catch(() => undefined);
-    say(`API server              ${res?.status === 200 ? (JSON.parse(res.body) as { gitVersion: string }).gitVersion : "not answering"}`);
+    say(
+      `API server              ${res?.status === 200 ? (JSON.parse(res.body) as { gitVersion: string }).gitVersion : "not answering"}`,
+    );
     say(`KUBECONFIG=${p.adminKubeconfig}`);
   }
   return ok;

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { buildCniConflist, buildContainerdConfig, buildKubeconfig, buildKubeletConfig, buildKubeProxyConfig, buildRegistryHosts } from "./configs.ts";
+import {
+  buildCniConflist,
+  buildContainerdConfig,
+  buildKubeconfig,
+  buildKubeletConfig,
+  buildKubeProxyConfig,
+  buildRegistryHosts,
+} from "./configs.ts";
 import { clusterPaths, images, net, ports, registryName } from "./layout.ts";
 
 const p = clusterPaths("/tmp/qs-cluster-test");
@@ -35,23 +42,44 @@ describe("local cluster configuration", () => {
 
   it("CNI: a bridge on the node address without masquerade (pod traffic stays on the machine)", () => {
     const list = JSON.parse(buildCniConflist()) as { plugins: Record<string, unknown>[] };
-    expect(list.plugins[0]).toMatchObject({ type: "bridge", bridge: net.bridge, isGateway: true, ipMasq: false });
+    expect(list.plugins[0]).toMatchObject({
+      type: "bridge",
+      bridge: net.bridge,
+      isGateway: true,
+      ipMasq: false,
+    });
     expect(list.plugins.map((x) => x.type)).toEqual(["bridge", "portmap"]);
   });
 
   it("kube-proxy: iptables mode, NodePorts only on loopback and the node address", () => {
-    const cfg = JSON.parse(buildKubeProxyConfig(p)) as { mode: string; nodePortAddresses: string[]; clusterCIDR: string };
+    const cfg = JSON.parse(buildKubeProxyConfig(p)) as {
+      mode: string;
+      nodePortAddresses: string[];
+      clusterCIDR: string;
+    };
     expect(cfg.mode).toBe("iptables");
     expect(cfg.clusterCIDR).toBe(net.podCidr);
     expect(cfg.nodePortAddresses).toEqual(["127.0.0.0/8", `${net.nodeIp}/32`]);
   });
 
   it("kubeconfig embeds the CA and the client identity", () => {
-    const kc = JSON.parse(buildKubeconfig({ server: "https://127.0.0.1:1", caPem: "CA", certPem: "CERT", keyPem: "KEY", user: "u" })) as {
+    const kc = JSON.parse(
+      buildKubeconfig({
+        server: "https://127.0.0.1:1",
+        caPem: "CA",
+        certPem: "CERT",
+        keyPem: "KEY",
+        user: "u",
+      }),
+    ) as {
       clusters: { cluster: Record<string, string> }[];
       users: { user: Record<string, string> }[];
     };
-    expect(Buffer.from(kc.clusters[0]?.cluster["certificate-authority-data"] ?? "", "base64").toString()).toBe("CA");
-    expect(Buffer.from(kc.users[0]?.user["client-key-data"] ?? "", "base64").toString()).toBe("KEY");
+    expect(
+      Buffer.from(kc.clusters[0]?.cluster["certificate-authority-data"] ?? "", "base64").toString(),
+    ).toBe("CA");
+    expect(Buffer.from(kc.users[0]?.user["client-key-data"] ?? "", "base64").toString()).toBe(
+      "KEY",
+    );
   });
 });

@@ -5,14 +5,33 @@ import { images, net, nodeName, ports, registryName, type ClusterPaths } from ".
 // returns the file's text; cluster.ts writes them.
 
 /** A kubeconfig with the CA and client identity embedded (base64 PEM). */
-export function buildKubeconfig(input: { server: string; caPem: string; certPem: string; keyPem: string; user: string }): string {
+export function buildKubeconfig(input: {
+  server: string;
+  caPem: string;
+  certPem: string;
+  keyPem: string;
+  user: string;
+}): string {
   const b64 = (s: string): string => Buffer.from(s).toString("base64");
   return JSON.stringify(
     {
       apiVersion: "v1",
       kind: "Config",
-      clusters: [{ name: "qs-local", cluster: { server: input.server, "certificate-authority-data": b64(input.caPem) } }],
-      users: [{ name: input.user, user: { "client-certificate-data": b64(input.certPem), "client-key-data": b64(input.keyPem) } }],
+      clusters: [
+        {
+          name: "qs-local",
+          cluster: { server: input.server, "certificate-authority-data": b64(input.caPem) },
+        },
+      ],
+      users: [
+        {
+          name: input.user,
+          user: {
+            "client-certificate-data": b64(input.certPem),
+            "client-key-data": b64(input.keyPem),
+          },
+        },
+      ],
       contexts: [{ name: "qs-local", context: { cluster: "qs-local", user: input.user } }],
       "current-context": "qs-local",
     },
@@ -39,6 +58,9 @@ state = "${p.containerdState}"
 
 [plugins."io.containerd.cri.v1.runtime"]
   enable_selinux = false
+  # These machines withhold CAP_SYS_RESOURCE even from root, so no process may lower its
+  # oom_score_adj (the kubelet asks -998 for sandboxes): keep containers at or above ours.
+  restrict_oom_score_adj = true
   [plugins."io.containerd.cri.v1.runtime".containerd]
     default_runtime_name = "runc"
     [plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc]
@@ -104,7 +126,11 @@ export function buildKubeletConfig(p: ClusterPaths): string {
       port: ports.kubelet,
       healthzBindAddress: "127.0.0.1",
       healthzPort: 10248,
-      authentication: { anonymous: { enabled: false }, webhook: { enabled: true }, x509: { clientCAFile: join(p.pki, "ca.crt") } },
+      authentication: {
+        anonymous: { enabled: false },
+        webhook: { enabled: true },
+        x509: { clientCAFile: join(p.pki, "ca.crt") },
+      },
       authorization: { mode: "Webhook" },
       tlsCertFile: join(p.pki, "kubelet-serving.crt"),
       tlsPrivateKeyFile: join(p.pki, "kubelet-serving.key"),
@@ -118,7 +144,12 @@ export function buildKubeletConfig(p: ClusterPaths): string {
       resolvConf: join(p.etc, "resolv.conf"),
       staticPodPath: "",
       serializeImagePulls: false,
-      evictionHard: { "memory.available": "100Mi", "nodefs.available": "2%", "imagefs.available": "2%", "nodefs.inodesFree": "2%" },
+      evictionHard: {
+        "memory.available": "100Mi",
+        "nodefs.available": "2%",
+        "imagefs.available": "2%",
+        "nodefs.inodesFree": "2%",
+      },
       imageGCHighThresholdPercent: 98,
       imageGCLowThresholdPercent: 95,
       rotateCertificates: false,

@@ -14,7 +14,10 @@ export interface DaemonSpec {
 }
 
 /** Starts `spec` in its own process group; output goes to logs/<name>.log. */
-export async function startDaemon(dirs: { logs: string; pids: string }, spec: DaemonSpec): Promise<number> {
+export async function startDaemon(
+  dirs: { logs: string; pids: string },
+  spec: DaemonSpec,
+): Promise<number> {
   await mkdir(dirs.logs, { recursive: true });
   await mkdir(dirs.pids, { recursive: true });
   const log = openSync(join(dirs.logs, `${spec.name}.log`), "a");
@@ -49,7 +52,11 @@ export function isAlive(pid: number): boolean {
 }
 
 /** Stops one daemon's process group: SIGTERM, then SIGKILL after `graceMs`. */
-export async function stopDaemon(pidsDir: string, name: string, graceMs = 10_000): Promise<boolean> {
+export async function stopDaemon(
+  pidsDir: string,
+  name: string,
+  graceMs = 10_000,
+): Promise<boolean> {
   const pid = daemonPid(pidsDir, name);
   await rm(join(pidsDir, `${name}.pid`), { force: true });
   if (pid === undefined) return false;
@@ -83,13 +90,21 @@ export async function daemonNames(pidsDir: string): Promise<string[]> {
 export function logTail(logsDir: string, name: string, lines = 25): string {
   const file = join(logsDir, `${name}.log`);
   if (!existsSync(file)) return "(no log)";
-  return readFileSync(file, "utf8").split("\n").slice(-lines - 1).join("\n");
+  return readFileSync(file, "utf8")
+    .split("\n")
+    .slice(-lines - 1)
+    .join("\n");
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `check` until it returns true; throws with `describe()` after `timeoutMs`. */
-export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number, describe?: () => string): Promise<void> {
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+  describe?: () => string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -100,7 +115,9 @@ export async function waitFor(what: string, check: () => Promise<boolean> | bool
     }
     if (Date.now() > deadline) {
       const why = last instanceof Error ? `: ${last.message}` : "";
-      throw new Error(`${what} not ready after ${Math.round(timeoutMs / 1000)} s${why}${describe ? `\n${describe()}` : ""}`);
+      throw new Error(
+        `${what} not ready after ${Math.round(timeoutMs / 1000)} s${why}${describe ? `\n${describe()}` : ""}`,
+      );
     }
     await sleep(250);
   }

@@ -1,5 +1,13 @@
 import { execFileSync } from "node:child_process";
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ports, registryName } from "./layout.ts";
@@ -36,7 +44,10 @@ export async function hasImage(ref: string): Promise<boolean> {
   const [repo, tag] = ref.split(":");
   const res = await fetch(`http://127.0.0.1:${ports.registry}/v2/${repo}/manifests/${tag}`, {
     method: "HEAD",
-    headers: { Accept: "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json" },
+    headers: {
+      Accept:
+        "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json",
+    },
   });
   return res.ok;
 }
@@ -63,9 +74,22 @@ export function pushImage(crane: string, image: LocalImage): string {
     mkdirSync(join(root, "tmp"), { mode: 0o1777 });
     chmodSync(join(root, "tmp"), 0o1777);
     const layer = join(work, "layer.tar");
-    execFileSync("tar", ["--numeric-owner", "--owner=0", "--group=0", "-C", root, "-cf", layer, "."]);
+    execFileSync("tar", [
+      "--numeric-owner",
+      "--owner=0",
+      "--group=0",
+      "-C",
+      root,
+      "-cf",
+      layer,
+      ".",
+    ]);
     const target = loopbackRef(image.ref);
-    execFileSync(crane, ["append", "--insecure", "--platform", "linux/amd64", "-f", layer, "-t", target], { stdio: ["ignore", "ignore", "pipe"] });
+    execFileSync(
+      crane,
+      ["append", "--insecure", "--platform", "linux/amd64", "-f", layer, "-t", target],
+      { stdio: ["ignore", "ignore", "pipe"] },
+    );
     const args = ["mutate", "--insecure", target, "--entrypoint", image.entrypoint.join(",")];
     if (image.cmd) args.push("--cmd", image.cmd.join(","));
     if (image.user) args.push("--user", image.user);
@@ -78,16 +102,54 @@ export function pushImage(crane: string, image: LocalImage): string {
 }
 
 /** The node's own images: the sandbox (pause), CoreDNS, and a busybox for tests and `kubectl run`. */
-export function nodeImages(bins: { pause: string; coredns: string; busybox: string }): LocalImage[] {
-  const applets = ["sh", "ls", "cat", "echo", "id", "sleep", "wget", "env", "hostname", "nslookup", "mkdir", "rm", "touch", "date", "true", "false", "httpd", "nc", "ps", "grep"];
+export function nodeImages(bins: {
+  pause: string;
+  coredns: string;
+  busybox: string;
+}): LocalImage[] {
+  const applets = [
+    "sh",
+    "ls",
+    "cat",
+    "echo",
+    "id",
+    "sleep",
+    "wget",
+    "env",
+    "hostname",
+    "nslookup",
+    "mkdir",
+    "rm",
+    "touch",
+    "date",
+    "true",
+    "false",
+    "httpd",
+    "nc",
+    "ps",
+    "grep",
+  ];
   return [
-    { ref: "k8s/pause:3.10.1", files: { "/pause": bins.pause }, entrypoint: ["/pause"], user: "65535:65535" },
-    { ref: "k8s/coredns:1.14.7", files: { "/coredns": bins.coredns }, entrypoint: ["/coredns"], user: "65532:65532" },
+    {
+      ref: "k8s/pause:3.10.1",
+      files: { "/pause": bins.pause },
+      entrypoint: ["/pause"],
+      user: "65535:65535",
+    },
+    {
+      ref: "k8s/coredns:1.14.7",
+      files: { "/coredns": bins.coredns },
+      entrypoint: ["/coredns"],
+      user: "65532:65532",
+    },
     {
       ref: "library/busybox:1.35",
       files: { "/bin/busybox": bins.busybox },
       links: Object.fromEntries(applets.map((a) => [`/bin/${a}`, "busybox"])),
-      texts: { "/etc/passwd": "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n", "/etc/group": "root:x:0:\nnogroup:x:65534:\n" },
+      texts: {
+        "/etc/passwd": "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n",
+        "/etc/group": "root:x:0:\nnogroup:x:65534:\n",
+      },
       entrypoint: ["/bin/sh"],
       env: ["PATH=/bin"],
     },

@@ -68,10 +68,14 @@ export type ClusterPaths = ReturnType<typeof clusterPaths>;
 
 /** Binary folders printed by test/cluster/build.sh (building what is missing unless `printOnly`). */
 export function toolDirs(printOnly: boolean): Record<string, string> {
-  const out = execFileSync("bash", [join(repoRoot, "test/cluster/build.sh"), ...(printOnly ? ["--print"] : [])], {
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const out = execFileSync(
+    "bash",
+    [join(repoRoot, "test/cluster/build.sh"), ...(printOnly ? ["--print"] : [])],
+    {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
   const dirs: Record<string, string> = {};
   for (const line of out.split("\n")) {
     const eq = line.indexOf("=");

@@ -30,7 +30,10 @@ const sysctls = {
 export function applySysctls(): Record<string, string> {
   const before: Record<string, string> = {};
   for (const [file, value] of Object.entries(sysctls)) {
-    if (!existsSync(file)) throw new Error(`${file} is missing: the kernel needs bridge netfilter (br_netfilter) for Service traffic between pods`);
+    if (!existsSync(file))
+      throw new Error(
+        `${file} is missing: the kernel needs bridge netfilter (br_netfilter) for Service traffic between pods`,
+      );
     before[file] = readFileSync(file, "utf8").trim();
     writeFileSync(file, value);
   }
@@ -45,9 +48,11 @@ export function restoreSysctls(before: Record<string, string>): void {
 
 /** Creates the pod bridge with the node address (the CNI bridge plugin then reuses it). */
 export function ensureBridge(): void {
-  if (!tryRun("ip", ["link", "show", net.bridge])) run("ip", ["link", "add", net.bridge, "type", "bridge"]);
+  if (!tryRun("ip", ["link", "show", net.bridge]))
+    run("ip", ["link", "add", net.bridge, "type", "bridge"]);
   const addrs = run("ip", ["-o", "-4", "addr", "show", "dev", net.bridge]);
-  if (!addrs.includes(`${net.nodeIp}/`)) run("ip", ["addr", "add", `${net.nodeIp}/24`, "dev", net.bridge]);
+  if (!addrs.includes(`${net.nodeIp}/`))
+    run("ip", ["addr", "add", `${net.nodeIp}/24`, "dev", net.bridge]);
   run("ip", ["link", "set", net.bridge, "up"]);
 }
 
@@ -63,8 +68,30 @@ export function ensureGuard(): void {
   removeGuard();
   run("iptables", ["-N", guardChain]);
   for (const port of [ports.apiserver, ports.kubelet, ports.kine, ports.registry]) {
-    run("iptables", ["-A", guardChain, "-p", "tcp", "--dport", String(port), "-i", "lo", "-j", "RETURN"]);
-    run("iptables", ["-A", guardChain, "-p", "tcp", "--dport", String(port), "-i", net.bridge, "-j", "RETURN"]);
+    run("iptables", [
+      "-A",
+      guardChain,
+      "-p",
+      "tcp",
+      "--dport",
+      String(port),
+      "-i",
+      "lo",
+      "-j",
+      "RETURN",
+    ]);
+    run("iptables", [
+      "-A",
+      guardChain,
+      "-p",
+      "tcp",
+      "--dport",
+      String(port),
+      "-i",
+      net.bridge,
+      "-j",
+      "RETURN",
+    ]);
     run("iptables", ["-A", guardChain, "-p", "tcp", "--dport", String(port), "-j", "DROP"]);
   }
   run("iptables", ["-I", "INPUT", "1", "-j", guardChain]);
@@ -73,7 +100,9 @@ export function ensureGuard(): void {
 
 export function removeGuard(): void {
   while (tryRun("iptables", ["-D", "INPUT", "-j", guardChain]));
-  while (tryRun("iptables", ["-D", "FORWARD", "-s", net.podCidr, "!", "-d", net.podCidr, "-j", "DROP"]));
+  while (
+    tryRun("iptables", ["-D", "FORWARD", "-s", net.podCidr, "!", "-d", net.podCidr, "-j", "DROP"])
+  );
   tryRun("iptables", ["-F", guardChain]);
   tryRun("iptables", ["-X", guardChain]);
 }

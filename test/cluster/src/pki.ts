@@ -33,13 +33,21 @@ export const identities: readonly Identity[] = [
       `DNS:kubernetes.default.svc.${net.clusterDomain}`,
     ],
   },
-  { file: "apiserver-kubelet-client", cn: "kube-apiserver-kubelet-client", org: "kubeadm:cluster-admins" },
+  {
+    file: "apiserver-kubelet-client",
+    cn: "kube-apiserver-kubelet-client",
+    org: "kubeadm:cluster-admins",
+  },
   { file: "admin", cn: "qs-admin", org: "system:masters" },
   { file: "controller-manager", cn: "system:kube-controller-manager" },
   { file: "scheduler", cn: "system:kube-scheduler" },
   { file: "kube-proxy", cn: "system:kube-proxy" },
   { file: "kubelet", cn: `system:node:${nodeName}`, org: "system:nodes" },
-  { file: "kubelet-serving", cn: nodeName, san: ["IP:127.0.0.1", `IP:${net.nodeIp}`, `DNS:${nodeName}`] },
+  {
+    file: "kubelet-serving",
+    cn: nodeName,
+    san: ["IP:127.0.0.1", `IP:${net.nodeIp}`, `DNS:${nodeName}`],
+  },
   { file: "front-proxy-client", cn: "front-proxy-client", ca: "front-proxy-ca" },
 ];
 
@@ -53,7 +61,22 @@ export async function ensurePki(dir: string): Promise<void> {
   for (const ca of ["ca", "front-proxy-ca"]) {
     if (existsSync(join(dir, `${ca}.crt`))) continue;
     openssl(["genrsa", "-out", `${ca}.key`, "2048"], dir);
-    openssl(["req", "-x509", "-new", "-key", `${ca}.key`, "-days", "3650", "-subj", `/CN=qs-local-${ca}`, "-out", `${ca}.crt`], dir);
+    openssl(
+      [
+        "req",
+        "-x509",
+        "-new",
+        "-key",
+        `${ca}.key`,
+        "-days",
+        "3650",
+        "-subj",
+        `/CN=qs-local-${ca}`,
+        "-out",
+        `${ca}.crt`,
+      ],
+      dir,
+    );
   }
   if (!existsSync(join(dir, "sa.key"))) {
     openssl(["genrsa", "-out", "sa.key", "2048"], dir);
@@ -71,9 +94,28 @@ export async function ensurePki(dir: string): Promise<void> {
     ].join("\n");
     await writeFile(join(dir, `${id.file}.ext`), `${ext}\n`);
     openssl(["genrsa", "-out", `${id.file}.key`, "2048"], dir);
-    openssl(["req", "-new", "-key", `${id.file}.key`, "-subj", subject, "-out", `${id.file}.csr`], dir);
     openssl(
-      ["x509", "-req", "-in", `${id.file}.csr`, "-CA", `${ca}.crt`, "-CAkey", `${ca}.key`, "-CAcreateserial", "-days", "3650", "-extfile", `${id.file}.ext`, "-out", `${id.file}.crt`],
+      ["req", "-new", "-key", `${id.file}.key`, "-subj", subject, "-out", `${id.file}.csr`],
+      dir,
+    );
+    openssl(
+      [
+        "x509",
+        "-req",
+        "-in",
+        `${id.file}.csr`,
+        "-CA",
+        `${ca}.crt`,
+        "-CAkey",
+        `${ca}.key`,
+        "-CAcreateserial",
+        "-days",
+        "3650",
+        "-extfile",
+        `${id.file}.ext`,
+        "-out",
+        `${id.file}.crt`,
+      ],
       dir,
     );
   }
