@@ -36,7 +36,7 @@ export const identities: readonly Identity[] = [
   {
     file: "apiserver-kubelet-client",
     cn: "kube-apiserver-kubelet-client",
-    org: "kubeadm:cluster-admins",
+    org: "system:masters",
   },
   { file: "admin", cn: "qs-admin", org: "system:masters" },
   { file: "controller-manager", cn: "system:kube-controller-manager" },
