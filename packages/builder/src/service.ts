@@ -4,6 +4,7 @@ import {
   BuildFailedError,
   CancelledError,
   QsError,
+  UnavailableError,
   errorLines,
   type BuildEngine,
   type BuilderSettings,
@@ -41,6 +42,34 @@ export interface BuildServiceOptions {
 /** How long a refused push waits for its build record before answering anyway. */
 const RECORD_TIMEOUT_MS = 5_000;
 
+/** How long a push waits for Redis before saying the build service is unavailable. */
+const REACHABLE_MS = 3_000;
+
+/** How long a cancelled push still waits for its build to settle. */
+const ABORT_GRACE_MS = 5_000;
+
+/** What a push says when the build queue cannot be reached; nothing was deployed. */
+export function buildServiceUnavailable(cause?: unknown): UnavailableError {
+  return new UnavailableError(
+    "BUILD_SERVICE_UNAVAILABLE",
+    "build service unavailable, the running release was not changed, push again",
+    { hint: "if it keeps failing, the operator should check Redis", cause },
+  );
+}
+
+/** `promise`, or BUILD_SERVICE_UNAVAILABLE when the queue does not answer within ms. */
+async function within<T>(promise: Promise<T>, ms: number = REACHABLE_MS * 5): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(buildServiceUnavailable()), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Short, unique, DNS-1123 build ids: time for order, randomness for uniqueness. */
 export function newBuildId(): string {
   return `${Date.now().toString(36)}${randomBytes(3).toString("hex")}`;
@@ -67,32 +96,44 @@ export function createBuildService(options: BuildServiceOptions): ImageBuilder {
         return { procfile, dockerfile: await chooseDockerfile(push, settings, tee, options.stacks, procfile) };
       });
 
+      // Before anything is stored or queued: with Redis away, BullMQ would hold the push
+      // until Redis came back (15 min in a trial) and then fail it for a wrong reason.
+      if (!(await queue.reachable(REACHABLE_MS))) throw buildServiceUnavailable();
       const context = await contexts.prepare(buildId, await push.archive());
       let unfollow: (() => void) | undefined;
       try {
         signal.throwIfAborted();
         let settle: () => void = () => undefined;
         const settled = new Promise<void>((resolve) => (settle = resolve));
-        unfollow = await queue.follow(buildId, {
-          lines: (lines) => lines.forEach((l) => out.line(l)),
-          settled: () => settle(),
-        });
-        await queue.enqueue({
-          buildId,
-          app: push.app,
-          gitSha: sha,
-          engine,
-          dockerfile,
-          createdAt: new Date().toISOString(),
-        });
+        unfollow = await within(
+          queue.follow(buildId, {
+            lines: (lines) => lines.forEach((l) => out.line(l)),
+            settled: () => settle(),
+          }),
+        );
+        await within(
+          queue.enqueue({
+            buildId,
+            app: push.app,
+            gitSha: sha,
+            engine,
+            dockerfile,
+            createdAt: new Date().toISOString(),
+            clientLease: true,
+          }),
+        );
         log.info({ engine, size: context.size }, "build queued");
-        const onAbort = (): void =>
+        // The push has gone: cancel the build. Should Redis be away, the lapsing client
+        // lease tells the worker instead (BuildJobData.clientLease).
+        const onAbort = (): void => {
+          void queue.dropClient(buildId).catch(() => undefined);
           void queue
-            .cancel(push.app)
+            .cancel(push.app, "the push that started this build has gone")
             .catch((err: unknown) => log.warn({ err }, "could not cancel the build"));
+        };
         signal.addEventListener("abort", onAbort, { once: true });
         try {
-          await waitForEnd(buildId, settled, out);
+          await waitForEnd(buildId, settled, out, signal);
         } finally {
           signal.removeEventListener("abort", onAbort);
         }
@@ -159,24 +200,56 @@ export function createBuildService(options: BuildServiceOptions): ImageBuilder {
     buildId: string,
     settled: Promise<void>,
     out: OutputSink,
+    signal: AbortSignal,
   ): Promise<void> {
     let said: number | undefined;
     let done = false;
     void settled.then(() => (done = true));
-    while (!done) {
-      const position = await queue.position(buildId);
-      if (position !== undefined && position !== said) {
-        out.line(
-          `-----> Queued: ${position === 1 ? "next in line" : `position ${position}`}, waiting for a free builder`,
-        );
-        said = position;
+    // A push that has gone stops waiting at once, even while a queue call hangs on Redis.
+    let onAbort: () => void = () => undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      // The cancel normally settles the build at once; the grace only matters when Redis
+      // is away and nothing can settle.
+      onAbort = () => {
+        setTimeout(() => {
+          done = true;
+          reject(new CancelledError("the push was cancelled"));
+        }, ABORT_GRACE_MS).unref();
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      if (signal.aborted) onAbort();
+    });
+    aborted.catch(() => undefined);
+    const polling = poll();
+    polling.catch(() => undefined); // when the abort wins the race, a late failure is moot
+    try {
+      await Promise.race([polling, aborted]);
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+    }
+
+    async function poll(): Promise<void> {
+      while (!done) {
+        await within(queue.holdClient(buildId));
+        const position = await within(queue.position(buildId));
+        if (position !== undefined && position !== said) {
+          out.line(
+            `-----> Queued: ${position === 1 ? "next in line" : `position ${position}`}, waiting for a free builder`,
+          );
+          said = position;
+        }
+        // The events are the fast path; the state check covers events missed across a reconnect.
+        const job = await within(queue.job(buildId));
+        const state = job === undefined ? "removed" : await within(job.getState());
+        if (
+          state === "completed" ||
+          state === "failed" ||
+          state === "removed" ||
+          state === "unknown"
+        )
+          return;
+        await Promise.race([settled, new Promise((r) => setTimeout(r, pollMs))]);
       }
-      // The events are the fast path; the state check covers events missed across a reconnect.
-      const job = await queue.job(buildId);
-      const state = job === undefined ? "removed" : await job.getState();
-      if (state === "completed" || state === "failed" || state === "removed" || state === "unknown")
-        return;
-      await Promise.race([settled, new Promise((r) => setTimeout(r, pollMs))]);
     }
   }
 }

@@ -30,6 +30,8 @@ export interface BuildQueueOptions {
   readonly closeTimeoutMs?: number;
   /** Where Redis errors go (rate-limited). @defaultValue silentLogger */
   readonly logger?: Logger;
+  /** A waiting push's client lease lapses this long after its last renewal. @defaultValue 30000 */
+  readonly clientLeaseMs?: number;
 }
 
 /** Events of one build, as the push sees them. */
@@ -52,9 +54,19 @@ export interface BuildQueue extends BuildControl {
    * any failed build. Kept beside the jobs (it never was one), as many per app as builds.
    */
   recordRejected(record: Omit<BuildRecord, "state">, lines: readonly string[]): Promise<void>;
+  /** True when Redis answers within timeoutMs (a push checks before it queues anything). */
+  reachable(timeoutMs: number): Promise<boolean>;
+  /** Renews the lease of the push waiting for this build (see BuildJobData.clientLease). */
+  holdClient(buildId: string): Promise<void>;
+  /** Ends the lease at once: the push has gone. */
+  dropClient(buildId: string): Promise<void>;
+  /** Whether the push waiting for this build is still there; undefined when Redis cannot say. */
+  hasClient(buildId: string, timeoutMs: number): Promise<boolean | undefined>;
   /** 1-based place among waiting builds; undefined once it runs or ended. */
   position(buildId: string): Promise<number | undefined>;
   job(buildId: string): Promise<Job<BuildJobData, BuildJobResult> | undefined>;
+  /** BuildControl.cancel, with the reason the build's output gives. */
+  cancel(app: string, reason?: string): Promise<boolean>;
   /** Follows a build's events (from any process) until the returned function is called. */
   follow(buildId: string, listener: BuildListener): Promise<() => void>;
   close(): Promise<void>;
@@ -151,6 +163,36 @@ export function createBuildQueue(options: BuildQueueOptions): BuildQueue {
     return stored.map((json) => JSON.parse(json) as RejectedBuild);
   }
 
+  function leaseKey(buildId: string): string {
+    return `${prefix}:${name}:client:${buildId}`;
+  }
+  const clientLeaseMs = options.clientLeaseMs ?? 30_000;
+
+  /** Runs `op` against the queue's Redis client unless Redis is not connected or too slow. */
+  async function quickly<T>(
+    timeoutMs: number,
+    op: (redis: Awaited<ReturnType<typeof queue.getBackend>["client"]>) => Promise<T>,
+  ): Promise<T | undefined> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<undefined>(
+      (resolve) => (timer = setTimeout(() => resolve(undefined), timeoutMs)),
+    );
+    try {
+      return await Promise.race([
+        (async () => {
+          const redis = await queue.getBackend().client;
+          // A client that is not connected would hold the command until Redis is back
+          // (BullMQ connections retry for ever): say "unknown" at once instead.
+          if (redis.status !== "ready") return undefined;
+          return op(redis);
+        })().catch(() => undefined),
+        late,
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   let closing: Promise<void> | undefined;
   const buildQueue: BuildQueue = {
     name,
@@ -158,7 +200,33 @@ export function createBuildQueue(options: BuildQueueOptions): BuildQueue {
     connection: options.connection,
     keepBuilds,
 
+    async reachable(timeoutMs) {
+      return (
+        (await quickly(timeoutMs, (redis) => redis.runCommand("ping", []) as Promise<unknown>)) ===
+        "PONG"
+      );
+    },
+
+    async holdClient(buildId) {
+      const redis = await queue.getBackend().client;
+      await redis.set(leaseKey(buildId), "1", { PX: clientLeaseMs });
+    },
+
+    async dropClient(buildId) {
+      const redis = await queue.getBackend().client;
+      await redis.del(leaseKey(buildId));
+    },
+
+    async hasClient(buildId, timeoutMs) {
+      const n = await quickly(
+        timeoutMs,
+        (redis) => redis.runCommand("exists", [leaseKey(buildId)]) as Promise<number>,
+      );
+      return n === undefined ? undefined : n === 1;
+    },
+
     async enqueue(data) {
+      if (data.clientLease === true) await buildQueue.holdClient(data.buildId);
       await queue.add(data.app, data, {
         jobId: data.buildId,
         attempts: options.attempts ?? 3,
@@ -206,7 +274,7 @@ export function createBuildQueue(options: BuildQueueOptions): BuildQueue {
       };
     },
 
-    async cancel(app) {
+    async cancel(app, reason = "cancelled with apps:builds-cancel") {
       let cancelled = false;
       for (const job of await appJobs(app, ["waiting", "active"])) {
         const state = await job.getState();
@@ -225,7 +293,7 @@ export function createBuildQueue(options: BuildQueueOptions): BuildQueue {
         await producer.publishEvent({
           eventName: CANCEL_EVENT,
           jobId: job.id ?? "",
-          reason: "cancelled with apps:builds-cancel",
+          reason,
         });
         cancelled = true;
       }

@@ -47,6 +47,8 @@ export interface BuildWorkerOptions {
   readonly closeTimeoutMs?: number;
   /** An app's build cache is emptied once it holds more images than this. @defaultValue 200 */
   readonly maxCacheImages?: number;
+  /** How often a running build checks that its push is still there. @defaultValue 5000 */
+  readonly clientCheckMs?: number;
 }
 
 /** The running worker. */
@@ -76,6 +78,13 @@ export function failureOf(outcome: BuilderOutcome, builderContainer: string): Bu
       hint: "read the output above, fix the app and push again",
     },
   );
+}
+
+/** Why a build whose push went away (client gone, Redis lost meanwhile) was stopped. */
+function pushGone(): CancelledError {
+  return new CancelledError("the push that started this build has gone; nothing was deployed", {
+    hint: "push again",
+  });
 }
 
 /** Starts the `builds` worker; it first recovers builds orphaned by a crash. */
@@ -117,8 +126,21 @@ export async function createBuildWorker(options: BuildWorkerOptions): Promise<Bu
     };
 
     const deadline = AbortSignal.timeout(timeoutMs);
-    const abort = signal === undefined ? deadline : AbortSignal.any([signal, deadline]);
+    // A build nobody waits for would end in an image and no release: stop it instead.
+    const clientGone = new AbortController();
+    const checkClient = async (): Promise<void> => {
+      if (data.clientLease !== true) return;
+      if ((await queue.hasClient(data.buildId, 2_000)) === false) clientGone.abort();
+    };
+    const watch = setInterval(() => void checkClient(), options.clientCheckMs ?? 5_000);
+    const abort = AbortSignal.any([
+      deadline,
+      clientGone.signal,
+      ...(signal === undefined ? [] : [signal]),
+    ]);
     try {
+      await checkClient();
+      if (clientGone.signal.aborted) throw pushGone();
       if (job.attemptsMade > 0) say(`-----> Retrying the build (attempt ${job.attemptsMade + 1})`);
       const context = options.contextUrl(data.buildId);
       if (context === undefined) {
@@ -152,6 +174,7 @@ export async function createBuildWorker(options: BuildWorkerOptions): Promise<Bu
       try {
         outcome = await runner.run(request, (line) => say(`       ${line.text}`), abort);
       } catch (err) {
+        if (clientGone.signal.aborted) throw pushGone();
         if (deadline.aborted) {
           throw new BuildFailedError(
             `the build took longer than ${Math.round(timeoutMs / 60_000)} min and was stopped`,
@@ -204,6 +227,7 @@ export async function createBuildWorker(options: BuildWorkerOptions): Promise<Bu
         { cause: err },
       );
     } finally {
+      clearInterval(watch);
       clearInterval(timer);
       flush();
       await flushing;

@@ -17,6 +17,11 @@ export interface BuildJobData {
   readonly createdAt: string;
   /** Worker instance running it (set when it starts; used by crash recovery). */
   readonly worker?: string;
+  /**
+   * A push waits for this build and keeps its client lease alive (BuildQueue.holdClient);
+   * once the lease lapses the push has gone and the worker cancels the build.
+   */
+  readonly clientLease?: boolean;
 }
 
 /** What a finished build returns. */
