@@ -191,9 +191,11 @@ async function rpc(
   });
   child.stdout.on("error", () => undefined);
   let closed = false;
+  let exitCode: number | null = null;
   const ended = new Promise<void>((resolve) => {
-    child.once("close", () => {
+    child.once("close", (code) => {
       closed = true;
+      exitCode = code;
       resolve();
     });
     child.once("error", (err) => {
@@ -216,11 +218,19 @@ async function rpc(
     session?.close();
     request.signal.removeEventListener("abort", stop);
   };
-  if (first === undefined && !tooLarge) {
+  if (first === undefined) {
     await ended;
-    finish();
-    if (badBody !== undefined) return text(400, badBody);
-    return text(400, `git ${service} refused the request: ${gitReason(stderr, admitted)}`);
+    // git's own receive.maxInputSize may trip before our count does: the same refusal.
+    if (/maximum allowed size/i.test(stderr)) tooLarge = true;
+    // An oversize push is answered in the protocol (below): git shows a side-band error,
+    // while it prints only "HTTP 400" for a refused POST.
+    // Exit 0 without output is a real answer: git's probe of a large push is a lone flush
+    // packet (remote-curl.c, probe_rpc), and receive-pack answers it with nothing.
+    if (!tooLarge && (exitCode !== 0 || badBody !== undefined)) {
+      finish();
+      if (badBody !== undefined) return text(400, badBody);
+      return text(400, `git ${service} refused the request: ${gitReason(stderr, admitted)}`);
+    }
   }
 
   if (first !== undefined) out.write(first);

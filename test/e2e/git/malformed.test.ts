@@ -192,13 +192,14 @@ function cases(seed: number, count: number, head: string): Case[] {
 }
 
 describe("fuzzed requests (seed 13)", () => {
-  it("at smart HTTP: every answer is an error with a message or a non-empty git answer", async () => {
+  it("at smart HTTP: every answer is git's own or a 4xx with a message", async () => {
     const head = refsBefore.split(" ")[0] ?? ZERO;
     for (const c of cases(13, 60, head)) {
       const r = await post(c.service, c.body, c.gzip);
       const label = `${c.kind} → ${c.service}: ${r.status.toString()} ${r.text.slice(0, 200)}`;
-      if (r.status === 200) expect(r.bytes, label).toBeGreaterThan(0);
-      else {
+      // A 200 is git's own answer to what it accepted (a lone flush or delim packet gets an
+      // empty one, as git's probe of a large push does); whatever git refused is a 4xx.
+      if (r.status !== 200) {
         expect(r.status, label).toBeGreaterThanOrEqual(400);
         expect(r.status, label).toBeLessThan(500);
         expect(r.text.trim().length, label).toBeGreaterThan(0);
