@@ -74,6 +74,11 @@ build containerd v2.2.9 0 "no_btrfs no_devmapper no_zfs" "-s -w -X $cd_ver.Versi
 
 build coredns v1.14.7 0 "" "-s -w" github.com/coredns/coredns
 build crane v0.22.1 0 "" "-s -w" github.com/google/go-containerregistry/cmd/crane
+# k3s's default StorageClass: PersistentVolumeClaims become folders on the node.
+build local-path-provisioner v0.0.30 0 "" "-s -w" github.com/rancher/local-path-provisioner
+
+# The resource metrics API (kubectl top, HorizontalPodAutoscaler): k3s ships metrics-server.
+build metrics-server v0.8.0 0 "" "-s -w -X $ver.gitVersion=v0.8.0" sigs.k8s.io/metrics-server/cmd/metrics-server
 
 # The sandbox ("pause") container: Kubernetes' own pause.c from the same module, static.
 pause_dir=$(key kubernetes "$k8s_version")/pause

@@ -187,7 +187,7 @@ describe("deploy on the real cluster", () => {
     const err = await releases
       .deploy(
         request(name, {
-          processes: { web, release: "echo migrating; echo 'migration 42 failed' >&2; exit 1" },
+          releaseCommand: "echo migrating; echo 'migration 42 failed' >&2; exit 1",
         }),
         out,
         never,

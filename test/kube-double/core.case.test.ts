@@ -58,7 +58,7 @@ describe("object semantics", () => {
     const ns = await target.namespace();
     const body: k8s.V1Deployment = {
       metadata: { name: "g" },
-      spec: { replicas: 0, selector: { matchLabels: { app: "g" } }, template: { metadata: { labels: { app: "g" } }, spec: { containers: [{ name: "c", image: "busybox:1.36" }] } } },
+      spec: { replicas: 0, selector: { matchLabels: { app: "g" } }, template: { metadata: { labels: { app: "g" } }, spec: { containers: [{ name: "c", image: "busybox:1.35" }] } } },
     };
     const d = await target.apps.createNamespacedDeployment({ namespace: ns, body });
     expect(d.metadata?.generation).toBe(1);
@@ -101,13 +101,13 @@ describe("patch", () => {
     const ns = await target.namespace();
     await target.core.createNamespacedPod({
       namespace: ns,
-      body: { metadata: { name: "p" }, spec: { containers: [{ name: "a", image: "busybox:1.36", env: [{ name: "X", value: "1" }] }, { name: "b", image: "busybox:1.36" }] } },
+      body: { metadata: { name: "p" }, spec: { containers: [{ name: "a", image: "busybox:1.35", env: [{ name: "X", value: "1" }] }, { name: "b", image: "busybox:1.35" }] } },
     });
     const patched = await target.core.patchNamespacedPod(
       { namespace: ns, name: "p", body: { metadata: { labels: { l: "1" } }, spec: { containers: [{ name: "a", image: "busybox:1.37" }] } } },
       k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.StrategicMergePatch),
     );
-    expect(patched.spec?.containers.map((c) => [c.name, c.image])).toEqual([["a", "busybox:1.37"], ["b", "busybox:1.36"]]);
+    expect(patched.spec?.containers.map((c) => [c.name, c.image])).toEqual([["a", "busybox:1.37"], ["b", "busybox:1.35"]]);
     expect(patched.spec?.containers[0]?.env).toEqual([{ name: "X", value: "1" }]);
     const j = await target.core.patchNamespacedPod(
       { namespace: ns, name: "p", body: [{ op: "replace", path: "/metadata/labels/l", value: "2" }] },
@@ -189,7 +189,7 @@ describe("kubectl", () => {
         apiVersion: "apps/v1",
         kind: "Deployment",
         metadata: { name: "k-web", namespace: ns },
-        spec: { replicas: 1, selector: { matchLabels: { app: "k-web" } }, template: { metadata: { labels: { app: "k-web" } }, spec: { containers: [{ name: "c", image: "busybox:1.36", command: ["sleep", "3600"] }] } } },
+        spec: { replicas: 1, selector: { matchLabels: { app: "k-web" } }, template: { metadata: { labels: { app: "k-web" } }, spec: { containers: [{ name: "c", image: "busybox:1.35", command: ["sleep", "3600"] }] } } },
       },
     ].map((o) => JSON.stringify(o)).join("\n");
     const applied = await target.kubectl(["apply", "-f", "-"], { input: manifest });

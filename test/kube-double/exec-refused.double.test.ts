@@ -23,7 +23,7 @@ const run = (args: string[]): Promise<{ code: number | null; stdout: string; std
 
 /** Creates a running pod `shell` in `default` and returns a kubectl exec runner for it. */
 async function podExec(kubeconfig: string): Promise<(command: string[], flags?: string[]) => ReturnType<typeof run>> {
-  const pod = JSON.stringify({ apiVersion: "v1", kind: "Pod", metadata: { name: "shell" }, spec: { containers: [{ name: "main", image: "busybox:1.36" }] } });
+  const pod = JSON.stringify({ apiVersion: "v1", kind: "Pod", metadata: { name: "shell" }, spec: { containers: [{ name: "main", image: "busybox:1.35" }] } });
   const created = await new Promise<number | null>((resolve) => {
     const child = spawn("/usr/bin/kubectl", ["--kubeconfig", kubeconfig, "apply", "-f", "-"], { stdio: ["pipe", "ignore", "inherit"] });
     child.stdin.end(pod);

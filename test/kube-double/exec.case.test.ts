@@ -22,7 +22,7 @@ beforeAll(async () => {
         containers: [
           {
             name: "main",
-            image: "busybox:1.36",
+            image: "busybox:1.35",
             command: ["sleep", "3600"],
             env: [
               { name: "PLAIN", value: "v" },

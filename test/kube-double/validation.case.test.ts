@@ -18,7 +18,7 @@ const deployment = (name: string, extra: Record<string, unknown> = {}, replicas:
   spec: {
     replicas,
     selector: { matchLabels: { app: "v" } },
-    template: { metadata: { labels: { app: "v" } }, spec: { containers: [{ name: "c", image: "busybox:1.36" }] } },
+    template: { metadata: { labels: { app: "v" } }, spec: { containers: [{ name: "c", image: "busybox:1.35" }] } },
     ...extra,
   },
 });
@@ -60,7 +60,7 @@ describe("built-in kinds", () => {
   it("a missing required field is 422 Invalid (Required value)", async () => {
     const ns = await target.namespace();
     const body = deployment("r");
-    (body.spec as { template: { spec: { containers: Record<string, unknown>[] } } }).template.spec.containers = [{ image: "busybox:1.36" }];
+    (body.spec as { template: { spec: { containers: Record<string, unknown>[] } } }).template.spec.containers = [{ image: "busybox:1.35" }];
     const res = await target.raw("POST", `/apis/apps/v1/namespaces/${ns}/deployments`, body);
     expect(res.status).toBe(422);
     const s = res.json() as { reason: string; details: { causes: { field: string; reason: string }[] } };

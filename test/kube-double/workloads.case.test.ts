@@ -29,7 +29,7 @@ function deployment(name: string, opts: { replicas?: number; env?: string; image
         metadata: { labels: { app: name }, annotations: opts.script ? annotate(opts.script) : undefined },
         spec: {
           terminationGracePeriodSeconds: 0,
-          containers: [{ name: "main", image: opts.image ?? "busybox:1.36", command: ["sh", "-c", "echo up; sleep 3600"], env: [{ name: "V", value: opts.env ?? "1" }] }],
+          containers: [{ name: "main", image: opts.image ?? "busybox:1.35", command: ["sh", "-c", "echo up; sleep 3600"], env: [{ name: "V", value: opts.env ?? "1" }] }],
         },
       },
     },
@@ -115,7 +115,7 @@ describe("statefulsets and daemonsets", () => {
   it("create ordinal pods with their claims, and roll out (kubectl rollout status)", async () => {
     const ns = await target.namespace();
     const labels = { app: "db" };
-    const container = { name: "db", image: "busybox:1.36", command: ["sleep", "3600"], volumeMounts: [{ name: "data", mountPath: "/data" }] };
+    const container = { name: "db", image: "busybox:1.35", command: ["sleep", "3600"], volumeMounts: [{ name: "data", mountPath: "/data" }] };
     await target.apps.createNamespacedStatefulSet({
       namespace: ns,
       body: {
@@ -136,7 +136,7 @@ describe("statefulsets and daemonsets", () => {
     expect(claims).toEqual(["data-db-0", "data-db-1"]);
     await target.apps.createNamespacedDaemonSet({
       namespace: ns,
-      body: { metadata: { name: "agent" }, spec: { selector: { matchLabels: { app: "agent" } }, template: { metadata: { labels: { app: "agent" } }, spec: { terminationGracePeriodSeconds: 0, containers: [{ name: "a", image: "busybox:1.36", command: ["sleep", "3600"] }] } } } },
+      body: { metadata: { name: "agent" }, spec: { selector: { matchLabels: { app: "agent" } }, template: { metadata: { labels: { app: "agent" } }, spec: { terminationGracePeriodSeconds: 0, containers: [{ name: "a", image: "busybox:1.35", command: ["sleep", "3600"] }] } } } },
     });
     await target.kubectl(["rollout", "status", "-n", ns, "daemonset/agent", "--timeout=90s"]);
     const ds = await target.apps.readNamespacedDaemonSet({ namespace: ns, name: "agent" });
@@ -153,7 +153,7 @@ function job(name: string, command: string, script: ContainerScript, spec: Parti
       ...spec,
       template: {
         metadata: { annotations: annotate(script) },
-        spec: { restartPolicy: "Never", terminationGracePeriodSeconds: 0, containers: [{ name: "main", image: "busybox:1.36", command: ["sh", "-c", command] }] },
+        spec: { restartPolicy: "Never", terminationGracePeriodSeconds: 0, containers: [{ name: "main", image: "busybox:1.35", command: ["sh", "-c", command] }] },
       },
     },
   };
@@ -204,13 +204,16 @@ describe("jobs", () => {
 });
 
 describe("pods and logs", () => {
+  // A real kubelet keeps one dead instance per container: once the restarted instance
+  // dies too, the first one's log is gone. So each instance lives a few seconds here and
+  // --previous is read while the second one runs.
   it("a crashing container restarts into CrashLoopBackOff and keeps its previous logs", async () => {
     const ns = await target.namespace();
     await target.core.createNamespacedPod({
       namespace: ns,
       body: {
         metadata: { name: "crash", annotations: annotate({ logs: ["boom"], exitAfterMs: 20, exitCode: 1, terminationMessage: "it broke" }) },
-        spec: { terminationGracePeriodSeconds: 0, containers: [{ name: "main", image: "busybox:1.36", command: ["sh", "-c", "echo boom; echo -n 'it broke' > /dev/termination-log; exit 1"] }] },
+        spec: { terminationGracePeriodSeconds: 0, containers: [{ name: "main", image: "busybox:1.35", command: ["sh", "-c", "echo boom; echo -n 'it broke' > /dev/termination-log; sleep 4; exit 1"] }] },
       },
     });
     const pod = await eventually(async () => {
@@ -236,7 +239,7 @@ describe("pods and logs", () => {
       namespace: ns,
       body: {
         metadata: { name: "talk", annotations: annotate({ logs: [...lines, { line: "late", afterMs: 1500 }], exitAfterMs: 2000 }) },
-        spec: { restartPolicy: "Never", terminationGracePeriodSeconds: 0, containers: [{ name: "main", image: "busybox:1.36", command: ["sh", "-c", "echo l1; echo l2; echo l3; sleep 1.5; echo late; sleep 0.5"] }] },
+        spec: { restartPolicy: "Never", terminationGracePeriodSeconds: 0, containers: [{ name: "main", image: "busybox:1.35", command: ["sh", "-c", "echo l1; echo l2; echo l3; sleep 1.5; echo late; sleep 0.5"] }] },
       },
     });
     await eventually(async () => {

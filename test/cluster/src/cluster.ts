@@ -89,6 +89,7 @@ function bins(dirs: Record<string, string>) {
     coredns: join(need("coredns"), "coredns"),
     crane: join(need("crane"), "crane"),
     pause: join(need("pause"), "pause"),
+    localPath: join(need("local-path-provisioner"), "local-path-provisioner"),
   };
 }
 type Bins = ReturnType<typeof bins>;
@@ -152,9 +153,10 @@ async function writeConfigs(p: ClusterPaths, b: Bins): Promise<void> {
   await kubeconfig(join(p.etc, "kubelet.kubeconfig"), "kubelet", `system:node:${nodeName}`);
   await kubeconfig(join(p.etc, "kube-proxy.kubeconfig"), "kube-proxy", "system:kube-proxy");
   await writeFile(join(p.etc, "containerd.toml"), buildContainerdConfig(p, { runc: b.runc }));
-  const hosts = buildRegistryHosts();
-  await mkdir(join(p.certsD, hosts.dir), { recursive: true });
-  await writeFile(join(p.certsD, hosts.dir, "hosts.toml"), hosts.text);
+  for (const hosts of buildRegistryHosts()) {
+    await mkdir(join(p.certsD, hosts.dir), { recursive: true });
+    await writeFile(join(p.certsD, hosts.dir, "hosts.toml"), hosts.text);
+  }
   await writeFile(join(p.cniConf, "10-qs.conflist"), buildCniConflist());
   await writeFile(join(p.etc, "kubelet.json"), buildKubeletConfig(p));
   await writeFile(join(p.etc, "kube-proxy.json"), buildKubeProxyConfig(p));
@@ -328,6 +330,36 @@ function kubectl(p: ClusterPaths, b: Bins, args: string[], input?: string): stri
   });
 }
 
+/** Applies test/cluster/manifests/<file> (placeholders filled in) and waits for its kube-system Deployment. */
+async function addon(
+  p: ClusterPaths,
+  b: Bins,
+  file: string,
+  deployment: string,
+  fill: Record<string, string> = {},
+): Promise<void> {
+  let text = await readFile(join(repoRoot, "test/cluster/manifests", file), "utf8");
+  for (const [key, value] of Object.entries(fill)) text = text.replaceAll(key, value);
+  kubectl(p, b, ["apply", "-f", "-"], text);
+  await waitFor(
+    deployment,
+    () =>
+      kubectl(p, b, [
+        "-n",
+        "kube-system",
+        "get",
+        "deploy",
+        deployment,
+        "-o",
+        "jsonpath={.status.availableReplicas}",
+      ]).trim() === "1",
+    120_000,
+    () =>
+      kubectl(p, b, ["-n", "kube-system", "get", "pods", "-o", "wide"]) +
+      logTail(p.logs, "kubelet", 15),
+  );
+}
+
 /** Brings the cluster up (building what is missing) and waits until the node is Ready and DNS serves. */
 export async function up(p = clusterPaths()): Promise<void> {
   const t0 = Date.now();
@@ -364,7 +396,12 @@ export async function up(p = clusterPaths()): Promise<void> {
     20_000,
     () => logTail(p.logs, "registry"),
   );
-  for (const image of nodeImages({ pause: b.pause, coredns: b.coredns, busybox: "/bin/busybox" })) {
+  for (const image of nodeImages({
+    pause: b.pause,
+    coredns: b.coredns,
+    busybox: "/bin/busybox",
+    localPath: b.localPath,
+  })) {
     if (!(await hasImage(image.ref))) {
       pushImage(b.crane, image);
       say(`       image ${image.ref} made and pushed`);
@@ -414,25 +451,13 @@ export async function up(p = clusterPaths()): Promise<void> {
     () => logTail(p.logs, "kubelet"),
   );
   say(`       node ${nodeName} Ready`);
-  kubectl(p, b, ["apply", "-f", join(repoRoot, "test/cluster/manifests/coredns.yaml")]);
-  await waitFor(
-    "CoreDNS",
-    () =>
-      kubectl(p, b, [
-        "-n",
-        "kube-system",
-        "get",
-        "deploy",
-        "coredns",
-        "-o",
-        "jsonpath={.status.availableReplicas}",
-      ]).trim() === "1",
-    120_000,
-    () =>
-      kubectl(p, b, ["-n", "kube-system", "get", "pods", "-o", "wide"]) +
-      logTail(p.logs, "kubelet", 15),
-  );
+  await addon(p, b, "coredns.yaml", "coredns");
   say(`       cluster DNS ready at ${net.dnsServiceIp}`);
+  await mkdir(join(p.dir, "storage"), { recursive: true });
+  await addon(p, b, "local-path.yaml", "local-path-provisioner", {
+    STORAGE_DIR: join(p.dir, "storage"),
+  });
+  say("       default StorageClass local-path ready");
   const build = tBuilt - t0 > 5_000 ? ` (building took ${Math.round((tBuilt - t0) / 1000)} s)` : "";
   say(
     `-----> Cluster up in ${Math.round((Date.now() - tBuilt) / 1000)} s${build}. KUBECONFIG=${p.adminKubeconfig}`,

@@ -33,11 +33,13 @@ describe("local cluster configuration", () => {
     expect(images.pause.startsWith(`${registryName}/`)).toBe(true);
   });
 
-  it("registry mirror: our registry name resolves to the loopback registry only, over HTTP", () => {
+  it("registry mirror: our registry name and every other registry resolve to the loopback registry only, over HTTP", () => {
     const hosts = buildRegistryHosts();
-    expect(hosts.dir).toBe(registryName);
-    expect(hosts.text).toContain(`server = "http://127.0.0.1:${ports.registry}"`);
-    expect(hosts.text).not.toMatch(/https:\/\//);
+    expect(hosts.map((h) => h.dir)).toEqual([registryName, "_default"]);
+    for (const h of hosts) {
+      expect(h.text).toContain(`server = "http://127.0.0.1:${ports.registry}"`);
+      expect(h.text).not.toMatch(/https:\/\//);
+    }
   });
 
   it("CNI: a bridge on the node address without masquerade (pod traffic stays on the machine)", () => {

@@ -75,18 +75,22 @@ state = "${p.containerdState}"
 }
 
 /**
- * containerd's hosts.toml for our registry name: pulls go to the loopback registry over
- * plain HTTP, exactly what k3s renders from install.sh's registries.yaml mirror entry.
+ * containerd's hosts.toml files: our registry name resolves to the loopback registry
+ * over plain HTTP, exactly what k3s renders from install.sh's registries.yaml mirror
+ * entry. Every other registry (`_default`: docker.io, registry.invalid, …) resolves to
+ * the same loopback registry too, with no upstream: no image is ever fetched from, and
+ * no name looked up for, a registry outside this machine.
  */
-export function buildRegistryHosts(): { dir: string; text: string } {
-  return {
-    dir: registryName,
-    text: `server = "http://127.0.0.1:${ports.registry}"
+export function buildRegistryHosts(): { dir: string; text: string }[] {
+  const text = `server = "http://127.0.0.1:${ports.registry}"
 
 [host."http://127.0.0.1:${ports.registry}"]
   capabilities = ["pull", "resolve"]
-`,
-  };
+`;
+  return [
+    { dir: registryName, text },
+    { dir: "_default", text },
+  ];
 }
 
 /** The CNI network: a bridge whose gateway is the node's address, host-local IPAM, portmap. No masquerade: pods cannot reach beyond the machine. */

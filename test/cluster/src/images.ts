@@ -101,7 +101,7 @@ export function pushImage(crane: string, image: LocalImage): string {
   }
 }
 
-/** The node's own images: the sandbox (pause), CoreDNS, and a busybox for tests and `kubectl run`. */
+/** The node's own images: the sandbox (pause), CoreDNS, the local-path provisioner, and a busybox for tests and `kubectl run`. */
 export function nodeImages(bins: {
   pause: string;
   coredns: string;

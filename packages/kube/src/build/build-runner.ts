@@ -9,8 +9,16 @@ import {
   type BuildLogLine,
   type BuildRunner,
 } from "@qs/core";
-import { type KubeApis, ignoreNotFound, isConflict, isNotFound, podLogPath, statusOf } from "../apis.ts";
+import {
+  type KubeApis,
+  ignoreNotFound,
+  isConflict,
+  isNotFound,
+  podLogPath,
+  statusOf,
+} from "../apis.ts";
 import type { Job, Pod } from "../rest/wire.ts";
+import { isTransientWaiting } from "../reconciler/rollout-state.ts";
 
 type ContainerStatus = NonNullable<NonNullable<Pod["status"]>["containerStatuses"]>[number];
 
@@ -124,7 +132,11 @@ export function createBuildRunner(apis: KubeApis, options: BuildRunnerOptions = 
       if (status?.state?.running !== undefined || status?.state?.terminated !== undefined)
         return undefined;
       const waiting = status?.state?.waiting?.reason;
-      if (waiting !== undefined && STUCK.has(waiting)) {
+      if (
+        waiting !== undefined &&
+        STUCK.has(waiting) &&
+        !isTransientWaiting(waiting, status?.state?.waiting?.message)
+      ) {
         return {
           succeeded: false,
           container,

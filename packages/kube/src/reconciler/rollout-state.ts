@@ -18,15 +18,19 @@ export function processRollout(d: Deployment, release: number): ProcessRollout {
   const process = d.metadata?.labels?.[LABEL_PROCESS] ?? d.metadata?.name ?? "?";
   const desired = d.spec?.replicas ?? 1;
   const s = d.status ?? {};
-  const onRelease = d.spec?.template.metadata?.annotations?.[ANNOTATION_RELEASE] === String(release);
+  const onRelease =
+    d.spec?.template.metadata?.annotations?.[ANNOTATION_RELEASE] === String(release);
   const observed = (s.observedGeneration ?? 0) >= (d.metadata?.generation ?? 1);
   const updated = s.updatedReplicas ?? 0;
   const total = s.replicas ?? 0;
   // Kubernetes omits availableReplicas when it is 0; ready is not available (minReadySeconds).
   const available = s.availableReplicas ?? 0;
   const ready = onRelease && observed ? Math.min(updated, s.readyReplicas ?? 0) : 0;
-  const complete = onRelease && observed && updated >= desired && total <= updated && available >= updated;
-  const deadline = s.conditions?.find((c) => c.type === "Progressing" && c.reason === "ProgressDeadlineExceeded");
+  const complete =
+    onRelease && observed && updated >= desired && total <= updated && available >= updated;
+  const deadline = s.conditions?.find(
+    (c) => c.type === "Progressing" && c.reason === "ProgressDeadlineExceeded",
+  );
   return {
     process,
     desired,
@@ -52,6 +56,17 @@ const FATAL_REASONS = new Set([
   "RunContainerError",
 ]);
 
+/**
+ * The kubelet reports CreateContainerConfigError for a moment while its Secret and
+ * ConfigMap caches catch up with a pod that was just bound ("failed to sync secret cache:
+ * timed out waiting for the condition", seen on a real kubelet right after the first
+ * deploy), then starts the container: only a lasting config error (a missing Secret or
+ * key) is fatal.
+ */
+export function isTransientWaiting(reason: string, message: string | undefined): boolean {
+  return reason === "CreateContainerConfigError" && /failed to sync \S+ cache/.test(message ?? "");
+}
+
 /** A pod that cannot become ready, and why. */
 export interface PodProblem {
   readonly pod: string;
@@ -70,6 +85,7 @@ export function findPodProblem(pods: readonly Pod[]): PodProblem | undefined {
     for (const cs of pod.status?.containerStatuses ?? []) {
       const waiting = cs.state?.waiting;
       if (waiting?.reason === undefined || !FATAL_REASONS.has(waiting.reason)) continue;
+      if (isTransientWaiting(waiting.reason, waiting.message)) continue;
       const exitCode = cs.lastState?.terminated?.exitCode;
       return {
         pod: pod.metadata?.name ?? "?",
@@ -88,7 +104,9 @@ export function findPodProblem(pods: readonly Pod[]): PodProblem | undefined {
 export function unreadyRunningPods(pods: readonly Pod[]): string[] {
   return pods
     .filter((p) => p.status?.phase === "Running")
-    .filter((p) => p.status?.conditions?.some((c) => c.type === "Ready" && c.status !== "True") ?? false)
+    .filter(
+      (p) => p.status?.conditions?.some((c) => c.type === "Ready" && c.status !== "True") ?? false,
+    )
     .map((p) => p.metadata?.name ?? "?");
 }
 

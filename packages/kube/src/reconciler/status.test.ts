@@ -41,6 +41,14 @@ describe("processRollout", () => {
 });
 
 describe("findPodProblem", () => {
+  it("waits out the kubelet's cache catching up (CreateContainerConfigError: failed to sync secret cache), not a missing Secret", () => {
+    const waiting = (message: string): Pod[] => [
+      { metadata: { name: "p" }, status: { containerStatuses: [{ name: "web", image: "i", imageID: "", ready: false, restartCount: 0, state: { waiting: { reason: "CreateContainerConfigError", message } } }] } },
+    ];
+    expect(findPodProblem(waiting("failed to sync secret cache: timed out waiting for the condition"))).toBeUndefined();
+    expect(findPodProblem(waiting('secret "shop-v2-env" not found'))?.reason).toBe("CreateContainerConfigError");
+  });
+
   it("finds a crash loop with its exit code and ignores healthy pods", () => {
     const pods: Pod[] = [
       { metadata: { name: "ok" }, status: { containerStatuses: [{ name: "web", image: "i", imageID: "", ready: true, restartCount: 0, state: { running: {} } }] } },

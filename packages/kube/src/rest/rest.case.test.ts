@@ -63,7 +63,7 @@ describe("REST client (contract)", () => {
       metadata: { name: "sh", annotations: { [SCRIPT_ANNOTATION]: JSON.stringify({ logs: ["started"] }) } },
       spec: {
         terminationGracePeriodSeconds: 0,
-        containers: [{ name: "main", image: "docker.io/library/busybox:1.37.0", command: ["sh", "-c", "echo started; sleep 3600"] }],
+        containers: [{ name: "main", image: "docker.io/library/busybox:1.35", command: ["sh", "-c", "echo started; sleep 3600"] }],
       },
     });
     await eventually(async () => {
