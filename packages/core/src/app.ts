@@ -12,6 +12,18 @@ export interface ProcessSettings {
   readonly replicas: number;
   readonly cpu?: Quantity;
   readonly memory?: Quantity;
+  /** When set, a HorizontalPodAutoscaler owns the replica count (apps:autoscale). */
+  readonly autoscale?: AutoscaleSettings;
+}
+
+/** Autoscaling bounds and targets of one process type (autoscaling/v2 HPA). */
+export interface AutoscaleSettings {
+  readonly min: number;
+  readonly max: number;
+  /** Target average CPU use, percent of the CPU request. */
+  readonly cpuPercent?: number;
+  /** Target average memory use, percent of the memory request. */
+  readonly memoryPercent?: number;
 }
 
 /** A persistent volume mounted into the app's containers. */

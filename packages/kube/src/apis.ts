@@ -6,6 +6,7 @@ import type {
   ConfigMap,
   CustomResourceDefinition,
   Deployment,
+  HorizontalPodAutoscaler,
   Ingress,
   Job,
   Namespace,
@@ -32,6 +33,7 @@ export interface KubeApis {
   readonly jobs: NamespacedResource<Job>;
   readonly ingresses: NamespacedResource<Ingress>;
   readonly networkPolicies: NamespacedResource<NetworkPolicy>;
+  readonly horizontalPodAutoscalers: NamespacedResource<HorizontalPodAutoscaler>;
   /** A custom resource kind, e.g. `custom<AppObject>("quickstack.dev/v1alpha1", "apps")`. */
   custom<T>(apiVersion: string, plural: string): NamespacedResource<T>;
 }
@@ -53,6 +55,7 @@ export function createKubeApis(from: KubeConnection | RestClient): KubeApis {
     jobs: namespaced(rest, "batch/v1", "jobs"),
     ingresses: namespaced(rest, "networking.k8s.io/v1", "ingresses"),
     networkPolicies: namespaced(rest, "networking.k8s.io/v1", "networkpolicies"),
+    horizontalPodAutoscalers: namespaced(rest, "autoscaling/v2", "horizontalpodautoscalers"),
     custom: (apiVersion, plural) => namespaced(rest, apiVersion, plural),
   };
 }

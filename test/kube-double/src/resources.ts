@@ -25,6 +25,7 @@ const builtin: Row[] = [
   { group: "apps", version: "v1", resource: "replicasets", kind: "ReplicaSet", singular: "replicaset", namespaced: true, shortNames: ["rs"], categories: all, subresources: ["status", "scale"], generation: true },
   { group: "apps", version: "v1", resource: "statefulsets", kind: "StatefulSet", singular: "statefulset", namespaced: true, shortNames: ["sts"], categories: all, subresources: ["status", "scale"], generation: true },
   { group: "apps", version: "v1", resource: "daemonsets", kind: "DaemonSet", singular: "daemonset", namespaced: true, shortNames: ["ds"], categories: all, subresources: ["status"], generation: true },
+  { group: "autoscaling", version: "v2", resource: "horizontalpodautoscalers", kind: "HorizontalPodAutoscaler", singular: "horizontalpodautoscaler", namespaced: true, shortNames: ["hpa"], categories: all, subresources: ["status"], generation: true },
   { group: "batch", version: "v1", resource: "jobs", kind: "Job", singular: "job", namespaced: true, categories: all, subresources: ["status"], generation: true },
   { group: "batch", version: "v1", resource: "cronjobs", kind: "CronJob", singular: "cronjob", namespaced: true, shortNames: ["cj"], categories: all, subresources: ["status"], generation: true },
   { group: "networking.k8s.io", version: "v1", resource: "ingresses", kind: "Ingress", singular: "ingress", namespaced: true, shortNames: ["ing"], subresources: ["status"], generation: true },

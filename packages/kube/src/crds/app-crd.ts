@@ -22,6 +22,16 @@ const spec = {
           replicas: { type: "integer", minimum: 0, maximum: 100 },
           cpu: quantity,
           memory: quantity,
+          autoscale: {
+            type: "object",
+            required: ["min", "max"],
+            properties: {
+              min: { type: "integer", minimum: 1, maximum: 100 },
+              max: { type: "integer", minimum: 1, maximum: 100 },
+              cpuPercent: { type: "integer", minimum: 1, maximum: 1000 },
+              memoryPercent: { type: "integer", minimum: 1, maximum: 1000 },
+            },
+          },
         },
       },
     },

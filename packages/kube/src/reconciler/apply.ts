@@ -35,6 +35,11 @@ export function mergeForReplace(kind: string, desired: KubeObject, live: KubeObj
     // A claim's spec is immutable except for its size (growing only, where the class allows).
     return { ...live, metadata: { ...live.metadata, labels: desired.metadata?.labels, annotations: desired.metadata?.annotations }, spec: { ...liveSpec, resources: desiredSpec.resources } } as KubeObject;
   }
+  if (kind === "Deployment" && desiredSpec.replicas === undefined && liveSpec.replicas !== undefined) {
+    // Autoscaled: the HorizontalPodAutoscaler set the live count; a replace without it would
+    // default it to 1.
+    return { ...desired, metadata, spec: { ...desiredSpec, replicas: liveSpec.replicas } } as KubeObject;
+  }
   return { ...desired, metadata };
 }
 

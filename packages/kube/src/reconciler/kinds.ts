@@ -33,6 +33,8 @@ export function renderedKinds(apis: KubeApis): readonly KindOps[] {
     kindOps("Secret", as(apis.secrets)),
     kindOps("PersistentVolumeClaim", as(apis.persistentVolumeClaims)),
     kindOps("Deployment", as(apis.deployments)),
+    // After the Deployment it scales, so the HPA never points at a missing target.
+    kindOps("HorizontalPodAutoscaler", as(apis.horizontalPodAutoscalers)),
     kindOps("Service", as(apis.services)),
     kindOps("Ingress", as(apis.ingresses)),
   ];

@@ -1,6 +1,7 @@
 import type { KubeObject } from "../rest/wire.ts";
 import { type RenderInput, processTypes } from "./context.ts";
 import { buildDeployment } from "./deployment.ts";
+import { buildHorizontalPodAutoscaler } from "./autoscaler.ts";
 import { buildNetworkPolicy } from "./network-policy.ts";
 import { buildPullSecret } from "./pull-secret.ts";
 import { buildPvc } from "./volumes.ts";
@@ -18,7 +19,11 @@ export function renderApp(input: RenderInput): KubeObject[] {
   const release = input.release;
   if (release === undefined) return objects;
   const types = processTypes(release);
-  for (const process of types) objects.push(buildDeployment(input, release, process));
+  for (const process of types) {
+    objects.push(buildDeployment(input, release, process));
+    const autoscale = input.spec.processes[process]?.autoscale;
+    if (autoscale !== undefined) objects.push(buildHorizontalPodAutoscaler(input, process, autoscale));
+  }
   if (types.includes("web")) objects.push(buildService(input), buildIngress(input));
   return objects;
 }

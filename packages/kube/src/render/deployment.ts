@@ -20,7 +20,9 @@ export const DEFAULT_REPLICAS = 1;
 export function buildDeployment(input: RenderInput, release: Release, process: string): Deployment {
   const { app, spec, options } = input;
   const settings = spec.processes[process];
-  const replicas = settings?.replicas ?? DEFAULT_REPLICAS;
+  // An autoscaled Deployment leaves replicas out: the HPA owns the count, and a rendered
+  // number would reset it on every release (mergeForReplace keeps the live count).
+  const replicas = settings?.autoscale === undefined ? { replicas: settings?.replicas ?? DEFAULT_REPLICAS } : {};
   const selector = { [LABEL_APP]: app, [LABEL_PROCESS]: process };
   const mounted = spec.volumes.filter((v) => v.processes === undefined || v.processes.length === 0 || v.processes.includes(process));
   const volumes: Volume[] = mounted.map((v) => ({
@@ -71,7 +73,7 @@ export function buildDeployment(input: RenderInput, release: Release, process: s
       ownerReferences: [ownerReference(input)],
     },
     spec: {
-      replicas,
+      ...replicas,
       revisionHistoryLimit: 5,
       progressDeadlineSeconds: options.progressDeadlineSeconds,
       minReadySeconds: options.minReadySeconds,

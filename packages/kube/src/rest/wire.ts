@@ -18,6 +18,7 @@ import type {
   V1Pod,
   V1Secret,
   V1Service,
+  V2HorizontalPodAutoscaler,
 } from "@kubernetes/client-node";
 
 type WireKey<K> = K extends `x_kubernetes_${infer R}`
@@ -53,6 +54,7 @@ export type Node = Wire<V1Node>;
 export type Service = Wire<V1Service>;
 export type Ingress = Wire<V1Ingress>;
 export type NetworkPolicy = Wire<V1NetworkPolicy>;
+export type HorizontalPodAutoscaler = Wire<V2HorizontalPodAutoscaler>;
 export type PersistentVolumeClaim = Wire<V1PersistentVolumeClaim>;
 export type CustomResourceDefinition = Wire<V1CustomResourceDefinition>;
 export type Container = Wire<V1Container>;
