@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { readdir } from "node:fs/promises";
+import { mkdir, readdir, symlink } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRegistryClient } from "@qs/builder";
@@ -24,6 +24,27 @@ async function blobs(data: string): Promise<number> {
   return n;
 }
 
+const init = registryPod.initContainers?.find((c) => c.name === "garbage-collect");
+
+/**
+ * Runs the init container's command as it is in deploy/, with Debian's build of the
+ * registry standing in for `registry` on PATH, the storage at `data` and `config` as the
+ * config file (the last argument, /etc/docker/registry/config.yml in the pod).
+ */
+async function runInitContainer(data: string, config: string): Promise<{ status: number | null; output: string }> {
+  const bin = join(dir.path, "bin");
+  await mkdir(bin, { recursive: true });
+  await symlink("/usr/bin/docker-registry", join(bin, "registry")).catch(() => undefined);
+  const [command, ...args] = init!.command!;
+  expect(args.at(-1)).toBe("/etc/docker/registry/config.yml");
+  const env = Object.fromEntries((init!.env ?? []).map((e) => [e.name, e.value ?? ""]));
+  const gc = spawnSync(command!, [...args.slice(0, -1), config], {
+    encoding: "utf8",
+    env: { ...env, PATH: `${bin}:${process.env.PATH}`, REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY: data },
+  });
+  return { status: gc.status, output: gc.stdout + gc.stderr };
+}
+
 let dir: Awaited<ReturnType<typeof tempDir>>;
 let registry: RunningRegistry;
 beforeAll(async () => {
@@ -36,10 +57,16 @@ afterAll(async () => {
 });
 
 describe("registry garbage collection at start (deploy/base/registry)", () => {
-  it("frees the blobs of deleted images, and keeps an image whose tag moved (a release may still name it)", async () => {
-    const init = registryPod.initContainers?.find((c) => c.name === "garbage-collect");
-    expect(init?.command).toEqual(["registry", "garbage-collect", "/etc/docker/registry/config.yml"]);
+  it("treats an empty volume (a fresh install) as nothing to collect, so the registry starts", async () => {
+    const empty = join(dir.path, "empty");
+    await mkdir(empty);
+    const gc = await runInitContainer(empty, join(dir.path, "config.yml"));
+    expect(gc.status, gc.output).toBe(0);
+    expect(gc.output).toContain("nothing to collect");
+    expect(await readdir(empty)).toEqual([]);
+  });
 
+  it("frees the blobs of deleted images, and keeps an image whose tag moved (a release may still name it)", async () => {
     const gone = await pushTinyImage(registry.url, "shop", "v1", "2026-01-01T00:00:00Z");
     const kept = await pushTinyImage(registry.url, "shop", "v2", "2026-01-02T00:00:00Z");
     // The same commit built again: the tag moves, the older digest is untagged but named
@@ -52,10 +79,8 @@ describe("registry garbage collection at start (deploy/base/registry)", () => {
     const before = await blobs(data);
     await registry.stop();
 
-    // The init container's command, with Debian's binary name and this registry's config.
-    const [, ...args] = init!.command!;
-    const gc = spawnSync("docker-registry", [...args.slice(0, -1), join(dir.path, "config.yml")], { encoding: "utf8" });
-    expect(gc.status, gc.stderr).toBe(0);
+    const gc = await runInitContainer(data, join(dir.path, "config.yml"));
+    expect(gc.status, gc.output).toBe(0);
     expect(await blobs(data)).toBeLessThan(before);
 
     registry = await startRegistry(dir.path);
