@@ -5,8 +5,13 @@
 set -euo pipefail
 
 # Pinned versions: change them here (and in deploy/INSTALL.md), then test a real install.
-K3S_VERSION_DEFAULT="v1.33.4+k3s1"
-CERT_MANAGER_VERSION="v1.18.2"
+# k3s: the Kubernetes minor the local test cluster builds (test/cluster/build.sh
+# k8s_version; a test keeps the two equal). Kubernetes 1.34 is supported to 2026-10-27
+# upstream and k3s follows it; move to the next line together with the test cluster.
+K3S_VERSION_DEFAULT="v1.34.4+k3s1"
+# cert-manager supports its two newest minor releases; 1.21 (July 2026) stays supported
+# until 1.23 ships and covers Kubernetes 1.34.
+CERT_MANAGER_VERSION="v1.21.2"
 LONGHORN_VERSION="v1.9.1"
 QS_INSTALLER_VERSION="0.1.0"
 

@@ -139,12 +139,37 @@ refuse_if_problems() {
   exit 1
 }
 
+# check_k3s_upgrade : an installed k3s may move to K3S_VERSION only within its minor or to
+# the next one. Kubernetes upgrades one minor version at a time (its version skew policy)
+# and k3s does not support downgrades.
+check_k3s_upgrade() {
+  [ -n "$K3S_INSTALLED_VERSION" ] || return 0
+  local have want
+  have=$(k3s_minor "$K3S_INSTALLED_VERSION")
+  want=$(k3s_minor "$K3S_VERSION")
+  if [ -z "$have" ]; then
+    problem "cannot read the installed k3s version ($K3S_INSTALLED_VERSION): check k3s --version"
+  elif [ "$want" -lt "$have" ]; then
+    problem "k3s $K3S_INSTALLED_VERSION is installed and $K3S_VERSION is older: k3s cannot be downgraded (pass --k3s-version with a v1.$have release)"
+  elif [ "$want" -gt $((have + 1)) ]; then
+    problem "k3s $K3S_INSTALLED_VERSION is installed: Kubernetes upgrades one minor version at a time, so first run install.sh --k3s-version v1.$((have + 1)).N+k3s1 (a release from https://github.com/k3s-io/k3s/releases), then again without it"
+  else
+    info "ok  k3s $K3S_INSTALLED_VERSION -> $K3S_VERSION"
+  fi
+}
+
+# k3s_minor VERSION : the Kubernetes minor of a k3s release (v1.34.4+k3s1 -> 34).
+k3s_minor() {
+  [[ "$1" =~ ^v1\.([0-9]+)\. ]] && printf '%s' "${BASH_REMATCH[1]}"
+}
+
 preflight_server() {
   step "Checking this machine"
   check_root
   check_os
   check_arch
   check_memory
+  check_k3s_upgrade
   check_ports 80 443 2222 6443 5000
   check_public_ip
   check_admin_key
@@ -154,6 +179,7 @@ preflight_server() {
 preflight_agent() {
   step "Checking this machine"
   check_root
+  check_k3s_upgrade
   check_os
   check_arch
   check_memory

@@ -9,10 +9,10 @@ import { fakeMachineEnv, planLines, repoRoot, runInstaller } from "./support.ts"
 
 const ADMIN_KEY =
   "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl ada@laptop";
-const K3S = "v1.33.4+k3s1";
-const K3S_SCRIPT = "https://raw.githubusercontent.com/k3s-io/k3s/v1.33.4%2Bk3s1/install.sh";
+const K3S = "v1.34.4+k3s1";
+const K3S_SCRIPT = "https://raw.githubusercontent.com/k3s-io/k3s/v1.34.4%2Bk3s1/install.sh";
 const CERT_MANAGER =
-  "https://github.com/cert-manager/cert-manager/releases/download/v1.18.2/cert-manager.yaml";
+  "https://github.com/cert-manager/cert-manager/releases/download/v1.21.2/cert-manager.yaml";
 const DOMAIN = "203.0.113.10.sslip.io";
 // What the registry answers for every builder image in these dry runs (QS_TEST_IMAGE_DIGEST).
 const IMAGE_DIGEST = `sha256:${"d".repeat(64)}`;
@@ -59,7 +59,7 @@ function serverPlan(opts: {
     "-----> Waiting for Kubernetes",
     "would: wait for the API server (up to 300s)",
     "would: wait for this node to be Ready (up to 300s)",
-    "-----> Installing cert-manager v1.18.2",
+    "-----> Installing cert-manager v1.21.2",
     `would: kubectl apply -f ${CERT_MANAGER}`,
     "would: wait for deployment cert-manager/cert-manager (up to 300s)",
     "would: wait for deployment cert-manager/cert-manager-cainjector (up to 300s)",
@@ -168,7 +168,7 @@ describe("install.sh --dry-run", () => {
   it("plans a re-run as an upgrade: keeps secrets and the agent token, skips busy ports", () => {
     // No digest stands in here: the images cannot be pulled, so builds keep the tags.
     const env = fakeMachineEnv(join(dir.path, "upgrade"), {
-      k3sVersion: "v1.32.1+k3s1",
+      k3sVersion: "v1.33.4+k3s1",
       k3sConfig: 'write-kubeconfig-mode: "0600"\nagent-token: "0123abcd"\n',
       portsInUse: [80, 443, 2222, 6443, 5000],
       secrets: ALL_SECRETS,
@@ -183,7 +183,7 @@ describe("install.sh --dry-run", () => {
     ]);
     expect(result.status).toBe(0);
     expect(result.stdout).toContain(
-      "ok  ports 80 443 2222 6443 5000 (held by the existing k3s v1.32.1+k3s1: re-run)",
+      "ok  ports 80 443 2222 6443 5000 (held by the existing k3s v1.33.4+k3s1: re-run)",
     );
     expect(result.stdout).toContain("ok  first admin already set up (secret quickstack-admin)");
     expect(result.stdout).not.toContain("no --domain given");
@@ -193,7 +193,7 @@ describe("install.sh --dry-run", () => {
         domain: "apps.example.com",
         tokenNote: "keeps the existing agent token",
         k3sStep: [
-          `-----> Upgrading k3s v1.32.1+k3s1 to ${K3S}`,
+          `-----> Upgrading k3s v1.33.4+k3s1 to ${K3S}`,
           `would: download ${K3S_SCRIPT}`,
           `would: run the k3s install script (INSTALL_K3S_VERSION=${K3S}, server; settings from /etc/rancher/k3s/config.yaml)`,
         ],
@@ -231,6 +231,26 @@ describe("install.sh --dry-run", () => {
     expect(lines).toContain(
       "would: kubectl patch secret qs-system/quickstack-admin (ssh-key from --admin-key)",
     );
+  });
+
+  it.each([
+    [
+      "v1.32.9+k3s1",
+      "k3s v1.32.9+k3s1 is installed: Kubernetes upgrades one minor version at a time, so first run install.sh --k3s-version v1.33.N+k3s1 (a release from https://github.com/k3s-io/k3s/releases), then again without it",
+    ],
+    [
+      "v1.35.1+k3s1",
+      `k3s v1.35.1+k3s1 is installed and ${K3S} is older: k3s cannot be downgraded (pass --k3s-version with a v1.35 release)`,
+    ],
+  ])("refuses to move an installed k3s %s past one minor version, saying what to run", (installed, message) => {
+    const env = fakeMachineEnv(join(dir.path, `skip-${installed}`), {
+      k3sVersion: installed,
+      secrets: ALL_SECRETS,
+    });
+    const result = runInstaller(["--dry-run"], env);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`  - ${message}\n`);
+    expect(result.stdout).not.toContain("would:");
   });
 
   it("plans Longhorn with its prerequisites when asked", () => {
@@ -375,7 +395,7 @@ describe("install.sh --dry-run", () => {
     [["--domain"], "--domain needs a value"],
     [["--domain", "Bad_Domain"], "--domain Bad_Domain: expected a lower-case DNS name"],
     [["--email", "nobody"], "--email nobody: expected an address"],
-    [["--k3s-version", "1.33"], "--k3s-version 1.33: expected a k3s release such as v1.33.4+k3s1"],
+    [["--k3s-version", "1.34"], "--k3s-version 1.34: expected a k3s release such as v1.34.4+k3s1"],
     [["--k3s-version", "v1.29.9+k3s1"], "QuickStack needs k3s v1.30 or newer"],
     [["--admin-key", "not a key"], "--admin-key: expected an OpenSSH public key line"],
     [["--server", "https://x:6443"], "--server belong to: install.sh join"],
