@@ -393,3 +393,49 @@ describe("builds", () => {
     expect((await run("apps:builds shop")).err).toContain("builds are not available");
   });
 });
+
+describe("apps:autoscale", () => {
+  const spec = () => env.apps.apps.get("shop")!.spec;
+
+  it("sets bounds and targets, refuses apps:scale on the autoscaled type, and --off hands the count back", async () => {
+    await deployed("shop");
+    const on = await run("apps:autoscale shop web --min 1 --max 5 --cpu 70%");
+    expect(on).toMatchObject({ code: 0, err: "" });
+    expect(on.out).toContain("Autoscaling web of shop: 1-5 replicas, cpu 70%");
+    expect(spec().processes.web?.autoscale).toEqual({ min: 1, max: 5, cpuPercent: 70 });
+
+    const scaled = await run("apps:scale shop web=3");
+    expect(scaled.code).toBe(2);
+    expect(scaled.err).toContain("web of shop is autoscaled (1-5 replicas, cpu 70%)");
+    expect(scaled.err).toContain("apps:autoscale shop web --off");
+    expect((await run("apps:scale shop worker=2")).code).toBe(0);
+
+    expect((await run("apps:autoscale shop web --min 2 --max 3 --memory 80")).code).toBe(0);
+    expect(spec().processes.web?.autoscale).toEqual({ min: 2, max: 3, memoryPercent: 80 });
+    const off = await run("apps:autoscale shop web --off --json");
+    expect(JSON.parse(off.out)).toMatchObject({ process: "web", autoscale: null });
+    expect(spec().processes.web?.autoscale).toBeUndefined();
+    expect((await run("apps:scale shop web=3")).code).toBe(0);
+  });
+
+  it("defaults to a CPU target and refuses bad bounds without changing anything", async () => {
+    await deployed("shop");
+    expect((await run("apps:autoscale shop worker --min 1 --max 2")).code).toBe(0);
+    expect(spec().processes.worker?.autoscale).toEqual({ min: 1, max: 2, cpuPercent: 80 });
+    const before = JSON.stringify(spec());
+    for (const [line, message] of [
+      ["apps:autoscale shop web --min 3 --max 2", "--max (2) is below --min (3)"],
+      ["apps:autoscale shop web --min 0 --max 2", "--min must be 1 or more"],
+      ["apps:autoscale shop web --min 1 --max 2 --cpu lots", "--cpu must be a percentage"],
+      ["apps:autoscale shop web --min 1 --max 100000", "--max must be a whole number"],
+      ["apps:autoscale shop web --max 2", "give --min and --max"],
+      ["apps:autoscale shop cron --min 1 --max 2", 'process type "cron" is not defined'],
+      ["apps:autoscale shop web --off --min 1", "--off takes no other flags"],
+    ] as const) {
+      const res = await run(line);
+      expect(res.code, line).not.toBe(0);
+      expect(res.err, line).toContain(message);
+    }
+    expect(JSON.stringify(spec())).toBe(before);
+  });
+});

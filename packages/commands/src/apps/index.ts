@@ -1,4 +1,5 @@
 import type { Command } from "../command.ts";
+import { appsAutoscale } from "./autoscale.ts";
 import { appsBranchSet } from "./branch-set.ts";
 import { appsBuilderSet } from "./builder-set.ts";
 import { appsBuilds } from "./builds.ts";
@@ -38,6 +39,7 @@ export const appsCommands: readonly Command[] = [
   appsDomainsAdd,
   appsDomainsRemove,
   appsScale,
+  appsAutoscale,
   appsVolumes,
   appsVolumesAdd,
   appsVolumesRemove,

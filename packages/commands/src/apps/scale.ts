@@ -1,9 +1,10 @@
-import { applyScale, parseScaleArgs } from "@qs/core";
+import { ValidationError, applyScale, parseScaleArgs } from "@qs/core";
 import type { Command } from "../command.ts";
 import { appParam, argv, bodyStringMap } from "../api-args.ts";
 import { parseArgs } from "../flags.ts";
 import { loadApp } from "../guard.ts";
 import { table } from "../output.ts";
+import { describeAutoscale } from "./autoscale.ts";
 import { knownProcessTypes } from "./shared.ts";
 
 const usage = "APP [TYPE=N|TYPE+N|TYPE-N…]";
@@ -34,6 +35,15 @@ export const appsScale: Command = {
     const changes = parseScaleArgs(terms);
     const known = await knownProcessTypes(ctx, app);
     const max = ctx.services.limits.maxScale;
+    // A count set by hand would be overwritten by the HorizontalPodAutoscaler within seconds.
+    const autoscaled = changes.map((c) => c.process).filter((t) => app.spec.processes[t]?.autoscale !== undefined);
+    if (autoscaled.length > 0) {
+      const t = autoscaled[0] ?? "";
+      const a = app.spec.processes[t]?.autoscale;
+      throw new ValidationError("PROCESS_AUTOSCALED", `${t} of ${app.name} is autoscaled (${a === undefined ? "" : describeAutoscale(a)}); apps:scale would fight the autoscaler`, {
+        hint: `change the bounds with: ssh qs apps:autoscale ${app.name} ${t} --min N --max N, or stop it with: ssh qs apps:autoscale ${app.name} ${t} --off`,
+      });
+    }
     // Validate against the current spec first so a bad term fails before any write …
     applyScale(changes, replicasOf(app.spec.processes), known, max);
     let applied: Record<string, number> = {};
