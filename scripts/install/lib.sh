@@ -114,3 +114,38 @@ node_registry_password() {
 # token_secret TOKEN : the secret part of a k3s token (`K10<ca-hash>::node:<secret>` or
 # a bare secret).
 token_secret() { printf '%s' "${1##*:}"; }
+
+# parse_image_ref REF : splits an image reference the way distribution/reference (what
+# containerd and the kubelet accept) reads it, [host[:port]/]path[:tag][@sha256:…], into
+# IMAGE_NAME (host and path), IMAGE_TAG and IMAGE_DIGEST (each may be empty). Fails on
+# anything else. A ':' before the last '/' is a registry port, never a tag; the same
+# grammar as parseImageReference in packages/core.
+parse_image_ref() {
+  local ref=$1 rest last first path
+  local component='[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*'
+  local label='[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?'
+  IMAGE_NAME="" IMAGE_TAG="" IMAGE_DIGEST=""
+  [ "${#ref}" -le 512 ] || return 1
+  rest=$ref
+  if [[ "$rest" == *@* ]]; then
+    IMAGE_DIGEST=${rest#*@}
+    rest=${rest%%@*}
+    [[ "$IMAGE_DIGEST" =~ ^sha256:[a-f0-9]{64}$ ]] || return 1
+  fi
+  last=${rest##*/}
+  if [[ "$last" == *:* ]]; then
+    IMAGE_TAG=${last#*:}
+    rest=${rest%:*}
+    [[ "$IMAGE_TAG" =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$ ]] || return 1
+  fi
+  path=$rest
+  first=${rest%%/*}
+  # A first component with '.' or ':' (or localhost) is a registry host; otherwise it is
+  # part of the path (library/busybox on Docker Hub).
+  if [[ "$rest" == */* ]] && [[ "$first" == *[.:]* || "$first" == localhost || "$first" == \[* ]]; then
+    [[ "$first" =~ ^($label(\.$label)*|\[[0-9a-fA-F:]+\])(:[0-9]+)?$ ]] || return 1
+    path=${rest#*/}
+  fi
+  [[ "$path" =~ ^$component(/$component)*$ ]] && [ "${#path}" -le 255 ] || return 1
+  IMAGE_NAME=$rest
+}

@@ -129,6 +129,22 @@ check_admin_key() {
   fi
 }
 
+# check_image : QUICKSTACK_IMAGE names the control-plane image by a full reference with a
+# version. No image is published yet, so without it the install would finish every other
+# step and then wait for a pod that can never pull.
+check_image() {
+  local example="ghcr.io/<you>/quickstack:$QS_INSTALLER_VERSION"
+  if [ -z "$QS_IMAGE" ]; then
+    problem "QUICKSTACK_IMAGE is not set and no control-plane image is published yet: in a QuickStack checkout with podman or docker run IMAGE=$example npm run image, push it (podman push $example) to a registry this server can pull from, then run here: sudo QUICKSTACK_IMAGE=$example bash scripts/install.sh … (deploy/INSTALL.md, \"The control-plane image\")"
+  elif ! parse_image_ref "$QS_IMAGE"; then
+    problem "QUICKSTACK_IMAGE=${QS_IMAGE:0:120} is not an image reference: write it as registry[:port]/name:tag, optionally with @sha256:<64 hex digits>, e.g. $example"
+  elif [ -z "$IMAGE_TAG$IMAGE_DIGEST" ]; then
+    problem "QUICKSTACK_IMAGE=$QS_IMAGE names no version: add its tag (:$QS_INSTALLER_VERSION) or digest (@sha256:…)"
+  else
+    info "ok  control-plane image $QS_IMAGE"
+  fi
+}
+
 # refuse_if_problems : one refusal listing everything wrong, then exit 1.
 refuse_if_problems() {
   [ "${#PROBLEMS[@]}" -eq 0 ] && return 0
@@ -173,6 +189,7 @@ preflight_server() {
   check_ports 80 443 2222 6443 5000
   check_public_ip
   check_admin_key
+  check_image
   refuse_if_problems
 }
 

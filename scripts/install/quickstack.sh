@@ -177,9 +177,12 @@ patches:
         path: /spec/tls/0/hosts/0
         value: qs.$DOMAIN
 YAML
-  if [ -n "$QS_IMAGE" ]; then
-    printf 'images:\n  - name: quickstack/control-plane\n    newName: %s\n    newTag: %s\n' "${QS_IMAGE%:*}" "${QS_IMAGE##*:}"
-  fi
+  # QUICKSTACK_IMAGE split as a reference (preflight refused anything else): a registry
+  # port is not a tag, and a digest pins the content.
+  parse_image_ref "$QS_IMAGE" || die "QUICKSTACK_IMAGE=$QS_IMAGE is not an image reference"
+  printf 'images:\n  - name: quickstack/control-plane\n    newName: %s\n' "$IMAGE_NAME"
+  if [ -n "$IMAGE_TAG" ]; then printf '    newTag: "%s"\n' "$IMAGE_TAG"; fi
+  if [ -n "$IMAGE_DIGEST" ]; then printf '    digest: %s\n' "$IMAGE_DIGEST"; fi
 }
 
 apply_quickstack() {

@@ -340,6 +340,7 @@ describe("install.sh --dry-run", () => {
       arch: "riscv64",
       portsInUse: [80, 6443],
       publicIp: "",
+      image: null,
     });
     const result = runInstaller(["--dry-run"], env);
     expect(result.status).toBe(1);
@@ -355,8 +356,35 @@ describe("install.sh --dry-run", () => {
       " !       - port(s) 80 6443 already in use: stop what listens there (see: ss -ltnp)",
       " !       - no public IPv4 address found: QuickStack needs one for HTTPS and SSH (check the network, then re-run)",
       " !       - no SSH public key for the first admin: pass --admin-key 'ssh-ed25519 AAAA… you@laptop' (or a .pub file), or add your key to ~/.ssh/authorized_keys",
+      ' !       - QUICKSTACK_IMAGE is not set and no control-plane image is published yet: in a QuickStack checkout with podman or docker run IMAGE=ghcr.io/<you>/quickstack:0.1.0 npm run image, push it (podman push ghcr.io/<you>/quickstack:0.1.0) to a registry this server can pull from, then run here: sudo QUICKSTACK_IMAGE=ghcr.io/<you>/quickstack:0.1.0 bash scripts/install.sh … (deploy/INSTALL.md, "The control-plane image")',
       " !     Fix these and run the same command again.",
     ]);
+  });
+
+  it.each([
+    ["ghcr.io/me/quickstack", "QUICKSTACK_IMAGE=ghcr.io/me/quickstack names no version: add its tag (:0.1.0) or digest (@sha256:…)"],
+    ["203.0.113.10:5000/me/quickstack", "QUICKSTACK_IMAGE=203.0.113.10:5000/me/quickstack names no version"],
+    ["ghcr.io/Me/quickstack:0.1.0", "QUICKSTACK_IMAGE=ghcr.io/Me/quickstack:0.1.0 is not an image reference: write it as registry[:port]/name:tag"],
+    ["quickstack:0.1.0@sha256:abc", "is not an image reference"],
+  ])("refuses QUICKSTACK_IMAGE=%s before changing anything", (image, message) => {
+    const result = runInstaller(
+      ["--dry-run", "--admin-key", ADMIN_KEY],
+      fakeMachineEnv(join(dir.path, "bad-image"), { image }),
+    );
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(message);
+    expect(result.stdout).not.toContain("would:");
+  });
+
+  it("accepts QUICKSTACK_IMAGE with a registry port and a digest", () => {
+    const image = `203.0.113.10:5000/me/quickstack:0.2.0@sha256:${"c".repeat(64)}`;
+    const result = runInstaller(
+      ["--dry-run", "--admin-key", ADMIN_KEY],
+      { ...fakeMachineEnv(join(dir.path, "digest-image"), { image }), QS_TEST_IMAGE_DIGEST: IMAGE_DIGEST },
+    );
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain(`ok  control-plane image ${image}`);
   });
 
   it("accepts Ubuntu and arm64, refuses old releases", () => {

@@ -14,6 +14,8 @@ const PINNED_BASE = [
   `docker.io/library/node:24-trixie-slim@sha256:${"a".repeat(64)}`,
   `docker.io/library/busybox:1.37.0@sha256:${"b".repeat(64)}`,
 ].join(",");
+// A registry with a port and a digest: the overlay must not split the reference at a ':'.
+const IMAGE = `registry.example:5000/me/quickstack:0.2.0@sha256:${"c".repeat(64)}`;
 
 describe("the installer's overlay", () => {
   let dir: { path: string; remove: () => Promise<void> };
@@ -27,7 +29,7 @@ describe("the installer's overlay", () => {
       `source ${join(repoRoot, "scripts/install/quickstack.sh")}`,
       `PINNED_IMAGES=(QS_BUILDER_KANIKO_IMAGE=${PINNED_KANIKO})`,
       `PINNED_BASE_IMAGES=${PINNED_BASE}`,
-      "DOMAIN=apps.example.org QS_IMAGE=ghcr.example/me/quickstack:0.2.0 overlay_manifest",
+      `DOMAIN=apps.example.org QS_IMAGE=${IMAGE} overlay_manifest`,
     ].join("\n");
     const overlay = runCommand("bash", ["-c", script]);
     expect(overlay.status).toBe(0);
@@ -41,7 +43,7 @@ describe("the installer's overlay", () => {
   it("sets the domain, public URL, SSH host, pinned builder images and image", () => {
     const deployment = findObject(site, "Deployment", "quickstack");
     const c = podSpec(deployment).containers[0]!;
-    expect(c.image).toBe("ghcr.example/me/quickstack:0.2.0");
+    expect(c.image).toBe(IMAGE);
     const settings = findObject(site, "ConfigMap", c.envFrom![0]!.configMapRef!.name)
       .data as Record<string, string>;
     expect(settings).toMatchObject({

@@ -75,7 +75,12 @@ export interface FakeMachine {
   authorizedKeys?: string;
   /** Content of /proc/sys/kernel/apparmor_restrict_unprivileged_userns; absent when unset. */
   usernsKnob?: string;
+  /** QUICKSTACK_IMAGE as the user sets it; null leaves it unset. */
+  image?: string | null;
 }
+
+/** The control-plane image the plan tests install unless told otherwise. */
+export const TEST_IMAGE = "ghcr.io/example/quickstack:0.1.0";
 
 export const DEBIAN_12 = [
   'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"',
@@ -112,6 +117,7 @@ export function fakeMachineEnv(dir: string, machine: FakeMachine = {}): NodeJS.P
         ? join(dir, "no-userns-knob")
         : file("apparmor_restrict_unprivileged_userns", machine.usernsKnob),
   };
+  if (machine.image !== null) env.QUICKSTACK_IMAGE = machine.image ?? TEST_IMAGE;
   return env;
 }
 
