@@ -31,6 +31,9 @@ server_config_yaml() {
   # Users, keys and app config live in Secrets: encrypt them at rest in the datastore.
   printf 'secrets-encryption: true\n'
   printf 'node-external-ip: "%s"\n' "$PUBLIC_IP"
+  # Behind 1:1 NAT the node's own address is private: WireGuard peers must dial the
+  # external IPs, or pod traffic (and logs/exec to pods) between VPS never arrives.
+  printf 'flannel-external-ip: true\n'
   printf 'tls-san:\n  - "%s"\n  - "%s"\n' "$DOMAIN" "$PUBLIC_IP"
   # Agents join with this token; it cannot join servers (unlike the server token).
   printf 'agent-token: "%s"\n' "$1"
@@ -41,6 +44,9 @@ agent_config_yaml() {
   printf '# Written by QuickStack install.sh join; re-running it rewrites this file.\n'
   printf 'server: "%s"\n' "$JOIN_SERVER"
   printf 'token: "%s"\n' "$JOIN_TOKEN"
+  # The address other nodes reach this one at (flannel-external-ip on the server makes
+  # WireGuard use it); behind 1:1 NAT it is not the address of any local interface.
+  printf 'node-external-ip: "%s"\n' "$PUBLIC_IP"
 }
 
 # registries_yaml PASSWORD : the same file on every node. Image names under
@@ -64,14 +70,27 @@ write_server_config() {
     token_note="new agent token (openssl rand)"
     if ! is_dry_run; then AGENT_SECRET=$(rand_hex 32); fi
   fi
-  server_config_yaml "$AGENT_SECRET" |
-    write_file "$K3S_CONFIG_FILE" 0600 "wireguard-native flannel, secrets encryption, tls-san $DOMAIN, $token_note"
+  local content
+  content=$(server_config_yaml "$AGENT_SECRET")
+  note_config_change "$content"
+  printf '%s\n' "$content" |
+    write_file "$K3S_CONFIG_FILE" 0600 "wireguard-native flannel over external IPs, secrets encryption, tls-san $DOMAIN, $token_note"
+}
+
+# note_config_change CONTENT : K3S_CONFIG_CHANGED=1 when config.yaml will not hold exactly
+# CONTENT (k3s reads it only at start). A dry run compares with the file it read.
+note_config_change() {
+  K3S_CONFIG_CHANGED=0
+  if ! printf '%s\n' "$1" | same_content "$K3S_CONFIG_READ"; then K3S_CONFIG_CHANGED=1; fi
 }
 
 write_agent_config() {
   step "Configuring k3s"
   AGENT_SECRET=$(token_secret "$JOIN_TOKEN")
-  agent_config_yaml | write_file "$K3S_CONFIG_FILE" 0600 "agent of $JOIN_SERVER"
+  local content
+  content=$(agent_config_yaml)
+  note_config_change "$content"
+  printf '%s\n' "$content" | write_file "$K3S_CONFIG_FILE" 0600 "agent of $JOIN_SERVER, external IP $PUBLIC_IP"
 }
 
 write_registries() {
@@ -86,14 +105,16 @@ write_registries() {
     write_file "$K3S_REGISTRIES_FILE" 0600 "mirror $REGISTRY_NAME -> http://$REGISTRY_NODE_ENDPOINT with node credentials"
 }
 
-# install_k3s server|agent : installs or upgrades to K3S_VERSION; restarts k3s when only
-# registries.yaml changed (k3s reads it at start).
+# install_k3s server|agent : installs or upgrades to K3S_VERSION; at the same version
+# restarts k3s when config.yaml or registries.yaml changed (k3s reads both only at start).
 install_k3s() {
   local role=$1 service=k3s
   if [ "$role" = agent ]; then service=k3s-agent; fi
   if [ "$K3S_INSTALLED_VERSION" = "$K3S_VERSION" ]; then
     step "k3s $K3S_VERSION is already installed"
-    if is_dry_run; then
+    if [ "${K3S_CONFIG_CHANGED:-0}" = 1 ]; then
+      run systemctl restart "$service"
+    elif is_dry_run; then
       would "run systemctl restart $service (only if registries.yaml changed)"
     elif [ "${REGISTRIES_CHANGED:-0}" = 1 ]; then
       systemctl restart "$service"
@@ -121,7 +142,8 @@ install_k3s() {
 wait_for_kubernetes() {
   step "Waiting for Kubernetes"
   wait_for "the API server" 300 kc get --raw /readyz
-  wait_for "this node to be Ready" 300 kc wait --for=condition=Ready node --all --timeout=5s
+  # This node only: on a re-run an agent that is down must not fail the server's install.
+  wait_for "this node ($NODE_NAME) to be Ready" 300 kc wait --for=condition=Ready "node/$NODE_NAME" --timeout=5s
 }
 
 wait_for_agent() {

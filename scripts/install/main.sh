@@ -112,8 +112,11 @@ read_machine() {
     K3S_ROLE=server
     if [ -x /usr/local/bin/k3s-agent-uninstall.sh ]; then K3S_ROLE=agent; fi
   fi
+  # k3s names a node after its host name, lower-cased (Kubernetes names are lower case).
+  NODE_NAME=$(hostname | tr '[:upper:]' '[:lower:]')
+  if is_dry_run && [ -n "${QS_TEST_HOSTNAME:-}" ]; then NODE_NAME=$QS_TEST_HOSTNAME; fi
   PUBLIC_IP=""
-  if [ "$MODE" = install ]; then
+  if [ "$UNINSTALL" = 0 ]; then
     if is_dry_run && [ -n "${QS_TEST_PUBLIC_IP+x}" ]; then
       PUBLIC_IP=$QS_TEST_PUBLIC_IP
     else

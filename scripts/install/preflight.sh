@@ -202,5 +202,7 @@ preflight_agent() {
   check_memory
   # Agents run ServiceLB's hostPorts (80, 443, 2222) and the registry relay (5000) too.
   check_ports 80 443 2222 5000
+  # Other nodes reach this one (WireGuard, kubelet for logs and exec) at its public IP.
+  check_public_ip
   refuse_if_problems
 }

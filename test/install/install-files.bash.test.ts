@@ -32,19 +32,26 @@ describe("files install.sh writes", () => {
       "flannel-backend": "wireguard-native",
       "secrets-encryption": true,
       "node-external-ip": "203.0.113.10",
+      // 1:1 NAT: WireGuard peers dial external IPs, not the private interface address.
+      "flannel-external-ip": true,
       "tls-san": ["apps.example.com", "203.0.113.10"],
       "agent-token": "abc123",
     });
   });
 
-  it("k3s agent config: server URL and token", () => {
+  it("k3s agent config: server URL, token and the external IP other nodes reach it at", () => {
     const config = parse(
       bash("agent_config_yaml", {
         JOIN_SERVER: "https://203.0.113.10:6443",
         JOIN_TOKEN: "K10aa::node:bb",
+        PUBLIC_IP: "198.51.100.7",
       }),
     ) as Record<string, unknown>;
-    expect(config).toEqual({ server: "https://203.0.113.10:6443", token: "K10aa::node:bb" });
+    expect(config).toEqual({
+      server: "https://203.0.113.10:6443",
+      token: "K10aa::node:bb",
+      "node-external-ip": "198.51.100.7",
+    });
   });
 
   it("registries.yaml: mirror through the loopback relay with the node login", () => {

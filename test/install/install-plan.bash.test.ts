@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "../support/tmp.ts";
-import { fakeMachineEnv, planLines, repoRoot, runInstaller } from "./support.ts";
+import { fakeMachineEnv, planLines, repoRoot, runCommand, runInstaller } from "./support.ts";
 
 // `install.sh --dry-run` prints its plan (step headers and `would: …` actions, in order)
 // and changes nothing. The machine's facts come from QS_TEST_* files (see support.ts).
@@ -39,6 +39,16 @@ const TOUCHED = [
   "/etc/rancher/k3s/registries.yaml",
 ];
 
+/** config.yaml as the installer writes it on a server (server_config_yaml in k3s.sh). */
+function serverConfig(domain: string, publicIp: string, agentToken: string): string {
+  const script = `source ${join(repoRoot, "scripts/install/lib.sh")}\nsource ${join(repoRoot, "scripts/install/k3s.sh")}\nserver_config_yaml "$1"`;
+  const result = runCommand("bash", ["-c", script, "config", agentToken], {
+    env: { PATH: process.env.PATH, DOMAIN: domain, PUBLIC_IP: publicIp },
+  });
+  expect(result.status, result.stderr).toBe(0);
+  return result.stdout;
+}
+
 /** The part of the plan after the preflight, for a server install on `domain`. */
 function serverPlan(opts: {
   k3sStep: string[];
@@ -53,12 +63,12 @@ function serverPlan(opts: {
     "would: run apt-get update -qq",
     "would: run env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ca-certificates curl openssl apache2-utils",
     "-----> Configuring k3s",
-    `would: write /etc/rancher/k3s/config.yaml (mode 0600; wireguard-native flannel, secrets encryption, tls-san ${domain}, ${opts.tokenNote})`,
+    `would: write /etc/rancher/k3s/config.yaml (mode 0600; wireguard-native flannel over external IPs, secrets encryption, tls-san ${domain}, ${opts.tokenNote})`,
     "would: write /etc/rancher/k3s/registries.yaml (mode 0600; mirror registry.qs-system.svc:5000 -> http://127.0.0.1:5000 with node credentials)",
     ...opts.k3sStep,
     "-----> Waiting for Kubernetes",
     "would: wait for the API server (up to 300s)",
-    "would: wait for this node to be Ready (up to 300s)",
+    "would: wait for this node (vps-1) to be Ready (up to 300s)",
     "-----> Installing cert-manager v1.21.2",
     `would: kubectl apply -f ${CERT_MANAGER}`,
     "would: wait for deployment cert-manager/cert-manager (up to 300s)",
@@ -214,7 +224,8 @@ describe("install.sh --dry-run", () => {
   it("plans a repair at the same k3s version: no download, restart only if registries.yaml changed", () => {
     const env = fakeMachineEnv(join(dir.path, "repair"), {
       k3sVersion: K3S,
-      k3sConfig: 'agent-token: "0123abcd"\n',
+      // config.yaml exactly as this install writes it: nothing there asks for a restart.
+      k3sConfig: serverConfig("203.0.113.10.sslip.io", "203.0.113.10", "0123abcd"),
       portsInUse: [80, 443],
       secrets: ALL_SECRETS,
     });
@@ -231,6 +242,24 @@ describe("install.sh --dry-run", () => {
     expect(lines).toContain(
       "would: kubectl patch secret qs-system/quickstack-admin (ssh-key from --admin-key)",
     );
+  });
+
+  it.each([
+    ["a new --domain", ["--domain", "apps.example.com"], "203.0.113.10"],
+    ["a new public IP", [], "198.51.100.20"],
+  ])("restarts k3s at the same version after %s rewrites config.yaml", (_what, args, publicIp) => {
+    const env = fakeMachineEnv(join(dir.path, `reconfigure-${publicIp}`), {
+      k3sVersion: K3S,
+      k3sConfig: serverConfig("203.0.113.10.sslip.io", "203.0.113.10", "0123abcd"),
+      portsInUse: [80, 443, 2222, 6443, 5000],
+      secrets: ALL_SECRETS,
+      publicIp,
+    });
+    const result = runInstaller(["--dry-run", ...args], env);
+    expect(result.status).toBe(0);
+    const lines = planLines(result.stdout);
+    const at = lines.indexOf(`-----> k3s ${K3S} is already installed`);
+    expect(lines[at + 1]).toBe("would: run systemctl restart k3s");
   });
 
   it.each([
@@ -277,7 +306,7 @@ describe("install.sh --dry-run", () => {
   });
 
   it("plans a join: agent config, the same registries.yaml, the pinned agent install", () => {
-    const env = fakeMachineEnv(join(dir.path, "join"), { publicIp: "" });
+    const env = fakeMachineEnv(join(dir.path, "join"), { publicIp: "198.51.100.7" });
     const token = "K10abcdef0123456789::node:0123abcd";
     const result = runInstaller(
       ["join", "--server", "https://203.0.113.10:6443", "--token", token, "--dry-run"],
@@ -294,7 +323,7 @@ describe("install.sh --dry-run", () => {
       "would: run apt-get update -qq",
       "would: run env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ca-certificates curl openssl",
       "-----> Configuring k3s",
-      "would: write /etc/rancher/k3s/config.yaml (mode 0600; agent of https://203.0.113.10:6443)",
+      "would: write /etc/rancher/k3s/config.yaml (mode 0600; agent of https://203.0.113.10:6443, external IP 198.51.100.7)",
       "would: write /etc/rancher/k3s/registries.yaml (mode 0600; mirror registry.qs-system.svc:5000 -> http://127.0.0.1:5000 with node credentials)",
       `-----> Installing k3s ${K3S} (agent)`,
       `would: download ${K3S_SCRIPT}`,
@@ -326,7 +355,7 @@ describe("install.sh --dry-run", () => {
     // Builds run on any node: a joining agent sets it too.
     const agent = runInstaller(
       ["join", "--server", "https://203.0.113.10:6443", "--token", "K10x::node:abc", "--dry-run"],
-      fakeMachineEnv(join(dir.path, "noble-agent"), { osRelease: ubuntu, usernsKnob: "1\n", publicIp: "" }),
+      fakeMachineEnv(join(dir.path, "noble-agent"), { osRelease: ubuntu, usernsKnob: "1\n" }),
     );
     expect(agent.status).toBe(0);
     expect(planLines(agent.stdout)).toEqual(expect.arrayContaining(step));
