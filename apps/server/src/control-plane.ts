@@ -22,6 +22,7 @@ import {
 import { createSshServer, loadOrCreateHostKey, type ExecChannel, type SshServer } from "@qs/ssh";
 import {
   createHttpApp,
+  createTerminalHub,
   createStatusSource,
   createUserDirectory,
   serveHttp,
@@ -162,6 +163,9 @@ export async function startControlPlane(
           };
 
     const metrics = createRedisMetricStore(redis);
+    // One hub for the status page's terminal and /api/v1/apps/{app}/exec: shared limits.
+    const terminals = services === undefined ? undefined : createTerminalHub({ services, logger });
+    if (terminals !== undefined) cleanups.push({ name: "terminals", run: () => Promise.resolve(terminals.close()) });
     const app = createHttpApp({
       logger,
       readiness: {
@@ -172,7 +176,7 @@ export async function startControlPlane(
           await kube.ping();
         },
       },
-      ...(services === undefined ? {} : { api: { services, logger } }),
+      ...(services === undefined ? {} : { api: { services, logger, ...(terminals === undefined ? {} : { terminals }) } }),
       ...(cluster === undefined
         ? {}
         : {
@@ -195,6 +199,7 @@ export async function startControlPlane(
               logger,
               require2fa: config.require2fa,
               trustProxy: config.inCluster,
+              ...(terminals === undefined ? {} : { terminals }),
             },
           }),
       mount: (hono) => hono.all("/git/*", (c) => git.handleHttp(c.req.raw)),

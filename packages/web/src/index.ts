@@ -1,3 +1,5 @@
 export * from "./app.ts";
 export * from "./serve.ts";
 export * from "./status/index.ts";
+export * from "./terminal/hub.ts";
+export type { TerminalEnd, TerminalRequest } from "./terminal/run-session.ts";

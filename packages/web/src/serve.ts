@@ -1,6 +1,7 @@
 import { serve, type ServerType } from "@hono/node-server";
 import type { AddressInfo } from "node:net";
 import type { Hono } from "hono";
+import { createUpgradeListener } from "./terminal/upgrade.ts";
 
 /** A listening HTTP server. */
 export interface HttpServer {
@@ -15,6 +16,8 @@ export async function serveHttp(app: Hono, host: string, port: number): Promise<
     const s = serve({ fetch: app.fetch, hostname: host, port }, () => resolve(s));
     s.once("error", reject);
   });
+  // WebSocket upgrades (the terminal) go through the app's routes first; see upgrade.ts.
+  server.on("upgrade", createUpgradeListener(app));
   const address = server.address() as AddressInfo;
   let closing: Promise<void> | undefined;
   return {

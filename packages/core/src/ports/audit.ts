@@ -14,8 +14,12 @@ export interface AuditEntry {
   readonly exitCode: number;
   /** Error code when it failed (`APP_NOT_FOUND` …). */
   readonly error?: string;
-  /** `ssh` or `api`. */
+  /** `ssh`, `api` or `web` (the status page's terminal). */
   readonly via?: string;
+  /** ISO time a terminal session started (`at` is when it ended). */
+  readonly startedAt?: string;
+  /** The pod a terminal session ran in. */
+  readonly pod?: string;
 }
 
 /** The audit log. The dispatcher records every mutating command; `audit [APP]` lists. */

@@ -59,6 +59,14 @@ export interface RunOptions {
   readonly startTimeoutMs?: number;
 }
 
+/** Which pod `enter` uses, and who hears which one it picked (the web terminal's audit). */
+export interface EnterTarget {
+  /** This pod of the app (any process type) instead of the default pick; must be running. */
+  readonly pod?: string;
+  /** Called with the pod's name just before the exec starts. */
+  readonly onPod?: (pod: string) => void;
+}
+
 /**
  * Operating an app's running pods (packages/kube/src/ops). Every method refuses apps that
  * do not exist with AppNotFoundError; the command layer has already checked access.
@@ -72,7 +80,7 @@ export interface ClusterOps {
   /** One-off pod with the app's image and config; resolves with its exit code. */
   run(app: string, options: RunOptions, io: OpsIO, signal: AbortSignal): Promise<number>;
   /** Exec in a running pod of the process (default `web`, else the first); resolves with the exit code. */
-  enter(app: string, process: string | undefined, command: readonly string[], io: OpsIO, signal: AbortSignal): Promise<number>;
+  enter(app: string, process: string | undefined, command: readonly string[], io: OpsIO, signal: AbortSignal, target?: EnterTarget): Promise<number>;
 }
 
 /** A cluster node, as `nodes:list` shows it. */

@@ -198,17 +198,20 @@ export function createClusterOps(options: ClusterOpsOptions): ClusterOps {
       }
     },
 
-    async enter(app, process, command, io, signal) {
+    async enter(app, process, command, io, signal, target) {
       const pods = (await podsOf(app)).filter((p) => p.metadata?.deletionTimestamp === undefined && p.status?.phase === "Running");
       const types = [...new Set(pods.map(processOf))].filter((t) => t !== RUN_PROCESS).sort();
       const wanted = process ?? (types.includes("web") ? "web" : types[0]);
       const candidates = pods.filter((p) => processOf(p) === wanted);
-      const pod = candidates.find(isReady) ?? candidates[0];
+      const pod = target?.pod === undefined ? (candidates.find(isReady) ?? candidates[0]) : pods.find((p) => p.metadata?.name === target.pod && processOf(p) !== RUN_PROCESS);
       if (pod === undefined) {
+        if (target?.pod !== undefined)
+          throw new NotFoundError("NO_RUNNING_PROCESS", `${app} has no running pod ${target.pod}`, { hint: `see its processes with: ssh qs apps:ps ${app}` });
         throw new NotFoundError("NO_RUNNING_PROCESS", `${app} has no running ${wanted ?? ""} process to enter`.replace("  ", " "), {
           hint: `see its processes with: ssh qs apps:ps ${app}`,
         });
       }
+      target?.onPod?.(pod.metadata?.name ?? "");
       return execIn(apis, appNamespace(app), pod, command, io, signal);
     },
   };

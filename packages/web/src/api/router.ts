@@ -21,7 +21,9 @@ import {
   type CommandServices,
   type Registry,
 } from "@qs/commands";
+import type { TerminalHub } from "../terminal/hub.ts";
 import { authenticateRequest } from "./auth.ts";
+import { EXEC_OPENAPI_PATH, mountExecRoute } from "./exec-route.ts";
 
 /** What the API needs. */
 export interface ApiRouterDeps {
@@ -33,6 +35,8 @@ export interface ApiRouterDeps {
   readonly logger?: Logger;
   /** Largest JSON body accepted (config values are ≤ 32 KiB each, 256 KiB in all). @defaultValue 1 MiB */
   readonly maxBodyBytes?: number;
+  /** The web terminal's sessions; with it GET /apps/{app}/exec opens one over WebSocket. */
+  readonly terminals?: TerminalHub;
 }
 
 type Vars = { Variables: { principal: Principal } };
@@ -50,7 +54,8 @@ export function createApiRouter(deps: ApiRouterDeps): Hono<Vars> {
   const access = deps.access ?? deps.services.access;
   const maxBody = deps.maxBodyBytes ?? 1024 * 1024;
   const api = new Hono<Vars>();
-  const openapi = buildOpenApi(registry);
+  const generated = buildOpenApi(registry) as { paths: Record<string, unknown> };
+  const openapi = { ...generated, paths: { ...generated.paths, "/apps/{app}/exec": EXEC_OPENAPI_PATH } };
 
   api.onError((err, c) => errorResponse(c, err, deps.logger));
   api.notFound((c) =>
@@ -63,6 +68,8 @@ export function createApiRouter(deps: ApiRouterDeps): Hono<Vars> {
     c.set("principal", await authenticateRequest(access, c.req.header("authorization")));
     await next();
   });
+
+  mountExecRoute(api, { access, ...(deps.terminals === undefined ? {} : { terminals: deps.terminals }) });
 
   for (const command of registry.commands) {
     const route = command.api;

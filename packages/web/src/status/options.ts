@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import type { LoginThrottle, Logger, MetricStore, SessionStore, StatusSource, UserDirectory } from "@qs/core";
 import type { PasswordHashOptions } from "@qs/commands";
+import type { TerminalHub } from "../terminal/hub.ts";
 
 /** Everything the status pages need; apps/server builds the real ports. */
 export interface StatusPagesOptions {
@@ -31,6 +32,8 @@ export interface StatusPagesOptions {
   readonly passwordHashOptions?: PasswordHashOptions;
   /** Interval of SSE keep-alive comments on the log stream. @defaultValue 25000 */
   readonly sseKeepAliveMs?: number;
+  /** The web terminal (issue 16); without it the app pages have no Terminal panel. */
+  readonly terminals?: TerminalHub;
 }
 
 /** Options with defaults applied. */

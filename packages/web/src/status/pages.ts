@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { streamSSE } from "hono/streaming";
 import { AppNotFoundError, describeError, ForbiddenError, httpStatusOf, parseAppName, QsError, type MetricSample, type MetricSeries } from "@qs/core";
 import { ASSET_VERSIONS, LIVE_SCRIPT, STYLESHEET } from "./assets.ts";
+import { TERMINAL_ASSETS } from "./terminal-assets.ts";
 import { checkLogin, INVALID_LOGIN } from "./login-flow.ts";
 import { resolveOptions, type ResolvedOptions, type StatusPagesOptions } from "./options.ts";
 import { securityHeaders } from "./security.ts";
@@ -21,6 +22,8 @@ import {
   writeCookie,
   type ActiveSession,
 } from "./session.ts";
+import { wantsWebSocket } from "../terminal/upgrade.ts";
+import { LOGGED_OUT, mountTerminal } from "./terminal-routes.ts";
 import { appPage } from "./views/app.ts";
 import { messagePage, type LayoutUser } from "./views/layout.ts";
 import { loginPage } from "./views/login.ts";
@@ -63,6 +66,7 @@ export function createStatusPages(input: StatusPagesOptions): Hono {
     c.body(body, 200, { "Content-Type": type, "Cache-Control": "public, max-age=31536000, immutable" });
   pages.get("/static/qs.css", asset(STYLESHEET, "text/css; charset=utf-8"));
   pages.get("/static/live.js", asset(LIVE_SCRIPT, "text/javascript; charset=utf-8"));
+  for (const [path, file] of Object.entries(TERMINAL_ASSETS)) pages.get(`/static/${path}`, asset(file.body, file.type));
 
   const renderLogin = (c: Context, status: 200 | 401 | 403 | 429, fields: { error?: string; user?: string; next?: string } = {}) => {
     // A fresh token on every render: the double-submit pair for the pre-login form.
@@ -121,6 +125,8 @@ export function createStatusPages(input: StatusPagesOptions): Hono {
       return c.html(messagePage("Refused", "The form expired or came from another site. Reload the page and try again."), 403);
     if (active && everywhere) await options.sessions.deleteAllForUser(active.principal.user);
     else if (active) await options.sessions.delete(active.session.id);
+    if (active && everywhere) options.terminals?.endForUser(active.principal.user, LOGGED_OUT);
+    else if (active) options.terminals?.endForWebSession(active.session.id, LOGGED_OUT);
     clearCookie(c, options, SESSION_COOKIE);
     return c.redirect("/login", 303);
   };
@@ -131,7 +137,7 @@ export function createStatusPages(input: StatusPagesOptions): Hono {
   const requireSession = async (c: Context, next: () => Promise<void>) => {
     const active = await loadSession(c, options);
     if (!active) {
-      if (c.req.header("accept")?.includes("text/event-stream")) return c.text("log in first\n", 401);
+      if (c.req.header("accept")?.includes("text/event-stream") || wantsWebSocket(c)) return c.text("log in first\n", 401);
       const path = new URL(c.req.url).pathname;
       return c.redirect(`/login${path === "/" ? "" : `?next=${encodeURIComponent(path)}`}`, 303);
     }
@@ -191,6 +197,8 @@ export function createStatusPages(input: StatusPagesOptions): Hono {
       }
     });
   });
+
+  if (options.terminals) mountTerminal(pages, options, options.terminals, { activeOf, layoutUser });
 
   pages.get("/nodes", async (c) => {
     const active = activeOf(c);

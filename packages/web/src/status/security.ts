@@ -20,7 +20,8 @@ export function securityHeaders(options: { hsts: (c: Context) => boolean }): Mid
   return async (c, next) => {
     await next();
     const h = c.res.headers;
-    h.set("Content-Security-Policy", CONTENT_SECURITY_POLICY);
+    // A route may send a stricter-or-equal policy of its own (the terminal page adds a style nonce).
+    if (!h.has("Content-Security-Policy")) h.set("Content-Security-Policy", CONTENT_SECURITY_POLICY);
     h.set("X-Frame-Options", "DENY");
     h.set("X-Content-Type-Options", "nosniff");
     h.set("Referrer-Policy", "same-origin");

@@ -17,14 +17,14 @@ export interface LayoutUser {
 const FEW_RECOVERY_CODES = 3;
 
 /** The page shell: header with navigation and logout, skip link, one <main>. */
-export function layout(options: { title: string; user?: LayoutUser; live?: boolean; body: Html | string }): Html {
-  const { title, user, live, body } = options;
+export function layout(options: { title: string; user?: LayoutUser; live?: boolean; head?: Html; body: Html | string }): Html {
+  const { title, user, live, head, body } = options;
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${title} · QuickStack</title>
 <link rel="stylesheet" href="/static/qs.css?v=${ASSET_VERSIONS.css}">${
     live ? html`<script src="/static/live.js?v=${ASSET_VERSIONS.js}" defer></script>` : ""
-  }</head>
+  }${head ?? ""}</head>
 <body><a class="skip" href="#main">Skip to content</a>
 <header><span class="brand">QuickStack</span>${
     user
