@@ -147,5 +147,6 @@ parse_image_ref() {
     path=${rest#*/}
   fi
   [[ "$path" =~ ^$component(/$component)*$ ]] && [ "${#path}" -le 255 ] || return 1
+  # shellcheck disable=SC2034 # read by the caller (overlay_manifest, tests)
   IMAGE_NAME=$rest
 }
