@@ -62,6 +62,42 @@ export interface AppSpec {
   readonly builder: BuilderSettings;
   /** The release that should be running (number), undefined before the first deploy. */
   readonly release?: number;
+  /** Review apps of this app: pushes of other branches get a preview (apps:previews-enable). */
+  readonly previews?: PreviewSettings;
+  /** Set on a review app: which app and branch it previews (packages/core/src/preview.ts). */
+  readonly preview?: PreviewOrigin;
+  /** A Git URL QuickStack fetches and deploys from (apps:source-set, apps:deploy). */
+  readonly source?: SourceSettings;
+}
+
+/** Review-app settings of a parent app. */
+export interface PreviewSettings {
+  /** Previews with no push for this long are destroyed by the sweep. */
+  readonly ttlSeconds: number;
+  /** Previews of this app at most. */
+  readonly limit: number;
+  /** Add-ons of a preview; only `none` exists until add-ons do. */
+  readonly addons: "none" | "fresh" | "shared";
+  /** App whose config a new preview starts from. @defaultValue the parent */
+  readonly configFrom?: string;
+}
+
+/** What a review app previews. */
+export interface PreviewOrigin {
+  readonly parent: string;
+  /** Short branch name, e.g. `feature/login`. */
+  readonly branch: string;
+  /** ISO time of the last push (or deploy) of the branch: the TTL counts from here. */
+  readonly lastPushAt: string;
+}
+
+/** Where `apps:deploy` fetches from. */
+export interface SourceSettings {
+  /** An https Git URL (or file:// on the server, for tests and mirrors). */
+  readonly url: string;
+  readonly branch: string;
+  /** Secret (in the app's namespace) holding the generated ed25519 deploy key, if any. */
+  readonly deployKeySecret?: string;
 }
 
 /** An app as read back: its name, spec and what the cluster reports. */

@@ -10,3 +10,4 @@ export * from "./format.ts";
 export * from "./ssh-key.ts";
 export * from "./validate/index.ts";
 export * from "./terminal.ts";
+export * from "./preview.ts";

@@ -77,6 +77,11 @@ export function kubeName(...parts: readonly string[]): string {
   return `${joined.slice(0, MAX_KUBE_LABEL - hash.length - 1).replace(/-+$/, "")}-${hash}`;
 }
 
+/** A short stable hash (FNV-1a, base 36) for names that must stay unique when shortened. */
+export function shortHash(value: string, length = 7): string {
+  return fnv1a(value).toString(36).padStart(length, "0").slice(0, length);
+}
+
 function fnv1a(value: string): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < value.length; i++) {
