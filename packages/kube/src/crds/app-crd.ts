@@ -69,6 +69,37 @@ const spec = {
       },
     },
     release: { type: "integer", minimum: 1, description: "The release that should be running." },
+    previews: {
+      type: "object",
+      description: "Review apps: pushes of other branches get a preview app.",
+      required: ["ttlSeconds", "limit", "addons"],
+      properties: {
+        ttlSeconds: { type: "integer", minimum: 600, maximum: 31536000 },
+        limit: { type: "integer", minimum: 1, maximum: 50 },
+        addons: { type: "string", enum: ["none", "fresh", "shared"] },
+        configFrom: dnsLabel,
+      },
+    },
+    preview: {
+      type: "object",
+      description: "Set on a review app: the app and branch it previews.",
+      required: ["parent", "branch", "lastPushAt"],
+      properties: {
+        parent: dnsLabel,
+        branch: { type: "string", minLength: 1, maxLength: 255 },
+        lastPushAt: { type: "string", format: "date-time" },
+      },
+    },
+    source: {
+      type: "object",
+      description: "A Git URL QuickStack fetches and deploys from.",
+      required: ["url", "branch"],
+      properties: {
+        url: { type: "string", maxLength: 2048, pattern: "^(https|file)://" },
+        branch: { type: "string", minLength: 1, maxLength: 255 },
+        deployKeySecret: dnsLabel,
+      },
+    },
   },
 };
 
