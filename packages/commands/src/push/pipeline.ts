@@ -3,6 +3,7 @@ import {
   describeError,
   formatDuration,
   QsError,
+  defaultHost,
   detail,
   shortSha,
   step,
@@ -85,5 +86,5 @@ export function createPushPipeline(options: PushPipelineOptions): PushPipeline {
 async function urlsOf(options: PushPipelineOptions, app: string): Promise<string[]> {
   const scheme = options.scheme ?? "https";
   const spec = (await options.apps.get(app)).spec;
-  return [`${app}.${options.baseDomain}`, ...spec.domains].map((host) => `${scheme}://${host}/`);
+  return [defaultHost(app, spec, options.baseDomain), ...spec.domains].map((host) => `${scheme}://${host}/`);
 }

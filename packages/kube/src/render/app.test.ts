@@ -46,6 +46,13 @@ describe("web objects", () => {
     expect(ing.spec?.rules?.[0]?.http?.paths[0]?.backend.service).toEqual({ name: "shop-web", port: { name: "http" } });
   });
 
+  it("serves a preview at <branch>.<parent>.<base domain>", () => {
+    const preview = { parent: "shop", branch: "feature/login", lastPushAt: "2026-01-01T00:00:00Z" };
+    const input = { ...sampleInput({ preview }), app: "shop--feature-login" };
+    expect(appHosts(input)).toEqual(["feature-login.shop.example.net"]);
+    expect(buildIngress(input).spec?.rules?.map((r) => r.host)).toEqual(["feature-login.shop.example.net"]);
+  });
+
   it("omits TLS when no cluster issuer is configured", () => {
     const input = { ...sampleInput(), options: { ...sampleInput().options, clusterIssuer: undefined } };
     expect(buildIngress(input).spec?.tls).toBeUndefined();

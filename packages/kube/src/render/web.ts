@@ -1,3 +1,4 @@
+import { defaultHost } from "@qs/core";
 import type { Ingress, Service } from "../rest/wire.ts";
 import { LABEL_APP, LABEL_COMPONENT, LABEL_PROCESS, appLabels, names } from "../labels.ts";
 import { type RenderInput, namespaceOf, ownerReference } from "./context.ts";
@@ -22,9 +23,12 @@ export function buildService(input: RenderInput): Service {
   };
 }
 
-/** Every host the app answers on: the default `<app>.<baseDomain>` first, then custom domains. */
+/**
+ * Every host the app answers on: the default host first (`<app>.<baseDomain>`, for a preview
+ * `<branch>.<parent>.<baseDomain>`), then custom domains.
+ */
 export function appHosts(input: RenderInput): string[] {
-  const hosts = [`${input.app}.${input.options.baseDomain}`, ...input.spec.domains.map((d) => d.toLowerCase())];
+  const hosts = [defaultHost(input.app, input.spec, input.options.baseDomain), ...input.spec.domains.map((d) => d.toLowerCase())];
   return [...new Set(hosts)];
 }
 
