@@ -16,6 +16,7 @@
 #   (installed k3s, "" = none), QS_TEST_K3S_ROLE (server|agent), QS_TEST_K3S_CONFIG
 #   (existing k3s config.yaml), QS_TEST_SECRETS (existing qs-system Secrets, comma list),
 #   QS_TEST_AUTHORIZED_KEYS (the invoking user's authorized_keys), QS_TEST_HOSTNAME (this
-#   node's name), QS_TEST_USERNS_KNOB (AppArmor's user-namespace sysctl file).
+#   node's name), QS_TEST_USERNS_KNOB (AppArmor's user-namespace sysctl file),
+#   QS_TEST_WIREGUARD (yes|no: the kernel has the WireGuard module).
 set -euo pipefail
 exec bash "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/install/main.sh" "$@"

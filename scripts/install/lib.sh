@@ -85,6 +85,10 @@ wait_for() {
   printf ' ok (%ss)\n' "$((SECONDS - start))"
 }
 
+# apt_idle : no apt, dpkg or unattended-upgrades process is running (they hold the locks
+# in /var/lib/dpkg and /var/lib/apt/lists).
+apt_idle() { ! pgrep -x 'apt|apt-get|aptitude|dpkg|unattended-upgr' >/dev/null; }
+
 # rand_hex BYTES : BYTES random bytes as hex (URL- and YAML-safe).
 rand_hex() { openssl rand -hex "$1"; }
 

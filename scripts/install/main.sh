@@ -175,8 +175,11 @@ install_packages() {
   local pkgs=(ca-certificates curl openssl)
   if [ "$MODE" = install ]; then pkgs+=(apache2-utils); fi
   if [ "$WITH_LONGHORN" = 1 ]; then pkgs+=(open-iscsi nfs-common); fi
-  run apt-get update -qq
-  run env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${pkgs[@]}"
+  # A freshly booted Ubuntu runs unattended-upgrades for minutes, holding apt's and dpkg's
+  # locks: wait for it instead of failing. DPkg::Lock::Timeout covers the gap after.
+  wait_for "apt and dpkg to be free (unattended upgrades after boot)" 900 apt_idle
+  run apt-get -o DPkg::Lock::Timeout=300 update -qq
+  run env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${pkgs[@]}"
 }
 
 banner() {

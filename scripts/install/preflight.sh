@@ -46,20 +46,59 @@ check_arch() {
   esac
 }
 
+# Memory a server needs, in MiB (deploy/INSTALL.md, "Memory", explains each figure):
+# k3s itself with its packaged Traefik, CoreDNS, metrics-server and local-path: 1596 MB
+#   = 1522 MiB ("K3s server with a workload", kine/SQLite, docs.k3s.io resource profiling);
+# cert-manager's three Deployments request nothing: 32 MiB each is allowed for them;
+# deploy/'s requests: control plane 256, registry 64, Redis 64, registry relay 16 (a test
+#   sums them from the rendered manifests);
+# one build at a time: the builder Job requests 1 GiB (packages/builder's default), and a
+#   build that cannot be scheduled leaves a push waiting.
+MEMORY_K3S_MIB=1522
+MEMORY_CERT_MANAGER_MIB=96
+MEMORY_DEPLOY_MIB=400
+MEMORY_BUILD_MIB=1024
+MEMORY_SERVER_MIB=$((MEMORY_K3S_MIB + MEMORY_CERT_MANAGER_MIB + MEMORY_DEPLOY_MIB + MEMORY_BUILD_MIB))
+# An agent runs the k3s agent (275 MB = 263 MiB in the same profile), the registry relay
+# and builds.
+MEMORY_AGENT_MIB=$((263 + 16 + MEMORY_BUILD_MIB))
+
+# check_memory NEEDED_MIB WHAT : MemTotal (what the kernel leaves after its own reserve; a
+# "4 GB" VPS shows about 3900 MiB) must hold NEEDED_MIB.
 check_memory() {
-  local kib
+  local needed=$1 what=$2 kib
   kib=$(awk '/^MemTotal:/ { print $2 }' "$MEMINFO_FILE" 2>/dev/null || true)
   if [ -z "$kib" ]; then
     problem "cannot read the memory size from $MEMINFO_FILE"
     return
   fi
-  # 1 GiB = 1048576 KiB; allow the few MiB the kernel keeps for itself.
   local mib=$((kib / 1024))
-  if [ "$kib" -lt 1000000 ]; then
-    problem "only ${mib} MiB of memory: at least 1 GiB is needed (k3s alone uses about 500 MiB)"
+  if [ "$mib" -lt "$needed" ]; then
+    problem "only ${mib} MiB of memory: $what needs ${needed} MiB (see deploy/INSTALL.md, \"Memory\"); choose a VPS with 4 GB"
   else
-    info "ok  ${mib} MiB memory"
+    info "ok  ${mib} MiB memory (${needed} MiB needed)"
   fi
+}
+
+# check_wireguard : pod traffic between nodes goes over WireGuard (flannel-backend:
+# wireguard-native), which needs the kernel module. Container-based VPSes (OpenVZ, LXC)
+# share a host kernel that may not have it, and cannot load modules.
+check_wireguard() {
+  if wireguard_available; then
+    info "ok  WireGuard kernel module"
+  else
+    problem "the kernel has no WireGuard module (a container-based VPS such as OpenVZ or LXC cannot load it): choose a KVM or other full-virtualisation VPS, or on Debian/Ubuntu with a stock kernel run modprobe wireguard to see why it fails"
+  fi
+}
+
+# wireguard_available : the module is loaded, built in, or loadable (modprobe -n only
+# resolves it: nothing changes). QS_TEST_WIREGUARD=no|yes stands in during a dry run.
+wireguard_available() {
+  if is_dry_run && [ -n "${QS_TEST_WIREGUARD:-}" ]; then
+    [ "$QS_TEST_WIREGUARD" = yes ]
+    return
+  fi
+  [ -d /sys/module/wireguard ] || modprobe -n -q wireguard 2>/dev/null
 }
 
 # port_in_use PORT : true when something listens on TCP PORT.
@@ -184,7 +223,8 @@ preflight_server() {
   check_root
   check_os
   check_arch
-  check_memory
+  check_memory "$MEMORY_SERVER_MIB" "a QuickStack server (k3s, cert-manager, Redis, the registry, the control plane and one build)"
+  check_wireguard
   check_k3s_upgrade
   check_ports 80 443 2222 6443 5000
   check_public_ip
@@ -199,7 +239,8 @@ preflight_agent() {
   check_k3s_upgrade
   check_os
   check_arch
-  check_memory
+  check_memory "$MEMORY_AGENT_MIB" "a node (the k3s agent, the registry relay and one build)"
+  check_wireguard
   # Agents run ServiceLB's hostPorts (80, 443, 2222) and the registry relay (5000) too.
   check_ports 80 443 2222 5000
   # Other nodes reach this one (WireGuard, kubelet for logs and exec) at its public IP.

@@ -1,7 +1,9 @@
 import { createHash } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { tempDir } from "../support/tmp.ts";
 import { repoRoot, runCommand } from "./support.ts";
 
 // The files and manifests install.sh writes, produced by its own render functions
@@ -18,6 +20,31 @@ function bash(body: string, env: Record<string, string> = {}): string {
   if (result.status !== 0) throw new Error(`bash failed: ${result.stderr}`);
   return result.stdout;
 }
+
+describe("waiting for apt (a stand-in pgrep plays unattended-upgrades)", () => {
+  it("waits while apt or dpkg runs, then goes on", async () => {
+    const dir = await tempDir("qs-apt-lock-");
+    try {
+      const calls = join(dir.path, "calls");
+      // Busy on the first look (pgrep found a process), idle after.
+      writeFileSync(
+        join(dir.path, "pgrep"),
+        `#!/bin/sh\necho "$*" >>${calls}\n[ "$(wc -l <${calls})" -le 1 ]\n`,
+        { mode: 0o755 },
+      );
+      const out = bash('wait_for "apt and dpkg to be free" 30 apt_idle', {
+        PATH: `${dir.path}:${process.env.PATH}`,
+      });
+      expect(out).toMatch(/waiting for apt and dpkg to be free \. ok \(\d+s\)/);
+      expect(readFileSync(calls, "utf8").split("\n").filter(Boolean)).toEqual([
+        "-x apt|apt-get|aptitude|dpkg|unattended-upgr",
+        "-x apt|apt-get|aptitude|dpkg|unattended-upgr",
+      ]);
+    } finally {
+      await dir.remove();
+    }
+  });
+});
 
 describe("files install.sh writes", () => {
   it("k3s server config: WireGuard, encrypted Secrets, names, agent token", () => {

@@ -60,8 +60,9 @@ function serverPlan(opts: {
   const domain = opts.domain ?? DOMAIN;
   return [
     "-----> Installing system packages",
-    "would: run apt-get update -qq",
-    "would: run env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ca-certificates curl openssl apache2-utils",
+    "would: wait for apt and dpkg to be free (unattended upgrades after boot) (up to 900s)",
+    "would: run apt-get -o DPkg::Lock::Timeout=300 update -qq",
+    "would: run env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends ca-certificates curl openssl apache2-utils",
     "-----> Configuring k3s",
     `would: write /etc/rancher/k3s/config.yaml (mode 0600; wireguard-native flannel over external IPs, secrets encryption, tls-san ${domain}, ${opts.tokenNote})`,
     "would: write /etc/rancher/k3s/registries.yaml (mode 0600; mirror registry.qs-system.svc:5000 -> http://127.0.0.1:5000 with node credentials)",
@@ -131,7 +132,8 @@ describe("install.sh --dry-run", () => {
     ]);
     expect(result.stdout).toContain("ok  Debian GNU/Linux 12 (bookworm)");
     expect(result.stdout).toContain("ok  amd64");
-    expect(result.stdout).toContain("ok  3932 MiB memory");
+    expect(result.stdout).toContain("ok  3932 MiB memory (3042 MiB needed)");
+    expect(result.stdout).toContain("ok  WireGuard kernel module");
     expect(result.stdout).toContain("ok  ports 80 443 2222 6443 5000 are free");
     expect(result.stdout).toContain("ok  public IPv4 203.0.113.10");
     expect(result.stdout).toContain(
@@ -288,7 +290,7 @@ describe("install.sh --dry-run", () => {
     expect(result.status).toBe(0);
     const lines = planLines(result.stdout);
     expect(lines).toContain(
-      "would: run env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ca-certificates curl openssl apache2-utils open-iscsi nfs-common",
+      "would: run env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends ca-certificates curl openssl apache2-utils open-iscsi nfs-common",
     );
     const at = lines.indexOf("-----> Installing Longhorn v1.9.1");
     expect(lines.slice(at, at + 7)).toEqual([
@@ -320,8 +322,9 @@ describe("install.sh --dry-run", () => {
       "-----> QuickStack 0.1.0: join https://203.0.113.10:6443 as a node (dry run: nothing will be changed)",
       "-----> Checking this machine",
       "-----> Installing system packages",
-      "would: run apt-get update -qq",
-      "would: run env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ca-certificates curl openssl",
+      "would: wait for apt and dpkg to be free (unattended upgrades after boot) (up to 900s)",
+      "would: run apt-get -o DPkg::Lock::Timeout=300 update -qq",
+      "would: run env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends ca-certificates curl openssl",
       "-----> Configuring k3s",
       "would: write /etc/rancher/k3s/config.yaml (mode 0600; agent of https://203.0.113.10:6443, external IP 198.51.100.7)",
       "would: write /etc/rancher/k3s/registries.yaml (mode 0600; mirror registry.qs-system.svc:5000 -> http://127.0.0.1:5000 with node credentials)",
@@ -367,6 +370,7 @@ describe("install.sh --dry-run", () => {
         'PRETTY_NAME="CentOS Stream 9"\nID="centos"\nID_LIKE="rhel fedora"\nVERSION_ID="9"',
       memTotalKiB: 512 * 1024,
       arch: "riscv64",
+      wireguard: false,
       portsInUse: [80, 6443],
       publicIp: "",
       image: null,
@@ -381,7 +385,8 @@ describe("install.sh --dry-run", () => {
       " !     QuickStack cannot be installed on this machine yet:",
       " !       - CentOS Stream 9 (rhel fedora) is not supported: QuickStack installs on Debian 11+ or Ubuntu 20.04+",
       " !       - CPU architecture riscv64 is not supported: amd64 or arm64 is needed",
-      " !       - only 512 MiB of memory: at least 1 GiB is needed (k3s alone uses about 500 MiB)",
+      ' !       - only 512 MiB of memory: a QuickStack server (k3s, cert-manager, Redis, the registry, the control plane and one build) needs 3042 MiB (see deploy/INSTALL.md, "Memory"); choose a VPS with 4 GB',
+      " !       - the kernel has no WireGuard module (a container-based VPS such as OpenVZ or LXC cannot load it): choose a KVM or other full-virtualisation VPS, or on Debian/Ubuntu with a stock kernel run modprobe wireguard to see why it fails",
       " !       - port(s) 80 6443 already in use: stop what listens there (see: ss -ltnp)",
       " !       - no public IPv4 address found: QuickStack needs one for HTTPS and SSH (check the network, then re-run)",
       " !       - no SSH public key for the first admin: pass --admin-key 'ssh-ed25519 AAAA… you@laptop' (or a .pub file), or add your key to ~/.ssh/authorized_keys",
@@ -414,6 +419,23 @@ describe("install.sh --dry-run", () => {
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
     expect(result.stdout).toContain(`ok  control-plane image ${image}`);
+  });
+
+  it("refuses a 2 GB VPS for a server (what it needs does not fit) but lets it join as a node", () => {
+    // A "2 GB" VPS: MemTotal after the kernel's reserve.
+    const memTotalKiB = 1_990_000;
+    const server = runInstaller(
+      ["--dry-run", "--admin-key", ADMIN_KEY],
+      fakeMachineEnv(join(dir.path, "small"), { memTotalKiB }),
+    );
+    expect(server.status).toBe(1);
+    expect(server.stderr).toContain("only 1943 MiB of memory: a QuickStack server");
+    const agent = runInstaller(
+      ["join", "--server", "https://203.0.113.10:6443", "--token", "K10x::node:abc", "--dry-run"],
+      fakeMachineEnv(join(dir.path, "small-agent"), { memTotalKiB }),
+    );
+    expect(agent.status).toBe(0);
+    expect(agent.stdout).toContain("ok  1943 MiB memory (1303 MiB needed)");
   });
 
   it("accepts Ubuntu and arm64, refuses old releases", () => {

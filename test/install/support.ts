@@ -75,6 +75,8 @@ export interface FakeMachine {
   authorizedKeys?: string;
   /** Content of /proc/sys/kernel/apparmor_restrict_unprivileged_userns; absent when unset. */
   usernsKnob?: string;
+  /** Whether the kernel has the WireGuard module (default true). */
+  wireguard?: boolean;
   /** The host name k3s names this node after. */
   hostname?: string;
   /** QUICKSTACK_IMAGE as the user sets it; null leaves it unset. */
@@ -114,6 +116,7 @@ export function fakeMachineEnv(dir: string, machine: FakeMachine = {}): NodeJS.P
     QS_TEST_SECRETS: (machine.secrets ?? []).join(","),
     QS_TEST_AUTHORIZED_KEYS: file("authorized_keys", machine.authorizedKeys ?? ""),
     QS_TEST_HOSTNAME: machine.hostname ?? "vps-1",
+    QS_TEST_WIREGUARD: machine.wireguard === false ? "no" : "yes",
     // Ubuntu 24.04+'s AppArmor user-namespace knob; absent unless the machine has it.
     QS_TEST_USERNS_KNOB:
       machine.usernsKnob === undefined
