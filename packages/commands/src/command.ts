@@ -6,6 +6,7 @@ import type {
   BuildControl,
   ClusterOps,
   ConfigStore,
+  Doctor,
   Logger,
   NodeOps,
   Principal,
@@ -154,4 +155,6 @@ export interface CommandServices {
   readonly ops?: ClusterOps;
   /** nodes:list and nodes:join-command (packages/kube/src/ops). */
   readonly nodes?: NodeOps;
+  /** Installation health checks (`doctor`, the status page's health section). */
+  readonly doctor?: Doctor;
 }

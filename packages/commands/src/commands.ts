@@ -1,5 +1,6 @@
 import type { Command } from "./command.ts";
 import { appsCommands } from "./apps/index.ts";
+import { doctorCommands } from "./doctor/index.ts";
 import { createHelpCommand } from "./meta/help.ts";
 import { opsCommands } from "./nodes/index.ts";
 import { accountCommands } from "./users/index.ts";
@@ -9,7 +10,7 @@ import { createRegistry, type Registry } from "./registry.ts";
 /**
  * The verb families. Each family folder exports one array; add a family here once.
  */
-const families: readonly (readonly Command[])[] = [appsCommands, opsCommands, accountCommands];
+const families: readonly (readonly Command[])[] = [appsCommands, opsCommands, accountCommands, doctorCommands];
 
 /** Verbs whose trailing words are a remote command line (see Command.passthrough). */
 const PASSTHROUGH = new Set(["apps:run", "apps:enter"]);

@@ -23,3 +23,4 @@ export { type KubeConnection, loadKubeConnection, loadKubeconfigFile, loadInClus
 export { KubeApiError, type RestClient, createRestClient } from "./rest/client.ts";
 export type { NamespacedResource, ClusterResource, ObjectList } from "./rest/resource.ts";
 export type * from "./rest/wire.ts";
+export * from "./doctor/index.ts";

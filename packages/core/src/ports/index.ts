@@ -10,3 +10,4 @@ export * from "./ops.ts";
 export * from "./builds.ts";
 export * from "./status.ts";
 export * from "./sessions.ts";
+export * from "./doctor.ts";
