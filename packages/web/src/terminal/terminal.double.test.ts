@@ -69,7 +69,7 @@ function open(query: string, headers: Record<string, string> = { authorization: 
   const frames: Record<string, unknown>[] = [];
   ws.on("message", (data, binary) => {
     if (binary) output += Buffer.from(data as Buffer).toString("utf8");
-    else frames.push(JSON.parse(String(data)) as Record<string, unknown>);
+    else frames.push(JSON.parse(Buffer.from(data as Buffer).toString("utf8")) as Record<string, unknown>);
   });
   const closed = new Promise<void>((resolve) => ws.on("close", () => resolve()));
   const refused = new Promise<number>((resolve) => ws.on("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0)));
