@@ -54,8 +54,8 @@ export async function installMetricsServer(kubeconfig: string, options: InstallM
   const manifest = readFileSync(join(repoRoot, "test/cluster/manifests/metrics-server.yaml"), "utf8").replaceAll("IMAGE", imageName(METRICS_SERVER_REF));
   kubectl(["apply", "-f", "-"], manifest);
   const deadline = Date.now() + (options.timeoutMs ?? 180_000);
-  let last = "";
   for (;;) {
+    let last: string;
     try {
       const nodes = JSON.parse(kubectl(["get", "--raw", "/apis/metrics.k8s.io/v1beta1/nodes"])) as { items?: unknown[] };
       if ((nodes.items?.length ?? 0) > 0) break;
