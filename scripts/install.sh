@@ -6,7 +6,7 @@
 #
 #   sudo scripts/install.sh [--domain D] [--email E] [--admin-key KEY|FILE]
 #                           [--k3s-version V] [--with-longhorn] [--dry-run]
-#   sudo scripts/install.sh join --server https://IP:6443 --token TOKEN [--dry-run]
+#   sudo scripts/install.sh join --server https://IP:6443 --token TOKEN [--with-longhorn] [--dry-run]
 #   sudo scripts/install.sh --uninstall [--dry-run]
 #
 # --dry-run prints every action in order (`would: …`) and changes nothing. Only then may
@@ -17,6 +17,7 @@
 #   (existing k3s config.yaml), QS_TEST_SECRETS (existing qs-system Secrets, comma list),
 #   QS_TEST_AUTHORIZED_KEYS (the invoking user's authorized_keys), QS_TEST_HOSTNAME (this
 #   node's name), QS_TEST_USERNS_KNOB (AppArmor's user-namespace sysctl file),
-#   QS_TEST_WIREGUARD (yes|no: the kernel has the WireGuard module).
+#   QS_TEST_WIREGUARD (yes|no: the kernel has the WireGuard module), QS_TEST_OPTIONS
+#   (/etc/quickstack/options: choices an earlier install recorded).
 set -euo pipefail
 exec bash "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/install/main.sh" "$@"

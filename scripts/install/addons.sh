@@ -1,6 +1,9 @@
 # shellcheck shell=bash
 # Cluster add-ons: cert-manager + the Let's Encrypt ClusterIssuer, optional Longhorn.
 
+LONGHORN_MODULES_FILE=/etc/modules-load.d/quickstack-longhorn.conf
+QS_OPTIONS_FILE=/etc/quickstack/options
+
 cert_manager_url() {
   printf 'https://github.com/cert-manager/cert-manager/releases/download/%s/cert-manager.yaml' "$CERT_MANAGER_VERSION"
 }
@@ -42,9 +45,27 @@ install_cluster_issuer() {
 
 apply_cluster_issuer() { cluster_issuer_manifest | kc apply -f -; }
 
+# What Longhorn needs on every node, server or agent (its "installation requirements"):
+# open-iscsi and nfs-common (install_packages), iscsid running, iscsi_tcp loaded now and at
+# every boot.
+longhorn_prerequisites() {
+  step "Preparing this node for Longhorn volumes (iSCSI)"
+  run systemctl enable --now iscsid
+  printf '# Written by QuickStack install.sh: Longhorn attaches volumes over iSCSI.\niscsi_tcp\n' |
+    write_file "$LONGHORN_MODULES_FILE" 0644 "load iscsi_tcp at boot"
+  run modprobe iscsi_tcp
+}
+
+# record_options : keeps --with-longhorn for re-runs (which need not repeat it) in
+# /etc/quickstack; joining nodes get it through the join line (quickstack-join Secret).
+record_options() {
+  [ "$WITH_LONGHORN" = 1 ] || return 0
+  printf '# Written by QuickStack install.sh: choices later runs keep.\nwith-longhorn\n' |
+    write_file "$QS_OPTIONS_FILE" 0644 "remember --with-longhorn"
+}
+
 install_longhorn() {
   step "Installing Longhorn $LONGHORN_VERSION"
-  run systemctl enable --now iscsid
   run kc apply -f "$(longhorn_url)"
   wait_for "Longhorn's manager on every node" 600 kc -n longhorn-system rollout status daemonset/longhorn-manager --timeout=5s
   wait_for "Longhorn's driver deployer" 600 kc -n longhorn-system rollout status deployment/longhorn-driver-deployer --timeout=5s

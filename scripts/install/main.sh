@@ -88,6 +88,7 @@ read_machine() {
   MACHINE_ARCH=$(uname -m)
   USERNS_KNOB=/proc/sys/kernel/apparmor_restrict_unprivileged_userns
   AUTHORIZED_KEYS=$(invoking_user_home)/.ssh/authorized_keys
+  OPTIONS_READ=$QS_OPTIONS_FILE
   unset PORTS_IN_USE EXISTING_SECRETS
   local overrides
   overrides=$(compgen -v QS_TEST_ || true)
@@ -98,6 +99,7 @@ read_machine() {
     USERNS_KNOB=${QS_TEST_USERNS_KNOB:-$USERNS_KNOB}
     K3S_CONFIG_READ=${QS_TEST_K3S_CONFIG:-$K3S_CONFIG_READ}
     AUTHORIZED_KEYS=${QS_TEST_AUTHORIZED_KEYS:-$AUTHORIZED_KEYS}
+    OPTIONS_READ=${QS_TEST_OPTIONS:-$OPTIONS_READ}
     if [ -n "${QS_TEST_PORTS_IN_USE+x}" ]; then PORTS_IN_USE=$QS_TEST_PORTS_IN_USE; fi
     if [ -n "${QS_TEST_SECRETS+x}" ]; then EXISTING_SECRETS=$QS_TEST_SECRETS; fi
   elif [ -n "$overrides" ]; then
@@ -195,12 +197,19 @@ main_install() {
   banner "install a server"
   QS_IMAGE=${QUICKSTACK_IMAGE:-}
   read_machine
+  # A server installed --with-longhorn keeps it on re-runs without the flag.
+  if [ "$WITH_LONGHORN" = 0 ] && grep -qx with-longhorn "$OPTIONS_READ" 2>/dev/null; then
+    WITH_LONGHORN=1
+    info "with Longhorn (recorded in $QS_OPTIONS_FILE)"
+  fi
   resolve_admin_key
   choose_domain
   check_deploy_dir
   preflight_server
   info "domain $DOMAIN$([ "$DOMAIN_FROM_IP" = 1 ] && printf ' (no --domain given)')"
   install_packages
+  if [ "$WITH_LONGHORN" = 1 ]; then longhorn_prerequisites; fi
+  record_options
   allow_rootless_buildkit
   write_server_config
   write_registries
@@ -225,6 +234,7 @@ main_join() {
   read_machine
   preflight_agent
   install_packages
+  if [ "$WITH_LONGHORN" = 1 ]; then longhorn_prerequisites; fi
   allow_rootless_buildkit
   write_agent_config
   write_registries

@@ -69,11 +69,15 @@ generate_secrets() {
       kube_apply "secret qs-registry-push"
   fi
 
-  # What `ssh qs nodes:join-command` prints: the API URL and the agent token.
+  # What `ssh qs nodes:join-command` prints: the API URL, the agent token and whether
+  # nodes need Longhorn's prerequisites (the join line then says --with-longhorn).
+  local longhorn=false
+  if [ "$WITH_LONGHORN" = 1 ]; then longhorn=true; fi
   if is_dry_run; then
-    would "kubectl apply (secret qs-system/quickstack-join: server https://$PUBLIC_IP:6443 and the agent token)"
+    would "kubectl apply (secret qs-system/quickstack-join: server https://$PUBLIC_IP:6443, the agent token, with-longhorn=$longhorn)"
   else
-    secret_manifest quickstack-join "server=https://$PUBLIC_IP:6443" "token=$(join_token)" | kube_apply "secret quickstack-join"
+    secret_manifest quickstack-join "server=https://$PUBLIC_IP:6443" "token=$(join_token)" "with-longhorn=$longhorn" |
+      kube_apply "secret quickstack-join"
   fi
 }
 

@@ -56,6 +56,7 @@ function serverPlan(opts: {
   admin: string[];
   tokenNote: string;
   domain?: string;
+  longhorn?: boolean;
 }): string[] {
   const domain = opts.domain ?? DOMAIN;
   return [
@@ -82,7 +83,7 @@ function serverPlan(opts: {
     "-----> Generating secrets",
     ...opts.secrets,
     "would: kubectl apply (secret qs-builds/qs-registry-push: docker config for builders)",
-    "would: kubectl apply (secret qs-system/quickstack-join: server https://203.0.113.10:6443 and the agent token)",
+    `would: kubectl apply (secret qs-system/quickstack-join: server https://203.0.113.10:6443, the agent token, with-longhorn=${opts.longhorn ?? false})`,
     "-----> Setting up the first admin",
     ...opts.admin,
     "-----> Pinning builder images by digest",
@@ -284,7 +285,14 @@ describe("install.sh --dry-run", () => {
     expect(result.stdout).not.toContain("would:");
   });
 
-  it("plans Longhorn with its prerequisites when asked", () => {
+  const LONGHORN_PREREQUISITES = [
+    "-----> Preparing this node for Longhorn volumes (iSCSI)",
+    "would: run systemctl enable --now iscsid",
+    "would: write /etc/modules-load.d/quickstack-longhorn.conf (mode 0644; load iscsi_tcp at boot)",
+    "would: run modprobe iscsi_tcp",
+  ];
+
+  it("plans Longhorn with its prerequisites when asked, and records the choice for re-runs and joins", () => {
     const env = fakeMachineEnv(join(dir.path, "longhorn"));
     const result = runInstaller(["--dry-run", "--with-longhorn", "--admin-key", ADMIN_KEY], env);
     expect(result.status).toBe(0);
@@ -292,10 +300,18 @@ describe("install.sh --dry-run", () => {
     expect(lines).toContain(
       "would: run env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends ca-certificates curl openssl apache2-utils open-iscsi nfs-common",
     );
+    const prep = lines.indexOf(LONGHORN_PREREQUISITES[0]!);
+    expect(lines.slice(prep, prep + 5)).toEqual([
+      ...LONGHORN_PREREQUISITES,
+      "would: write /etc/quickstack/options (mode 0644; remember --with-longhorn)",
+    ]);
+    // The join line then carries --with-longhorn (nodes:join-command reads this Secret).
+    expect(lines).toContain(
+      "would: kubectl apply (secret qs-system/quickstack-join: server https://203.0.113.10:6443, the agent token, with-longhorn=true)",
+    );
     const at = lines.indexOf("-----> Installing Longhorn v1.9.1");
-    expect(lines.slice(at, at + 7)).toEqual([
+    expect(lines.slice(at, at + 6)).toEqual([
       "-----> Installing Longhorn v1.9.1",
-      "would: run systemctl enable --now iscsid",
       "would: kubectl apply -f https://raw.githubusercontent.com/longhorn/longhorn/v1.9.1/deploy/longhorn.yaml",
       "would: wait for Longhorn's manager on every node (up to 600s)",
       "would: wait for Longhorn's driver deployer (up to 600s)",
@@ -305,6 +321,32 @@ describe("install.sh --dry-run", () => {
     // Longhorn comes after the issuer and before QuickStack's own manifests.
     expect(at).toBeGreaterThan(lines.indexOf("-----> Creating the Let's Encrypt issuer"));
     expect(at).toBeLessThan(lines.indexOf("-----> Creating namespaces qs-system and qs-builds"));
+  });
+
+  it("keeps Longhorn on a re-run without --with-longhorn when the first install recorded it", () => {
+    const env = fakeMachineEnv(join(dir.path, "longhorn-rerun"), {
+      k3sVersion: K3S,
+      secrets: ALL_SECRETS,
+      portsInUse: [80, 443, 2222, 6443, 5000],
+      options: "# Written by QuickStack install.sh\nwith-longhorn\n",
+    });
+    const result = runInstaller(["--dry-run"], env);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain("with Longhorn (recorded in /etc/quickstack/options)");
+    const lines = planLines(result.stdout);
+    expect(lines).toEqual(expect.arrayContaining([...LONGHORN_PREREQUISITES, "-----> Installing Longhorn v1.9.1"]));
+  });
+
+  it("prepares a joining node for Longhorn when the join line says --with-longhorn", () => {
+    const result = runInstaller(
+      ["join", "--server", "https://203.0.113.10:6443", "--token", "K10x::node:abc", "--with-longhorn", "--dry-run"],
+      fakeMachineEnv(join(dir.path, "longhorn-agent")),
+    );
+    expect(result.status).toBe(0);
+    const lines = planLines(result.stdout);
+    const at = lines.indexOf(LONGHORN_PREREQUISITES[0]!);
+    expect(lines.slice(at, at + 4)).toEqual(LONGHORN_PREREQUISITES);
+    expect(at).toBeLessThan(lines.indexOf(`-----> Installing k3s ${K3S} (agent)`));
   });
 
   it("plans a join: agent config, the same registries.yaml, the pinned agent install", () => {

@@ -77,6 +77,8 @@ export interface FakeMachine {
   usernsKnob?: string;
   /** Whether the kernel has the WireGuard module (default true). */
   wireguard?: boolean;
+  /** Content of /etc/quickstack/options (choices recorded by an earlier install); absent when unset. */
+  options?: string;
   /** The host name k3s names this node after. */
   hostname?: string;
   /** QUICKSTACK_IMAGE as the user sets it; null leaves it unset. */
@@ -116,6 +118,8 @@ export function fakeMachineEnv(dir: string, machine: FakeMachine = {}): NodeJS.P
     QS_TEST_SECRETS: (machine.secrets ?? []).join(","),
     QS_TEST_AUTHORIZED_KEYS: file("authorized_keys", machine.authorizedKeys ?? ""),
     QS_TEST_HOSTNAME: machine.hostname ?? "vps-1",
+    QS_TEST_OPTIONS:
+      machine.options === undefined ? join(dir, "no-options") : file("options", machine.options),
     QS_TEST_WIREGUARD: machine.wireguard === false ? "no" : "yes",
     // Ubuntu 24.04+'s AppArmor user-namespace knob; absent unless the machine has it.
     QS_TEST_USERNS_KNOB:

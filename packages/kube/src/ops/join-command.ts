@@ -8,6 +8,8 @@ export interface JoinInfo {
   readonly server: string;
   /** The k3s node token (K10…::server:… or a bootstrap token). */
   readonly token: string;
+  /** The server was installed --with-longhorn: every node needs Longhorn's prerequisites. */
+  readonly withLonghorn?: boolean;
 }
 
 const SAFE = /^[A-Za-z0-9:/._@%+=,~-]+$/;
@@ -17,7 +19,7 @@ const SAFE = /^[A-Za-z0-9:/._@%+=,~-]+$/;
  * Every part is checked to be shell-safe, because people paste this line into a root shell.
  */
 export function buildJoinCommand(info: JoinInfo): string {
-  for (const [what, value] of Object.entries(info) as [string, string][]) {
+  for (const [what, value] of Object.entries({ installUrl: info.installUrl, server: info.server, token: info.token })) {
     if (!SAFE.test(value)) {
       throw new ValidationError("JOIN_INFO_INVALID", `the stored join ${what} contains characters unsafe for a shell`, {
         hint: "re-run the installer on the first VPS to store the join information again",
@@ -27,5 +29,6 @@ export function buildJoinCommand(info: JoinInfo): string {
   if (!/^https:\/\//.test(info.server) || !/^https:\/\//.test(info.installUrl)) {
     throw new ValidationError("JOIN_INFO_INVALID", "the stored join server and install URL must be https:// URLs");
   }
-  return `curl -fsSL ${info.installUrl} | sh -s - join --server ${info.server} --token ${info.token}`;
+  const longhorn = info.withLonghorn === true ? " --with-longhorn" : "";
+  return `curl -fsSL ${info.installUrl} | sh -s - join --server ${info.server} --token ${info.token}${longhorn}`;
 }

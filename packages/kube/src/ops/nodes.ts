@@ -85,7 +85,7 @@ export function createNodeOps(options: NodeOpsOptions): NodeOps {
           hint: "the installer writes it; on the first VPS re-run the installer, or create it from /var/lib/rancher/k3s/server/node-token",
         });
       }
-      return buildJoinCommand({ installUrl, server, token });
+      return buildJoinCommand({ installUrl, server, token, withLonghorn: get("with-longhorn") === "true" });
     },
   };
 }

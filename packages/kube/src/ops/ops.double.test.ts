@@ -142,5 +142,13 @@ describe("nodes over the Kubernetes API double", () => {
     expect(await createNodeOps({ apis, namespace, installUrl: "https://get.qs.test/install.sh" }).joinCommand()).toBe(
       "curl -fsSL https://get.qs.test/install.sh | sh -s - join --server https://203.0.113.5:6443 --token K10abc::server:secret",
     );
+    // A server installed --with-longhorn: joining nodes get Longhorn's prerequisites too.
+    await apis.secrets.replace(namespace, "quickstack-join", {
+      metadata: { name: "quickstack-join" },
+      stringData: { token: "K10abc::server:secret", server: "https://203.0.113.5:6443", "with-longhorn": "true" },
+    });
+    expect(await createNodeOps({ apis, namespace, installUrl: "https://get.qs.test/install.sh" }).joinCommand()).toBe(
+      "curl -fsSL https://get.qs.test/install.sh | sh -s - join --server https://203.0.113.5:6443 --token K10abc::server:secret --with-longhorn",
+    );
   });
 });
