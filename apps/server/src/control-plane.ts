@@ -7,7 +7,13 @@ import {
   type Logger,
   type PushPipeline,
 } from "@qs/core";
-import { createCommandExecHandler, createPushPipeline, type CommandServices } from "@qs/commands";
+import {
+  createCommandExecHandler,
+  createPreviewManager,
+  createPushPipeline,
+  startPreviewSweeper,
+  type CommandServices,
+} from "@qs/commands";
 import { createGitService, type GitService } from "@qs/git";
 import { createKubeClient, loadKubeConnection, type KubeClient } from "@qs/kube";
 import {
@@ -124,6 +130,16 @@ export async function startControlPlane(
           })
         : createUnconfiguredPipeline());
 
+    // Review apps need the cluster (they are Apps) and a real pipeline to deploy them.
+    const previews =
+      cluster === undefined
+        ? undefined
+        : createPreviewManager({
+            apps: cluster.apps,
+            config: cluster.config,
+            logger,
+            ...(builds === undefined ? {} : { images: builds.images }),
+          });
     const git: GitService = await createGitService({
       dataDir: config.dataDir,
       access,
@@ -136,6 +152,7 @@ export async function startControlPlane(
           ? undefined
           : async (app) => (await cluster.apps.get(app)).spec.deployBranch),
       maxPushBytes: config.maxPushBytes,
+      ...(previews === undefined ? {} : { previews }),
     });
     const closeGit = (): Promise<void> => git.close(grace);
     cleanups.push({ name: "git", run: closeGit }); // if a later start step fails
@@ -229,6 +246,10 @@ export async function startControlPlane(
       cleanups.push({ name: "reconciler", run: () => cluster.reconciler.close() });
       const sampler = startResourceSampler({ usage: cluster.usage, metrics, logger });
       cleanups.push({ name: "sampler", run: () => sampler.close() });
+      if (previews !== undefined) {
+        const sweeper = startPreviewSweeper({ sweep: () => previews.sweep(), logger });
+        cleanups.push({ name: "preview sweeper", run: () => sweeper.close() });
+      }
     }
     // Closed first (cleanups run in reverse): running pushes get the grace period to finish,
     // new ones are refused, then the SSH and HTTP servers have nothing left to wait for.

@@ -8,3 +8,5 @@ export * from "./dispatch.ts";
 export * from "./exec-handler.ts";
 export * from "./openapi.ts";
 export * from "./push/pipeline.ts";
+export * from "./previews/manager.ts";
+export * from "./previews/sweeper.ts";

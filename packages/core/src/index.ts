@@ -11,3 +11,4 @@ export * from "./ssh-key.ts";
 export * from "./validate/index.ts";
 export * from "./terminal.ts";
 export * from "./preview.ts";
+export * from "./ports/previews.ts";

@@ -1,7 +1,7 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { AccessControl, ExecChannel, Logger, Principal, PushPipeline } from "@qs/core";
+import type { AccessControl, ExecChannel, Logger, PreviewPushes, Principal, PushPipeline } from "@qs/core";
 import { parseGitCommand } from "./git-command.ts";
 import { createHookServer, type HookServer } from "./hook-server.ts";
 import { createGitHttpHandler } from "./http-handler.ts";
@@ -21,6 +21,8 @@ export interface GitServiceOptions {
   appExists?: (app: string) => Promise<boolean>;
   /** The app's configured deploy branch. @defaultValue none: `main`, or `master` when only it exists */
   deployBranchOf?: (app: string) => Promise<string | undefined>;
+  /** Review apps: pushes of other branches deploy to their preview. @defaultValue none */
+  previews?: PreviewPushes;
   /** Largest accepted push in bytes. @defaultValue 200 MiB (what a small VPS takes) */
   maxPushBytes?: number;
   /** Unix socket of the hook server. @defaultValue `<dataDir>/run/hook.sock` */
@@ -55,6 +57,7 @@ export async function createGitService(options: GitServiceOptions): Promise<GitS
       lock: createPushLock(),
       logger: options.logger,
       deployBranchOf: options.deployBranchOf ?? (() => Promise.resolve(undefined)),
+      ...(options.previews === undefined ? {} : { previews: options.previews }),
     }),
   });
   const shared = {

@@ -17,6 +17,8 @@ import { appsDomainsAdd } from "./domains-add.ts";
 import { appsDomainsRemove } from "./domains-remove.ts";
 import { appsInfo } from "./info.ts";
 import { appsList } from "./list.ts";
+import { appsPreviews } from "./previews.ts";
+import { appsPreviewsEnable } from "./previews-enable.ts";
 import { appsReleases } from "./releases.ts";
 import { appsResourcesSet } from "./resources-set.ts";
 import { appsRollback } from "./rollback.ts";
@@ -52,4 +54,6 @@ export const appsCommands: readonly Command[] = [
   appsChecksSet,
   appsBuilderSet,
   appsBranchSet,
+  appsPreviewsEnable,
+  appsPreviews,
 ];

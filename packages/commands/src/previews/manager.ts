@@ -1,0 +1,147 @@
+import {
+  type App,
+  type AppSpec,
+  type AppStore,
+  type ConfigStore,
+  type Logger,
+  type PreviewPushes,
+  AppNotFoundError,
+  LimitExceededError,
+  ValidationError,
+  previewAppName,
+  previewExpiresAt,
+} from "@qs/core";
+
+/** What the preview manager works with. */
+export interface PreviewManagerOptions {
+  readonly apps: AppStore;
+  readonly config: ConfigStore;
+  readonly logger: Logger;
+  /** Deletes a destroyed preview's images; absent = left to registry GC. */
+  readonly images?: { removeApp(app: string): Promise<{ deleted: number }> };
+  /** Milliseconds since epoch; injected by tests. @defaultValue Date.now */
+  readonly now?: () => number;
+}
+
+/** Review apps: created and destroyed by pushes, expired by the sweep. */
+export interface PreviewManager extends PreviewPushes {
+  /**
+   * Destroys previews idle past their parent's TTL, and previews whose parent is gone or no
+   * longer has previews. Resolves the names destroyed.
+   */
+  sweep(): Promise<string[]>;
+}
+
+/** The previews of `parent` among `apps`, oldest push first. */
+export function previewsOf(apps: readonly App[], parent: string): App[] {
+  return apps
+    .filter((a) => a.spec.preview?.parent === parent)
+    .sort((a, b) => (a.spec.preview?.lastPushAt ?? "").localeCompare(b.spec.preview?.lastPushAt ?? ""));
+}
+
+/** The preview manager over the app and config stores. */
+export function createPreviewManager(options: PreviewManagerOptions): PreviewManager {
+  const now = options.now ?? Date.now;
+  const { apps } = options;
+
+  const destroy = async (name: string): Promise<void> => {
+    try {
+      await apps.destroy(name);
+    } catch (err) {
+      if (!(err instanceof AppNotFoundError)) throw err;
+    }
+    // The App is gone already: a registry failure only leaves disk used.
+    await options.images?.removeApp(name).catch((err: unknown) => {
+      options.logger.warn({ err: (err as Error).message, app: name }, "could not delete a preview's images");
+    });
+  };
+
+  return {
+    async prepare(parent, branch, by) {
+      const parentApp = await apps.get(parent);
+      const settings = parentApp.spec.previews;
+      if (settings === undefined) return undefined;
+      const pushedAt = new Date(now()).toISOString();
+      const all = await apps.list();
+      const mine = previewsOf(all, parent);
+      const existing = mine.find((a) => a.spec.preview?.branch === branch);
+      if (existing !== undefined) {
+        await apps.update(existing.name, (spec) => ({ ...spec, preview: { parent, branch, lastPushAt: pushedAt } }));
+        return existing.name;
+      }
+      if (mine.length >= settings.limit) {
+        throw new LimitExceededError(
+          "PREVIEW_LIMIT",
+          `${parent} already has ${mine.length} previews (${mine.map((a) => a.spec.preview?.branch ?? a.name).join(", ")}); the limit is ${settings.limit}`,
+          {
+            hint: `delete a preview's branch (git push qs :BRANCH), or raise the limit: ssh qs apps:previews-enable ${parent} --limit N`,
+          },
+        );
+      }
+      const taken = new Set(all.map((a) => a.name));
+      let name = previewAppName(parent, branch);
+      for (let attempt = 1; taken.has(name); attempt++) {
+        if (attempt > 20) throw new ValidationError("PREVIEW_NAME", `no free preview name for ${branch}`, { hint: "rename the branch" });
+        name = previewAppName(parent, branch, attempt);
+      }
+      await apps.create(name, by, previewSpec(parentApp.spec, { parent, branch, lastPushAt: pushedAt }));
+      // A new preview starts with the config of its source app; later apps:config-set on the
+      // preview overrides it without touching the parent.
+      const vars = await options.config.get(settings.configFrom ?? parent);
+      await options.config.update(name, () => ({ ...vars }));
+      options.logger.info({ app: name, parent, branch }, "preview created");
+      return name;
+    },
+
+    async remove(parent, branch) {
+      const found = previewsOf(await apps.list(), parent).find((a) => a.spec.preview?.branch === branch);
+      if (found === undefined) return undefined;
+      await destroy(found.name);
+      options.logger.info({ app: found.name, parent, branch }, "preview destroyed (branch deleted)");
+      return found.name;
+    },
+
+    async sweep() {
+      const all = await apps.list();
+      const parents = new Map(all.map((a) => [a.name, a]));
+      const destroyed: string[] = [];
+      for (const app of all) {
+        const origin = app.spec.preview;
+        if (origin === undefined) continue;
+        const settings = parents.get(origin.parent)?.spec.previews;
+        const expires = settings === undefined ? 0 : previewExpiresAt(app.spec, settings.ttlSeconds);
+        if (expires === undefined || expires > now()) continue;
+        await destroy(app.name);
+        options.logger.info(
+          { app: app.name, parent: origin.parent, reason: settings === undefined ? "parent without previews" : "idle" },
+          "preview destroyed by the sweep",
+        );
+        destroyed.push(app.name);
+      }
+      return destroyed;
+    },
+  };
+}
+
+/**
+ * A new preview's spec: the parent's processes, build and health check, its own deploy
+ * branch, none of the parent's domains or volumes (a preview must not serve or write
+ * production's), no previews of its own, and no autoscaling (one replica each).
+ */
+export function previewSpec(parent: AppSpec, origin: NonNullable<AppSpec["preview"]>): Partial<AppSpec> {
+  const processes = Object.fromEntries(
+    Object.entries(parent.processes).map(([type, p]) => [
+      type,
+      { replicas: Math.min(p.replicas, 1), ...(p.cpu === undefined ? {} : { cpu: p.cpu }), ...(p.memory === undefined ? {} : { memory: p.memory }) },
+    ]),
+  );
+  return {
+    deployBranch: origin.branch,
+    processes,
+    domains: [],
+    volumes: [],
+    builder: parent.builder,
+    ...(parent.healthCheckPath === undefined ? {} : { healthCheckPath: parent.healthCheckPath }),
+    preview: origin,
+  };
+}
