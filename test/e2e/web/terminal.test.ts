@@ -60,7 +60,7 @@ afterAll(async () => {
 /** The terminal's screen as text (xterm's buffer, the lines a user sees). */
 const screen = (page: Page): Promise<string> =>
   page.evaluate(() => {
-    const term = (window as unknown as { qsTerminal: { buffer: { active: { length: number; getLine(i: number): { translateToString(trim: boolean): string } | undefined } } } }).qsTerminal;
+    const term = (globalThis as unknown as { qsTerminal: { buffer: { active: { length: number; getLine(i: number): { translateToString(trim: boolean): string } | undefined } } } }).qsTerminal;
     const lines: string[] = [];
     for (let i = 0; i < term.buffer.active.length; i++) lines.push(term.buffer.active.getLine(i)?.translateToString(true) ?? "");
     return lines.join("\n");
@@ -96,7 +96,7 @@ describe("web terminal in Chromium", () => {
     await until(async () => /^(# )?42$/m.test(await screen(page)), "42 on the screen");
 
     const size = async () => page.evaluate(() => {
-      const t = (window as unknown as { qsTerminal: { rows: number; cols: number } }).qsTerminal;
+      const t = (globalThis as unknown as { qsTerminal: { rows: number; cols: number } }).qsTerminal;
       return `${t.rows} ${t.cols}`;
     });
     const first = await size();
