@@ -50,7 +50,13 @@ export function startBuilds(
     concurrency: config.build.concurrency,
     timeoutMs: config.build.timeoutSeconds * 1000,
     keepImages: config.build.keepImages,
-    jobs: { insecureRegistry: config.registry.url.startsWith("http:"), images: config.build.images },
+    jobs: {
+      insecureRegistry: config.registry.url.startsWith("http:"),
+      images: config.build.images,
+      ...(config.build.registryMirror === undefined
+        ? {}
+        : { registryMirror: config.build.registryMirror }),
+    },
     stacks: { pinned: config.build.baseImages },
   });
 }

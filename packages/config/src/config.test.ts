@@ -73,6 +73,17 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ QS_BUILDER_BUILDKIT_IMAGE: "moby/buildkit@sha256:short" })).toThrow(/QS_BUILDER_BUILDKIT_IMAGE/);
   });
 
+  it("takes a registry mirror for base images as http(s)://host[:port]", () => {
+    expect(loadConfig({}).build.registryMirror).toBeUndefined();
+    const mirror = "http://registry.qs-system.svc:5000";
+    expect(loadConfig({ QS_BUILDER_REGISTRY_MIRROR: mirror }).build.registryMirror).toBe(mirror);
+    for (const bad of ["registry:5000", "https://mirror/v2/", "ftp://mirror"]) {
+      expect(() => loadConfig({ QS_BUILDER_REGISTRY_MIRROR: bad })).toThrow(
+        /QS_BUILDER_REGISTRY_MIRROR=.*expected http:\/\/host\[:port\] or https:\/\/host\[:port\]/,
+      );
+    }
+  });
+
   it("takes the installer's pinned base images as a comma-separated list", () => {
     const node = `docker.io/library/node:24-trixie-slim@sha256:${"a".repeat(64)}`;
     const busybox = `docker.io/library/busybox:1.37.0@sha256:${"b".repeat(64)}`;

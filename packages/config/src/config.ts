@@ -50,6 +50,11 @@ export interface QsConfig {
      * each replaces the default of the same `name:tag`. Entries without a digest pin nothing.
      */
     readonly baseImages: readonly string[];
+    /**
+     * Pull-through mirror for docker.io base images (`http(s)://host[:port]`), handed to
+     * the builders; unset pulls from docker.io.
+     */
+    readonly registryMirror: string | undefined;
   };
   readonly maxPushBytes: number;
   readonly registry: {
@@ -90,6 +95,7 @@ export const CONFIG_VARIABLES = [
   "QS_BUILDER_BUILDKIT_IMAGE",
   "QS_BUILDER_FETCH_IMAGE",
   "QS_BASE_IMAGES",
+  "QS_BUILDER_REGISTRY_MIRROR",
   "QS_KEEP_IMAGES",
   "QS_MAX_PUSH_BYTES",
   "QS_REGISTRY_URL",
@@ -172,6 +178,7 @@ export function loadConfig(env: Env = process.env): QsConfig {
         fetch: read.image("QS_BUILDER_FETCH_IMAGE"),
       }),
       baseImages: read.imageList("QS_BASE_IMAGES"),
+      registryMirror: read.registryHostUrl("QS_BUILDER_REGISTRY_MIRROR"),
     },
     // 200 MiB: a bigger push would strain a small VPS's disk and memory (see @qs/git).
     maxPushBytes: read.bytes("QS_MAX_PUSH_BYTES", 200 * 1024 ** 2),
@@ -257,6 +264,30 @@ class Reader {
       `${name}: expected a URL starting with ${protocols.map((p) => `${p}//`).join(" or ")}`,
     );
     return fallback;
+  }
+
+  /** `http(s)://host[:port]` with no path or credentials (a registry mirror); undefined when unset. */
+  registryHostUrl(name: string): string | undefined {
+    const value = this.optional(name);
+    if (value === undefined) return undefined;
+    try {
+      const url = new URL(value);
+      if (
+        ["http:", "https:"].includes(url.protocol) &&
+        url.pathname === "/" &&
+        url.search === "" &&
+        url.username === "" &&
+        url.password === ""
+      ) {
+        return value;
+      }
+    } catch {
+      // reported below
+    }
+    this.problems.push(
+      `${name}=${JSON.stringify(value)}: expected http://host[:port] or https://host[:port] (the mirror's address, no path)`,
+    );
+    return undefined;
   }
 
   path(name: string, fallback: string): string {

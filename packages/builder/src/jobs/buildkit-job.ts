@@ -5,6 +5,7 @@ import {
   builderResources,
   resolveBuilderJobOptions,
   type BuilderJobOptions,
+  type RegistryMirror,
   type BuildJobInput,
 } from "./options.ts";
 
@@ -14,6 +15,19 @@ import {
  * writes here, in the shared emptyDir, and the wrapper copies it to the termination log.
  */
 export const BUILDKIT_METADATA = `${WORKSPACE}/buildkit-metadata.json`;
+
+/** buildkitd's config file, written by the wrapper when a registry mirror is set. */
+export const BUILDKITD_CONFIG = `${WORKSPACE}/buildkitd.toml`;
+
+/** buildkitd.toml sending docker.io pulls to `mirror` (plain HTTP for that host only). */
+export function buildkitdConfig(mirror: RegistryMirror): string {
+  return [
+    `[registry."docker.io"]`,
+    `  mirrors = [${JSON.stringify(mirror.host)}]`,
+    ...(mirror.insecure ? [`[registry.${JSON.stringify(mirror.host)}]`, "  http = true"] : []),
+    "",
+  ].join("\n");
+}
 
 /**
  * The rootless BuildKit builder Job: `buildctl-daemonless.sh` starts buildkitd for the one
@@ -45,6 +59,7 @@ export function buildBuildkitJob(
     `--metadata-file=${BUILDKIT_METADATA}`,
     "--progress=plain",
   ];
+  const mirror = o.registryMirror;
   return builderJob(
     input,
     o,
@@ -54,13 +69,19 @@ export function buildBuildkitJob(
       command: [
         "/bin/sh",
         "-c",
-        `buildctl-daemonless.sh "$@" && cat ${BUILDKIT_METADATA} > /dev/termination-log`,
+        `${mirror === undefined ? "" : `printf '%s' "$QS_BUILDKITD_CONFIG" > ${BUILDKITD_CONFIG} && `}buildctl-daemonless.sh "$@" && cat ${BUILDKIT_METADATA} > /dev/termination-log`,
         "buildctl-daemonless.sh",
       ],
       args,
       env: [
-        { name: "BUILDKITD_FLAGS", value: "--oci-worker-no-process-sandbox" },
+        {
+          name: "BUILDKITD_FLAGS",
+          value: `--oci-worker-no-process-sandbox${mirror === undefined ? "" : ` --config=${BUILDKITD_CONFIG}`}`,
+        },
         { name: "DOCKER_CONFIG", value: "/home/user/.docker" },
+        ...(mirror === undefined
+          ? []
+          : [{ name: "QS_BUILDKITD_CONFIG", value: buildkitdConfig(mirror) }]),
       ],
       resources: builderResources(o),
       securityContext: {

@@ -181,6 +181,66 @@ describe("buildKanikoJob", () => {
   });
 });
 
+describe("registry mirror", () => {
+  it("sends Kaniko's docker.io pulls to the mirror, plain HTTP for that host only", () => {
+    const args = (options: Parameters<typeof buildKanikoJob>[1]) =>
+      validate(buildKanikoJob(input, options).manifest).spec.template.spec.containers[0]!.args;
+    expect(args({}).filter((a) => a.startsWith("--registry-mirror"))).toEqual([]);
+    const plain = args({ registryMirror: "http://mirror.qs-system.svc:5000" });
+    expect(plain).toContain("--registry-mirror=mirror.qs-system.svc:5000");
+    expect(plain).toContain("--insecure-registry=mirror.qs-system.svc:5000");
+    const tls = args({ registryMirror: "https://mirror.example.com" });
+    expect(tls).toContain("--registry-mirror=mirror.example.com");
+    expect(tls.filter((a) => a.startsWith("--insecure"))).toEqual([]);
+    // Our own registry as the mirror: one --insecure-registry for the one host.
+    const same = args({ insecureRegistry: true, registryMirror: "http://registry.qs-system.svc:5000" });
+    expect(same.filter((a) => a.startsWith("--insecure-registry="))).toEqual([
+      "--insecure-registry=registry.qs-system.svc:5000",
+    ]);
+  });
+
+  it("gives rootless BuildKit a buildkitd.toml with the mirror", async () => {
+    const none = validate(buildBuildkitJob(input).manifest).spec.template.spec.containers[0]!;
+    expect(JSON.stringify(none)).not.toContain("mirror");
+    const builder = validate(
+      buildBuildkitJob(input, { registryMirror: "http://registry.qs-system.svc:5000" }).manifest,
+    ).spec.template.spec.containers[0]! as unknown as {
+      command: string[];
+      args: string[];
+      env: { name: string; value: string }[];
+    };
+    const env = Object.fromEntries(builder.env.map((e) => [e.name, e.value]));
+    expect(env.BUILDKITD_FLAGS).toBe(
+      "--oci-worker-no-process-sandbox --config=/qs-build/buildkitd.toml",
+    );
+    expect(env.QS_BUILDKITD_CONFIG).toBe(
+      '[registry."docker.io"]\n  mirrors = ["registry.qs-system.svc:5000"]\n[registry."registry.qs-system.svc:5000"]\n  http = true\n',
+    );
+    // The wrapper really writes the file before starting BuildKit.
+    const { mkdtemp, writeFile, readFile, chmod } = await import("node:fs/promises");
+    const { tmpdir } = await import("node:os");
+    const { execFileSync } = await import("node:child_process");
+    const dir = await mkdtemp(`${tmpdir()}/qs-buildkitd-`);
+    const rewrite = (s: string) =>
+      s.replaceAll("/qs-build", dir).replaceAll("/dev/termination-log", `${dir}/termination-log`);
+    await writeFile(`${dir}/buildctl-daemonless.sh`, `#!/bin/sh\ncp ${dir}/buildkitd.toml ${dir}/seen\necho '{}' > ${dir}/buildkit-metadata.json\n`);
+    await chmod(`${dir}/buildctl-daemonless.sh`, 0o755);
+    const [sh, ...rest] = builder.command.map(rewrite);
+    execFileSync(sh!, [...rest, ...builder.args.map(rewrite)], {
+      env: { PATH: `${dir}:/usr/bin:/bin`, QS_BUILDKITD_CONFIG: env.QS_BUILDKITD_CONFIG },
+    });
+    expect(await readFile(`${dir}/seen`, "utf8")).toBe(env.QS_BUILDKITD_CONFIG);
+  });
+
+  it("refuses a mirror that is not http(s)://host[:port]", () => {
+    for (const bad of ["registry:5000", "ftp://mirror", "https://mirror/docker", "https://u:p@mirror"]) {
+      expect(() => buildKanikoJob(input, { registryMirror: bad })).toThrow(
+        /expected http:\/\/host\[:port\] or https:\/\/host\[:port\]/,
+      );
+    }
+  });
+});
+
 describe("buildBuildkitJob", () => {
   it("runs rootless daemonless BuildKit with registry cache", () => {
     const job = validate(

@@ -31,13 +31,18 @@ export function buildKanikoJob(
     // (faster); uncompressed cached layers use far less memory on big images.
     "--snapshot-mode=redo",
     "--compressed-caching=false",
-    // Plain HTTP for our registry only: --insecure, --insecure-pull and --skip-tls-verify
-    // apply to every registry, so base images from public ones could go over plain HTTP.
-    ...(o.insecureRegistry
-      ? [...new Set([input.destination, input.cacheRepo].map(registryHostOf))].map(
-          (host) => `--insecure-registry=${host}`,
-        )
-      : []),
+    // docker.io base images through the mirror (Kaniko maps index.docker.io to it and
+    // falls back to docker.io when the mirror lacks an image).
+    ...(o.registryMirror === undefined ? [] : [`--registry-mirror=${o.registryMirror.host}`]),
+    // Plain HTTP for our registry (and a plain-HTTP mirror) only: --insecure,
+    // --insecure-pull and --skip-tls-verify apply to every registry, so base images from
+    // public ones could go over plain HTTP.
+    ...[
+      ...new Set([
+        ...(o.insecureRegistry ? [input.destination, input.cacheRepo].map(registryHostOf) : []),
+        ...(o.registryMirror?.insecure === true ? [o.registryMirror.host] : []),
+      ]),
+    ].map((host) => `--insecure-registry=${host}`),
   ];
   return builderJob(input, o, {
     name: BUILDER_CONTAINER,

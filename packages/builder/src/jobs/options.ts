@@ -1,4 +1,4 @@
-import { parseImageReference } from "@qs/core";
+import { ConfigError, parseImageReference } from "@qs/core";
 import type { ResourceRequirements } from "kubernetes-types/core/v1.js";
 
 /**
@@ -67,14 +67,51 @@ export interface BuilderJobOptions {
   readonly ephemeralStorageLimit?: string;
   /** Pins builds to some nodes (e.g. a bigger one). @defaultValue undefined */
   readonly nodeSelector?: Readonly<Record<string, string>>;
+  /**
+   * A pull-through mirror for docker.io, where the base images of generated Dockerfiles
+   * come from: `https://host[:port]`, or `http://host[:port]` for one that speaks plain
+   * HTTP (trusted for that host only). @defaultValue undefined (pull from docker.io)
+   */
+  readonly registryMirror?: string;
+}
+
+/** A registry mirror as the builders name it: its host and whether it is plain HTTP. */
+export interface RegistryMirror {
+  readonly host: string;
+  readonly insecure: boolean;
+}
+
+/** Parses a registry mirror URL (`http(s)://host[:port]`); throws ConfigError otherwise. */
+export function parseRegistryMirror(url: string): RegistryMirror {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  // Kaniko's --registry-mirror and buildkitd's mirrors take a host, not a path.
+  if (
+    parsed === undefined ||
+    !["http:", "https:"].includes(parsed.protocol) ||
+    parsed.pathname !== "/" ||
+    parsed.search !== "" ||
+    parsed.username !== "" ||
+    parsed.password !== ""
+  ) {
+    throw new ConfigError([
+      `registry mirror ${JSON.stringify(url)}: expected http://host[:port] or https://host[:port], without a path or credentials`,
+    ]);
+  }
+  return { host: parsed.host, insecure: parsed.protocol === "http:" };
 }
 
 /** Options with every default filled in. */
 export type ResolvedBuilderJobOptions = Required<
-  Omit<BuilderJobOptions, "nodeSelector" | "images">
+  Omit<BuilderJobOptions, "nodeSelector" | "images" | "registryMirror">
 > & {
   readonly images: BuilderImages;
   readonly nodeSelector: Readonly<Record<string, string>> | undefined;
+  readonly registryMirror: RegistryMirror | undefined;
 };
 
 /** Fills the defaults of BuilderJobOptions. */
@@ -95,6 +132,8 @@ export function resolveBuilderJobOptions(
     workspaceSizeLimit: options.workspaceSizeLimit ?? "10Gi",
     ephemeralStorageLimit: options.ephemeralStorageLimit ?? "10Gi",
     nodeSelector: options.nodeSelector,
+    registryMirror:
+      options.registryMirror === undefined ? undefined : parseRegistryMirror(options.registryMirror),
   };
 }
 
