@@ -163,7 +163,7 @@ export function createStatusPages(input: StatusPagesOptions): Hono {
     const active = activeOf(c);
     const name = parseAppName(c.req.param("name"));
     const app = await options.status.getApp(active.principal, name);
-    return c.html(appPage({ user: layoutUser(active), app, history: await history(`app:${name}`), tail: [] }));
+    return c.html(appPage({ user: layoutUser(active), app, history: await history(`app:${name}`), tail: [], terminal: options.terminals !== undefined }));
   });
 
   pages.get("/apps/:name/logs", async (c) => {

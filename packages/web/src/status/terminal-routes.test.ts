@@ -72,8 +72,10 @@ describe("terminal WebSocket refusals", () => {
     expect(text).toContain("/static/xterm.js");
     expect((await upgrade(alice, /data-ticket="([^"]+)"/.exec(text)?.[1])).status).toBe(200);
     expect(h.terminals.count("alice")).toBe(1);
-    // Pages without a terminal load no xterm.
-    expect(await (await alice.request("/apps/shop")).text()).not.toContain("xterm");
+    // The app page links the terminal but loads no xterm.
+    const appPage = await (await alice.request("/apps/shop")).text();
+    expect(appPage).toContain('href="/apps/shop/terminal"');
+    expect(appPage).not.toContain("xterm");
   });
 
   it("refuses without a session", async () => {

@@ -14,6 +14,8 @@ export function appPage(options: {
   history: readonly MetricSample[];
   /** Lines already known when the page was rendered. */
   tail: readonly string[];
+  /** Offer the web terminal (the control plane has one). */
+  terminal?: boolean;
 }): Html {
   const { app } = options;
   const stream = `/apps/${encodeURIComponent(app.name)}/logs`;
@@ -50,6 +52,7 @@ export function appPage(options: {
 ${conditions.length > 0 ? html`<h2>Conditions</h2><ul id="conditions">${conditions}</ul>` : ""}
 <h2>Processes and pods</h2>
 ${pods.length > 0 ? html`<div class="scroll"><table id="pods"><thead><tr><th scope="col">Pod</th><th scope="col">State</th><th scope="col">Restarts</th><th scope="col">Node</th><th scope="col">CPU</th><th scope="col">Memory</th></tr></thead><tbody>${pods}</tbody></table></div>` : html`<p class="mute">No pods running.</p>`}
+${options.terminal ? html`<p><a id="terminal-link" href="/apps/${encodeURIComponent(app.name)}/terminal">Terminal</a> <span class="mute">a shell in a running container</span></p>` : ""}
 <h2>Logs <span class="mute" id="log-state">(live with JavaScript)</span></h2>
 <pre id="log" data-stream="${stream}" tabindex="0" aria-live="polite" aria-label="Log lines">${options.tail.join("\n")}${options.tail.length > 0 ? "\n" : ""}</pre>
 <h2>Releases</h2>
