@@ -106,6 +106,7 @@ export function nodeImages(bins: {
   pause: string;
   coredns: string;
   busybox: string;
+  localPath: string;
 }): LocalImage[] {
   const applets = [
     "sh",
@@ -141,6 +142,11 @@ export function nodeImages(bins: {
       files: { "/coredns": bins.coredns },
       entrypoint: ["/coredns"],
       user: "65532:65532",
+    },
+    {
+      ref: "k8s/local-path-provisioner:v0.0.30",
+      files: { "/local-path-provisioner": bins.localPath },
+      entrypoint: ["/local-path-provisioner"],
     },
     {
       ref: "library/busybox:1.35",
