@@ -39,6 +39,7 @@ import { createAdminKeyAccess } from "./admin-access.ts";
 import { startBuilds } from "./builds.ts";
 import { createClusterParts, type ClusterParts } from "./cluster.ts";
 import { createUnconfiguredPipeline } from "./default-pipeline.ts";
+import { createInstallationDoctor } from "./doctor.ts";
 
 /** How long past the shutdown grace period one part may take to close before it is given up. */
 export const PART_CLOSE_MARGIN_MS = 10_000;
@@ -157,6 +158,11 @@ export async function startControlPlane(
     const closeGit = (): Promise<void> => git.close(grace);
     cleanups.push({ name: "git", run: closeGit }); // if a later start step fails
 
+    const doctor =
+      cluster === undefined || kube === undefined
+        ? undefined
+        : createInstallationDoctor({ config, kube, cluster, pingRedis: () => pingRedis(redis) });
+
     const services: CommandServices | undefined =
       cluster === undefined
         ? undefined
@@ -176,6 +182,7 @@ export async function startControlPlane(
             users: cluster.users,
             ops: cluster.ops,
             nodes: cluster.nodes,
+            ...(doctor === undefined ? {} : { doctor }),
             ...(builds === undefined ? {} : { builds: builds.control, images: builds.images }),
           };
 
@@ -204,6 +211,7 @@ export async function startControlPlane(
                 config: cluster.config,
                 ops: cluster.ops,
                 nodes: cluster.nodes,
+                ...(doctor === undefined ? {} : { doctor }),
                 access,
                 metrics,
                 ...(builds === undefined ? {} : { builds: builds.control }),

@@ -1,5 +1,6 @@
 import type { Principal } from "../principal.ts";
 import type { Role } from "../principal.ts";
+import type { CheckResult } from "./doctor.ts";
 
 /** One point of a resource series: when, CPU in millicores, memory in bytes. */
 export interface MetricSample {
@@ -115,6 +116,8 @@ export interface StatusSource {
   listApps(principal: Principal): Promise<readonly AppSummary[]>;
   getApp(principal: Principal, app: string): Promise<AppDetail>;
   nodes(principal: Principal): Promise<readonly NodeSummary[]>;
+  /** The doctor's checks (admins only, ForbiddenError otherwise); absent without a doctor. */
+  health?(principal: Principal): Promise<readonly CheckResult[]>;
   /** Follows new log lines (tail first) until the signal aborts. */
   logs(principal: Principal, app: string, onLine: (line: { source: string; line: string }) => void, signal: AbortSignal): Promise<void>;
 }

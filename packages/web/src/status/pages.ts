@@ -205,7 +205,8 @@ export function createStatusPages(input: StatusPagesOptions): Hono {
     if (active.principal.role !== "admin") throw new ForbiddenError("Only admins may see the nodes.");
     const nodes = await options.status.nodes(active.principal);
     const entries = await Promise.all(nodes.map(async (n) => [n.name, await history(`node:${n.name}`)] as const));
-    return c.html(nodesPage({ user: layoutUser(active), nodes, history: new Map(entries) }));
+    const health = await options.status.health?.(active.principal);
+    return c.html(nodesPage({ user: layoutUser(active), nodes, history: new Map(entries), ...(health === undefined ? {} : { health }) }));
   });
 
   pages.onError((err, c) => {

@@ -10,6 +10,7 @@ import {
   type CertificateSource,
   type ClusterOps,
   type ConfigStore,
+  type Doctor,
   type MetricStore,
   type NodeOps,
   type Principal,
@@ -31,6 +32,8 @@ export interface StatusSourceDeps {
   readonly builds?: Pick<BuildControl, "output">;
   /** Certificate states; without it every domain shows `Unknown`. */
   readonly certificates?: CertificateSource;
+  /** Installation health (the doctor's checks) for the nodes page; without it no health section. */
+  readonly doctor?: Doctor;
   /** The implicit `<app>.<base domain>`, listed first when given. */
   readonly defaultDomain?: (app: string) => string | undefined;
   /** Releases listed on the app page. @defaultValue 10 */
@@ -148,6 +151,15 @@ export function createStatusSource(deps: StatusSourceDeps): StatusSource {
       if (principal.role !== "admin") throw new ForbiddenError("Only admins may see the nodes.");
       return deps.nodes.list();
     },
+
+    ...(deps.doctor === undefined
+      ? {}
+      : {
+          async health(principal) {
+            if (principal.role !== "admin") throw new ForbiddenError("Only admins may see the installation's health.");
+            return (deps.doctor as Doctor).run();
+          },
+        }),
 
     async logs(principal, name, onLine, signal) {
       await allowed(principal, name);
