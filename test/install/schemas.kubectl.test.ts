@@ -35,7 +35,7 @@ describe("official Kubernetes schemas", () => {
     const script = [
       `source ${join(repoRoot, "scripts/install/lib.sh")}`,
       `source ${join(repoRoot, "scripts/install/quickstack.sh")}`,
-      "DOMAIN=apps.example.org QS_IMAGE= overlay_manifest",
+      "DOMAIN=apps.example.org QS_IMAGE=ghcr.io/example/quickstack:0.1.0 overlay_manifest",
     ].join("\n");
     const overlay = runCommand("bash", ["-c", script]);
     expect(overlay.status).toBe(0);
