@@ -154,6 +154,7 @@ export async function startControlPlane(
           : async (app) => (await cluster.apps.get(app)).spec.deployBranch),
       maxPushBytes: config.maxPushBytes,
       ...(previews === undefined ? {} : { previews }),
+      ...(cluster === undefined ? {} : { sourceOf: async (app: string) => (await cluster.apps.get(app)).spec.source }),
     });
     const closeGit = (): Promise<void> => git.close(grace);
     cleanups.push({ name: "git", run: closeGit }); // if a later start step fails
@@ -172,6 +173,7 @@ export async function startControlPlane(
             releases: cluster.releases,
             access,
             repos: git.repos,
+            sources: git.sources,
             audit: cluster.audit,
             baseDomain: config.baseDomain,
             appScheme: config.appScheme,

@@ -11,6 +11,7 @@ import type {
   NodeOps,
   Principal,
   ReleaseManager,
+  SourceDeployer,
   UserStore,
 } from "@qs/core";
 
@@ -153,6 +154,8 @@ export interface CommandServices {
   readonly users?: UserStore;
   /** Logs, ps, restart, run, enter over the cluster (packages/kube/src/ops). */
   readonly ops?: ClusterOps;
+  /** apps:deploy and webhooks: fetch the app's source URL and deploy (packages/git); absent = unavailable. */
+  readonly sources?: SourceDeployer;
   /** nodes:list and nodes:join-command (packages/kube/src/ops). */
   readonly nodes?: NodeOps;
   /** Installation health checks (`doctor`, the status page's health section). */

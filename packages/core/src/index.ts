@@ -12,3 +12,4 @@ export * from "./validate/index.ts";
 export * from "./terminal.ts";
 export * from "./preview.ts";
 export * from "./ports/previews.ts";
+export * from "./ports/sources.ts";

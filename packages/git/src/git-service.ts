@@ -1,13 +1,23 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { AccessControl, ExecChannel, Logger, PreviewPushes, Principal, PushPipeline } from "@qs/core";
+import type {
+  AccessControl,
+  ExecChannel,
+  Logger,
+  PreviewPushes,
+  Principal,
+  PushPipeline,
+  SourceDeployer,
+  SourceSettings,
+} from "@qs/core";
 import { parseGitCommand } from "./git-command.ts";
 import { createHookServer, type HookServer } from "./hook-server.ts";
 import { createGitHttpHandler } from "./http-handler.ts";
 import { createPushLock } from "./push-lock.ts";
 import { createPushRunner } from "./push-runner.ts";
 import { createRepoStore, type GitRepoStore } from "./repo-store.ts";
+import { createSourceDeployer } from "./source-deploy.ts";
 import { serveGitOverSsh } from "./ssh-handler.ts";
 
 /** Options for createGitService. */
@@ -23,6 +33,10 @@ export interface GitServiceOptions {
   deployBranchOf?: (app: string) => Promise<string | undefined>;
   /** Review apps: pushes of other branches deploy to their preview. @defaultValue none */
   previews?: PreviewPushes;
+  /** An app's source URL for apps:deploy and webhooks. @defaultValue none (nothing to fetch) */
+  sourceOf?: (app: string) => Promise<SourceSettings | undefined>;
+  /** The private half of an app's deploy key. @defaultValue none */
+  deployKeyOf?: (app: string) => Promise<string | undefined>;
   /** Largest accepted push in bytes. @defaultValue 200 MiB (what a small VPS takes) */
   maxPushBytes?: number;
   /** Unix socket of the hook server. @defaultValue `<dataDir>/run/hook.sock` */
@@ -32,6 +46,8 @@ export interface GitServiceOptions {
 /** git over SSH and smart HTTP, with the pre-receive hook server behind both. */
 export interface GitService {
   readonly repos: GitRepoStore;
+  /** Fetch-and-deploy from an app's source URL, through the pipeline and lock pushes use. */
+  readonly sources: SourceDeployer;
   /** Handles an SSH exec if it is a git command; resolves false (untouched channel) otherwise. */
   handleSsh(principal: Principal, command: string, channel: ExecChannel): Promise<boolean>;
   /** Fetch-style handler for requests under `/git/`. */
@@ -49,12 +65,13 @@ export const DEFAULT_MAX_PUSH_BYTES = 200 * 1024 ** 2;
 export async function createGitService(options: GitServiceOptions): Promise<GitService> {
   const repos = createRepoStore({ root: join(options.dataDir, "repos") });
   await repos.repairAll();
+  const lock = createPushLock();
   const hooks: HookServer = await createHookServer({
     socketPath: options.socketPath ?? (await defaultSocketPath(options.dataDir)),
     logger: options.logger,
     handle: createPushRunner({
       pipeline: options.pipeline,
-      lock: createPushLock(),
+      lock,
       logger: options.logger,
       deployBranchOf: options.deployBranchOf ?? (() => Promise.resolve(undefined)),
       ...(options.previews === undefined ? {} : { previews: options.previews }),
@@ -69,8 +86,17 @@ export async function createGitService(options: GitServiceOptions): Promise<GitS
     maxPushBytes: options.maxPushBytes ?? DEFAULT_MAX_PUSH_BYTES,
   };
   const http = createGitHttpHandler(shared);
+  const sources = createSourceDeployer({
+    pipeline: options.pipeline,
+    lock,
+    logger: options.logger,
+    repoPath: (app) => repos.path(app),
+    sourceOf: options.sourceOf ?? (() => Promise.resolve(undefined)),
+    ...(options.deployKeyOf === undefined ? {} : { deployKeyOf: options.deployKeyOf }),
+  });
   return {
     repos,
+    sources,
     async handleSsh(principal, command, channel) {
       const parsed = parseGitCommand(command);
       if (parsed === undefined) return false;

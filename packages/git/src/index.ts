@@ -9,3 +9,4 @@ export * from "./git-service.ts";
 export * from "./http-handler.ts";
 export * from "./ssh-handler.ts";
 export * from "./pkt-line.ts";
+export * from "./source-deploy.ts";

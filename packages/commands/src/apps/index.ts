@@ -11,6 +11,7 @@ import { appsConfigGet } from "./config-get.ts";
 import { appsConfigSet } from "./config-set.ts";
 import { appsConfigUnset } from "./config-unset.ts";
 import { appsCreate } from "./create.ts";
+import { appsDeploy } from "./deploy.ts";
 import { appsDestroy } from "./destroy.ts";
 import { appsDomains } from "./domains.ts";
 import { appsDomainsAdd } from "./domains-add.ts";
@@ -23,6 +24,7 @@ import { appsReleases } from "./releases.ts";
 import { appsResourcesSet } from "./resources-set.ts";
 import { appsRollback } from "./rollback.ts";
 import { appsScale } from "./scale.ts";
+import { appsSourceSet } from "./source-set.ts";
 import { appsVolumes } from "./volumes.ts";
 import { appsVolumesAdd } from "./volumes-add.ts";
 import { appsVolumesRemove } from "./volumes-remove.ts";
@@ -56,4 +58,6 @@ export const appsCommands: readonly Command[] = [
   appsBranchSet,
   appsPreviewsEnable,
   appsPreviews,
+  appsSourceSet,
+  appsDeploy,
 ];

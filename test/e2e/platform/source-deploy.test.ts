@@ -1,0 +1,106 @@
+import { execFile } from "node:child_process";
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startPlatform, type Platform } from "./harness.ts";
+
+// apps:source-set + apps:deploy: the control plane fetches with the real git client from a
+// local bare repo (file://, no internet) and deploys through the push pipeline.
+const run = promisify(execFile);
+
+describe("deploys from a Git URL", () => {
+  let p: Platform;
+  let upstream: string;
+  let work: string;
+  const git = (...args: string[]) => run("git", args, { cwd: work });
+  const commit = async (file: string, text: string): Promise<string> => {
+    await writeFile(join(work, file), text);
+    await git("add", "-A");
+    await git("commit", "-q", "-m", `change ${file}`);
+    await git("push", "-q", "origin", "HEAD:main");
+    return (await git("rev-parse", "HEAD")).stdout.trim();
+  };
+  const releases = async () =>
+    JSON.parse((await p.ssh("apps:releases shop --json")).stdout) as { number: number; gitSha: string }[];
+
+  beforeAll(async () => {
+    p = await startPlatform();
+    upstream = join(p.dir, "upstream.git");
+    work = join(p.dir, "upstream-work");
+    await run("git", ["init", "-q", "--bare", "-b", "main", upstream]);
+    await mkdir(work);
+    await git("init", "-q", "-b", "main");
+    await git("config", "user.email", "dev@example.test");
+    await git("config", "user.name", "Dev");
+    await git("remote", "add", "origin", `file://${upstream}`);
+    expect((await p.ssh("apps:create shop")).code).toBe(0);
+  });
+  afterAll(async () => {
+    await p?.close();
+  });
+
+  it("refuses URLs it must not fetch or store, changing nothing", async () => {
+    for (const [url, says] of [
+      ["http://git.example.com/team/shop.git", "not a Git URL"],
+      ["ext::sh -c touch% /tmp/pwned", "not a Git URL"],
+      ["https://bob:s3cret-token@git.example.com/team/shop.git", "carries a password or token"],
+    ] as const) {
+      const r = await p.ssh(`apps:source-set shop '${url}'`);
+      expect(r.code, url).not.toBe(0);
+      expect(r.stderr).toContain(says);
+      expect(r.stdout + r.stderr).not.toContain("s3cret-token");
+    }
+    const deploy = await p.ssh("apps:deploy shop");
+    expect(deploy.code).not.toBe(0);
+    expect(deploy.stderr).toContain("apps:source-set shop https://");
+  });
+
+  it("deploys a given commit with --ref, then the branch tip", async () => {
+    await commit("Dockerfile", "FROM scratch\nCOPY . /app\n");
+    const first = await commit("Procfile", "web: ./server\n");
+    const second = await commit("README", "v2\n");
+    const set = await p.ssh(`apps:source-set shop file://${upstream} --branch main`);
+    expect(set.code, set.stderr).toBe(0);
+
+    await p.builderWillSucceed("shop", first);
+    const one = await p.ssh(`apps:deploy shop --ref ${first.slice(0, 10)}`);
+    expect(one.code, one.stderr).toBe(0);
+    expect(one.stderr).toContain(`-----> Building shop (${first.slice(0, 7)})`);
+    expect(one.stderr).toMatch(/=====> Released v1/);
+    expect((await releases())[0]).toMatchObject({ number: 1, gitSha: first });
+
+    await p.builderWillSucceed("shop", second);
+    const tip = await p.ssh("apps:deploy shop --json");
+    expect(tip.code, tip.stderr).toBe(0);
+    expect(JSON.parse(tip.stdout)).toEqual({ app: "shop", sha: second, deployed: true });
+    expect((await releases())[0]).toMatchObject({ number: 2, gitSha: second });
+  });
+
+  it("refuses a --ref that is not on the branch, or not a sha, deploying nothing", async () => {
+    await git("checkout", "-q", "-b", "side");
+    await writeFile(join(work, "side.txt"), "x");
+    await git("add", "-A");
+    await git("commit", "-q", "-m", "side");
+    await git("push", "-q", "origin", "side");
+    const side = (await git("rev-parse", "HEAD")).stdout.trim();
+    const r = await p.ssh(`apps:deploy shop --ref ${side}`);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/not in main|not on main/);
+    const bad = await p.ssh("apps:deploy shop --ref HEAD~1");
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain("is not a commit sha");
+    expect((await releases())[0]?.number).toBe(2);
+  });
+
+  it("a failed build is reported with the reason and leaves the running release", async () => {
+    await git("checkout", "-q", "main");
+    await commit("broken.txt", "x");
+    p.builderWillFail("error building image: RUN make exited 2");
+    const r = await p.ssh("apps:deploy shop");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("RUN make exited 2");
+    expect(r.stderr).toContain("the running release was not changed");
+    expect((await releases())[0]?.number).toBe(2);
+  });
+});
