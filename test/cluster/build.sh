@@ -80,6 +80,11 @@ build local-path-provisioner v0.0.30 0 "" "-s -w" github.com/rancher/local-path-
 # The resource metrics API (kubectl top, HorizontalPodAutoscaler): k3s ships metrics-server.
 build metrics-server v0.8.0 0 "" "-s -w -X $ver.gitVersion=v0.8.0" sigs.k8s.io/metrics-server/cmd/metrics-server
 
+# Builder images for real builds (test/cluster/builders): Kaniko's executor from
+# Chainguard's maintained fork (the Google project is archived), static like upstream's.
+build kaniko v1.25.4 0 "" "-s -w -X github.com/chainguard-dev/kaniko/pkg/version.version=v1.25.4" \
+  github.com/chainguard-dev/kaniko/cmd/executor
+
 # The sandbox ("pause") container: Kubernetes' own pause.c from the same module, static.
 pause_dir=$(key kubernetes "$k8s_version")/pause
 echo "pause=$pause_dir"

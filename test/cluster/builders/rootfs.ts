@@ -1,0 +1,78 @@
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { repoRoot } from "../src/layout.ts";
+
+// Debian root filesystems for the base images, made with debootstrap from the mirror
+// this machine's apt uses, and cached as tarballs under .tools/builders/ keyed by
+// everything that goes into them: only the first run on a machine downloads packages.
+
+/** Where packed layers and root filesystems are cached. */
+export const cacheDir = join(repoRoot, ".tools/builders");
+
+/** One debootstrap run: suite, variant and the extra packages. */
+export interface RootfsSpec {
+  readonly suite: string;
+  /** Debian packages on top of minbase. */
+  readonly include: readonly string[];
+}
+
+/** The Debian mirror and suite apt is configured with here (deb822 or one-line sources). */
+export function debianSource(): { mirror: string; suite: string } {
+  const texts: string[] = [];
+  for (const f of ["/etc/apt/sources.list.d/debian.sources", "/etc/apt/sources.list"]) {
+    if (existsSync(f)) texts.push(readFileSync(f, "utf8"));
+  }
+  const text = texts.join("\n");
+  const deb822 = /^URIs:\s*(\S+\/debian)\s*$[\s\S]*?^Suites:\s*(\S+)/m.exec(text);
+  const line = /^deb\s+(?:\[[^\]]*\]\s+)?(\S+\/debian)\/?\s+(\S+)/m.exec(text);
+  const m = deb822 ?? line;
+  if (m?.[1] === undefined || m[2] === undefined) {
+    throw new Error("no Debian mirror found in /etc/apt/sources.list*: base images need one");
+  }
+  return { mirror: m[1], suite: m[2] };
+}
+
+/** The cached tarball of `spec`'s root filesystem, made with debootstrap when missing. */
+export function debianRootfs(spec: RootfsSpec, log: (line: string) => void): string {
+  const { mirror } = debianSource();
+  const key = createHash("sha256")
+    .update(JSON.stringify({ mirror, suite: spec.suite, include: [...spec.include].sort() }))
+    .digest("hex")
+    .slice(0, 12);
+  const tarball = join(cacheDir, `debian-${spec.suite}-${key}.tar`);
+  if (existsSync(tarball)) return tarball;
+  mkdirSync(cacheDir, { recursive: true });
+  const root = join(cacheDir, `debian-${spec.suite}-${key}.tmp`);
+  rmSync(root, { recursive: true, force: true });
+  const t0 = Date.now();
+  log(`debootstrap ${spec.suite} minbase + ${spec.include.join(" ") || "nothing"} (first run)`);
+  execFileSync(
+    "debootstrap",
+    [
+      "--variant=minbase",
+      ...(spec.include.length > 0 ? [`--include=${spec.include.join(",")}`] : []),
+      spec.suite,
+      root,
+      mirror,
+    ],
+    { stdio: ["ignore", "ignore", "inherit"] },
+  );
+  // What a slim image leaves out: apt lists, caches, logs, docs and man pages.
+  for (const dir of [
+    "var/lib/apt/lists",
+    "var/cache/apt",
+    "var/log",
+    "usr/share/doc",
+    "usr/share/man",
+  ]) {
+    rmSync(join(root, dir), { recursive: true, force: true });
+    mkdirSync(join(root, dir), { recursive: true });
+  }
+  execFileSync("tar", ["--numeric-owner", "-C", root, "-cf", `${tarball}.part`, "."]);
+  renameSync(`${tarball}.part`, tarball);
+  rmSync(root, { recursive: true, force: true });
+  log(`rootfs ${spec.suite} made in ${Math.round((Date.now() - t0) / 1000)} s`);
+  return tarball;
+}
