@@ -93,7 +93,7 @@ export interface PreviewOrigin {
 
 /** Where `apps:deploy` fetches from. */
 export interface SourceSettings {
-  /** An https Git URL (or file:// on the server, for tests and mirrors). */
+  /** An https Git URL, ssh:// (with a deploy key), or file:// on the server. */
   readonly url: string;
   readonly branch: string;
   /** Secret (in the app's namespace) holding the generated ed25519 deploy key, if any. */

@@ -51,7 +51,7 @@ describe("App CRD on the real API server", () => {
     expect((await apps.get(preview)).spec.preview).toEqual(origin);
   });
 
-  it("refuses a source that is not https and an add-ons mode that does not exist", async () => {
+  it("refuses a source that is not https/ssh/file and an add-ons mode that does not exist", async () => {
     const name = `crd-${randomUUID().slice(0, 8)}`;
     created.push(name);
     const apps = createAppStore(apis);

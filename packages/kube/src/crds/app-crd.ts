@@ -95,7 +95,7 @@ const spec = {
       description: "A Git URL QuickStack fetches and deploys from.",
       required: ["url", "branch"],
       properties: {
-        url: { type: "string", maxLength: 2048, pattern: "^(https|file)://" },
+        url: { type: "string", maxLength: 2048, pattern: "^(https|ssh|file)://" },
         branch: { type: "string", minLength: 1, maxLength: 255 },
         deployKeySecret: dnsLabel,
       },
