@@ -10,15 +10,27 @@ export interface ApiStatus {
   readonly message?: string;
   readonly reason?: string;
   readonly code?: number;
-  readonly details?: { readonly name?: string; readonly kind?: string; readonly causes?: readonly { reason?: string; message?: string; field?: string }[] };
+  readonly details?: {
+    readonly name?: string;
+    readonly kind?: string;
+    readonly causes?: readonly { reason?: string; message?: string; field?: string }[];
+  };
 }
 
 /** A non-2xx answer from the API server; `code` is the HTTP status (as client-node's ApiException). */
 export class KubeApiError extends Error {
   readonly code: number;
   readonly body: ApiStatus | undefined;
-  constructor(method: string, path: string, code: number, body: ApiStatus | undefined, text: string) {
-    super(`${method} ${path}: HTTP ${code}${body?.message ? `: ${body.message}` : text ? `: ${text.slice(0, 200)}` : ""}`);
+  constructor(
+    method: string,
+    path: string,
+    code: number,
+    body: ApiStatus | undefined,
+    text: string,
+  ) {
+    super(
+      `${method} ${path}: HTTP ${code}${body?.message ? `: ${body.message}` : text ? `: ${text.slice(0, 200)}` : ""}`,
+    );
     this.name = "KubeApiError";
     this.code = code;
     this.body = body;
@@ -26,7 +38,9 @@ export class KubeApiError extends Error {
 }
 
 /** Query parameters; undefined values are left out, arrays repeat the key (exec's `command`). */
-export type Query = Readonly<Record<string, string | number | boolean | readonly string[] | undefined>>;
+export type Query = Readonly<
+  Record<string, string | number | boolean | readonly string[] | undefined>
+>;
 
 /** Options of one request. */
 export interface RequestOptions {
@@ -56,6 +70,40 @@ export interface RestClient {
 }
 
 const DEFAULT_TIMEOUT_MS = 60_000;
+/** Retries of a request the server answered 429 with Retry-After (client-go retries 10 times). */
+const MAX_RETRY_AFTER_ATTEMPTS = 10;
+
+/**
+ * How long to wait before sending again, when the server said so: a 429 with Retry-After
+ * means the request was not processed (API priority and fairness, or "storage is
+ * (re)initializing" for a moment after a CRD is created or changed), so any method may be
+ * retried. Undefined: do not retry.
+ */
+export function retryAfterMs(
+  res: { statusCode?: number | undefined; headers: Record<string, string | string[] | undefined> },
+  attempt: number,
+): number | undefined {
+  if (res.statusCode !== 429 || attempt >= MAX_RETRY_AFTER_ATTEMPTS) return undefined;
+  const header = res.headers["retry-after"];
+  const seconds = Number(Array.isArray(header) ? header[0] : header);
+  if (!Number.isFinite(seconds) || header === undefined) return undefined;
+  return Math.min(Math.max(seconds, 0.1), 10) * 1000;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason as Error);
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason as Error);
+      },
+      { once: true },
+    );
+  });
+}
 
 /** Appends a query string; `path` must not carry one. */
 export function withQuery(path: string, query: Query | undefined): string {
@@ -84,7 +132,13 @@ function errorFrom(method: string, path: string, res: IncomingMessage, text: str
   } catch {
     body = undefined;
   }
-  return new KubeApiError(method, path.split("?")[0] ?? path, res.statusCode ?? 0, body, body === undefined ? text : "");
+  return new KubeApiError(
+    method,
+    path.split("?")[0] ?? path,
+    res.statusCode ?? 0,
+    body,
+    body === undefined ? text : "",
+  );
 }
 
 /**
@@ -110,14 +164,23 @@ export function createRestClient(connection: KubeConnection): RestClient {
         ...(connection.tls.ca === undefined ? {} : { ca: connection.tls.ca }),
         ...(connection.tls.cert === undefined ? {} : { cert: connection.tls.cert }),
         ...(connection.tls.key === undefined ? {} : { key: connection.tls.key }),
-        ...(connection.tls.serverName === undefined ? {} : { servername: connection.tls.serverName }),
+        ...(connection.tls.serverName === undefined
+          ? {}
+          : { servername: connection.tls.serverName }),
         rejectUnauthorized: !connection.tls.insecure,
       })
     : new http.Agent({ keepAlive: true });
   const prefix = url.pathname.replace(/\/+$/, "");
-  const authorization = connection.plugin ? pluginAuthorization(connection) : () => Promise.resolve(connection.authorization());
+  const authorization = connection.plugin
+    ? pluginAuthorization(connection)
+    : () => Promise.resolve(connection.authorization());
 
-  async function send(method: string, path: string, options: RequestOptions, accept: string): Promise<IncomingMessage> {
+  async function send(
+    method: string,
+    path: string,
+    options: RequestOptions,
+    accept: string,
+  ): Promise<IncomingMessage> {
     const full = prefix + withQuery(path, options.query);
     const body = options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body));
     const auth = await authorization();
@@ -129,7 +192,16 @@ export function createRestClient(connection: KubeConnection): RestClient {
     }
     return new Promise<IncomingMessage>((resolve, reject) => {
       const req = (secure ? https : http).request(
-        { protocol: url.protocol, hostname: url.hostname, port: url.port, method, path: full, headers, agent, signal: options.signal },
+        {
+          protocol: url.protocol,
+          hostname: url.hostname,
+          port: url.port,
+          method,
+          path: full,
+          headers,
+          agent,
+          signal: options.signal,
+        },
         resolve,
       );
       req.on("error", reject);
@@ -137,20 +209,38 @@ export function createRestClient(connection: KubeConnection): RestClient {
     });
   }
 
-  async function complete(method: string, path: string, options: RequestOptions, accept: string): Promise<string> {
+  async function complete(
+    method: string,
+    path: string,
+    options: RequestOptions,
+    accept: string,
+  ): Promise<string> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-    const signal = options.signal === undefined ? controller.signal : AbortSignal.any([options.signal, controller.signal]);
+    const signal =
+      options.signal === undefined
+        ? controller.signal
+        : AbortSignal.any([options.signal, controller.signal]);
     try {
-      const res = await send(method, path, { ...options, signal }, accept);
-      const text = await readAll(res);
-      const status = res.statusCode ?? 0;
-      if (status < 200 || status > 299) throw errorFrom(method, path, res, text);
-      return text;
+      for (let attempt = 1; ; attempt++) {
+        const res = await send(method, path, { ...options, signal }, accept);
+        const text = await readAll(res);
+        const status = res.statusCode ?? 0;
+        const wait = retryAfterMs(res, attempt);
+        if (wait !== undefined) {
+          await sleep(wait, signal);
+          continue;
+        }
+        if (status < 200 || status > 299) throw errorFrom(method, path, res, text);
+        return text;
+      }
     } catch (err) {
       // Say which call timed out, not just "aborted".
       if (controller.signal.aborted && options.signal?.aborted !== true) {
-        throw new Error(`${method} ${path}: no answer in ${options.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms`, { cause: err });
+        throw new Error(
+          `${method} ${path}: no answer in ${options.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms`,
+          { cause: err },
+        );
       }
       throw err;
     } finally {
