@@ -1,4 +1,4 @@
-import type { AppProcess } from "@qs/core";
+import type { AppProcess, AutoscalerState } from "@qs/core";
 import type { Command } from "../command.ts";
 import { appParam, argv } from "../api-args.ts";
 import { parseArgs } from "../flags.ts";
@@ -21,9 +21,12 @@ export const appsPs: Command = {
   async run(ctx) {
     const { positionals } = parseArgs(ctx.args, {}, { usage: u, min: 1, max: 1 });
     const app = await existingApp(ctx, positionals[0], u);
-    const processes = await opsOf(ctx).ps(app);
-    if (processes.length === 0) return { json: [], text: `${app} has no running processes.` };
-    return { json: processes, text: psTable(processes, Date.now()) };
+    const ops = opsOf(ctx);
+    const [processes, autoscalers] = await Promise.all([ops.ps(app), ops.autoscalers?.(app) ?? Promise.resolve([])]);
+    const scaling = autoscalers.length === 0 ? "" : `\n\n${autoscalerTable(autoscalers, Date.now())}`;
+    // --json stays the process list API clients already parse; the autoscalers are text only.
+    if (processes.length === 0) return { json: [], text: `${app} has no running processes.${scaling}` };
+    return { json: processes, text: `${psTable(processes, Date.now())}${scaling}` };
   },
 };
 
@@ -41,4 +44,17 @@ export function psTable(processes: readonly AppProcess[], nowMs: number): string
     p.release ?? "-",
   ]);
   return table(["process", "state", "ready", "restarts", "age", "node", "cpu", "memory", "release"], rows);
+}
+
+/** The autoscalers under apps:ps: bounds, current/desired replicas, targets and the last change with its reason. */
+export function autoscalerTable(autoscalers: readonly AutoscalerState[], nowMs: number): string {
+  const rows = autoscalers.map((a) => [
+    a.process,
+    `${a.min}-${a.max}`,
+    `${a.current}/${a.desired}`,
+    a.targets.join(", ") || "-",
+    a.lastScaleTime === undefined ? "-" : `${formatAge(nowMs - Date.parse(a.lastScaleTime))} ago`,
+    a.lastScaleReason ?? a.problem ?? "-",
+  ]);
+  return `Autoscaling:\n${table(["process", "bounds", "current/desired", "targets", "last scaled", "why"], rows)}`;
 }

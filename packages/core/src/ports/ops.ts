@@ -59,6 +59,23 @@ export interface RunOptions {
   readonly startTimeoutMs?: number;
 }
 
+/** What one process type's autoscaler sees and last did, for apps:ps and the status page. */
+export interface AutoscalerState {
+  readonly process: string;
+  readonly min: number;
+  readonly max: number;
+  /** Replicas running now, and the count the autoscaler wants. */
+  readonly current: number;
+  readonly desired: number;
+  /** Current use against each target, e.g. `cpu 45%/70%` (`cpu ?/70%` before the first metrics). */
+  readonly targets: readonly string[];
+  /** When it last changed the count, and why (its SuccessfulRescale event). */
+  readonly lastScaleTime?: string;
+  readonly lastScaleReason?: string;
+  /** Why it cannot scale right now (a False AbleToScale/ScalingActive condition, or at its bound). */
+  readonly problem?: string;
+}
+
 /** Which pod `enter` uses, and who hears which one it picked (the web terminal's audit). */
 export interface EnterTarget {
   /** This pod of the app (any process type) instead of the default pick; must be running. */
@@ -75,6 +92,8 @@ export interface ClusterOps {
   /** Streams log lines until done (or, with follow, until the signal aborts). */
   logs(app: string, options: AppLogOptions, onLine: (line: AppLogLine) => void, signal: AbortSignal): Promise<void>;
   ps(app: string): Promise<readonly AppProcess[]>;
+  /** The app's autoscalers (HorizontalPodAutoscalers) with what they last did; absent = not supported. */
+  autoscalers?(app: string): Promise<readonly AutoscalerState[]>;
   /** Rolling restart (pod-template annotation); returns the process types restarted. */
   restart(app: string, process?: string): Promise<readonly string[]>;
   /** One-off pod with the app's image and config; resolves with its exit code. */

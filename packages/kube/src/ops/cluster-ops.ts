@@ -12,6 +12,7 @@ import { LABEL_APP, LABEL_PROCESS, LABEL_RELEASE } from "../labels.ts";
 import { openRemoteCommand } from "../rest/remote-command.ts";
 import { PATCH_TYPES } from "../rest/resource.ts";
 import type { Pod } from "../rest/wire.ts";
+import { readAutoscalers } from "./autoscalers.ts";
 import { streamAppLogs } from "./logs.ts";
 import { podMetrics } from "./metrics.ts";
 import { cpuMillicores, memoryBytes } from "./quantity.ts";
@@ -74,6 +75,8 @@ export function createClusterOps(options: ClusterOpsOptions): ClusterOps {
 
   return {
     logs: (app, logOptions, onLine, signal) => streamAppLogs({ apis }, app, logOptions, onLine, signal),
+
+    autoscalers: (app) => readAutoscalers(apis, app),
 
     async ps(app) {
       const pods = (await podsOf(app)).filter((p) => processOf(p) !== RUN_PROCESS || p.status?.phase === "Running");

@@ -21,6 +21,7 @@ const schemaPrefix: Record<string, string> = {
   "": "IoK8sApiCoreV1",
   apps: "IoK8sApiAppsV1",
   batch: "IoK8sApiBatchV1",
+  autoscaling: "IoK8sApiAutoscalingV2",
   "networking.k8s.io": "IoK8sApiNetworkingV1",
   "rbac.authorization.k8s.io": "IoK8sApiRbacV1",
   "apiextensions.k8s.io": "IoK8sApiextensionsApiserverPkgApisApiextensionsV1",
@@ -58,7 +59,8 @@ const models = k8s as unknown as Record<string, ModelClass | undefined>;
 
 function modelOf(t: ResourceType): string {
   if (t.kind === "Event" && t.group === "") return "CoreV1Event";
-  return `V1${t.kind}`;
+  // autoscaling/v2 HorizontalPodAutoscaler is client-node's V2HorizontalPodAutoscaler.
+  return `${t.version.charAt(0).toUpperCase()}${t.version.slice(1)}${t.kind}`;
 }
 
 const fieldPath = (parts: (string | number)[]): string =>
@@ -85,7 +87,7 @@ function goTypeOf(a: Attr): string {
   if (a.type === "Date") return "Time";
   if (a.type.startsWith("Array<")) return `[]${a.type.slice(6, -1)}`;
   if (a.type.startsWith("{")) return "map[string]string";
-  return a.type.replace(/^V1/, "");
+  return a.type.replace(/^V\d+/, "");
 }
 
 /** Walks `value` along the model `type`; collects unknown fields (and drops them when `prune`). */
@@ -111,7 +113,7 @@ function walk(value: unknown, type: string, path: (string | number)[], w: Walk, 
       if (prune) delete obj[key];
       continue;
     }
-    w.goTypes.set(fieldPath([...path, key]), { parent: type.replace(/^(V1|CoreV1)/, ""), type: goTypeOf(a) });
+    w.goTypes.set(fieldPath([...path, key]), { parent: type.replace(/^(V\d+|CoreV1)/, ""), type: goTypeOf(a) });
     walk(obj[key], a.type, [...path, key], w, prune);
   }
 }
