@@ -15,10 +15,11 @@ import {
   type CommandServices,
 } from "@qs/commands";
 import { createGitService, type GitService } from "@qs/git";
-import { createKubeClient, loadKubeConnection, type KubeClient } from "@qs/kube";
+import { createKubeClient, createWebhookSecretStore, loadKubeConnection, type KubeClient } from "@qs/kube";
 import {
   createRedis,
   createRedisLoginThrottle,
+  createRedisDeliveryLog,
   createRedisMetricStore,
   createRedisSessionStore,
   createRedisTotpSteps,
@@ -31,6 +32,7 @@ import {
   createTerminalHub,
   createStatusSource,
   createUserDirectory,
+  mountWebhooks,
   serveHttp,
   startResourceSampler,
   type HttpServer,
@@ -164,6 +166,7 @@ export async function startControlPlane(
         ? undefined
         : createInstallationDoctor({ config, kube, cluster, pingRedis: () => pingRedis(redis) });
 
+    const webhookSecrets = kube === undefined ? undefined : createWebhookSecretStore(kube.apis);
     const services: CommandServices | undefined =
       cluster === undefined
         ? undefined
@@ -174,6 +177,14 @@ export async function startControlPlane(
             access,
             repos: git.repos,
             sources: git.sources,
+            ...(webhookSecrets === undefined
+              ? {}
+              : {
+                  webhooks: {
+                    url: (name: string) => `${config.publicUrl.replace(/\/+$/, "")}/hooks/apps/${name}`,
+                    secret: (name: string, rotate: boolean) => webhookSecrets.ensure(name, rotate),
+                  },
+                }),
             audit: cluster.audit,
             baseDomain: config.baseDomain,
             appScheme: config.appScheme,
@@ -229,7 +240,19 @@ export async function startControlPlane(
               ...(terminals === undefined ? {} : { terminals }),
             },
           }),
-      mount: (hono) => hono.all("/git/*", (c) => git.handleHttp(c.req.raw)),
+      mount: (hono) => {
+        hono.all("/git/*", (c) => git.handleHttp(c.req.raw));
+        if (cluster !== undefined && webhookSecrets !== undefined) {
+          mountWebhooks(hono, {
+            apps: cluster.apps,
+            secrets: webhookSecrets,
+            deliveries: createRedisDeliveryLog(redis),
+            sources: git.sources,
+            logger,
+            audit: cluster.audit,
+          });
+        }
+      },
     });
     const http: HttpServer = await serveHttp(app, config.http.host, config.http.port);
     cleanups.push({ name: "http", run: () => http.close(grace) });

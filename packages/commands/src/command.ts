@@ -156,6 +156,8 @@ export interface CommandServices {
   readonly ops?: ClusterOps;
   /** apps:deploy and webhooks: fetch the app's source URL and deploy (packages/git); absent = unavailable. */
   readonly sources?: SourceDeployer;
+  /** apps:webhook: the delivery URL of an app and its secret (made, or rotated, on demand). */
+  readonly webhooks?: { url(app: string): string; secret(app: string, rotate: boolean): Promise<string> };
   /** nodes:list and nodes:join-command (packages/kube/src/ops). */
   readonly nodes?: NodeOps;
   /** Installation health checks (`doctor`, the status page's health section). */

@@ -24,3 +24,4 @@ export { KubeApiError, type RestClient, createRestClient } from "./rest/client.t
 export type { NamespacedResource, ClusterResource, ObjectList } from "./rest/resource.ts";
 export type * from "./rest/wire.ts";
 export * from "./doctor/index.ts";
+export * from "./webhook-secrets.ts";

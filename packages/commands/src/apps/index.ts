@@ -26,6 +26,7 @@ import { appsRollback } from "./rollback.ts";
 import { appsScale } from "./scale.ts";
 import { appsSourceSet } from "./source-set.ts";
 import { appsVolumes } from "./volumes.ts";
+import { appsWebhook } from "./webhook.ts";
 import { appsVolumesAdd } from "./volumes-add.ts";
 import { appsVolumesRemove } from "./volumes-remove.ts";
 
@@ -60,4 +61,5 @@ export const appsCommands: readonly Command[] = [
   appsPreviews,
   appsSourceSet,
   appsDeploy,
+  appsWebhook,
 ];
