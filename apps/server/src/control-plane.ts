@@ -14,8 +14,14 @@ import {
   startPreviewSweeper,
   type CommandServices,
 } from "@qs/commands";
-import { createGitService, type GitService } from "@qs/git";
-import { createKubeClient, createWebhookSecretStore, loadKubeConnection, type KubeClient } from "@qs/kube";
+import { createGitService, generateDeployKey, type GitService } from "@qs/git";
+import {
+  createDeployKeyStore,
+  createKubeClient,
+  createWebhookSecretStore,
+  loadKubeConnection,
+  type KubeClient,
+} from "@qs/kube";
 import {
   createRedis,
   createRedisLoginThrottle,
@@ -143,6 +149,7 @@ export async function startControlPlane(
             logger,
             ...(builds === undefined ? {} : { images: builds.images }),
           });
+    const deployKeys = kube === undefined ? undefined : createDeployKeyStore(kube.apis);
     const git: GitService = await createGitService({
       dataDir: config.dataDir,
       access,
@@ -157,6 +164,7 @@ export async function startControlPlane(
       maxPushBytes: config.maxPushBytes,
       ...(previews === undefined ? {} : { previews }),
       ...(cluster === undefined ? {} : { sourceOf: async (app: string) => (await cluster.apps.get(app)).spec.source }),
+      ...(deployKeys === undefined ? {} : { deployKeyOf: (app: string) => deployKeys.privateKey(app) }),
     });
     const closeGit = (): Promise<void> => git.close(grace);
     cleanups.push({ name: "git", run: closeGit }); // if a later start step fails
@@ -177,6 +185,16 @@ export async function startControlPlane(
             access,
             repos: git.repos,
             sources: git.sources,
+            ...(deployKeys === undefined
+              ? {}
+              : {
+                  deployKeys: {
+                    generate: async (name: string) => {
+                      const pair = await generateDeployKey(`qs-deploy-${name}`);
+                      return { publicKey: pair.publicKey, secretName: await deployKeys.save(name, pair) };
+                    },
+                  },
+                }),
             ...(webhookSecrets === undefined
               ? {}
               : {
@@ -248,6 +266,16 @@ export async function startControlPlane(
             secrets: webhookSecrets,
             deliveries: createRedisDeliveryLog(redis),
             sources: git.sources,
+            ...(deployKeys === undefined
+              ? {}
+              : {
+                  deployKeys: {
+                    generate: async (name: string) => {
+                      const pair = await generateDeployKey(`qs-deploy-${name}`);
+                      return { publicKey: pair.publicKey, secretName: await deployKeys.save(name, pair) };
+                    },
+                  },
+                }),
             logger,
             audit: cluster.audit,
           });

@@ -156,6 +156,8 @@ export interface CommandServices {
   readonly ops?: ClusterOps;
   /** apps:deploy and webhooks: fetch the app's source URL and deploy (packages/git); absent = unavailable. */
   readonly sources?: SourceDeployer;
+  /** apps:source-set --deploy-key generate: a new ed25519 pair, private half kept in a Secret. */
+  readonly deployKeys?: { generate(app: string): Promise<{ publicKey: string; secretName: string }> };
   /** apps:webhook: the delivery URL of an app and its secret (made, or rotated, on demand). */
   readonly webhooks?: { url(app: string): string; secret(app: string, rotate: boolean): Promise<string> };
   /** nodes:list and nodes:join-command (packages/kube/src/ops). */

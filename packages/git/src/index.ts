@@ -10,3 +10,4 @@ export * from "./http-handler.ts";
 export * from "./ssh-handler.ts";
 export * from "./pkt-line.ts";
 export * from "./source-deploy.ts";
+export * from "./deploy-key.ts";

@@ -25,3 +25,4 @@ export type { NamespacedResource, ClusterResource, ObjectList } from "./rest/res
 export type * from "./rest/wire.ts";
 export * from "./doctor/index.ts";
 export * from "./webhook-secrets.ts";
+export * from "./deploy-keys.ts";

@@ -93,14 +93,38 @@ describe("deploys from a Git URL", () => {
     expect((await releases())[0]?.number).toBe(2);
   });
 
+  it("--deploy-key generate prints the public half once and keeps the private half in a Secret", async () => {
+    const r = await p.ssh(`apps:source-set shop file://${upstream} --branch main --deploy-key generate`);
+    expect(r.code, r.stderr).toBe(0);
+    const publicKey = /ssh-ed25519 [A-Za-z0-9+/=]+ qs-deploy-shop/.exec(r.stdout)?.[0];
+    expect(publicKey).toBeDefined();
+    expect(r.stdout).not.toContain("PRIVATE KEY");
+    const secret = p.double.find("v1", "Secret", "qs-app-shop", "shop-deploy-key") as { type: string; data: Record<string, string> } | undefined;
+    expect(secret?.type).toBe("kubernetes.io/ssh-auth");
+    const file = join(p.dir, "deploy-key");
+    await writeFile(file, Buffer.from(secret?.data["ssh-privatekey"] ?? "", "base64"), { mode: 0o600 });
+    // The stored private half is the pair of the printed public half (OpenSSH reads it).
+    const derived = (await run("ssh-keygen", ["-y", "-f", file])).stdout.trim();
+    expect(derived.split(" ").slice(0, 2)).toEqual(publicKey?.split(" ").slice(0, 2));
+    const again = await p.ssh(`apps:source-set shop file://${upstream} --branch main`);
+    expect(again.stdout).not.toContain("ssh-ed25519");
+    const info = JSON.parse((await p.ssh("apps:info shop --json")).stdout) as unknown;
+    expect(JSON.stringify(info)).not.toContain("PRIVATE KEY");
+    // Fetches still work with the key in place (a file:// fetch does not use ssh).
+    const sha = (await git("rev-parse", "main")).stdout.trim();
+    await p.builderWillSucceed("shop", sha);
+    expect((await p.ssh("apps:deploy shop")).code).toBe(0);
+  });
+
   it("a failed build is reported with the reason and leaves the running release", async () => {
     await git("checkout", "-q", "main");
+    const running = (await releases())[0]?.number;
     await commit("broken.txt", "x");
     p.builderWillFail("error building image: RUN make exited 2");
     const r = await p.ssh("apps:deploy shop");
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("RUN make exited 2");
     expect(r.stderr).toContain("the running release was not changed");
-    expect((await releases())[0]?.number).toBe(2);
+    expect((await releases())[0]?.number).toBe(running);
   });
 });

@@ -1,10 +1,10 @@
-import { ValidationError, parseBranchName, type SourceSettings } from "@qs/core";
+import { UnavailableError, ValidationError, parseBranchName, type SourceSettings } from "@qs/core";
 import type { Command } from "../command.ts";
 import { appParam, argv, bodyString, flag, optionalString } from "../api-args.ts";
 import { parseArgs } from "../flags.ts";
 import { existingApp } from "../guard.ts";
 
-const usage = "APP URL [--branch main] | APP --off";
+const usage = "APP URL [--branch main] [--deploy-key generate] | APP --off";
 const u = `apps:source-set ${usage}`;
 
 /**
@@ -40,14 +40,20 @@ export const appsSourceSet: Command = {
     body: {
       url: { type: "string", description: "https Git URL", required: true },
       branch: { type: "string", description: "Branch to deploy (default main)" },
+      deployKey: { type: "string", description: '"generate": a new ed25519 deploy key; the public half is returned once' },
     },
-    toArgs: (i) => argv([appParam(i), bodyString(i, "url")], flag("branch", optionalString(i, "branch"))),
+    toArgs: (i) =>
+      argv(
+        [appParam(i), bodyString(i, "url")],
+        [...flag("branch", optionalString(i, "branch")), ...flag("deploy-key", optionalString(i, "deployKey"))],
+      ),
   },
   async run(ctx) {
     const { positionals, flags } = parseArgs(
       ctx.args,
       {
         branch: { type: "string", description: "Branch to deploy" },
+        "deploy-key": { type: "string", description: "generate: a new ed25519 deploy key" },
         off: { type: "boolean", description: "Forget the source URL" },
       },
       { usage: u, min: 1, max: 2 },
@@ -62,14 +68,42 @@ export const appsSourceSet: Command = {
     }
     const url = parseSourceUrl(positionals[1] ?? "");
     const branch = parseBranchName(flags.branch ?? "main");
+    const keyFlag = flags["deploy-key"];
+    if (keyFlag !== undefined && keyFlag !== "generate") {
+      throw new ValidationError("INVALID_DEPLOY_KEY_FLAG", `--deploy-key ${JSON.stringify(keyFlag.slice(0, 20))} is not understood`, {
+        hint: "use --deploy-key generate",
+      });
+    }
+    let generated: { publicKey: string; secretName: string } | undefined;
+    if (keyFlag === "generate") {
+      if (ctx.services.deployKeys === undefined) {
+        throw new UnavailableError("DEPLOY_KEYS_UNAVAILABLE", "deploy keys are not available on this control plane", { hint: "they need a cluster" });
+      }
+      generated = await ctx.services.deployKeys.generate(app);
+    }
     let source: SourceSettings = { url, branch };
     await ctx.services.apps.update(app, (spec) => {
-      source = { ...(spec.source?.deployKeySecret === undefined ? {} : { deployKeySecret: spec.source.deployKeySecret }), url, branch };
+      const secret = generated?.secretName ?? spec.source?.deployKeySecret;
+      source = { url, branch, ...(secret === undefined ? {} : { deployKeySecret: secret }) };
       return { ...spec, source };
     });
+    const keyText =
+      generated === undefined
+        ? []
+        : [
+            "",
+            "Deploy key (shown this once; add it to the repository as a read-only deploy key):",
+            `  ${generated.publicKey}`,
+            ...(url.startsWith("https://") ? ["A deploy key is used over SSH: for a private repo give the ssh:// URL of it."] : []),
+          ];
     return {
-      json: { app, source },
-      text: [`${app} deploys ${branch} of ${url}`, `  deploy now:   ssh qs apps:deploy ${app}`, `  a given one:  ssh qs apps:deploy ${app} --ref SHA`].join("\n"),
+      json: { app, source, ...(generated === undefined ? {} : { deployKey: generated.publicKey }) },
+      text: [
+        `${app} deploys ${branch} of ${url}`,
+        `  deploy now:   ssh qs apps:deploy ${app}`,
+        `  a given one:  ssh qs apps:deploy ${app} --ref SHA`,
+        ...keyText,
+      ].join("\n"),
     };
   },
 };
