@@ -117,6 +117,19 @@ function checkPrerequisites(): void {
   }
 }
 
+/**
+ * Writes `text` only when the file differs: kube-proxy exits when its configuration file
+ * changes under it, so a second `up` must leave unchanged files alone.
+ */
+async function writeIfChanged(
+  file: string,
+  text: string,
+  options: { mode?: number } = {},
+): Promise<void> {
+  if (existsSync(file) && readFileSync(file, "utf8") === text) return;
+  await writeFile(file, text, options);
+}
+
 async function writeConfigs(p: ClusterPaths, b: Bins): Promise<void> {
   for (const d of [
     p.etc,
@@ -132,7 +145,7 @@ async function writeConfigs(p: ClusterPaths, b: Bins): Promise<void> {
   const pem = (f: string): string => readFileSync(join(p.pki, f), "utf8");
   const server = `https://127.0.0.1:${ports.apiserver}`;
   const kubeconfig = (file: string, id: string, user: string): Promise<void> =>
-    writeFile(
+    writeIfChanged(
       file,
       buildKubeconfig({
         server,
@@ -152,16 +165,16 @@ async function writeConfigs(p: ClusterPaths, b: Bins): Promise<void> {
   await kubeconfig(join(p.etc, "scheduler.kubeconfig"), "scheduler", "system:kube-scheduler");
   await kubeconfig(join(p.etc, "kubelet.kubeconfig"), "kubelet", `system:node:${nodeName}`);
   await kubeconfig(join(p.etc, "kube-proxy.kubeconfig"), "kube-proxy", "system:kube-proxy");
-  await writeFile(join(p.etc, "containerd.toml"), buildContainerdConfig(p, { runc: b.runc }));
+  await writeIfChanged(join(p.etc, "containerd.toml"), buildContainerdConfig(p, { runc: b.runc }));
   for (const hosts of buildRegistryHosts()) {
     await mkdir(join(p.certsD, hosts.dir), { recursive: true });
-    await writeFile(join(p.certsD, hosts.dir, "hosts.toml"), hosts.text);
+    await writeIfChanged(join(p.certsD, hosts.dir, "hosts.toml"), hosts.text);
   }
-  await writeFile(join(p.cniConf, "10-qs.conflist"), buildCniConflist());
-  await writeFile(join(p.etc, "kubelet.json"), buildKubeletConfig(p));
-  await writeFile(join(p.etc, "kube-proxy.json"), buildKubeProxyConfig(p));
-  await writeFile(join(p.etc, "resolv.conf"), buildResolvConf());
-  await writeFile(
+  await writeIfChanged(join(p.cniConf, "10-qs.conflist"), buildCniConflist());
+  await writeIfChanged(join(p.etc, "kubelet.json"), buildKubeletConfig(p));
+  await writeIfChanged(join(p.etc, "kube-proxy.json"), buildKubeProxyConfig(p));
+  await writeIfChanged(join(p.etc, "resolv.conf"), buildResolvConf());
+  await writeIfChanged(
     join(p.etc, "registry.yml"),
     [
       "version: 0.1",
@@ -173,7 +186,8 @@ async function writeConfigs(p: ClusterPaths, b: Bins): Promise<void> {
       "  delete:",
       "    enabled: true",
       "http:",
-      `  addr: 127.0.0.1:${ports.registry}`,
+      // Loopback for the node's pulls, the node address for pods' pushes; the guard drops the rest.
+      `  addr: 0.0.0.0:${ports.registry}`,
       "",
     ].join("\n"),
   );
@@ -458,6 +472,17 @@ export async function up(p = clusterPaths()): Promise<void> {
     STORAGE_DIR: join(p.dir, "storage"),
   });
   say("       default StorageClass local-path ready");
+  kubectl(
+    p,
+    b,
+    ["apply", "-f", "-"],
+    (
+      await readFile(join(repoRoot, "test/cluster/manifests/registry-service.yaml"), "utf8")
+    ).replaceAll("NODE_IP", net.nodeIp),
+  );
+  say(
+    `       registry at 127.0.0.1:${ports.registry} for the node, registry.qs-system.svc:5000 for pods`,
+  );
   const build = tBuilt - t0 > 5_000 ? ` (building took ${Math.round((tBuilt - t0) / 1000)} s)` : "";
   say(
     `-----> Cluster up in ${Math.round((Date.now() - tBuilt) / 1000)} s${build}. KUBECONFIG=${p.adminKubeconfig}`,
