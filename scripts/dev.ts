@@ -1,5 +1,7 @@
-// Dev mode (`npm run dev [-- --fresh]`): a real redis-server and docker-registry under .qs/,
-// the control plane, and — without KUBECONFIG — the Kubernetes API double, announced loudly.
+// Dev mode (`npm run dev [-- --fresh] [-- --simulated]`): a real redis-server and
+// docker-registry under .qs/, the control plane, and a cluster, announced loudly: the one
+// KUBECONFIG names; else the local real cluster (test/cluster) once it has been built on
+// this machine; else (or with --simulated) the Kubernetes API double.
 // Ports and state are kept in .qs/ across runs; Ctrl-C stops everything this script started,
 // the control plane first so it never sees its Redis go away.
 import { spawn } from "node:child_process";
@@ -10,6 +12,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { startRedis, startRegistry } from "../test/support/services.ts";
 import { buildAccountHints, buildBanner, buildFirstPushRecipe, sshConfigPointsAt, type DevEndpoints } from "./dev/recipe.ts";
+import { localClusterBuilt, startRealCluster, type RealClusterEnv } from "./dev/real-cluster.ts";
 import { startSimulatedCluster, type DevCluster } from "./dev/simulated-cluster.ts";
 import { chooseDevPorts, removeDevState } from "./dev/state.ts";
 
@@ -22,6 +25,7 @@ function parseDevArgs() {
   return parseArgs({
     options: {
       fresh: { type: "boolean", default: false },
+      simulated: { type: "boolean", default: false },
       "state-dir": { type: "string" },
     },
   }).values;
@@ -30,7 +34,7 @@ try {
   args = parseDevArgs();
 } catch (err) {
   console.error(` !     ${(err as Error).message}`);
-  console.error("       usage: npm run dev [-- --fresh] [-- --state-dir DIR]   (--fresh: start with no apps, users or images)");
+  console.error("       usage: npm run dev [-- --fresh] [-- --simulated] [-- --state-dir DIR]   (--fresh: start with no apps, users or images; --simulated: the Kubernetes API double even when the local cluster is built)");
   process.exit(2);
 }
 const stateDir = resolve(args["state-dir"] ?? join(root, ".qs"));
@@ -65,13 +69,20 @@ const adminKey = developerKey();
 const endpoints: DevEndpoints = { host: HOST, sshPort: ports.ssh, httpPort: ports.http };
 
 let cluster: DevCluster | undefined;
+let clusterEnv: Partial<RealClusterEnv> = {};
 let kubeconfig = process.env.KUBECONFIG;
-if (kubeconfig === undefined || kubeconfig === "") {
+if (kubeconfig !== undefined && kubeconfig !== "") {
+  console.log(`-----> Using the cluster in ${kubeconfig}`);
+} else if (!args.simulated && localClusterBuilt()) {
+  const real = await startRealCluster(ports.buildContext);
+  cluster = real;
+  clusterEnv = real.env;
+  kubeconfig = real.kubeconfig;
+  console.log(buildBanner(real.banner));
+} else {
   cluster = await startSimulatedCluster(stateDir, registry.url);
   kubeconfig = cluster.kubeconfig;
   console.log(buildBanner(cluster.banner));
-} else {
-  console.log(`-----> Using the cluster in ${kubeconfig}`);
 }
 
 const env: NodeJS.ProcessEnv = {
@@ -91,6 +102,7 @@ const env: NodeJS.ProcessEnv = {
   QS_BUILD_CONTEXT_PORT: String(ports.buildContext),
   QS_PUBLIC_URL: `http://${HOST}:${ports.http}`,
   QS_REQUIRE_2FA: "false",
+  ...clusterEnv,
 };
 if (adminKey !== undefined) env.QS_ADMIN_SSH_KEY = adminKey;
 
@@ -101,7 +113,7 @@ const server = spawn(process.execPath, [join(root, "apps/server/src/main.ts")], 
 
 console.log(`-----> State         ${stateDir} (kept across restarts; npm run dev -- --fresh starts clean)`);
 console.log(`-----> Redis         ${redis.url}`);
-console.log(`-----> Registry      ${registry.url}`);
+console.log(`-----> Registry      ${env.QS_REGISTRY_URL ?? registry.url}`);
 console.log(`-----> HTTP          http://${HOST}:${ports.http}/  (/healthz, /readyz)`);
 console.log(`-----> SSH           ssh -p ${ports.ssh} git@${HOST} version`);
 console.log(

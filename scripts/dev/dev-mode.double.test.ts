@@ -31,7 +31,8 @@ async function startDev(extra: string[] = []): Promise<Dev> {
   const env: NodeJS.ProcessEnv = { ...process.env, HOME: home };
   delete env.KUBECONFIG;
   for (const k of Object.keys(env)) if (k.startsWith("QS_")) delete env[k];
-  const child = spawn(process.execPath, [devScript, "--state-dir", stateDir, ...extra], { env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  // --simulated: this suite is about dev mode itself, on the double, even where the local cluster is built.
+  const child = spawn(process.execPath, [devScript, "--state-dir", stateDir, "--simulated", ...extra], { env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   child.stdout?.on("data", (d: Buffer) => (out += d.toString("utf8")));
   child.stderr?.on("data", (d: Buffer) => (out += d.toString("utf8")));
