@@ -10,6 +10,10 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createAppStore, createKubeApis, loadKubeConnection } from "@qs/kube";
 import { startKubeDouble } from "../../test/kube-double/src/index.ts";
+import { down, up } from "../../test/cluster/src/cluster.ts";
+import { daemonPid } from "../../test/cluster/src/daemons.ts";
+import { clusterPaths, kubernetesVersion } from "../../test/cluster/src/layout.ts";
+import { localClusterBuilt } from "../dev/real-cluster.ts";
 import { prepareCluster } from "../../test/support/quickstack-cluster.ts";
 import { freePort, waitForPort } from "../../test/support/ports.ts";
 import { startRedis, startRegistry } from "../../test/support/services.ts";
@@ -30,18 +34,24 @@ async function rssMb(pid: number): Promise<number> {
 }
 
 interface Reading {
+  count: number;
   idle: number;
   loaded: number;
   reconciled: number;
   createdMs: number;
 }
 
-/** Starts `entry` against a fresh double, reads its memory idle and with APPS apps. */
-async function measure(entry: string, services: { redis: string; registry: string; data: string }): Promise<Reading> {
-  const double = await startKubeDouble();
-  const apis = createKubeApis(loadKubeConnection(double.kubeconfigPath));
+/**
+ * Starts `entry` against a fresh double (or the real cluster whose kubeconfig is given),
+ * reads its memory idle and with `count` apps.
+ */
+async function measure(entry: string, services: { redis: string; registry: string; data: string }, realKubeconfig?: string, count = APPS): Promise<Reading> {
+  const double = realKubeconfig === undefined ? await startKubeDouble() : undefined;
+  const kubeconfigPath = realKubeconfig ?? double!.kubeconfigPath;
+  const apis = createKubeApis(loadKubeConnection(kubeconfigPath));
+  const prefix = `bench-${Date.now().toString(36)}`;
   try {
-    await prepareCluster(double.kubeconfigPath);
+    await prepareCluster(kubeconfigPath);
     const httpPort = await freePort();
     const child = spawn(process.execPath, [...NODE_FLAGS, entry], {
       env: {
@@ -56,7 +66,7 @@ async function measure(entry: string, services: { redis: string; registry: strin
         QS_BUILD_CONTEXT_PORT: "0",
         QS_REDIS_URL: services.redis,
         QS_REGISTRY_URL: services.registry,
-        QS_KUBECONFIG: double.kubeconfigPath,
+        QS_KUBECONFIG: kubeconfigPath,
       },
       stdio: ["ignore", "inherit", "inherit"],
     });
@@ -67,10 +77,10 @@ async function measure(entry: string, services: { redis: string; registry: strin
 
       const apps = createAppStore(apis);
       const started = Date.now();
-      for (let i = 0; i < APPS; i += 10) {
+      for (let i = 0; i < count; i += 10) {
         await Promise.all(
-          Array.from({ length: Math.min(10, APPS - i) }, (_, j) =>
-            apps.create(`bench-${(i + j).toString().padStart(4, "0")}`, "bench", {
+          Array.from({ length: Math.min(10, count - i) }, (_, j) =>
+            apps.create(`${prefix}-${(i + j).toString().padStart(4, "0")}`, "bench", {
               processes: { web: { replicas: 1 } },
             }),
           ),
@@ -82,25 +92,46 @@ async function measure(entry: string, services: { redis: string; registry: strin
       // The figure only means something if the control plane did the work: every App
       // carries the status the reconciler writes once it has seen it.
       const objects = await apis.custom<{ status?: { observedGeneration?: number } }>("quickstack.dev/v1alpha1", "apps").listAll();
-      const reconciled = objects.items.filter((o) => o.status?.observedGeneration !== undefined).length;
-      return { idle, loaded, reconciled, createdMs };
+      const mine = objects.items.filter((o) => (o as { metadata?: { name?: string } }).metadata?.name?.startsWith(prefix) ?? false);
+      const reconciled = mine.filter((o) => o.status?.observedGeneration !== undefined).length;
+      if (realKubeconfig !== undefined) {
+        for (const o of mine) await apps.destroy((o as { metadata: { name: string } }).metadata.name).catch(() => undefined);
+      }
+      return { idle, loaded, reconciled, createdMs, count };
     } finally {
       child.kill("SIGTERM");
       await once(child, "exit");
     }
   } finally {
     apis.rest.close();
-    await double.close();
+    await double?.close();
   }
 }
 
 function report(label: string, r: Reading): void {
   console.log(`${label}:`);
   console.log(`  idle, no apps             ${r.idle.toFixed(0)} MB   (target ≤ 120 MB)`);
-  console.log(`  ${APPS.toString()} apps reconciled        ${r.loaded.toFixed(0)} MB   (target ≤ 200 MB)`);
+  console.log(`  ${r.count.toString()} apps reconciled        ${r.loaded.toFixed(0)} MB   (target ≤ 200 MB with 500)`);
   console.log(
-    `  (${r.reconciled.toString()} of ${APPS.toString()} Apps reconciled; creating them took ${(r.createdMs / 1000).toFixed(1)} s; settled ${(SETTLE_MS / 1000).toString()} s before each reading)`,
+    `  (${r.reconciled.toString()} of ${r.count.toString()} Apps reconciled; creating them took ${(r.createdMs / 1000).toFixed(1)} s; settled ${(SETTLE_MS / 1000).toString()} s before each reading)`,
   );
+}
+
+/** The compiled control plane against the local real API server, when it is built and we are root. */
+async function measureOnRealCluster(services: { redis: string; registry: string; data: string }): Promise<void> {
+  if (process.getuid?.() !== 0 || !localClusterBuilt()) {
+    console.log("Against the real API server: skipped (needs root and the local cluster built: npm run cluster -- build)");
+    return;
+  }
+  const paths = clusterPaths();
+  const wasRunning = daemonPid(paths.pids, "kube-apiserver") !== undefined;
+  if (!wasRunning) await up(paths);
+  try {
+    const count = Number(process.env.BENCH_CLUSTER_APPS ?? 100);
+    report(`compiled, against the local real API server (Kubernetes ${kubernetesVersion}, test/cluster)`, await measure("dist/apps/server/src/main.js", services, paths.adminKubeconfig, count));
+  } finally {
+    if (!wasRunning) await down(paths);
+  }
 }
 
 const tmp = await tempDir("qs-bench-mem-");
@@ -116,6 +147,7 @@ try {
     if (build.status !== 0) throw new Error("npm run build failed");
     report("compiled, as the image runs it (dist/apps/server/src/main.js)", await measure("dist/apps/server/src/main.js", services));
     report("TypeScript sources, as npm run dev runs them (apps/server/src/main.ts)", await measure("apps/server/src/main.ts", services));
+    await measureOnRealCluster(services);
   }
 } finally {
   await Promise.allSettled([redis.stop(), registry.stop()]);

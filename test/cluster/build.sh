@@ -42,6 +42,8 @@ build() { # name version cgo tags ldflags package...
   rm -rf "$dir" && mkdir -p "$dir/bin"
   (cd "$modules/$name" && CGO_ENABLED=$cgo go build -trimpath -tags "$tags" \
     -ldflags "$ldflags" -o "$dir/bin/" "$@") >&2
+  # How long the cold build took, for npm run bench.
+  echo "$(($(date +%s) - t0))" > "$dir/.build-seconds"
   touch "$dir/.complete"
   built=1
   echo "       $name built in $(($(date +%s) - t0)) s" >&2
