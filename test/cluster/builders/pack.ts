@@ -32,6 +32,8 @@ export interface Tree {
   readonly empty?: readonly string[];
   /** Path in the image → mode (files and folders above). */
   readonly modes?: Readonly<Record<string, number>>;
+  /** Path in the image → `uid:gid` (everything else is root's). */
+  readonly owners?: Readonly<Record<string, string>>;
 }
 
 /** What a packed image is made of. */
@@ -45,6 +47,7 @@ export interface ImageSpec {
   readonly cmd?: readonly string[];
   readonly workdir?: string;
   readonly user?: string;
+  readonly labels?: Readonly<Record<string, string>>;
 }
 
 const loopback = (ref: string): string => `127.0.0.1:${ports.registry}/${ref}`;
@@ -65,9 +68,31 @@ export async function registryDigest(ref: string): Promise<string | undefined> {
   return res.ok ? (res.headers.get("docker-content-digest") ?? undefined) : undefined;
 }
 
+/** The labels of `ref`'s image config in the loopback registry ({} when it has none). */
+export async function registryLabels(ref: string): Promise<Record<string, string>> {
+  const colon = ref.lastIndexOf(":");
+  const base = `http://127.0.0.1:${ports.registry}/v2/${ref.slice(0, colon)}`;
+  const manifest = (await (
+    await fetch(`${base}/manifests/${ref.slice(colon + 1)}`, {
+      headers: {
+        Accept:
+          "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json",
+      },
+    })
+  ).json()) as { config?: { digest?: string } };
+  if (manifest.config?.digest === undefined) return {};
+  const config = (await (await fetch(`${base}/blobs/${manifest.config.digest}`)).json()) as {
+    config?: { Labels?: Record<string, string> | null };
+  };
+  return config.config?.Labels ?? {};
+}
+
 /** Stages `tree` in a folder and tars it (root-owned, numeric ids) to `out`. */
 export function tarTree(tree: Tree, out: string): void {
   const root = mkdtempSync(join(tmpdir(), "qs-layer-"));
+  // mkdtemp makes 0700; the layer's `./` entry would make the image's / unreadable to
+  // every user but root (`fork/exec /bin/sh: permission denied` after USER node).
+  chmodSync(root, 0o755);
   try {
     const at = (p: string): string => join(root, p);
     for (const dir of tree.empty ?? []) mkdirSync(at(dir), { recursive: true });
@@ -88,10 +113,12 @@ export function tarTree(tree: Tree, out: string): void {
       writeFileSync(at(path), text);
     }
     for (const [path, mode] of Object.entries(tree.modes ?? {})) chmodSync(at(path), mode);
+    execFileSync("chown", ["-R", "--no-dereference", "0:0", root]);
+    for (const [path, owner] of Object.entries(tree.owners ?? {})) {
+      execFileSync("chown", ["--no-dereference", owner, at(path)]);
+    }
     execFileSync("tar", [
       "--numeric-owner",
-      "--owner=0",
-      "--group=0",
       "--sort=name",
       "--mtime=@0",
       "-C",
@@ -145,6 +172,7 @@ export function packImage(craneBin: string, spec: ImageSpec): string {
     if (spec.workdir !== undefined) args.push("--workdir", spec.workdir);
     if (spec.user !== undefined) args.push("--user", spec.user);
     for (const e of spec.env ?? []) args.push("--env", e);
+    for (const [k, v] of Object.entries(spec.labels ?? {})) args.push("--label", `${k}=${v}`);
     crane(craneBin, args);
     const digest = crane(craneBin, ["digest", loopback(spec.ref)]);
     // The registry deletes manifests by digest only (a tag is refused: DIGEST_INVALID).

@@ -18,25 +18,41 @@ export interface RootfsSpec {
   readonly include: readonly string[];
 }
 
-/** The Debian mirror and suite apt is configured with here (deb822 or one-line sources). */
-export function debianSource(): { mirror: string; suite: string } {
+/**
+ * The Debian mirror apt is configured with here (deb822 or one-line sources). Only its
+ * address is taken: the suite is the one the image names say (trixie), which the same
+ * mirror serves even where apt itself tracks an older release.
+ */
+export function debianMirror(): string {
   const texts: string[] = [];
   for (const f of ["/etc/apt/sources.list.d/debian.sources", "/etc/apt/sources.list"]) {
     if (existsSync(f)) texts.push(readFileSync(f, "utf8"));
   }
   const text = texts.join("\n");
-  const deb822 = /^URIs:\s*(\S+\/debian)\s*$[\s\S]*?^Suites:\s*(\S+)/m.exec(text);
-  const line = /^deb\s+(?:\[[^\]]*\]\s+)?(\S+\/debian)\/?\s+(\S+)/m.exec(text);
-  const m = deb822 ?? line;
-  if (m?.[1] === undefined || m[2] === undefined) {
+  const m =
+    /^URIs:\s*(\S+\/debian)\/?\s*$/m.exec(text) ??
+    /^deb\s+(?:\[[^\]]*\]\s+)?(\S+\/debian)\/?\s/m.exec(text);
+  if (m?.[1] === undefined) {
     throw new Error("no Debian mirror found in /etc/apt/sources.list*: base images need one");
   }
-  return { mirror: m[1], suite: m[2] };
+  return m[1];
+}
+
+/** The version of an installed package in a root filesystem tarball (its dpkg status). */
+export function packageVersion(tarball: string, pkg: string): string {
+  const status = execFileSync("tar", ["-xOf", tarball, "./var/lib/dpkg/status"], {
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const block = status.split("\n\n").find((b) => b.startsWith(`Package: ${pkg}\n`));
+  const version = block === undefined ? undefined : /^Version: (\S+)$/m.exec(block)?.[1];
+  if (version === undefined) throw new Error(`${pkg} is not installed in ${tarball}`);
+  return version;
 }
 
 /** The cached tarball of `spec`'s root filesystem, made with debootstrap when missing. */
 export function debianRootfs(spec: RootfsSpec, log: (line: string) => void): string {
-  const { mirror } = debianSource();
+  const mirror = debianMirror();
   const key = createHash("sha256")
     .update(JSON.stringify({ mirror, suite: spec.suite, include: [...spec.include].sort() }))
     .digest("hex")
