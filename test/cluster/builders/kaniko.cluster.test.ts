@@ -1,6 +1,6 @@
 import { execFile, execFileSync, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, connect, type AddressInfo, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -165,7 +165,7 @@ function commit(dir: string): { repo: string; sha: string } {
         GIT_COMMITTER_EMAIL: "t@t",
       },
     }).trim();
-  git(["init", "-q", "-b", "main"]);
+  if (!existsSync(join(dir, ".git"))) git(["init", "-q", "-b", "main"]);
   git(["add", "-A"]);
   git(["commit", "-q", "-m", "build", "--allow-empty"]);
   return { repo: dir, sha: git(["rev-parse", "HEAD"]) };
