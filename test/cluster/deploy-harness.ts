@@ -1,0 +1,90 @@
+import { randomUUID } from "node:crypto";
+import { type DeployRequest, type ReleaseManager, appNamespace, silentLogger } from "@qs/core";
+import {
+  type KubeApis,
+  type Reconciler,
+  createAppStore,
+  createConfigStore,
+  createKubeApis,
+  createReconciler,
+  createReleaseManager,
+  loadKubeConnection,
+} from "@qs/kube";
+import { imageName } from "./src/images.ts";
+
+// QuickStack's deploy path (App store, reconciler, release manager) wired to a real
+// cluster with the identity a kubeconfig gives: the admin, or the control plane's own
+// ServiceAccount.
+
+export const busybox = imageName("library/busybox:1.35");
+
+/** A web process: busybox httpd on $PORT serving a page that shows GREETING. */
+export const webProcess =
+  'mkdir -p /tmp/www && echo "hello ${GREETING:-nobody}" > /tmp/www/index.html && exec httpd -f -p $PORT -h /tmp/www';
+
+export interface RealDeploy {
+  apis: KubeApis;
+  apps: ReturnType<typeof createAppStore>;
+  config: ReturnType<typeof createConfigStore>;
+  releases: ReleaseManager;
+  reconciler: Reconciler;
+  /** Creates an App with a fresh name (destroyed by close). */
+  newApp(): Promise<string>;
+  /** A deploy of busybox serving `webProcess`. */
+  request(app: string, extra?: Partial<DeployRequest>): DeployRequest;
+  /** GET / through the app's Service ClusterIP (kube-proxy), from this machine. */
+  httpThroughService(app: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** Starts a reconciler and release manager against `kubeconfig` (CRDs already installed). */
+export async function startRealDeploy(kubeconfig: string): Promise<RealDeploy> {
+  const apis = createKubeApis(loadKubeConnection(kubeconfig));
+  const render = { baseDomain: "qs.test", progressDeadlineSeconds: 30 };
+  const reconciler = createReconciler({
+    apis,
+    logger: silentLogger,
+    options: { resyncIntervalMs: 5_000, watchRestartDelayMs: 500, retryDelayMs: 500, render },
+  });
+  await reconciler.start();
+  const apps = createAppStore(apis);
+  const created: string[] = [];
+  return {
+    apis,
+    apps,
+    config: createConfigStore(apis),
+    releases: createReleaseManager({
+      apis,
+      logger: silentLogger,
+      options: { render, pollMs: 250, rolloutTimeoutMs: 90_000, releasePhaseTimeoutMs: 90_000 },
+    }),
+    reconciler,
+    async newApp() {
+      const name = `rc-${randomUUID().slice(0, 8)}`;
+      await apps.create(name, "alice");
+      created.push(name);
+      return name;
+    },
+    request: (app, extra = {}) => ({
+      app,
+      image: busybox,
+      gitSha: "abc1234abc1234",
+      processes: { web: webProcess },
+      author: "alice",
+      description: "Deploy busybox",
+      ...extra,
+    }),
+    async httpThroughService(app) {
+      const svc = (await apis.services.list(appNamespace(app))).items[0];
+      const ip = svc?.spec?.clusterIP;
+      if (!ip) throw new Error("no Service");
+      const res = await fetch(`http://${ip}/`, { signal: AbortSignal.timeout(3_000) });
+      return res.text();
+    },
+    async close() {
+      await Promise.allSettled(created.map((name) => apps.destroy(name)));
+      await reconciler.close();
+      apis.rest.close();
+    },
+  };
+}
