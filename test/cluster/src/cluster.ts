@@ -44,6 +44,7 @@ import {
   restoreSysctls,
 } from "./network.ts";
 import { ensurePki } from "./pki.ts";
+import { installMetricsServer } from "../metrics/install.ts";
 
 // A real single-node Kubernetes on this machine, laid out as k3s runs one server: kine on
 // SQLite, kube-apiserver, controller-manager, scheduler, kubelet with containerd and
@@ -483,6 +484,7 @@ export async function up(p = clusterPaths()): Promise<void> {
   say(
     `       registry at 127.0.0.1:${ports.registry} for the node, registry.qs-system.svc:5000 for pods`,
   );
+  await installMetricsServer(p.adminKubeconfig, { say });
   const build = tBuilt - t0 > 5_000 ? ` (building took ${Math.round((tBuilt - t0) / 1000)} s)` : "";
   say(
     `-----> Cluster up in ${Math.round((Date.now() - tBuilt) / 1000)} s${build}. KUBECONFIG=${p.adminKubeconfig}`,
