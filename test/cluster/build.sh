@@ -86,6 +86,9 @@ build metrics-server v0.8.0 0 "" "-s -w -X $ver.gitVersion=v0.8.0" sigs.k8s.io/m
 # Chainguard's maintained fork (the Google project is archived), static like upstream's.
 build kaniko v1.25.4 0 "" "-s -w -X github.com/chainguard-dev/kaniko/pkg/version.version=v1.25.4" \
   github.com/chainguard-dev/kaniko/cmd/executor
+# BuildKit as the rootless builder Job runs it (no cgo: --oci-worker-no-process-sandbox).
+build buildkit v0.30.0 0 "osusergo netgo" "-s -w -X github.com/moby/buildkit/version.Version=v0.30.0" \
+  github.com/moby/buildkit/cmd/buildkitd github.com/moby/buildkit/cmd/buildctl
 
 # The sandbox ("pause") container: Kubernetes' own pause.c from the same module, static.
 pause_dir=$(key kubernetes "$k8s_version")/pause

@@ -30,7 +30,7 @@ import { cacheDir, debianRootfs, packageVersion } from "./rootfs.ts";
 export const MADE_FROM = "quickstack.dev/made-from";
 
 /** Bumped when the packing changes, so images made by an older packer are made again. */
-const PACK_REVISION = 2;
+const PACK_REVISION = 3;
 
 /** Kaniko from Chainguard's fork (test/cluster/modules/kaniko), as its upstream image lays it out. */
 export const KANIKO_VERSION = "v1.25.4";
@@ -116,6 +116,21 @@ function npmDir(): { dir: string; version: string } {
   return { dir, version };
 }
 
+/** BuildKit built from its module (test/cluster/modules/buildkit), laid out as upstream's rootless image. */
+export const BUILDKIT_VERSION = "v0.30.0";
+
+/** The BuildKit image (QS_BUILDER_BUILDKIT_IMAGE). */
+export const localBuildkitImage = `${registryName}/builders/buildkit:${BUILDKIT_VERSION}-rootless`;
+
+/** BuildKit's module source (for buildctl-daemonless.sh), from the module cache. */
+function buildkitSource(): string {
+  return execFileSync("go", ["list", "-m", "-f", "{{.Dir}}", "github.com/moby/buildkit"], {
+    cwd: join(repoRoot, "test/cluster/modules/buildkit"),
+    encoding: "utf8",
+    env: { ...process.env, GOFLAGS: "-mod=mod" },
+  }).trim();
+}
+
 /** Every image this script makes, in build order. */
 export function imageSpecs(log: (line: string) => void): (() => ImageSpec)[] {
   // A label, not ENV: images built FROM these must not inherit it as a variable.
@@ -159,6 +174,57 @@ export function imageSpecs(log: (line: string) => void): (() => ImageSpec)[] {
         ),
         workdir: "/workspace",
         entrypoint: ["/kaniko/executor"],
+      };
+    },
+    () => {
+      const bin = toolDirs(false).buildkit;
+      if (bin === undefined) throw new Error("build.sh printed no buildkit folder");
+      // RootlessKit, newuidmap/newgidmap (setuid, from uidmap) and runc from Debian.
+      const include = ["ca-certificates", "uidmap", "rootlesskit", "runc", "fuse-overlayfs"];
+      const rootfs = debianRootfs({ suite: SUITE, include }, log);
+      const user = ["/run/user/1000", "/home/user", "/home/user/.local", "/home/user/.local/tmp"];
+      return {
+        ref: localBuildkitImage.slice(registryName.length + 1),
+        layers: [
+          rootfs,
+          {
+            files: {
+              "/usr/bin/buildkitd": join(bin, "buildkitd"),
+              "/usr/bin/buildctl": join(bin, "buildctl"),
+              "/usr/bin/buildctl-daemonless.sh": join(
+                buildkitSource(),
+                "examples/buildctl-daemonless/buildctl-daemonless.sh",
+              ),
+            },
+            texts: {
+              "/etc/passwd": `${fileIn(rootfs, "etc/passwd")}user:x:1000:1000::/home/user:/bin/sh\n`,
+              "/etc/group": `${fileIn(rootfs, "etc/group")}user:x:1000:\n`,
+              "/etc/subuid": "user:100000:65536\n",
+              "/etc/subgid": "user:100000:65536\n",
+            },
+            empty: [...user, "/home/user/.local/share/buildkit"],
+            modes: { "/usr/bin/buildctl-daemonless.sh": 0o755 },
+            owners: Object.fromEntries(
+              [...user, "/home/user/.local/share", "/home/user/.local/share/buildkit"].map((p) => [
+                p,
+                "1000:1000",
+              ]),
+            ),
+          },
+        ],
+        env: [
+          "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+          "HOME=/home/user",
+          "USER=user",
+          "XDG_RUNTIME_DIR=/run/user/1000",
+          "TMPDIR=/home/user/.local/tmp",
+          "BUILDKIT_HOST=unix:///run/user/1000/buildkit/buildkitd.sock",
+        ],
+        labels: madeFrom(
+          `github.com/moby/buildkit ${BUILDKIT_VERSION}, debian ${SUITE} ${include.map((p) => `${p} ${packageVersion(rootfs, p)}`).join(", ")}`,
+        ),
+        user: "1000:1000",
+        entrypoint: ["rootlesskit", "buildkitd"],
       };
     },
     // The fetch init container (wget, sha256sum, tar) and the static-site runtime

@@ -166,7 +166,15 @@ export function packImage(craneBin: string, spec: ImageSpec): string {
       "-t",
       loopback(staging),
     ]);
-    const args = ["mutate", loopback(staging), "-t", loopback(spec.ref)];
+    // crane's empty base has no os/architecture, which some clients refuse.
+    const args = [
+      "mutate",
+      loopback(staging),
+      "-t",
+      loopback(spec.ref),
+      "--set-platform",
+      "linux/amd64",
+    ];
     if (spec.entrypoint) args.push("--entrypoint", spec.entrypoint.join(","));
     if (spec.cmd) args.push("--cmd", spec.cmd.join(","));
     if (spec.workdir !== undefined) args.push("--workdir", spec.workdir);
