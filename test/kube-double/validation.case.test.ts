@@ -139,6 +139,8 @@ describe("custom resources", () => {
       });
       const ns = await target.namespace();
       const path = `/apis/${group}/v1/namespaces/${ns}/widgets`;
+      // The storage may still be (re)initializing (429): wait until a list answers.
+      await eventually(async () => ((await target.raw("GET", path)).status === 200 ? true : undefined));
       const widget = (name: string, spec: Record<string, unknown>): Record<string, unknown> => ({ apiVersion: `${group}/v1`, kind: "Widget", metadata: { name }, spec });
       const ok = await target.raw("POST", `${path}?fieldValidation=Strict`, widget("ok", { size: 2, color: "red", extra: { any: { thing: 1 } } }));
       expect(ok.status).toBe(201);
@@ -163,6 +165,37 @@ describe("custom resources", () => {
       expect(status.json().status).toEqual({ ready: true });
     } finally {
       await target.raw("DELETE", `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.${group}`);
+    }
+  });
+
+  it("answers 429 with Retry-After while a new CRD's storage initializes, then serves it", async () => {
+    const group = `i${Date.now().toString(36)}.kube-double.test`;
+    const crd = {
+      apiVersion: "apiextensions.k8s.io/v1",
+      kind: "CustomResourceDefinition",
+      metadata: { name: `gadgets.${group}` },
+      spec: {
+        group,
+        scope: "Cluster",
+        names: { plural: "gadgets", singular: "gadget", kind: "Gadget", listKind: "GadgetList" },
+        versions: [{ name: "v1", served: true, storage: true, schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } } }],
+      },
+    };
+    expect((await target.raw("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd)).status).toBe(201);
+    try {
+      // Right after creation a real server answers 404 (not served yet), 429 (storage
+      // initializing, with Retry-After) or 200; the double answers 429 for a moment.
+      const first = await target.raw("GET", `/apis/${group}/v1/gadgets`);
+      if (first.status === 429) {
+        expect(first.headers["retry-after"]).toBe("1");
+        expect(first.json()).toMatchObject({ kind: "Status", code: 429, reason: "TooManyRequests", message: "storage is (re)initializing" });
+      } else {
+        expect(target.double, "the double answers 429 first").toBeUndefined();
+        expect([200, 404]).toContain(first.status);
+      }
+      await eventually(async () => ((await target.raw("GET", `/apis/${group}/v1/gadgets`)).status === 200 ? true : undefined));
+    } finally {
+      await target.raw("DELETE", `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/gadgets.${group}`);
     }
   });
 });

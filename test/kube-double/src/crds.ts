@@ -46,11 +46,28 @@ export function crdSchema(crd: KubeObject, version: string): unknown {
   return (crd.spec as CrdSpec).versions.find((v) => v.name === version)?.schema?.openAPIV3Schema;
 }
 
+/**
+ * A real API server answers requests for a custom resource with 429 "storage is
+ * (re)initializing" (Retry-After: 1) for a moment after its CRD is created or its spec
+ * changes, while it builds the new storage; the double does the same for this long.
+ */
+export const STORAGE_INIT_MS = 300;
+const initializing = new WeakMap<KubeApi, Map<string, number>>();
+
+/** Whether the storage of CRD `name`'s resources is still being set up (answer 429). */
+export function storageInitializing(api: KubeApi, name: string): boolean {
+  const until = initializing.get(api)?.get(name);
+  return until !== undefined && Date.now() < until;
+}
+
 /** Keeps the registry in step with stored CRDs and marks them Established. */
 export function watchCrds(api: KubeApi): () => void {
   const crdType = api.registry.builtin("CustomResourceDefinition");
   const key = typeKey(crdType);
   const served = new Map<string, ResourceType[]>();
+  const generations = new Map<string, number | undefined>();
+  const init = new Map<string, number>();
+  initializing.set(api, init);
   const establish = (crd: KubeObject): void => {
     const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
     const spec = crd.spec as CrdSpec;
@@ -77,6 +94,9 @@ export function watchCrds(api: KubeApi): () => void {
       });
       return;
     }
+    const generation = e.object.metadata.generation;
+    if (e.type === "ADDED" || generations.get(name) !== generation) init.set(name, Date.now() + STORAGE_INIT_MS);
+    generations.set(name, generation);
     const types = typesOfCrd(e.object);
     for (const t of types) api.registry.add(t);
     served.set(name, types);

@@ -8,6 +8,7 @@ import { openapiGroupVersion, openapiIndex } from "./openapi.ts";
 import { jsonPatch, mergePatch, strategicMerge } from "./patch.ts";
 import { parsePath, type ResourcePath } from "./paths.ts";
 import { checkKind, fieldAndLabel, listOf, scaleOf, setReplicas, withKind } from "./rest-helpers.ts";
+import { storageInitializing } from "./crds.ts";
 import { ApiError, badRequest, methodNotAllowed, notFoundPath, successStatus } from "./status.ts";
 import { apiVersionOf, type KubeObject, type ResourceType } from "./types.ts";
 import { toTable, type PrinterColumn } from "./table.ts";
@@ -125,6 +126,9 @@ async function handle(o: RouterOptions, req: IncomingMessage, res: ServerRespons
   const path = parsed.path;
   const t = registry.byResource(path.group, path.version, path.resource);
   if (!t) throw notFoundPath();
+  if (t.crd !== undefined && storageInitializing(o.api, t.crd)) {
+    throw new ApiError(429, "TooManyRequests", "storage is (re)initializing", { retryAfterSeconds: 1 });
+  }
   if (path.subresource && !t.subresources.includes(path.subresource as "status")) throw notFoundPath();
   if (t.namespaced && path.namespace === undefined && path.name !== undefined) throw notFoundPath();
   if (!t.namespaced && path.namespace !== undefined) throw notFoundPath();
