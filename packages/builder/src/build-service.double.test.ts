@@ -155,6 +155,7 @@ describe("builds on the Kubernetes API double", () => {
     expect(runningWhenFirstLineArrived).toEqual([true]);
     const detail = out.lines.filter((l) => l.startsWith("       "));
     expect(detail).toEqual([
+      "       The web process must listen on $PORT (QuickStack sets PORT=5000 and sends its traffic there)",
       "       -----> Fetching the build context",
       "              context verified",
       "       INFO Step 1/2 : FROM scratch",
