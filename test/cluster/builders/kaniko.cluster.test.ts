@@ -44,6 +44,11 @@ describe("Kaniko on the real cluster", () => {
     console.log(
       `Node app: first build ${first.seconds.toFixed(1)} s, source-only rebuild ${second.seconds.toFixed(1)} s (ratio ${ratio.toFixed(2)})`,
     );
+    for (const l of second.lines) {
+      if (/Using caching version|Unpacking rootfs|Pushed |Deleting filesystem/.test(l.text)) {
+        console.log(`  rebuild: ${l.text.trim()}`);
+      }
+    }
     // Kaniko's own word that the dependency installs came from the layer cache.
     const cached = second.lines.filter((l) =>
       /Using caching version of cmd: .*npm (ci|install)/.test(l.text),
