@@ -44,11 +44,19 @@ export const localBuilderImages = {
 /** The registry mirror Kaniko pulls docker.io base images through. */
 export const localRegistryMirror = `http://${registryName}`;
 
-/** Environment for the control plane (qs.env) to build with the images made here. */
-export function controlPlaneEnv(): Record<string, string> {
+/**
+ * Environment for the control plane (qs.env) to build with the images made here, each
+ * pinned by the digest the registry holds (as install.sh pins upstream's).
+ */
+export async function controlPlaneEnv(): Promise<Record<string, string>> {
+  const pin = async (image: string): Promise<string> => {
+    const digest = await registryDigest(image.slice(registryName.length + 1));
+    return digest === undefined ? image : `${image}@${digest}`;
+  };
   return {
-    QS_BUILDER_KANIKO_IMAGE: localBuilderImages.kaniko,
-    QS_BUILDER_FETCH_IMAGE: localBuilderImages.fetch,
+    QS_BUILDER_KANIKO_IMAGE: await pin(localBuilderImages.kaniko),
+    QS_BUILDER_BUILDKIT_IMAGE: await pin(localBuildkitImage),
+    QS_BUILDER_FETCH_IMAGE: await pin(localBuilderImages.fetch),
     QS_BUILDER_REGISTRY_MIRROR: localRegistryMirror,
   };
 }
@@ -366,7 +374,7 @@ export async function ensureBuilderImages(
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   if (process.argv.includes("--list")) {
-    for (const [k, v] of Object.entries(controlPlaneEnv())) console.log(`${k}=${v}`);
+    for (const [k, v] of Object.entries(await controlPlaneEnv())) console.log(`${k}=${v}`);
   } else {
     await ensureBuilderImages();
   }
