@@ -90,6 +90,10 @@ build kaniko v1.25.4 0 "" "-s -w -X github.com/chainguard-dev/kaniko/pkg/version
 build buildkit v0.30.0 0 "osusergo netgo" "-s -w -X github.com/moby/buildkit/version.Version=v0.30.0" \
   github.com/moby/buildkit/cmd/buildkitd github.com/moby/buildkit/cmd/buildctl
 
+# The S3-compatible server backup tests write to (issue 18): VersityGW on its posix
+# backend, a folder per bucket, started by the test on the node address.
+build versitygw v1.8.0 0 "" "-s -w -X main.Version=v1.8.0" github.com/versity/versitygw/cmd/versitygw
+
 # The sandbox ("pause") container: Kubernetes' own pause.c from the same module, static.
 pause_dir=$(key kubernetes "$k8s_version")/pause
 echo "pause=$pause_dir"
