@@ -3,6 +3,8 @@
  * exactly this spec; the command layer edits it; the reconciler renders it.
  */
 
+import type { AddonAttachment } from "./addon.ts";
+
 /** Kubernetes quantity strings, e.g. "500m", "512Mi". Validated by parseQuantity. */
 export type Quantity = string;
 
@@ -68,6 +70,8 @@ export interface AppSpec {
   readonly preview?: PreviewOrigin;
   /** A Git URL QuickStack fetches and deploys from (apps:source-set, apps:deploy). */
   readonly source?: SourceSettings;
+  /** Add-ons this app uses (its own or shared from another app), each setting `<as>_URL`. */
+  readonly addons?: readonly AddonAttachment[];
 }
 
 /** Review-app settings of a parent app. */

@@ -13,3 +13,4 @@ export * from "./terminal.ts";
 export * from "./preview.ts";
 export * from "./ports/previews.ts";
 export * from "./ports/sources.ts";
+export * from "./addon.ts";

@@ -26,3 +26,4 @@ export type * from "./rest/wire.ts";
 export * from "./doctor/index.ts";
 export * from "./webhook-secrets.ts";
 export * from "./deploy-keys.ts";
+export * from "./addons/index.ts";

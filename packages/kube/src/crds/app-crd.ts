@@ -100,6 +100,20 @@ const spec = {
         deployKeySecret: dnsLabel,
       },
     },
+    addons: {
+      type: "array",
+      description: "Add-ons the app uses; each sets <as>_URL in its config.",
+      maxItems: 20,
+      items: {
+        type: "object",
+        required: ["name", "owner", "as"],
+        properties: {
+          name: dnsLabel,
+          owner: dnsLabel,
+          as: { type: "string", pattern: "^[A-Z][A-Z0-9_]*$", maxLength: 60 },
+        },
+      },
+    },
   },
 };
 
