@@ -1,6 +1,7 @@
 import type { Readable, Writable } from "node:stream";
 import type {
   AccessControl,
+  AddonManager,
   AppStore,
   AuditLog,
   BuildControl,
@@ -164,4 +165,6 @@ export interface CommandServices {
   readonly nodes?: NodeOps;
   /** Installation health checks (`doctor`, the status page's health section). */
   readonly doctor?: Doctor;
+  /** Database and cache add-ons (packages/kube/src/addons); absent = addons:* unavailable. */
+  readonly addons?: AddonManager;
 }

@@ -38,6 +38,7 @@ export const appsInfo: Command = {
       ["processes", formatScale(spec)],
       ["domains", spec.domains.length === 0 ? "none" : spec.domains.join(", ")],
       ["volumes", spec.volumes.length === 0 ? "none" : spec.volumes.map((v) => `${v.name}:${v.mountPath} (${v.size})`).join(", ")],
+      ["add-ons", (spec.addons ?? []).length === 0 ? "none" : (spec.addons ?? []).map((a) => `${a.owner}/${a.name} as ${a.as}_URL`).join(", ")],
       ["branch", spec.deployBranch],
       ["health check", spec.healthCheckPath ?? "TCP on PORT"],
       ["builder", builder],

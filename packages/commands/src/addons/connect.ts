@@ -1,0 +1,24 @@
+import { UsageError, parseAddonRef } from "@qs/core";
+import type { Command } from "../command.ts";
+import { authorizeApp } from "../guard.ts";
+import { opsIO } from "../users/support.ts";
+import { addonsOf, authorizeOwner } from "./shared.ts";
+
+const usage = "APP ADDON";
+
+/** `addons:connect APP ADDON`: psql / redis-cli inside the add-on's pod (use `ssh -t`). */
+export const addonsConnect: Command = {
+  name: "addons:connect",
+  summary: "Open psql or redis-cli in the add-on's pod (ssh -t for a terminal)",
+  usage,
+  mutating: true,
+  async run(ctx) {
+    const u = `addons:connect ${usage}`;
+    if (ctx.args.length !== 2) throw new UsageError("expected APP and ADDON", { hint: `usage: ${u}` });
+    const app = await authorizeApp(ctx, ctx.args[0], u);
+    const ref = parseAddonRef(app, ctx.args[1], u);
+    await authorizeOwner(ctx, ref.owner, u);
+    const code = await addonsOf(ctx).connect(ref.owner, ref.name, opsIO(ctx), ctx.signal);
+    return { json: { addon: `${ref.owner}/${ref.name}`, exitCode: code }, text: "", exitCode: code };
+  },
+};
