@@ -7,7 +7,7 @@ import {
   renameSync,
   writeFileSync,
 } from "node:fs";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { registryName, repoRoot, toolDirs } from "../src/layout.ts";
 import { packImage, registryDigest, registryLabels, type ImageSpec } from "./pack.ts";
@@ -30,7 +30,7 @@ import { cacheDir, debianRootfs, packageVersion } from "./rootfs.ts";
 export const MADE_FROM = "quickstack.dev/made-from";
 
 /** Bumped when the packing changes, so images made by an older packer are made again. */
-const PACK_REVISION = 3;
+const PACK_REVISION = 4;
 
 /** Kaniko from Chainguard's fork (test/cluster/modules/kaniko), as its upstream image lays it out. */
 export const KANIKO_VERSION = "v1.25.4";
@@ -105,6 +105,19 @@ function busyboxTree(busybox: string): ImageSpec["layers"][number] {
     empty: ["/tmp", "/home", "/root", "/var/www", "/usr/bin", "/usr/sbin", "/sbin"],
     modes: { "/tmp": 0o1777, "/etc/shadow": 0o640 },
   };
+}
+
+/** Copies a file out of a root filesystem tarball into the cache; returns its path. */
+function extractFrom(tarball: string, path: string, name: string): string {
+  const out = join(cacheDir, `${basename(tarball, ".tar")}-${name}`);
+  if (!existsSync(out)) {
+    const data = execFileSync("tar", ["-xOf", tarball, `./${path}`], {
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    writeFileSync(`${out}.part`, data, { mode: 0o755 });
+    renameSync(`${out}.part`, out);
+  }
+  return out;
 }
 
 /** Lines of a file inside a root filesystem tarball. */
@@ -199,6 +212,12 @@ export function imageSpecs(log: (line: string) => void): (() => ImageSpec)[] {
             files: {
               "/usr/bin/buildkitd": join(bin, "buildkitd"),
               "/usr/bin/buildctl": join(bin, "buildctl"),
+              // Debian installs these setuid root; run so in a pod they cannot write a
+              // uid_map without CAP_SYS_ADMIN in the container's bounding set
+              // ("newuidmap: write to uid_map failed: Operation not permitted"). With file
+              // capabilities they keep the caller's uid, which owns the new user namespace.
+              "/usr/bin/newuidmap": extractFrom(rootfs, "usr/bin/newuidmap", "newuidmap"),
+              "/usr/bin/newgidmap": extractFrom(rootfs, "usr/bin/newgidmap", "newgidmap"),
               "/usr/bin/buildctl-daemonless.sh": join(
                 buildkitSource(),
                 "examples/buildctl-daemonless/buildctl-daemonless.sh",
@@ -211,7 +230,15 @@ export function imageSpecs(log: (line: string) => void): (() => ImageSpec)[] {
               "/etc/subgid": "user:100000:65536\n",
             },
             empty: [...user, "/home/user/.local/share/buildkit"],
-            modes: { "/usr/bin/buildctl-daemonless.sh": 0o755 },
+            modes: {
+              "/usr/bin/buildctl-daemonless.sh": 0o755,
+              "/usr/bin/newuidmap": 0o755,
+              "/usr/bin/newgidmap": 0o755,
+            },
+            capabilities: {
+              "/usr/bin/newuidmap": "cap_setuid=ep",
+              "/usr/bin/newgidmap": "cap_setgid=ep",
+            },
             owners: Object.fromEntries(
               [...user, "/home/user/.local/share", "/home/user/.local/share/buildkit"].map((p) => [
                 p,

@@ -34,6 +34,8 @@ export interface Tree {
   readonly modes?: Readonly<Record<string, number>>;
   /** Path in the image → `uid:gid` (everything else is root's). */
   readonly owners?: Readonly<Record<string, string>>;
+  /** Path in the image → file capabilities in setcap(8) form, e.g. `cap_setuid=ep`. */
+  readonly capabilities?: Readonly<Record<string, string>>;
 }
 
 /** What a packed image is made of. */
@@ -117,8 +119,15 @@ export function tarTree(tree: Tree, out: string): void {
     for (const [path, owner] of Object.entries(tree.owners ?? {})) {
       execFileSync("chown", ["--no-dereference", owner, at(path)]);
     }
+    // After chown, which clears file capabilities.
+    for (const [path, caps] of Object.entries(tree.capabilities ?? {})) {
+      execFileSync("setcap", [caps, at(path)]);
+    }
     execFileSync("tar", [
       "--numeric-owner",
+      // File capabilities are the security.capability extended attribute.
+      "--xattrs",
+      "--xattrs-include=security.capability",
       "--sort=name",
       "--mtime=@0",
       "-C",
