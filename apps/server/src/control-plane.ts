@@ -16,6 +16,7 @@ import {
 } from "@qs/commands";
 import { createGitService, generateDeployKey, type GitService } from "@qs/git";
 import {
+  createAddonManager,
   createDeployKeyStore,
   createKubeClient,
   createWebhookSecretStore,
@@ -203,6 +204,7 @@ export async function startControlPlane(
                     secret: (name: string, rotate: boolean) => webhookSecrets.ensure(name, rotate),
                   },
                 }),
+            ...(kube === undefined ? {} : { addons: createAddonManager(kube.apis) }),
             audit: cluster.audit,
             baseDomain: config.baseDomain,
             appScheme: config.appScheme,
