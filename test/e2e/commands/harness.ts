@@ -3,7 +3,7 @@ import { silentLogger, type AccessControl, type AuditLog, type UserStore } from 
 import { createCommandExecHandler, type CommandServices } from "@qs/commands";
 import { createBuildQueue, type BuildQueue } from "@qs/builder";
 import { createRepoStore } from "@qs/git";
-import { createAuditLog, createUserStore } from "@qs/kube";
+import { createAddonManager, createAuditLog, createUserStore } from "@qs/kube";
 import { createSshServer, loadOrCreateHostKey, type SshServer } from "@qs/ssh";
 import { basename } from "node:path";
 import { generateClientKey, sshExec, type ClientKey } from "../../support/ssh.ts";
@@ -56,6 +56,7 @@ export async function startCommandsHarness(): Promise<CommandsHarness> {
     audit,
     builds,
     users,
+    addons: createAddonManager(h.apis, { readyTimeoutMs: 30_000 }),
     baseDomain: "qs.test",
     gitRemote: (app) => `ssh://git@127.0.0.1:2222/${app}.git`,
     limits: { maxScale: 50 },
