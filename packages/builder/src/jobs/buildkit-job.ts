@@ -3,6 +3,7 @@ import type { BuilderJobRequest } from "@qs/core";
 import { BUILDER_CONTAINER, builderJob, CONTEXT_DIR, dockerfilePath, WORKSPACE } from "./common.ts";
 import {
   builderResources,
+  parseRegistryMirror,
   resolveBuilderJobOptions,
   type BuilderJobOptions,
   type RegistryMirror,
@@ -59,7 +60,7 @@ export function buildBuildkitJob(
     `--metadata-file=${BUILDKIT_METADATA}`,
     "--progress=plain",
   ];
-  const mirror = o.registryMirror;
+  const mirror = o.registryMirror === undefined ? undefined : parseRegistryMirror(o.registryMirror);
   return builderJob(
     input,
     o,

@@ -193,7 +193,10 @@ describe("registry mirror", () => {
     expect(tls).toContain("--registry-mirror=mirror.example.com");
     expect(tls.filter((a) => a.startsWith("--insecure"))).toEqual([]);
     // Our own registry as the mirror: one --insecure-registry for the one host.
-    const same = args({ insecureRegistry: true, registryMirror: "http://registry.qs-system.svc:5000" });
+    const same = args({
+      insecureRegistry: true,
+      registryMirror: "http://registry.qs-system.svc:5000",
+    });
     expect(same.filter((a) => a.startsWith("--insecure-registry="))).toEqual([
       "--insecure-registry=registry.qs-system.svc:5000",
     ]);
@@ -223,7 +226,10 @@ describe("registry mirror", () => {
     const dir = await mkdtemp(`${tmpdir()}/qs-buildkitd-`);
     const rewrite = (s: string) =>
       s.replaceAll("/qs-build", dir).replaceAll("/dev/termination-log", `${dir}/termination-log`);
-    await writeFile(`${dir}/buildctl-daemonless.sh`, `#!/bin/sh\ncp ${dir}/buildkitd.toml ${dir}/seen\necho '{}' > ${dir}/buildkit-metadata.json\n`);
+    await writeFile(
+      `${dir}/buildctl-daemonless.sh`,
+      `#!/bin/sh\ncp ${dir}/buildkitd.toml ${dir}/seen\necho '{}' > ${dir}/buildkit-metadata.json\n`,
+    );
     await chmod(`${dir}/buildctl-daemonless.sh`, 0o755);
     const [sh, ...rest] = builder.command.map(rewrite);
     execFileSync(sh!, [...rest, ...builder.args.map(rewrite)], {
@@ -233,7 +239,12 @@ describe("registry mirror", () => {
   });
 
   it("refuses a mirror that is not http(s)://host[:port]", () => {
-    for (const bad of ["registry:5000", "ftp://mirror", "https://mirror/docker", "https://u:p@mirror"]) {
+    for (const bad of [
+      "registry:5000",
+      "ftp://mirror",
+      "https://mirror/docker",
+      "https://u:p@mirror",
+    ]) {
       expect(() => buildKanikoJob(input, { registryMirror: bad })).toThrow(
         /expected http:\/\/host\[:port\] or https:\/\/host\[:port\]/,
       );

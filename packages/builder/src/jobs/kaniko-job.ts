@@ -2,6 +2,7 @@ import type { BuilderJobRequest } from "@qs/core";
 import { BUILDER_CONTAINER, builderJob, CONTEXT_DIR, dockerfilePath, WORKSPACE } from "./common.ts";
 import {
   builderResources,
+  parseRegistryMirror,
   registryHostOf,
   resolveBuilderJobOptions,
   type BuilderJobOptions,
@@ -18,6 +19,7 @@ export function buildKanikoJob(
   options: BuilderJobOptions = {},
 ): BuilderJobRequest {
   const o = resolveBuilderJobOptions(options);
+  const mirror = o.registryMirror === undefined ? undefined : parseRegistryMirror(o.registryMirror);
   const args = [
     `--context=dir://${CONTEXT_DIR}`,
     `--dockerfile=${dockerfilePath(input)}`,
@@ -33,14 +35,14 @@ export function buildKanikoJob(
     "--compressed-caching=false",
     // docker.io base images through the mirror (Kaniko maps index.docker.io to it and
     // falls back to docker.io when the mirror lacks an image).
-    ...(o.registryMirror === undefined ? [] : [`--registry-mirror=${o.registryMirror.host}`]),
+    ...(mirror === undefined ? [] : [`--registry-mirror=${mirror.host}`]),
     // Plain HTTP for our registry (and a plain-HTTP mirror) only: --insecure,
     // --insecure-pull and --skip-tls-verify apply to every registry, so base images from
     // public ones could go over plain HTTP.
     ...[
       ...new Set([
         ...(o.insecureRegistry ? [input.destination, input.cacheRepo].map(registryHostOf) : []),
-        ...(o.registryMirror?.insecure === true ? [o.registryMirror.host] : []),
+        ...(mirror?.insecure === true ? [mirror.host] : []),
       ]),
     ].map((host) => `--insecure-registry=${host}`),
   ];

@@ -111,13 +111,15 @@ export type ResolvedBuilderJobOptions = Required<
 > & {
   readonly images: BuilderImages;
   readonly nodeSelector: Readonly<Record<string, string>> | undefined;
-  readonly registryMirror: RegistryMirror | undefined;
+  /** The mirror URL, checked (resolved options are valid options too). */
+  readonly registryMirror: string | undefined;
 };
 
-/** Fills the defaults of BuilderJobOptions. */
+/** Fills the defaults of BuilderJobOptions; throws ConfigError for a malformed mirror. */
 export function resolveBuilderJobOptions(
   options: BuilderJobOptions = {},
 ): ResolvedBuilderJobOptions {
+  if (options.registryMirror !== undefined) parseRegistryMirror(options.registryMirror);
   return {
     namespace: options.namespace ?? "qs-builds",
     images: { ...DEFAULT_BUILDER_IMAGES, ...options.images },
@@ -132,8 +134,7 @@ export function resolveBuilderJobOptions(
     workspaceSizeLimit: options.workspaceSizeLimit ?? "10Gi",
     ephemeralStorageLimit: options.ephemeralStorageLimit ?? "10Gi",
     nodeSelector: options.nodeSelector,
-    registryMirror:
-      options.registryMirror === undefined ? undefined : parseRegistryMirror(options.registryMirror),
+    registryMirror: options.registryMirror,
   };
 }
 
