@@ -4,6 +4,7 @@ import type {
   AddonManager,
   AppStore,
   AuditLog,
+  BackupService,
   BuildControl,
   ClusterOps,
   ConfigStore,
@@ -167,4 +168,6 @@ export interface CommandServices {
   readonly doctor?: Doctor;
   /** Database and cache add-ons (packages/kube/src/addons); absent = addons:* unavailable. */
   readonly addons?: AddonManager;
+  /** backups:* (packages/kube/src/backups); absent = backups unavailable. */
+  readonly backups?: BackupService;
 }

@@ -1,6 +1,7 @@
 import type { Command } from "./command.ts";
 import { addonsCommands } from "./addons/index.ts";
 import { appsCommands } from "./apps/index.ts";
+import { backupsCommands } from "./backups/index.ts";
 import { doctorCommands } from "./doctor/index.ts";
 import { createHelpCommand } from "./meta/help.ts";
 import { opsCommands } from "./nodes/index.ts";
@@ -11,7 +12,7 @@ import { createRegistry, type Registry } from "./registry.ts";
 /**
  * The verb families. Each family folder exports one array; add a family here once.
  */
-const families: readonly (readonly Command[])[] = [appsCommands, addonsCommands, opsCommands, accountCommands, doctorCommands];
+const families: readonly (readonly Command[])[] = [appsCommands, addonsCommands, opsCommands, accountCommands, doctorCommands, backupsCommands];
 
 /** Verbs whose trailing words are a remote command line (see Command.passthrough). */
 const PASSTHROUGH = new Set(["apps:run", "apps:enter"]);

@@ -27,3 +27,4 @@ export * from "./doctor/index.ts";
 export * from "./webhook-secrets.ts";
 export * from "./deploy-keys.ts";
 export * from "./addons/index.ts";
+export * from "./backups/index.ts";

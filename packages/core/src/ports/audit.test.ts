@@ -20,4 +20,14 @@ describe("auditArgs", () => {
     expect(auditArgs("apps:config-set", ["shop", fake])).toEqual(["shop", "X\\n2025-01-01 00:00:00  admin  apps:destroy shop  ok"]);
     expect(auditArgs("apps:domains-add", ["shop", "a\u001b]0;owned\u0007"])).toEqual(["shop", "a\\x1b]0;owned\\x07"]);
   });
+  it("masks storage keys given as flags (backups:target-set), in either form", () => {
+    expect(auditArgs("backups:target-set", ["s3://b/p", "--endpoint", "http://s3", "--access-key", "AKIA1", "--secret-key=s3cr3t"])).toEqual([
+      "s3://b/p",
+      "--endpoint",
+      "http://s3",
+      "--access-key",
+      "[secret]",
+      "--secret-key=[secret]",
+    ]);
+  });
 });

@@ -29,6 +29,9 @@ export interface AuditLog {
   list(options?: { app?: string; limit?: number }): Promise<readonly AuditEntry[]>;
 }
 
+/** Flags whose value is a credential whatever the verb, as `--flag value` or `--flag=value`. */
+const SECRET_FLAG = /^(--(?:access-key|secret-key|password))=/;
+
 /** Verbs whose `KEY=VALUE` arguments carry config values that must never be recorded. */
 const VALUE_BEARING = new Set(["apps:config-set", "config:set"]);
 
@@ -39,8 +42,12 @@ const VALUE_BEARING = new Set(["apps:config-set", "config:set"]);
  * as a second entry, nor drive the terminal of whoever lists the log.
  */
 export function auditArgs(command: string, args: readonly string[]): string[] {
-  return args.map((raw) => {
+  return args.map((raw, i) => {
     const arg = escapeControls(raw, { oneLine: true });
+    // Storage keys (backups:target-set --access-key K --secret-key S) are credentials too.
+    const secretFlag = SECRET_FLAG.exec(arg);
+    if (secretFlag !== null) return `${secretFlag[1] ?? ""}=[secret]`;
+    if (i > 0 && SECRET_FLAG.test(`${args[i - 1] ?? ""}=`) && !/=/.test(args[i - 1] ?? "")) return "[secret]";
     if (VALUE_BEARING.has(command) && !arg.startsWith("-")) {
       const eq = arg.indexOf("=");
       return eq > 0 ? arg.slice(0, eq) : arg;

@@ -11,3 +11,4 @@ export * from "./builds.ts";
 export * from "./status.ts";
 export * from "./sessions.ts";
 export * from "./doctor.ts";
+export * from "./backups.ts";

@@ -1,0 +1,10 @@
+import type { Command } from "../command.ts";
+import { backupsCreate } from "./create.ts";
+import { backupsDrill } from "./drill.ts";
+import { backupsList } from "./list.ts";
+import { backupsRestore } from "./restore.ts";
+import { backupsSchedule } from "./schedule.ts";
+import { backupsTargetSet } from "./target-set.ts";
+
+/** The backups family (issue 18). */
+export const backupsCommands: readonly Command[] = [backupsTargetSet, backupsSchedule, backupsCreate, backupsList, backupsRestore, backupsDrill];

@@ -1,0 +1,66 @@
+/** Where backups go: an S3-compatible bucket and prefix (credentials never leave their Secret). */
+export interface BackupTarget {
+  /** `s3://bucket/prefix`. */
+  readonly url: string;
+  /** The S3 endpoint as pods reach it, e.g. `https://s3.example.com`. */
+  readonly endpoint: string;
+  readonly region: string;
+}
+
+/** backups:target-set's input: the target plus the keys that go into a Secret. */
+export interface BackupTargetInput extends BackupTarget {
+  readonly accessKey: string;
+  readonly secretKey: string;
+}
+
+/** How many snapshots retention keeps per period (restic forget --keep-*). */
+export interface BackupRetention {
+  readonly daily?: number;
+  readonly weekly?: number;
+  readonly monthly?: number;
+}
+
+/** One backup run (a Job): what backups APP lists. */
+export interface BackupRecord {
+  /** The Job name; restic snapshots carry it as tag `qs-backup=<id>`. */
+  readonly id: string;
+  readonly status: "running" | "succeeded" | "failed";
+  readonly startedAt?: string;
+  readonly durationSeconds?: number;
+  /** Bytes read from the volumes (restic's total_bytes_processed). */
+  readonly sizeBytes?: number;
+  /** Bytes this run added to the repository after deduplication. */
+  readonly addedBytes?: number;
+  readonly snapshot?: string;
+  /** Made by the schedule's CronJob rather than backups:create. */
+  readonly scheduled: boolean;
+  /** Why it failed (the engine's last words). */
+  readonly reason?: string;
+  /** The last restore drill of this backup. */
+  readonly drill?: { readonly ok: boolean; readonly at: string; readonly reason?: string };
+}
+
+/** What a restore drill found. */
+export interface DrillResult {
+  readonly backup: string;
+  readonly ok: boolean;
+  /** Files whose checksum matched the manifest written at backup time. */
+  readonly files: number;
+  readonly reason?: string;
+}
+
+/** Backups of an app's volumes to the installation's target (packages/kube/src/backups). */
+export interface BackupService {
+  /** Tests the connection from inside the cluster, then stores target and keys as Secrets. */
+  setTarget(input: BackupTargetInput, signal: AbortSignal): Promise<BackupTarget>;
+  /** The CronJob that backs APP up on `cron` and prunes by `retention`. */
+  schedule(app: string, cron: string, retention: BackupRetention): Promise<void>;
+  /** Backs APP up now and waits for the result. */
+  create(app: string, signal: AbortSignal): Promise<BackupRecord>;
+  /** Every backup run of APP still recorded, newest first. */
+  list(app: string): Promise<BackupRecord[]>;
+  /** Restores backup `id` of `app` into the volumes of `to` (the same app by default). */
+  restore(app: string, id: string, to: string, signal: AbortSignal): Promise<void>;
+  /** Restores the newest good backup into a scratch namespace, checks it and deletes the copy. */
+  drill(app: string, signal: AbortSignal): Promise<DrillResult>;
+}

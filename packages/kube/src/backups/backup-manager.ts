@@ -1,0 +1,226 @@
+import { randomBytes } from "node:crypto";
+import {
+  type AppStore,
+  type BackupRecord,
+  type BackupRetention,
+  type BackupService,
+  type BackupTarget,
+  ConflictError,
+  NotFoundError,
+  UnavailableError,
+  ValidationError,
+  appNamespace,
+  kubeName,
+} from "@qs/core";
+import { type KubeApis, ignoreNotFound, isConflict, orUndefined } from "../apis.ts";
+import { names } from "../labels.ts";
+import type { Job, KubeObject, Namespace, Secret } from "../rest/wire.ts";
+import { buildBackupCronJob } from "./backup-cronjob.ts";
+import { type CronJob, buildBackupJob } from "./backup-job.ts";
+import { jobResult, runResticJob } from "./job-runner.ts";
+import { LABEL_BACKUP, type ResticEnv, backupNames, buildBackupSecret, buildBackupServiceAccount, resticRepository } from "./objects.ts";
+import { buildCheckJob, buildDrillJob, buildRestoreJob } from "./restore-job.ts";
+import { backupRecord, parseRetention, retentionAnnotation, ANNOTATION_DRILL } from "./records.ts";
+
+/** Options for createBackupManager. */
+export interface BackupManagerOptions {
+  /** The restic image backup pods run (pinned by digest in production). */
+  readonly image: string;
+  /** The control plane's namespace, where the target and key Secrets live. @defaultValue "qs-system" */
+  readonly namespace?: string;
+  /** How often a running Job is read. @defaultValue 500 */
+  readonly pollMs?: number;
+  /** How long a backup, restore or drill may take. @defaultValue 3600000 */
+  readonly timeoutMs?: number;
+  /** The clock (names of runs, drill times). @defaultValue () => new Date() */
+  readonly now?: () => Date;
+}
+
+const decode = (secret: Secret, key: string): string | undefined => {
+  const v = secret.data?.[key];
+  return v === undefined ? undefined : Buffer.from(v, "base64").toString("utf8");
+};
+
+/** BackupService over the Kubernetes API: restic Jobs in the app's namespace. */
+export function createBackupManager(deps: { apis: KubeApis; apps: AppStore }, options: BackupManagerOptions): BackupService {
+  const { apis, apps } = deps;
+  const system = options.namespace ?? "qs-system";
+  const pollMs = options.pollMs ?? 500;
+  const timeoutMs = options.timeoutMs ?? 3_600_000;
+  const now = options.now ?? ((): Date => new Date());
+  const serviceAccounts = apis.custom<KubeObject>("v1", "serviceaccounts");
+  const cronJobs = apis.custom<CronJob>("batch/v1", "cronjobs");
+  const stamp = (): string => now().toISOString().replace(/[-:TZ]/g, "").slice(0, 14);
+  const run = (job: Job, signal: AbortSignal): ReturnType<typeof runResticJob> => runResticJob(apis, job, { pollMs, timeoutMs, signal });
+
+  async function applySecret(secret: Secret): Promise<void> {
+    const ns = secret.metadata?.namespace ?? "";
+    try {
+      await apis.secrets.create(ns, secret);
+    } catch (err) {
+      if (!isConflict(err)) throw err;
+      // No resourceVersion: an unconditional update, the Secret is wholly ours.
+      await apis.secrets.replace(ns, secret.metadata?.name ?? "", secret);
+    }
+  }
+
+  async function ensureServiceAccount(namespace: string, app: string): Promise<void> {
+    try {
+      await serviceAccounts.create(namespace, buildBackupServiceAccount(namespace, app));
+    } catch (err) {
+      if (!isConflict(err)) throw err;
+    }
+  }
+
+  /** The installation's restic password, made on first use (32 random bytes). */
+  async function installationKey(): Promise<string> {
+    const existing = await orUndefined(() => apis.secrets.read(system, backupNames.keySecret()));
+    const have = existing === undefined ? undefined : decode(existing, "password");
+    if (have !== undefined) return have;
+    const password = randomBytes(32).toString("base64url");
+    try {
+      await apis.secrets.create(system, { apiVersion: "v1", kind: "Secret", metadata: { name: backupNames.keySecret(), namespace: system }, type: "Opaque", stringData: { password } });
+      return password;
+    } catch (err) {
+      if (!isConflict(err)) throw err;
+      return installationKey();
+    }
+  }
+
+  async function envFor(app: string): Promise<ResticEnv> {
+    const secret = await orUndefined(() => apis.secrets.read(system, backupNames.targetSecret()));
+    const url = secret === undefined ? undefined : decode(secret, "url");
+    if (secret === undefined || url === undefined) {
+      throw new NotFoundError("BACKUP_TARGET_NOT_SET", "no backup target is set", {
+        hint: "an admin sets one with: ssh qs backups:target-set s3://bucket/prefix --endpoint URL --access-key KEY --secret-key SECRET",
+      });
+    }
+    const get = (k: string): string => decode(secret, k) ?? "";
+    return { repository: resticRepository({ url, endpoint: get("endpoint") }, app), password: await installationKey(), accessKey: get("accessKey"), secretKey: get("secretKey"), region: get("region") };
+  }
+
+  /** ServiceAccount and Secret in the app's namespace, refreshed from the target on every run. */
+  async function prepare(app: string, namespace = appNamespace(app), secretName = backupNames.appSecret()): Promise<void> {
+    await ensureServiceAccount(namespace, app);
+    await applySecret(buildBackupSecret(namespace, app, await envFor(app), secretName));
+  }
+
+  async function volumesOf(app: string): Promise<{ name: string; claim: string }[]> {
+    const spec = (await apps.get(app)).spec;
+    const volumes = spec.volumes.map((v) => ({ name: v.name, claim: names.pvc(app, v.name) }));
+    if (volumes.length === 0) {
+      throw new ValidationError("NO_VOLUMES", `${app} has no volumes to back up`, { hint: `add one with: ssh qs apps:volumes-add ${app} NAME PATH` });
+    }
+    return volumes;
+  }
+
+  async function retentionOf(app: string): Promise<BackupRetention> {
+    const cron = await orUndefined(() => cronJobs.read(appNamespace(app), backupNames.cronJob(app)));
+    return parseRetention(cron?.metadata?.annotations);
+  }
+
+  async function list(app: string): Promise<BackupRecord[]> {
+    const ns = appNamespace(app);
+    const jobs = (await apis.jobs.list(ns, { labelSelector: `${LABEL_BACKUP}=backup` })).items;
+    const records = await Promise.all(jobs.map(async (job) => backupRecord(job, await jobResult(apis, ns, job.metadata?.name ?? "", job))));
+    return records.sort((a, b) => (b.startedAt ?? "").localeCompare(a.startedAt ?? ""));
+  }
+
+  async function findBackup(app: string, id: string): Promise<BackupRecord> {
+    const record = (await list(app)).find((r) => r.id === id);
+    if (record === undefined) throw new NotFoundError("BACKUP_NOT_FOUND", `${app} has no backup ${id}`, { hint: `list them with: ssh qs backups ${app}` });
+    if (record.status !== "succeeded") throw new ValidationError("BACKUP_NOT_USABLE", `backup ${id} of ${app} is ${record.status}`, { hint: `pick a succeeded one from: ssh qs backups ${app}` });
+    return record;
+  }
+
+  return {
+    async setTarget(input, signal): Promise<BackupTarget> {
+      const target: BackupTarget = { url: input.url, endpoint: input.endpoint, region: input.region };
+      const env: ResticEnv = { repository: resticRepository(target, ".qs-check"), password: await installationKey(), accessKey: input.accessKey, secretKey: input.secretKey, region: input.region };
+      const name = kubeName("qs-backup-check", stamp());
+      await ensureServiceAccount(system, "qs-backup-check");
+      await applySecret(buildBackupSecret(system, "qs-backup-check", env, name));
+      try {
+        const result = await run(buildCheckJob(system, name, { image: options.image, secretName: name }), signal);
+        if (!result.ok) {
+          throw new UnavailableError("BACKUP_TARGET_UNREACHABLE", `the backup target did not work from inside the cluster: ${result.message}`, {
+            hint: "check the endpoint (as pods reach it), the bucket and the keys; nothing was saved",
+          });
+        }
+      } finally {
+        await ignoreNotFound(() => apis.jobs.delete(system, name, { propagationPolicy: "Background" }));
+        await ignoreNotFound(() => apis.secrets.delete(system, name));
+      }
+      await applySecret({
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: { name: backupNames.targetSecret(), namespace: system },
+        type: "Opaque",
+        stringData: { url: input.url, endpoint: input.endpoint, region: input.region, accessKey: input.accessKey, secretKey: input.secretKey },
+      });
+      return target;
+    },
+
+    async schedule(app, cron, retention): Promise<void> {
+      const ns = appNamespace(app);
+      await prepare(app);
+      const body = buildBackupCronJob(ns, { app, image: options.image, cron, retention, volumes: await volumesOf(app) });
+      body.metadata = { ...body.metadata, annotations: retentionAnnotation(retention) };
+      const existing = await orUndefined(() => cronJobs.read(ns, backupNames.cronJob(app)));
+      if (existing === undefined) await cronJobs.create(ns, body);
+      else await cronJobs.replace(ns, backupNames.cronJob(app), { ...body, metadata: { ...body.metadata, resourceVersion: existing.metadata?.resourceVersion } });
+    },
+
+    async create(app, signal): Promise<BackupRecord> {
+      const volumes = await volumesOf(app);
+      const running = (await list(app)).find((r) => r.status === "running");
+      if (running !== undefined) throw new ConflictError("BACKUP_RUNNING", `backup ${running.id} of ${app} is still running`, { hint: `wait for it: ssh qs backups ${app}` });
+      await prepare(app);
+      const ns = appNamespace(app);
+      const name = backupNames.backupJob(app, stamp());
+      await run(buildBackupJob(ns, name, { app, image: options.image, volumes, retention: await retentionOf(app) }), signal);
+      const record = (await list(app)).find((r) => r.id === name);
+      if (record === undefined) throw new UnavailableError("BACKUP_LOST", `backup ${name} of ${app} disappeared while it ran`);
+      return record;
+    },
+
+    list,
+
+    async restore(app, id, to, signal): Promise<void> {
+      await findBackup(app, id);
+      const volumes = (await apps.get(to)).spec.volumes.map((v) => ({ name: v.name, claim: names.pvc(to, v.name) }));
+      if (volumes.length === 0) throw new ValidationError("NO_VOLUMES", `${to} has no volumes to restore into`, { hint: `add the same volumes as ${app} with: ssh qs apps:volumes-add ${to} NAME PATH` });
+      const ns = appNamespace(to);
+      // Restoring into another app reads the source app's repository through a Secret of its own.
+      const secretName = to === app ? backupNames.appSecret() : kubeName("qs-backup-from", app);
+      await ensureServiceAccount(ns, to);
+      await applySecret(buildBackupSecret(ns, to, await envFor(app), secretName));
+      const name = backupNames.restoreJob(to, stamp());
+      const job = buildRestoreJob(ns, name, { app: to, image: options.image, backupId: id, volumes, secretName });
+      try {
+        const result = await run(job, signal);
+        if (!result.ok) throw new UnavailableError("RESTORE_FAILED", `restoring ${id} into ${to} failed: ${result.message}`, { hint: "the volumes may be partly restored; fix the cause and restore again" });
+      } finally {
+        if (to !== app) await ignoreNotFound(() => apis.secrets.delete(ns, secretName));
+      }
+    },
+
+    async drill(app, signal) {
+      const backup = (await list(app)).find((r) => r.status === "succeeded");
+      if (backup === undefined) throw new NotFoundError("NO_BACKUP", `${app} has no succeeded backup to drill`, { hint: `make one with: ssh qs backups:create ${app}` });
+      const ns = backupNames.drillNamespace(app, stamp());
+      const namespace: Namespace = { apiVersion: "v1", kind: "Namespace", metadata: { name: ns, labels: { [LABEL_BACKUP]: "drill", "quickstack.dev/app": app } } };
+      await apis.namespaces.create(namespace);
+      try {
+        await prepare(app, ns);
+        const result = await run(buildDrillJob(ns, backupNames.drillJob(app, stamp()), { app, image: options.image, backupId: backup.id }), signal);
+        const files = result.ok ? Number((JSON.parse(result.message || "{}") as { files?: number }).files ?? 0) : 0;
+        const drill = { ok: result.ok, at: now().toISOString(), ...(result.ok ? {} : { reason: result.message }) };
+        await ignoreNotFound(() => apis.jobs.patch(appNamespace(app), backup.id, { metadata: { annotations: { [ANNOTATION_DRILL]: JSON.stringify(drill) } } }, "merge"));
+        return { backup: backup.id, ok: result.ok, files, ...(result.ok ? {} : { reason: result.message }) };
+      } finally {
+        await ignoreNotFound(() => apis.namespaces.delete(ns, { propagationPolicy: "Background" }));
+      }
+    },
+  };
+}

@@ -1,0 +1,70 @@
+import { CancelledError, UnavailableError } from "@qs/core";
+import { type KubeApis, ignoreNotFound, isConflict } from "../apis.ts";
+import type { Job, Pod } from "../rest/wire.ts";
+
+/** How a restic run ended: its termination message (summary on success, reason on failure). */
+export interface ResticRunResult {
+  readonly ok: boolean;
+  readonly message: string;
+}
+
+/** Waiting reasons that do not resolve by themselves. */
+const STUCK = new Set(["ErrImagePull", "ImagePullBackOff", "InvalidImageName", "CreateContainerConfigError", "CreateContainerError"]);
+
+const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(new CancelledError("cancelled"));
+      return;
+    }
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => {
+      clearTimeout(t);
+      reject(new CancelledError("cancelled"));
+    }, { once: true });
+  });
+
+/** Creates `job` and waits until it completes or fails; a stuck pod counts as failed. */
+export async function runResticJob(apis: KubeApis, job: Job, options: { pollMs: number; timeoutMs: number; signal: AbortSignal }): Promise<ResticRunResult> {
+  const namespace = job.metadata?.namespace ?? "";
+  const name = job.metadata?.name ?? "";
+  try {
+    await apis.jobs.create(namespace, job);
+  } catch (err) {
+    if (isConflict(err)) throw new UnavailableError("BACKUP_JOB_EXISTS", `a Job named ${name} exists already in ${namespace}`, { hint: "wait a second and try again", cause: err });
+    throw err;
+  }
+  const until = Date.now() + options.timeoutMs;
+  while (Date.now() < until) {
+    await sleep(options.pollMs, options.signal);
+    const result = await jobResult(apis, namespace, name);
+    if (result !== undefined) return result;
+  }
+  await ignoreNotFound(() => apis.jobs.delete(namespace, name, { propagationPolicy: "Background" }));
+  return { ok: false, message: `no result after ${Math.round(options.timeoutMs / 1000)} s; the run was stopped` };
+}
+
+/** The result of a finished Job (undefined while it runs), read from its pod's termination message. */
+export async function jobResult(apis: KubeApis, namespace: string, name: string, known?: Job): Promise<ResticRunResult | undefined> {
+  const job = known ?? (await apis.jobs.read(namespace, name));
+  const conditions = job.status?.conditions ?? [];
+  const done = conditions.find((c) => (c.type === "Complete" || c.type === "Failed") && c.status === "True");
+  const pod = (await apis.pods.list(namespace, { labelSelector: `job-name=${name}` })).items[0];
+  const status = pod?.status?.containerStatuses?.[0];
+  const message = status?.state?.terminated?.message?.trim() ?? "";
+  const waiting = status?.state?.waiting;
+  if (done === undefined) {
+    if (waiting?.reason !== undefined && STUCK.has(waiting.reason)) {
+      await ignoreNotFound(() => apis.jobs.delete(namespace, name, { propagationPolicy: "Background" }));
+      return { ok: false, message: `${waiting.reason}: ${waiting.message ?? "the restic image cannot be run"}` };
+    }
+    return undefined;
+  }
+  if (done.type === "Complete") return { ok: true, message };
+  return { ok: false, message: message || podReason(pod) || done.message || done.reason || "the run failed" };
+}
+
+function podReason(pod: Pod | undefined): string {
+  const t = pod?.status?.containerStatuses?.[0]?.state?.terminated;
+  return t === undefined ? "" : `${t.reason ?? "exited"} (exit code ${t.exitCode})`;
+}

@@ -1,0 +1,72 @@
+import type { BackupRecord, BackupRetention } from "@qs/core";
+import type { Job } from "../rest/wire.ts";
+import type { ResticRunResult } from "./job-runner.ts";
+
+/** Annotation on a backup Job: its last drill, as JSON `{ok, at, reason?}`. */
+export const ANNOTATION_DRILL = "quickstack.dev/drill";
+/** Annotation on the schedule's CronJob: its retention, as JSON, so backups:create prunes alike. */
+export const ANNOTATION_RETENTION = "quickstack.dev/retention";
+
+/** The CronJob annotation recording a retention. */
+export function retentionAnnotation(retention: BackupRetention): Record<string, string> {
+  return { [ANNOTATION_RETENTION]: JSON.stringify(retention) };
+}
+
+/** The retention a CronJob's annotations record ({} = keep everything). */
+export function parseRetention(annotations: Readonly<Record<string, string>> | undefined): BackupRetention {
+  const raw = annotations?.[ANNOTATION_RETENTION];
+  if (raw === undefined) return {};
+  try {
+    const v = JSON.parse(raw) as Record<string, unknown>;
+    const n = (k: string): { [key: string]: number } => (typeof v[k] === "number" ? { [k]: v[k] } : {});
+    return { ...n("daily"), ...n("weekly"), ...n("monthly") };
+  } catch {
+    return {};
+  }
+}
+
+/** restic's `backup --json` summary line (the fields used here). */
+interface ResticSummary {
+  readonly snapshot_id?: string;
+  readonly total_bytes_processed?: number;
+  readonly data_added?: number;
+}
+
+function summaryOf(message: string): ResticSummary {
+  try {
+    return JSON.parse(message) as ResticSummary;
+  } catch {
+    return {};
+  }
+}
+
+function drillOf(job: Job): BackupRecord["drill"] {
+  const raw = job.metadata?.annotations?.[ANNOTATION_DRILL];
+  if (raw === undefined) return undefined;
+  try {
+    return JSON.parse(raw) as BackupRecord["drill"];
+  } catch {
+    return undefined;
+  }
+}
+
+/** One backup run as `backups APP` shows it, from its Job and (when finished) its result. */
+export function backupRecord(job: Job, result: ResticRunResult | undefined): BackupRecord {
+  const started = job.status?.startTime ?? job.metadata?.creationTimestamp;
+  const ended = job.status?.completionTime ?? job.status?.conditions?.find((c) => c.type === "Failed" && c.status === "True")?.lastTransitionTime;
+  const durationSeconds = started !== undefined && ended !== undefined ? Math.max(0, Math.round((Date.parse(ended) - Date.parse(started)) / 1000)) : undefined;
+  const summary = result?.ok === true ? summaryOf(result.message) : {};
+  const drill = drillOf(job);
+  return {
+    id: job.metadata?.name ?? "",
+    status: result === undefined ? "running" : result.ok ? "succeeded" : "failed",
+    scheduled: (job.metadata?.ownerReferences ?? []).some((o) => o.kind === "CronJob"),
+    ...(started === undefined ? {} : { startedAt: started }),
+    ...(durationSeconds === undefined ? {} : { durationSeconds }),
+    ...(summary.total_bytes_processed === undefined ? {} : { sizeBytes: summary.total_bytes_processed }),
+    ...(summary.data_added === undefined ? {} : { addedBytes: summary.data_added }),
+    ...(summary.snapshot_id === undefined ? {} : { snapshot: summary.snapshot_id }),
+    ...(result?.ok === false ? { reason: result.message } : {}),
+    ...(drill === undefined ? {} : { drill }),
+  };
+}

@@ -1,0 +1,42 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { registryName, toolDirs } from "../src/layout.ts";
+import { packImage, registryDigest, registryLabels } from "./pack.ts";
+import { debianRootfs, packageVersion } from "./rootfs.ts";
+
+// The backup engine's image (issue 18): restic from Debian trixie's package, on a minbase
+// root filesystem (sh, coreutils' sha256sum, find) with the CA bundle. The tag is the
+// Debian package version, so a mirror update makes a new image rather than moving a tag.
+//
+//   node test/cluster/builders/restic.ts   # make and push it when the registry lacks it
+
+const MADE_FROM = "quickstack.dev/made-from";
+
+/** Makes (when missing) and pushes the restic image; returns the reference pods use. */
+export async function ensureResticImage(
+  log: (line: string) => void = (l) => console.log(l),
+): Promise<string> {
+  const rootfs = debianRootfs({ suite: "trixie", include: ["ca-certificates", "restic"] }, log);
+  const version = packageVersion(rootfs, "restic").replace(/[^\w.-]/g, "_");
+  const ref = `backups/restic:${version}`;
+  const label = `debian trixie restic ${version} (minbase, ca-certificates)`;
+  const have = await registryDigest(ref);
+  if (have !== undefined && (await registryLabels(ref))[MADE_FROM] === label)
+    return `${registryName}/${ref}@${have}`;
+  const crane = join(toolDirs(false).crane ?? "", "crane");
+  if (!existsSync(crane)) throw new Error("crane is missing: run bash test/cluster/build.sh");
+  log(`-----> making ${ref}`);
+  const digest = packImage(crane, {
+    ref,
+    layers: [rootfs],
+    env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/tmp"],
+    labels: { [MADE_FROM]: label },
+    entrypoint: ["/usr/bin/restic"],
+  });
+  return `${registryName}/${ref}@${digest}`;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  console.log(await ensureResticImage());
+}
