@@ -230,6 +230,8 @@ describe("pods and logs", () => {
       const p = await target.core.readNamespacedPod({ namespace: ns, name: "crash" });
       return p.status?.containerStatuses?.[0]?.state?.waiting?.reason === "CrashLoopBackOff" ? true : undefined;
     }, 120_000);
+    // While it waits to restart, the current log is the instance that last ran.
+    expect(await target.kubectl(["logs", "-n", ns, "crash"])).toBe("boom\n");
   });
 
   it("logs support follow, tailLines and timestamps (client-node Log and kubectl logs -f)", async () => {

@@ -33,7 +33,10 @@ export function createLogHandler(api: KubeApi, kubelet: Kubelet) {
       throw badRequest(`container "${container}" in pod "${name}" is waiting to start: ${reason}`);
     }
     const previous = q.get("previous") === "true";
-    const buf = previous ? c.previous : c.logs;
+    // As the kubelet does: a container waiting to restart (CrashLoopBackOff) shows the
+    // instance that last ran, for the current log as for --previous.
+    const waitingAfterRun = "waiting" in c.state && c.previous !== undefined && c.logs.entries.length === 0;
+    const buf = previous || waitingAfterRun ? c.previous : c.logs;
     if (!buf) throw badRequest(`previous terminated container "${container}" in pod "${name}" not found`);
     const timestamps = q.get("timestamps") === "true";
     const sinceSeconds = q.get("sinceSeconds");
