@@ -60,6 +60,11 @@ export function storageInitializing(api: KubeApi, name: string): boolean {
   return until !== undefined && Date.now() < until;
 }
 
+/** Marks every CRD's storage ready: a server that starts with stored CRDs answers only once they are (readiness covers it). */
+export function settleCrdStorage(api: KubeApi): void {
+  initializing.get(api)?.clear();
+}
+
 /** Keeps the registry in step with stored CRDs and marks them Established. */
 export function watchCrds(api: KubeApi): () => void {
   const crdType = api.registry.builtin("CustomResourceDefinition");

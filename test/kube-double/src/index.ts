@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KubeApi } from "./api.ts";
-import { watchCrds } from "./crds.ts";
+import { settleCrdStorage, watchCrds } from "./crds.ts";
 import { applyFaults, type Faults } from "./faults.ts";
 import { GarbageCollector } from "./gc.ts";
 import { buildKubeconfig } from "./kubeconfig.ts";
@@ -214,7 +214,10 @@ export async function startKubeDouble(options: KubeDoubleOptions = {}): Promise<
   const url = `${tls ? "https" : "http"}://127.0.0.1:${port}`;
 
   // Restored after every subscriber is in place, so each object is announced to them all.
-  if (snapshot !== undefined) store.load(snapshot.objects, snapshot.resourceVersion);
+  if (snapshot !== undefined) {
+    store.load(snapshot.objects, snapshot.resourceVersion);
+    settleCrdStorage(api);
+  }
   const restoredObjects = snapshot?.objects.length ?? 0;
   const state = options.stateFile === undefined ? undefined : followStateFile(store, options.stateFile);
   for (const ns of ["default", "kube-system", "kube-public", "kube-node-lease"]) {
