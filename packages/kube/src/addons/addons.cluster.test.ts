@@ -30,19 +30,19 @@ beforeAll(async () => {
 }, 600_000);
 afterAll(async () => {
   await createAppStore(apis).destroy(app).catch(() => undefined);
-  await apis.persistentVolumeClaims.delete(ns, addonNames.pvc("db")).catch(() => undefined);
+  for (const name of ["db", "cache"]) await apis.persistentVolumeClaims.delete(ns, addonNames.pvc(name)).catch(() => undefined);
   apis.rest.close();
 });
 
 /** Runs `command` in the add-on's pod; resolves exit code and output. */
-async function exec(command: string[], stdin?: string): Promise<{ code: number; out: string }> {
+async function exec(command: string[], stdin?: string, addon = "db", container = "postgres"): Promise<{ code: number; out: string }> {
   const stdout = new PassThrough();
   let out = "";
   stdout.on("data", (c: Buffer) => (out += c.toString()));
   const session = await openRemoteCommand(
     apis.rest,
-    `${apis.pods.path(ns)}/${addonNames.pod("db")}/exec`,
-    { command, container: "postgres", stdin: stdin !== undefined, stdout: true, stderr: true },
+    `${apis.pods.path(ns)}/${addonNames.pod(addon)}/exec`,
+    { command, container, stdin: stdin !== undefined, stdout: true, stderr: true },
     { stdin: stdin === undefined ? null : Readable.from([stdin]), stdout, stderr: stdout, tty: false },
   );
   const status = await session.done;
@@ -53,12 +53,12 @@ async function exec(command: string[], stdin?: string): Promise<{ code: number; 
 const psqlTcp = (password: string, sql: string) =>
   exec(["sh", "-c", 'PGPASSWORD="$1" psql -h 127.0.0.1 -U postgres -d postgres -tAc "$2"', "sh", password, sql]);
 
-const passwordOf = async (): Promise<string> => {
-  const s = await apis.secrets.read(ns, addonNames.object("db"));
+const passwordOf = async (addon = "db"): Promise<string> => {
+  const s = await apis.secrets.read(ns, addonNames.object(addon));
   return Buffer.from(s.data?.password ?? "", "base64").toString();
 };
 
-describe("postgres add-on on the real cluster", () => {
+describe("database add-ons on the real cluster", () => {
   it("becomes ready, keeps data across a restart and rotates its password", async () => {
     const addons = createAddonManager(apis, { images: { "postgres:15": localAddonImages.postgres }, readyTimeoutMs: 300_000 });
     const info = await addons.create(app, { name: "db", kind: "postgres", version: "15", size: "1Gi" });
@@ -99,5 +99,27 @@ describe("postgres add-on on the real cluster", () => {
     // Destroy without --purge keeps the volume.
     expect(await addons.destroy(app, "db", false)).toEqual({ volumeKept: addonNames.pvc("db") });
     expect(await orUndefined(() => apis.persistentVolumeClaims.read(ns, addonNames.pvc("db")))).toBeDefined();
+  }, 900_000);
+
+  it("runs redis: ready by redis-cli ping, data kept across a restart (AOF on the claim), rotation refuses the old password", async () => {
+    const addons = createAddonManager(apis, { images: { "redis:7": localAddonImages.redis }, readyTimeoutMs: 300_000 });
+    await addons.create(app, { name: "cache", kind: "redis", version: "7", size: "1Gi" });
+    await addons.waitReady(app, "cache");
+    const cli = (password: string, ...args: string[]) =>
+      exec(["sh", "-c", 'REDISCLI_AUTH="$1"; export REDISCLI_AUTH; shift; exec redis-cli -h 127.0.0.1 "$@"', "sh", password, ...args], undefined, "cache", "redis");
+    const old = await passwordOf("cache");
+    expect((await cli(old, "SET", "k", "kept")).out.trim()).toBe("OK");
+    const before = (await apis.pods.read(ns, addonNames.pod("cache"))).metadata?.uid;
+    await apis.pods.delete(ns, addonNames.pod("cache"));
+    await eventually(async () => {
+      const pod = await orUndefined(() => apis.pods.read(ns, addonNames.pod("cache")));
+      return pod?.metadata?.uid !== before && pod?.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True");
+    }, "the restarted redis pod to be ready", 300_000);
+    expect((await cli(old, "GET", "k")).out.trim()).toBe("kept");
+    await addons.rotate(app, "cache");
+    const fresh = await passwordOf("cache");
+    expect((await cli(fresh, "GET", "k")).out.trim()).toBe("kept");
+    expect((await cli(old, "GET", "k")).out).toMatch(/WRONGPASS|NOAUTH/);
+    expect(await addons.url(app, "cache")).toBe(`redis://default:${fresh}@addon-cache.${ns}.svc:6379/0`);
   }, 900_000);
 });
