@@ -204,7 +204,7 @@ export async function startControlPlane(
                     secret: (name: string, rotate: boolean) => webhookSecrets.ensure(name, rotate),
                   },
                 }),
-            ...(kube === undefined ? {} : { addons: createAddonManager(kube.apis) }),
+            ...(kube === undefined ? {} : { addons: createAddonManager(kube.apis, { images: config.addonImages }) }),
             audit: cluster.audit,
             baseDomain: config.baseDomain,
             appScheme: config.appScheme,

@@ -92,3 +92,13 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ QS_BASE_IMAGES: `${node},node; rm -rf /` })).toThrow(/QS_BASE_IMAGES: "node; rm -rf \/": .*not an image reference/);
   });
 });
+
+describe("QS_ADDON_IMAGES", () => {
+  it("maps kind:major to an image and refuses anything else by name", () => {
+    const pg = "registry.qs-system.svc:5000/library/postgres:15";
+    expect(loadConfig({}).addonImages).toEqual({});
+    expect(loadConfig({ QS_ADDON_IMAGES: `postgres:15=${pg}, ` }).addonImages).toEqual({ "postgres:15": pg });
+    expect(() => loadConfig({ QS_ADDON_IMAGES: `mongo:7=${pg}` })).toThrow(/QS_ADDON_IMAGES: "mongo:7=.*" is not kind:major=image/);
+    expect(() => loadConfig({ QS_ADDON_IMAGES: "redis:7=bad image" })).toThrow(/QS_ADDON_IMAGES: "bad image"/);
+  });
+});

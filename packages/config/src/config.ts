@@ -66,6 +66,8 @@ export interface QsConfig {
   };
   readonly require2fa: boolean;
   readonly maxScale: number;
+  /** Add-on image per `kind:major` (QS_ADDON_IMAGES), replacing the pinned official one. */
+  readonly addonImages: Readonly<Record<string, string>>;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -108,6 +110,7 @@ export const CONFIG_VARIABLES = [
   "QS_BUILD_CONTEXT_URL",
   "QS_REGISTRY_HOST",
   "QS_ADMIN_TOTP_SECRET",
+  "QS_ADDON_IMAGES",
 ] as const;
 
 /**
@@ -190,9 +193,31 @@ export function loadConfig(env: Env = process.env): QsConfig {
     },
     require2fa: read.bool("QS_REQUIRE_2FA", true),
     maxScale: read.int("QS_MAX_SCALE", 50, 1, 1000),
+    addonImages: addonImages(env.QS_ADDON_IMAGES, problems),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(config);
+}
+
+/** `postgres:15=registry/postgres:15@sha256:…,redis:7=…`: each key a kind and major version. */
+function addonImages(raw: string | undefined, problems: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const entry of (raw ?? "").split(",").map((e) => e.trim()).filter((e) => e !== "")) {
+    const eq = entry.indexOf("=");
+    const key = entry.slice(0, eq);
+    const image = entry.slice(eq + 1);
+    if (eq < 0 || !/^(postgres|redis):\d+$/.test(key)) {
+      problems.push(`QS_ADDON_IMAGES: ${JSON.stringify(entry)} is not kind:major=image (kinds: postgres, redis)`);
+      continue;
+    }
+    try {
+      parseImageReference(image);
+      out[key] = image;
+    } catch (err) {
+      problems.push(`QS_ADDON_IMAGES: ${JSON.stringify(image)}: ${(err as Error).message}`);
+    }
+  }
+  return out;
 }
 
 /** The object without its undefined fields (so that unset settings compare equal to {}). */
