@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { PassThrough } from "node:stream";
 import type { Principal, Push, RefUpdate } from "@qs/core";
 import { runGit } from "./run-git.ts";
 
@@ -40,12 +41,18 @@ export function createQuarantinePush(options: QuarantinePushOptions): Push {
       });
       let stderr = "";
       child.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
+      // Consume git's output at once: once a child exits, Node resumes (and so discards)
+      // any of its stdout nobody reads yet, and a small archive is written before the
+      // caller gets to piping it (an empty build context on a busy machine). The tar ends
+      // only when git succeeded, so a failed archive is an error, never a short context.
+      const out = new PassThrough();
+      child.stdout.pipe(out, { end: false });
+      child.on("error", (err) => out.destroy(err));
       child.on("close", (code) => {
-        if (code !== 0) {
-          child.stdout.destroy(new Error(`git archive ${sha} failed: ${stderr.trim()}`));
-        }
+        if (code === 0) out.end();
+        else out.destroy(new Error(`git archive ${sha} failed: ${stderr.trim()}`));
       });
-      return Promise.resolve(child.stdout);
+      return Promise.resolve(out);
     },
     async readFile(path) {
       const r = await runGit(["cat-file", "blob", `${sha}:${path}`], { cwd: options.repoDir, env });
