@@ -206,8 +206,8 @@ function addonImages(raw: string | undefined, problems: string[]): Record<string
     const eq = entry.indexOf("=");
     const key = entry.slice(0, eq);
     const image = entry.slice(eq + 1);
-    if (eq < 0 || !/^(postgres|redis):\d+$/.test(key)) {
-      problems.push(`QS_ADDON_IMAGES: ${JSON.stringify(entry)} is not kind:major=image (kinds: postgres, redis)`);
+    if (eq < 0 || !/^(postgres|redis|mariadb):\d+(\.\d+)?$/.test(key)) {
+      problems.push(`QS_ADDON_IMAGES: ${JSON.stringify(entry)} is not kind:major=image (kinds: postgres, redis, mariadb)`);
       continue;
     }
     try {

@@ -20,6 +20,7 @@ const SUITE = "bookworm";
 export const localAddonImages = {
   postgres: `${registryName}/library/postgres:15`,
   redis: `${registryName}/library/redis:7`,
+  mariadb: `${registryName}/library/mariadb:10.11`,
 } as const;
 
 function fileIn(tarball: string, path: string): string {
@@ -69,6 +70,20 @@ function specs(log: (line: string) => void): (() => ImageSpec)[] {
         cmd: ["redis-server"],
         labels: {
           [MADE_FROM]: `debian ${SUITE} minbase, redis-server ${packageVersion(rootfs, "redis-server")}`,
+        },
+      };
+    },
+    () => {
+      const include = ["mariadb-server"];
+      const rootfs = debianRootfs({ suite: SUITE, include }, log);
+      return {
+        ref: localAddonImages.mariadb.slice(registryName.length + 1),
+        layers: [rootfs, { texts: at999(rootfs, "mysql") }],
+        env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8"],
+        user: "999",
+        cmd: ["mariadbd"],
+        labels: {
+          [MADE_FROM]: `debian ${SUITE} minbase, mariadb-server ${packageVersion(rootfs, "mariadb-server")}`,
         },
       };
     },

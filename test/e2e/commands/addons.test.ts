@@ -101,6 +101,12 @@ describe("addons over SSH and HTTP against the API double", () => {
     expect((await t.services.config.get(app)).SESSIONS_URL).toMatch(/^redis:\/\/default:[\w-]+@addon-redis\./);
   });
 
+  it("takes mysql as MariaDB", async () => {
+    const app = await deployed("maria");
+    expect((await t.run(`addons:create ${app} mysql --version 10.11`)).code).toBe(0);
+    expect((await t.services.config.get(app)).DATABASE_URL).toMatch(/^mysql:\/\/root:[\w-]+@addon-mariadb\./);
+  });
+
   it("refuses bad input with a clear error and changes nothing", async () => {
     const app = await deployed("bad");
     const cases: [string, RegExp][] = [

@@ -43,6 +43,20 @@ const redisStart = [
   "exec redis-server /tmp/redis.conf",
 ].join("\n");
 
+// mariadb-install-db only on an empty volume (datadir below the mount, as for postgres).
+// The init file runs at every start before clients are let in: it sets root's password
+// (local and remote) from the Secret, so credentials-rotate takes effect with one restart.
+const mariadbStart = [
+  "set -e",
+  'DATADIR="/var/lib/mysql/data"',
+  'if [ ! -d "$DATADIR/mysql" ]; then',
+  '  mariadb-install-db --datadir="$DATADIR" --skip-test-db --auth-root-authentication-method=normal >/dev/null',
+  "fi",
+  "umask 077",
+  "printf \"ALTER USER 'root'@'localhost' IDENTIFIED BY '%s';\\nCREATE USER IF NOT EXISTS 'root'@'%%' IDENTIFIED BY '%s';\\nALTER USER 'root'@'%%' IDENTIFIED BY '%s';\\nGRANT ALL ON *.* TO 'root'@'%%' WITH GRANT OPTION;\\nCREATE DATABASE IF NOT EXISTS app;\\n\" \"$MARIADB_PASSWORD\" \"$MARIADB_PASSWORD\" \"$MARIADB_PASSWORD\" > /tmp/init.sql",
+  'exec mariadbd --datadir="$DATADIR" --socket=/tmp/mysqld.sock --pid-file=/tmp/mysqld.pid --bind-address=0.0.0.0 --port=3306 --init-file=/tmp/init.sql',
+].join("\n");
+
 /** The kinds QuickStack runs. */
 export const addonKinds: Readonly<Record<AddonKind, AddonKindSpec>> = {
   postgres: {
@@ -64,6 +78,15 @@ export const addonKinds: Readonly<Record<AddonKind, AddonKindSpec>> = {
     client: sh('REDISCLI_AUTH="$REDIS_PASSWORD" exec redis-cli -h 127.0.0.1 -p 6379'),
     url: (host, password) => `redis://default:${encodeURIComponent(password)}@${host}:6379/0`,
   },
+  mariadb: {
+    port: 3306,
+    dataPath: "/var/lib/mysql",
+    passwordEnv: "MARIADB_PASSWORD",
+    start: mariadbStart,
+    probe: sh('MYSQL_PWD="$MARIADB_PASSWORD" mariadb-admin -h 127.0.0.1 -P 3306 -uroot ping'),
+    client: sh('MYSQL_PWD="$MARIADB_PASSWORD" exec mariadb -h 127.0.0.1 -P 3306 -uroot app'),
+    url: (host, password) => `mysql://root:${encodeURIComponent(password)}@${host}:3306/app`,
+  },
 };
 
 /**
@@ -74,7 +97,9 @@ export function officialImage(kind: AddonKind, version: string): string {
   const pins: Record<AddonKind, Record<string, string>> = {
     postgres: { "14": "14.19", "15": "15.14", "16": "16.10", "17": "17.6" },
     redis: { "6": "6.2.20", "7": "7.4.6" },
+    mariadb: { "10.11": "10.11.14", "11.4": "11.4.8" },
   };
   const tag = pins[kind][version] ?? version;
-  return kind === "postgres" ? `docker.io/library/postgres:${tag}-bookworm` : `docker.io/library/redis:${tag}-bookworm`;
+  // postgres and redis are Debian-based; the official mariadb image is Ubuntu's.
+  return kind === "mariadb" ? `docker.io/library/mariadb:${tag}` : `docker.io/library/${kind}:${tag}-bookworm`;
 }

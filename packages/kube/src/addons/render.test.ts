@@ -51,4 +51,10 @@ describe("add-on renderers", () => {
       "postgres://postgres:a%2Fb@addon-postgres.qs-app-shop.svc:5432/postgres",
     );
   });
+
+  it("render mariadb with a mariadb-admin ping probe and a mysql:// URL", () => {
+    const sts = buildAddonStatefulSet({ ...input, name: "maria", kind: "mariadb", version: "11.4" });
+    expect(sts.spec?.template.spec?.containers[0]?.readinessProbe?.exec?.command?.join(" ")).toContain("mariadb-admin");
+    expect(addonKinds.mariadb.url("h", "p")).toBe("mysql://root:p@h:3306/app");
+  });
 });
