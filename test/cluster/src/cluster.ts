@@ -383,6 +383,13 @@ export async function up(p = clusterPaths()): Promise<void> {
   const tBuilt = Date.now();
   say(`-----> Starting the local cluster (Kubernetes ${kubernetesVersion}) in ${p.dir}`);
   await mkdir(p.dir, { recursive: true });
+  if (daemonPid(p.pids, "containerd") === undefined && existsSync(p.run)) {
+    // Left by a cluster whose processes were killed without `down` (a stopped session):
+    // containerd must not find another root's tasks in its state folder.
+    killShims(p);
+    unmountUnder([p.run]);
+    await rm(p.run, { recursive: true, force: true });
+  }
   await ensurePki(p.pki);
   await writeConfigs(p, b);
 
