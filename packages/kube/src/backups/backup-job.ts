@@ -65,7 +65,9 @@ export function buildResticPodTemplate(input: ResticPodInput): PodTemplate {
           securityContext: {
             allowPrivilegeEscalation: false,
             runAsUser: 0,
-            capabilities: { drop: ["ALL"], add: ["CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER"] },
+            // Only capabilities Pod Security "baseline" (app namespaces) allows: DAC_OVERRIDE reads
+            // and writes files of any owner, CHOWN/FOWNER restore ownership and modes.
+            capabilities: { drop: ["ALL"], add: ["CHOWN", "DAC_OVERRIDE", "FOWNER"] },
             seccompProfile: { type: "RuntimeDefault" },
           },
           volumeMounts: [

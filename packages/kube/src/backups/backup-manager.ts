@@ -178,9 +178,10 @@ export function createBackupManager(deps: { apis: KubeApis; apps: AppStore }, op
       await prepare(app);
       const ns = appNamespace(app);
       const name = backupNames.backupJob(app, stamp());
-      await run(buildBackupJob(ns, name, { app, image: options.image, volumes, retention: await retentionOf(app) }), signal);
+      const result = await run(buildBackupJob(ns, name, { app, image: options.image, volumes, retention: await retentionOf(app) }), signal);
       const record = (await list(app)).find((r) => r.id === name);
-      if (record === undefined) throw new UnavailableError("BACKUP_LOST", `backup ${name} of ${app} disappeared while it ran`);
+      // A run that never started (image, deadline) has its Job removed: report why.
+      if (record === undefined) throw new UnavailableError("BACKUP_FAILED", `backup ${name} of ${app} failed: ${result.message}`, { hint: "fix the cause and run backups:create again; earlier backups are untouched" });
       return record;
     },
 

@@ -26,6 +26,9 @@ describe("backup builders", () => {
     expect(pod?.volumes?.slice(0, 2).map((v) => v.persistentVolumeClaim?.claimName)).toEqual(["shop-vol-data", "shop-vol-uploads"]);
     expect(c?.securityContext?.capabilities?.drop).toEqual(["ALL"]);
     expect(c?.securityContext?.allowPrivilegeEscalation).toBe(false);
+    // App namespaces enforce Pod Security "baseline": only these may be added (found on the real cluster).
+    const baseline = ["AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT"];
+    expect(c?.securityContext?.capabilities?.add?.filter((cap) => !baseline.includes(cap))).toEqual([]);
     // The run's id comes from its own Job name, so CronJob runs are tagged alike.
     expect(c?.env?.find((e) => e.name === "QS_BACKUP_ID")?.valueFrom?.fieldRef?.fieldPath).toContain("job-name");
     expect(c?.command?.[2]).toContain("--keep-daily 7");

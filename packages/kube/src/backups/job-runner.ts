@@ -8,6 +8,17 @@ export interface ResticRunResult {
   readonly message: string;
 }
 
+/** How long a Job may stay without a pod before the run counts as refused. */
+const POD_CREATE_TIMEOUT_MS = 30_000;
+
+/** The newest warning about a Job (FailedCreate: why its pod was refused). */
+async function lastEvent(apis: KubeApis, namespace: string, name: string): Promise<string | undefined> {
+  const events = await apis.rest.json<{ items: { type?: string; message?: string; lastTimestamp?: string }[] }>("GET", `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`, {
+    query: { fieldSelector: `involvedObject.kind=Job,involvedObject.name=${name}` },
+  });
+  return events.items.filter((e) => e.type === "Warning").sort((a, b) => (a.lastTimestamp ?? "").localeCompare(b.lastTimestamp ?? "")).at(-1)?.message;
+}
+
 /** Waiting reasons that do not resolve by themselves. */
 const STUCK = new Set(["ErrImagePull", "ImagePullBackOff", "InvalidImageName", "CreateContainerConfigError", "CreateContainerError"]);
 
@@ -34,11 +45,18 @@ export async function runResticJob(apis: KubeApis, job: Job, options: { pollMs: 
     if (isConflict(err)) throw new UnavailableError("BACKUP_JOB_EXISTS", `a Job named ${name} exists already in ${namespace}`, { hint: "wait a second and try again", cause: err });
     throw err;
   }
-  const until = Date.now() + options.timeoutMs;
+  const started = Date.now();
+  const until = started + options.timeoutMs;
   while (Date.now() < until) {
     await sleep(options.pollMs, options.signal);
     const result = await jobResult(apis, namespace, name);
     if (result !== undefined) return result;
+    // The Job controller retries a refused pod (admission, quota) for ever: say why instead.
+    if (Date.now() - started > POD_CREATE_TIMEOUT_MS && (await apis.pods.list(namespace, { labelSelector: `job-name=${name}` })).items.length === 0) {
+      const refused = await lastEvent(apis, namespace, name);
+      await ignoreNotFound(() => apis.jobs.delete(namespace, name, { propagationPolicy: "Background" }));
+      return { ok: false, message: `no pod could be created: ${refused ?? "see kubectl describe job"}` };
+    }
   }
   await ignoreNotFound(() => apis.jobs.delete(namespace, name, { propagationPolicy: "Background" }));
   return { ok: false, message: `no result after ${Math.round(options.timeoutMs / 1000)} s; the run was stopped` };

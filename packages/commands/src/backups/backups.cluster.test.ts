@@ -1,0 +1,209 @@
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { randomBytes, randomUUID } from "node:crypto";
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PassThrough } from "node:stream";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type DeployRequest, type QsError, type ReleaseManager, appNamespace, silentLogger } from "@qs/core";
+import {
+  type CronJob,
+  type KubeApis,
+  type Reconciler,
+  createAppStore,
+  createBackupManager,
+  createConfigStore,
+  createKubeApis,
+  createReconciler,
+  createReleaseManager,
+  ignoreNotFound,
+  installCrds,
+  loadKubeConnection,
+} from "@qs/kube";
+import { captureOutput, eventually } from "../../../../test/e2e/deploy/harness.ts";
+import { imageName } from "../../../../test/cluster/src/images.ts";
+import { net, toolDirs } from "../../../../test/cluster/src/layout.ts";
+import { ensureResticImage } from "../../../../test/cluster/builders/restic.ts";
+import type { CommandContext, CommandResult, CommandServices } from "../command.ts";
+import { defaultRegistry } from "../commands.ts";
+
+// Backups on the local real cluster (issue 18): restic Jobs in the app's namespace write to
+// a real S3-compatible server (VersityGW, built from its Go module, on the node address so
+// pods reach it), a deleted file comes back with backups:restore, a drill passes, and a
+// corrupted repository makes the drill fail with restic's reason.
+const kubeconfig = process.env.QS_TEST_KUBECONFIG ?? "";
+const busybox = imageName("library/busybox:1.35");
+const never = new AbortController().signal;
+// The first start writes the file once; a restarted pod must not write it again.
+const web = '[ -e /data/.seeded ] || { echo "hello from the volume" > /data/note.txt; touch /data/.seeded; }; exec httpd -f -p $PORT -h /data';
+const accessKey = `qsadmin${randomBytes(4).toString("hex")}`;
+const secretKey = randomBytes(18).toString("base64url");
+
+let apis: KubeApis;
+let reconciler: Reconciler;
+let releases: ReleaseManager;
+let apps: ReturnType<typeof createAppStore>;
+let services: CommandServices;
+let s3: ChildProcess | undefined;
+let s3Root = "";
+let s3Port = 0;
+const created: string[] = [];
+
+async function freePort(host: string): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+beforeAll(async () => {
+  const image = await ensureResticImage(() => undefined);
+  s3Root = mkdtempSync(join(tmpdir(), "qs-s3-"));
+  s3Port = await freePort(net.nodeIp);
+  const bin = join(toolDirs(true).versitygw ?? "", "versitygw");
+  s3 = spawn(bin, ["--port", `${net.nodeIp}:${s3Port}`, "--quiet", "posix", "--nometa", s3Root], {
+    env: { ...process.env, ROOT_ACCESS_KEY: accessKey, ROOT_SECRET_KEY: secretKey },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  await eventually(async () => (await fetch(`http://${net.nodeIp}:${s3Port}/`).then((r) => r.status > 0, () => false)) || undefined, "VersityGW to listen", 15_000);
+
+  apis = createKubeApis(loadKubeConnection(kubeconfig));
+  await installCrds(apis);
+  const render = { baseDomain: "qs.test", progressDeadlineSeconds: 60 };
+  reconciler = createReconciler({ apis, logger: silentLogger, options: { resyncIntervalMs: 5_000, watchRestartDelayMs: 500, retryDelayMs: 500, render } });
+  await reconciler.start();
+  apps = createAppStore(apis);
+  releases = createReleaseManager({ apis, logger: silentLogger, options: { render, pollMs: 250, rolloutTimeoutMs: 120_000, releasePhaseTimeoutMs: 90_000 } });
+  const backups = createBackupManager({ apis, apps }, { image, pollMs: 500, timeoutMs: 180_000 });
+  // Only what the backups verbs call is wired: the app store and the backup service.
+  services = { apps, config: createConfigStore(apis), releases, backups, baseDomain: "qs.test", limits: { maxScale: 5 } } as unknown as CommandServices;
+}, 600_000);
+
+afterAll(async () => {
+  await Promise.allSettled(created.map((name) => apps.destroy(name)));
+  for (const name of ["qs-backup-target", "qs-backup-key"]) await ignoreNotFound(() => apis.secrets.delete("qs-system", name));
+  await ignoreNotFound(() => apis.custom("v1", "serviceaccounts").delete("qs-system", "qs-backup"));
+  await reconciler.close();
+  apis.rest.close();
+  s3?.kill();
+  rmSync(s3Root, { recursive: true, force: true });
+});
+
+/** Runs one verb as an admin, the way the dispatcher hands it its arguments. */
+async function run(name: string, args: string[]): Promise<CommandResult> {
+  const command = defaultRegistry().find(name);
+  if (command === undefined) throw new Error(`no verb ${name}`);
+  const ctx: CommandContext = {
+    principal: { user: "admin", role: "admin" },
+    args,
+    json: false,
+    io: { stdin: new PassThrough(), stdout: new PassThrough(), stderr: new PassThrough() },
+    signal: never,
+    services,
+    scope: {},
+  };
+  return command.run(ctx);
+}
+
+async function http(app: string, path: string): Promise<string> {
+  const svc = (await apis.services.list(appNamespace(app))).items[0];
+  const ip = svc?.spec?.clusterIP;
+  if (!ip) throw new Error("no Service");
+  const res = await fetch(`http://${ip}${path}`, { signal: AbortSignal.timeout(3_000) });
+  return res.ok ? res.text() : `HTTP ${res.status}`;
+}
+
+/** Runs `sh -c script` in the app's web pod (kubectl exec, as an operator would). */
+function exec(app: string, script: string): string {
+  const kubectl = join(toolDirs(true).kubernetes ?? "", "kubectl");
+  return execFileSync(kubectl, ["--kubeconfig", kubeconfig, "-n", appNamespace(app), "exec", `deploy/${app}-web`, "--", "sh", "-c", script], { encoding: "utf8" });
+}
+
+async function deployWithVolume(app: string): Promise<void> {
+  created.push(app);
+  await apps.create(app, "alice", { volumes: [{ name: "data", mountPath: "/data", size: "64Mi" }] });
+  const request: DeployRequest = { app, image: busybox, gitSha: "abc1234abc1234", processes: { web }, author: "alice", description: "Deploy busybox" };
+  await releases.deploy(request, captureOutput(), never);
+}
+
+const target = (): string[] => [`s3://qs-backups/${randomUUID().slice(0, 8)}`, "--endpoint", `http://${net.nodeIp}:${s3Port}`, "--access-key", accessKey];
+
+describe("backups on the real cluster", () => {
+  it("a deleted volume file comes back with backups:restore, a drill passes, --to restores beside, a corrupted backup fails its drill", async () => {
+    // A wrong key is refused by the connection test, and nothing is saved.
+    const wrong = await run("backups:target-set", [...target(), "--secret-key", "not-the-key"]).catch((err: unknown) => err as QsError);
+    expect((wrong as QsError).code).toBe("BACKUP_TARGET_UNREACHABLE");
+    expect((wrong as QsError).message).not.toContain("not-the-key");
+    await expect(apis.secrets.read("qs-system", "qs-backup-target")).rejects.toMatchObject({ code: 404 });
+
+    const set = await run("backups:target-set", [...target(), "--secret-key", secretKey]);
+    expect(set.text).toContain("connection tested");
+    expect(JSON.stringify(set)).not.toContain(secretKey);
+
+    const app = `bk-${randomUUID().slice(0, 8)}`;
+    await deployWithVolume(app);
+    expect(await eventually(async () => ((await http(app, "/note.txt")).includes("hello from the volume") ? "ok" : undefined), "the app serving its volume file", 90_000)).toBe("ok");
+
+    const schedule = await run("backups:schedule", [app, "daily 03:00", "--keep-daily", "7", "--keep-weekly", "4"]);
+    expect(schedule.text).toContain('cron "0 3 * * *"');
+    const cron = await apis.custom<CronJob>("batch/v1", "cronjobs").read(appNamespace(app), `${app}-backup`);
+    expect(cron.spec?.concurrencyPolicy).toBe("Forbid");
+
+    const made = await run("backups:create", [app]);
+    expect(made.text, made.text).toContain("Backed up");
+    const id = (made.json as { id: string }).id;
+    const listed = await run("backups", [app]);
+    expect(listed.text).toContain(id);
+    expect(listed.text).toContain("succeeded");
+    const record = (listed.json as { id: string; sizeBytes?: number; durationSeconds?: number }[]).find((r) => r.id === id);
+    expect(record?.sizeBytes).toBeGreaterThan(0);
+    expect(record?.durationSeconds).toBeGreaterThanOrEqual(0);
+    // Credentials are in the Secret only: not in the Job's pod spec, not in any output.
+    const job = await apis.jobs.read(appNamespace(app), id);
+    for (const text of [JSON.stringify(job), made.text, listed.text, JSON.stringify(listed.json)]) {
+      expect(text).not.toContain(secretKey);
+      expect(text).not.toContain(accessKey);
+    }
+
+    exec(app, "rm /data/note.txt");
+    expect(await http(app, "/note.txt")).toBe("HTTP 404");
+    await run("backups:restore", [app, id]);
+    expect(await http(app, "/note.txt")).toContain("hello from the volume");
+
+    const copy = `bk-${randomUUID().slice(0, 8)}`;
+    await deployWithVolume(copy);
+    exec(copy, "rm /data/note.txt && echo copy-only > /data/mine.txt");
+    const beside = await run("backups:restore", [app, id, "--to", copy]);
+    expect(beside.text).toContain("untouched");
+    expect(await http(copy, "/note.txt")).toContain("hello from the volume");
+    expect(await http(copy, "/mine.txt")).toContain("copy-only");
+    expect(await http(app, "/mine.txt")).toBe("HTTP 404");
+
+    const drill = await run("backups:drill", [app]);
+    expect(drill.text, drill.text).toContain("Drill passed");
+    expect((drill.json as { files: number }).files).toBe(2);
+    const drilled = (await run("backups", [app])).text;
+    expect(drilled).toMatch(/ok 20\d\d-/);
+    const scratch = (await apis.namespaces.list()).items.filter((n) => n.metadata?.name?.startsWith(`qs-drill-${app}`) && n.status?.phase === "Active");
+    expect(scratch).toEqual([]);
+
+    // Corrupt every data pack of the app's repository: the drill must fail and say why.
+    const packs: string[] = [];
+    const walk = (dir: string): void => {
+      for (const name of readdirSync(dir)) {
+        const path = join(dir, name);
+        if (statSync(path).isDirectory()) walk(path);
+        else if (dir.includes(`/${app}/data`)) packs.push(path);
+      }
+    };
+    walk(s3Root);
+    expect(packs.length).toBeGreaterThan(0);
+    for (const pack of packs) writeFileSync(pack, randomBytes(statSync(pack).size));
+    const failed = await run("backups:drill", [app]);
+    expect(failed.exitCode).toBe(1);
+    expect(failed.text).toContain("Drill FAILED");
+    expect((failed.json as { reason?: string }).reason ?? "").not.toBe("");
+  }, 900_000);
+});
