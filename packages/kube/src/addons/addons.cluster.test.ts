@@ -30,7 +30,7 @@ beforeAll(async () => {
 }, 600_000);
 afterAll(async () => {
   await createAppStore(apis).destroy(app).catch(() => undefined);
-  for (const name of ["db", "cache"]) await apis.persistentVolumeClaims.delete(ns, addonNames.pvc(name)).catch(() => undefined);
+  for (const name of ["db", "cache", "maria"]) await apis.persistentVolumeClaims.delete(ns, addonNames.pvc(name)).catch(() => undefined);
   apis.rest.close();
 });
 
@@ -121,5 +121,28 @@ describe("database add-ons on the real cluster", () => {
     expect((await cli(fresh, "GET", "k")).out.trim()).toBe("kept");
     expect((await cli(old, "GET", "k")).out).toMatch(/WRONGPASS|NOAUTH/);
     expect(await addons.url(app, "cache")).toBe(`redis://default:${fresh}@addon-cache.${ns}.svc:6379/0`);
+  }, 900_000);
+
+  it("runs mariadb: ready by mariadb-admin ping, a table kept across a restart, rotation refuses the old password", async () => {
+    const addons = createAddonManager(apis, { images: { "mariadb:10.11": localAddonImages.mariadb }, readyTimeoutMs: 300_000 });
+    await addons.create(app, { name: "maria", kind: "mariadb", version: "10.11", size: "1Gi" });
+    await addons.waitReady(app, "maria");
+    const sql = (password: string, query: string) =>
+      exec(["sh", "-c", 'MYSQL_PWD="$1" exec mariadb -h 127.0.0.1 -uroot -N -e "$2" app', "sh", password, query], undefined, "maria", "mariadb");
+    const old = await passwordOf("maria");
+    expect(await sql(old, "CREATE TABLE t (v text); INSERT INTO t VALUES ('kept');")).toMatchObject({ code: 0 });
+    const before = (await apis.pods.read(ns, addonNames.pod("maria"))).metadata?.uid;
+    await apis.pods.delete(ns, addonNames.pod("maria"));
+    await eventually(async () => {
+      const pod = await orUndefined(() => apis.pods.read(ns, addonNames.pod("maria")));
+      return pod?.metadata?.uid !== before && pod?.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True");
+    }, "the restarted mariadb pod to be ready", 300_000);
+    expect((await sql(old, "SELECT v FROM t")).out.trim()).toBe("kept");
+    await addons.rotate(app, "maria");
+    const fresh = await passwordOf("maria");
+    expect((await sql(fresh, "SELECT v FROM t")).out.trim()).toBe("kept");
+    const refused = await sql(old, "SELECT 1");
+    expect(refused.code).not.toBe(0);
+    expect(refused.out).toContain("Access denied");
   }, 900_000);
 });
