@@ -135,7 +135,7 @@ describe("git push on the real cluster", () => {
         packages: { "": { name: "hello", version: "1.0.0" } },
       }),
       "server.js":
-        'require("node:http").createServer((_, res) => res.end(`hello ${process.env.GREETING ?? "nobody"}\\n`)).listen(process.env.PORT);\n',
+        'require("node:http").createServer((_, res) => res.end(`hello ${process.env.GREETING ?? "nobody"}\\n`)).listen(process.env.PORT, () => console.log(`listening on ${process.env.PORT}`));\n',
     });
     const t0 = Date.now();
     const pushed = await push();
@@ -180,6 +180,18 @@ describe("git push on the real cluster", () => {
       )
     ).stdout;
     expect(pods).not.toContain("from-config-93d2");
+  });
+
+  it("apps:logs shows the real process's output", async () => {
+    const logs = await eventually(
+      async () => {
+        const r = await ssh(`apps:logs ${app}`);
+        return r.stdout.includes("listening on 5000") ? r.stdout : undefined;
+      },
+      "the app's log line",
+      30_000,
+    );
+    expect(logs).toContain("listening on 5000");
   });
 
   it("apps:run runs a one-off command in a real container and returns its exit code", async () => {
