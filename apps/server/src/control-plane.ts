@@ -16,7 +16,9 @@ import {
 } from "@qs/commands";
 import { createGitService, generateDeployKey, type GitService } from "@qs/git";
 import {
+  DEFAULT_RESTIC_IMAGE,
   createAddonManager,
+  createBackupManager,
   createDeployKeyStore,
   createKubeClient,
   createWebhookSecretStore,
@@ -205,6 +207,9 @@ export async function startControlPlane(
                   },
                 }),
             ...(kube === undefined ? {} : { addons: createAddonManager(kube.apis, { images: config.addonImages }) }),
+            ...(kube === undefined
+              ? {}
+              : { backups: createBackupManager({ apis: kube.apis, apps: cluster.apps }, { image: config.backupImage ?? DEFAULT_RESTIC_IMAGE, namespace: config.systemNamespace }) }),
             audit: cluster.audit,
             baseDomain: config.baseDomain,
             appScheme: config.appScheme,

@@ -68,6 +68,8 @@ export interface QsConfig {
   readonly maxScale: number;
   /** Add-on image per `kind:major` (QS_ADDON_IMAGES), replacing the pinned official one. */
   readonly addonImages: Readonly<Record<string, string>>;
+  /** The restic image backup Jobs run (QS_BACKUP_IMAGE); undefined = restic's own, pinned. */
+  readonly backupImage: string | undefined;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -111,6 +113,7 @@ export const CONFIG_VARIABLES = [
   "QS_REGISTRY_HOST",
   "QS_ADMIN_TOTP_SECRET",
   "QS_ADDON_IMAGES",
+  "QS_BACKUP_IMAGE",
 ] as const;
 
 /**
@@ -194,6 +197,7 @@ export function loadConfig(env: Env = process.env): QsConfig {
     require2fa: read.bool("QS_REQUIRE_2FA", true),
     maxScale: read.int("QS_MAX_SCALE", 50, 1, 1000),
     addonImages: addonImages(env.QS_ADDON_IMAGES, problems),
+    backupImage: read.image("QS_BACKUP_IMAGE"),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(config);

@@ -54,6 +54,9 @@ describe("backup builders", () => {
     const drill = buildDrillJob("qs-drill-shop-1", "shop-drill-1", { app: "shop", image, backupId: "shop-backup-1" });
     expect(drill.spec?.template.spec?.volumes?.every((v) => v.persistentVolumeClaim === undefined)).toBe(true);
     expect(drill.spec?.template.spec?.containers[0]?.command?.[2]).toContain("sha256sum -c");
+    // Busybox (the upstream Alpine image) has no sort -z nor sha256sum --quiet.
+    expect(drill.spec?.template.spec?.containers[0]?.command?.[2]).not.toContain("--quiet");
+    expect(backupScript("shop", {})).not.toMatch(/sort -z|xargs -0/);
   });
 
   it("no pod spec carries a credential; the Secret holds them as restic's environment", () => {

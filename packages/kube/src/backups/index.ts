@@ -2,5 +2,5 @@ export { createBackupManager, type BackupManagerOptions } from "./backup-manager
 export { buildBackupJob, buildResticJob, buildResticJobSpec, buildResticPodTemplate, type CronJob, type ResticPodInput } from "./backup-job.ts";
 export { buildBackupCronJob, type BackupScheduleInput } from "./backup-cronjob.ts";
 export { buildRestoreJob, buildDrillJob, buildCheckJob } from "./restore-job.ts";
-export { backupNames, buildBackupSecret, buildBackupServiceAccount, resticRepository, LABEL_BACKUP } from "./objects.ts";
+export { DEFAULT_RESTIC_IMAGE, backupNames, buildBackupSecret, buildBackupServiceAccount, resticRepository, LABEL_BACKUP } from "./objects.ts";
 export { backupRecord } from "./records.ts";

@@ -2,6 +2,12 @@ import { kubeName } from "@qs/core";
 import { appLabels } from "../labels.ts";
 import type { KubeObject, Secret } from "../rest/wire.ts";
 
+/**
+ * The restic image when QS_BACKUP_IMAGE is not set: restic's own, pinned by version
+ * (install.sh pins it by digest; the local cluster uses one made from Debian's package).
+ */
+export const DEFAULT_RESTIC_IMAGE = "docker.io/restic/restic:0.18.0";
+
 /** Label on every backup object; its value says which kind of run (backup, restore, drill, check). */
 export const LABEL_BACKUP = "quickstack.dev/backup";
 /** Annotation on a Job: the app whose backup it uses (restores into another app name it). */

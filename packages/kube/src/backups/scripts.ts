@@ -34,7 +34,9 @@ export function backupScript(app: string, retention: BackupRetention): string {
   const forget = forgetFlags(retention);
   return [
     preamble,
-    `mkdir -p ${META_DIR} && cd ${DATA_DIR} && find . -type f -print0 | sort -z | xargs -0r sha256sum > ${META_DIR}/manifest.sha256`,
+    // Plain find -exec and sha256sum -c: the same in Debian's coreutils and the upstream
+    // image's busybox (Alpine).
+    `mkdir -p ${META_DIR} && cd ${DATA_DIR} && find . -type f -exec sha256sum {} + > ${META_DIR}/manifest.sha256`,
     `restic backup --json --host qs --tag qs-app=${app} --tag "qs-backup=$QS_BACKUP_ID" ${DATA_DIR} ${META_DIR} > /tmp/backup.json`,
     `grep '"message_type":"summary"' /tmp/backup.json | tail -n 1 > /dev/termination-log`,
     ...(forget === "" ? [] : [`restic forget --host qs --tag qs-app=${app} ${forget} --prune >&2`]),
@@ -57,7 +59,7 @@ export function drillScript(): string {
     `restic restore latest --tag "qs-backup=$QS_BACKUP_ID" --target ${RESTORE_DIR} >&2`,
     `cd ${RESTORE_DIR}${DATA_DIR}`,
     // An app whose volumes hold no file has an empty manifest, which sha256sum -c refuses.
-    `if [ -s ${RESTORE_DIR}${META_DIR}/manifest.sha256 ] && ! sha256sum -c --quiet ${RESTORE_DIR}${META_DIR}/manifest.sha256 > /tmp/check 2>&1; then`,
+    `if [ -s ${RESTORE_DIR}${META_DIR}/manifest.sha256 ] && ! sha256sum -c ${RESTORE_DIR}${META_DIR}/manifest.sha256 > /tmp/check 2>&1; then`,
     `  { echo "checksum mismatch:"; grep -v ': OK$' /tmp/check | head -n 20; } > /dev/termination-log`,
     "  exit 1",
     "fi",
