@@ -76,6 +76,11 @@ describe("backup builders", () => {
     });
   });
 
+  it("the drill's scratch namespace is one the control plane's scope policy lets it write (qs-app-*)", () => {
+    expect(backupNames.drillNamespace("shop", "20260101030000")).toBe("qs-app-drill-shop-20260101030000");
+    expect(backupNames.drillNamespace("a".repeat(40), "20260101030000").length).toBeLessThanOrEqual(63);
+  });
+
   it("one repository per app under the target", () => {
     expect(resticRepository({ url: "s3://b/qs/", endpoint: "http://10.42.0.1:7070/" }, "shop")).toBe("s3:http://10.42.0.1:7070/b/qs/shop");
     expect(resticRepository({ url: "s3://b", endpoint: "https://s3.example" }, "shop")).toBe("s3:https://s3.example/b/shop");

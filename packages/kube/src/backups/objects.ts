@@ -28,7 +28,11 @@ export const backupNames = {
   backupJob: (app: string, stamp: string): string => kubeName(app, "backup", stamp),
   restoreJob: (app: string, stamp: string): string => kubeName(app, "restore", stamp),
   drillJob: (app: string, stamp: string): string => kubeName(app, "drill", stamp),
-  drillNamespace: (app: string, stamp: string): string => kubeName("qs-drill", app, stamp),
+  /**
+   * Under the qs-app- prefix: deploy/policy/scope-policy.yaml lets the control plane write
+   * only qs-app-* namespaces (an app would need to be named drill-<app>-<stamp> to clash).
+   */
+  drillNamespace: (app: string, stamp: string): string => kubeName("qs-app-drill", app, stamp),
 };
 
 /** What restic needs in its environment; the values only ever live in Secrets. */
