@@ -189,8 +189,18 @@ describe("backups on the real cluster", () => {
     expect((drill.json as { files: number }).files).toBe(2);
     const drilled = (await run("backups", [app])).text;
     expect(drilled).toMatch(/ok 20\d\d-/);
-    const scratch = (await apis.namespaces.list()).items.filter((n) => n.metadata?.name?.startsWith(`qs-drill-${app}`) && n.status?.phase === "Active");
+    const scratch = (await apis.namespaces.list()).items.filter((n) => n.metadata?.name?.startsWith(`qs-app-drill-${app}`) && n.status?.phase === "Active");
     expect(scratch).toEqual([]);
+
+    // The installation key is needed: with another one the drill fails and says so.
+    const key = await apis.secrets.read("qs-system", "qs-backup-key");
+    await apis.secrets.replace("qs-system", "qs-backup-key", { ...key, data: { password: Buffer.from("not-the-key").toString("base64") } });
+    const locked = await run("backups:drill", [app]);
+    const current = await apis.secrets.read("qs-system", "qs-backup-key");
+    await apis.secrets.replace("qs-system", "qs-backup-key", { ...current, data: key.data ?? {} });
+    expect(locked.exitCode).toBe(1);
+    expect(locked.text).toMatch(/wrong password/);
+    expect(locked.text).not.toContain(Buffer.from(key.data?.password ?? "", "base64").toString());
 
     // Corrupt every data pack of the app's repository: the drill must fail and say why.
     const packs: string[] = [];
