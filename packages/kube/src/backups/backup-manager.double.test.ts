@@ -35,7 +35,10 @@ describe("backup manager refusals", () => {
   it("without a target nothing runs and the error names backups:target-set", async () => {
     const app = h.appName("bk");
     await h.apps.create(app, "alice", { volumes: [{ name: "data", mountPath: "/data", size: "1Gi" }] });
-    const err = await backups.create(app, never).catch((e: unknown) => e as QsError);
+    const err = (await backups.create(app, never).then(
+      () => undefined,
+      (e: unknown) => e as QsError,
+    )) as QsError;
     expect(err.code).toBe("BACKUP_TARGET_NOT_SET");
     expect(err.hint).toContain("backups:target-set");
     expect(await jobsOf(app)).toBe(0);
