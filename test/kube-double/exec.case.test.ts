@@ -90,6 +90,8 @@ describe("exec (client-node)", () => {
 });
 
 describe("exec with a terminal", () => {
+  // The resize travels client → API server → kubelet → runtime: the command polls for it
+  // (up to 10 s) rather than sleeping a fixed second, which a busy machine overran.
   it("starts the pty at the client's size and follows resizes", async () => {
     const out = Object.assign(new PassThrough(), { columns: 80, rows: 24 });
     let text = "";
@@ -105,7 +107,7 @@ describe("exec with a terminal", () => {
     });
     const stdin = new PassThrough();
     const status = await new Promise<k8s.V1Status>((resolve, reject) => {
-      new k8s.Exec(target.kc).exec(ns, "shell", "main", ["sh", "-c", "stty size; sleep 1; stty size"], out, null, stdin, true, resolve).catch(reject);
+      new k8s.Exec(target.kc).exec(ns, "shell", "main", ["sh", "-c", 'stty size; i=0; while [ $i -lt 40 ]; do sleep 0.25; s=$(stty size); [ "$s" = "40 100" ] && break; i=$((i+1)); done; echo "$s"'], out, null, stdin, true, resolve).catch(reject);
     });
     stdin.end();
     expect(status.status).toBe("Success");
