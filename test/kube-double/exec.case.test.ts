@@ -84,15 +84,18 @@ describe("exec (client-node)", () => {
   });
 
   it("gives the command a terminal when tty=true", async () => {
-    const r = await exec(["sh", "-c", "test -t 0 && echo is-a-tty"], { tty: true, stdin: "" });
+    // Without stdin: a stdin closed at once hangs the terminal up on a real kubelet, which
+    // could end the command before it printed anything.
+    const r = await exec(["sh", "-c", "test -t 1 && echo is-a-tty"], { tty: true });
     expect(r.stdout).toContain("is-a-tty");
   });
 });
 
 describe("exec with a terminal", () => {
-  // The resize travels client → API server → kubelet → runtime: the command polls for it
-  // (up to 10 s) rather than sleeping a fixed second, which a busy machine overran.
-  it("starts the pty at the client's size and follows resizes", async () => {
+  // Sizes travel client → API server → kubelet → runtime, and a real kubelet applies even
+  // the first one only after the command started (its first `stty size` can fail): the
+  // command polls for each size (up to 10 s) instead of reading it at once.
+  it("takes the client's size and follows resizes", async () => {
     const out = Object.assign(new PassThrough(), { columns: 80, rows: 24 });
     let text = "";
     let resized = false;
@@ -107,7 +110,7 @@ describe("exec with a terminal", () => {
     });
     const stdin = new PassThrough();
     const status = await new Promise<k8s.V1Status>((resolve, reject) => {
-      new k8s.Exec(target.kc).exec(ns, "shell", "main", ["sh", "-c", 'stty size; i=0; while [ $i -lt 40 ]; do sleep 0.25; s=$(stty size); [ "$s" = "40 100" ] && break; i=$((i+1)); done; echo "$s"'], out, null, stdin, true, resolve).catch(reject);
+      new k8s.Exec(target.kc).exec(ns, "shell", "main", ["sh", "-c", 'await() { i=0; while [ $i -lt 40 ]; do s=$(stty size 2>/dev/null); [ "$s" = "$1" ] && break; sleep 0.25; i=$((i+1)); done; echo "$s"; }; await "24 80"; await "40 100"'], out, null, stdin, true, resolve).catch(reject);
     });
     stdin.end();
     expect(status.status).toBe("Success");
