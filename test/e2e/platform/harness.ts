@@ -131,3 +131,20 @@ export async function startPlatform(
     },
   };
 }
+
+/**
+ * A bare upstream repository (reached as file://, no network) and a work tree whose
+ * `origin` it is, under `dir`: the Git host for apps:source-set and webhook tests.
+ */
+export async function createUpstream(dir: string): Promise<{ path: string; work: string }> {
+  const path = join(dir, "upstream.git");
+  const work = join(dir, "upstream-work");
+  await run("git", ["init", "-q", "--bare", "-b", "main", path]);
+  await mkdir(work);
+  const git = (...args: string[]) => run("git", args, { cwd: work });
+  await git("init", "-q", "-b", "main");
+  await git("config", "user.email", "dev@example.test");
+  await git("config", "user.name", "Dev");
+  await git("remote", "add", "origin", `file://${path}`);
+  return { path, work };
+}

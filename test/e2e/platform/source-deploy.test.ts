@@ -1,9 +1,9 @@
 import { execFile } from "node:child_process";
-import { mkdir, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startPlatform, type Platform } from "./harness.ts";
+import { createUpstream, startPlatform, type Platform } from "./harness.ts";
 
 // apps:source-set + apps:deploy: the control plane fetches with the real git client from a
 // local bare repo (file://, no internet) and deploys through the push pipeline.
@@ -26,14 +26,7 @@ describe("deploys from a Git URL", () => {
 
   beforeAll(async () => {
     p = await startPlatform();
-    upstream = join(p.dir, "upstream.git");
-    work = join(p.dir, "upstream-work");
-    await run("git", ["init", "-q", "--bare", "-b", "main", upstream]);
-    await mkdir(work);
-    await git("init", "-q", "-b", "main");
-    await git("config", "user.email", "dev@example.test");
-    await git("config", "user.name", "Dev");
-    await git("remote", "add", "origin", `file://${upstream}`);
+    ({ path: upstream, work } = await createUpstream(p.dir));
     expect((await p.ssh("apps:create shop")).code).toBe(0);
   });
   afterAll(async () => {

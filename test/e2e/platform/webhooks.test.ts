@@ -1,11 +1,11 @@
 import { execFile } from "node:child_process";
-import { mkdir, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signedAs } from "../../../packages/web/src/webhooks/testing.ts";
 import { eventually } from "../deploy/harness.ts";
-import { startPlatform, type Platform } from "./harness.ts";
+import { createUpstream, startPlatform, type Platform } from "./harness.ts";
 
 // Signed webhooks end to end: the control plane's HTTP server, a real redis for delivery ids,
 // the webhook secret in a Secret on the API double, the source fetched with real git from a
@@ -36,14 +36,7 @@ describe("signed webhooks deploy the source branch", () => {
 
   beforeAll(async () => {
     p = await startPlatform();
-    upstream = join(p.dir, "upstream.git");
-    work = join(p.dir, "upstream-work");
-    await run("git", ["init", "-q", "--bare", "-b", "main", upstream]);
-    await mkdir(work);
-    await git("init", "-q", "-b", "main");
-    await git("config", "user.email", "dev@example.test");
-    await git("config", "user.name", "Dev");
-    await git("remote", "add", "origin", `file://${upstream}`);
+    ({ path: upstream, work } = await createUpstream(p.dir));
     await writeFile(join(work, "Dockerfile"), "FROM scratch\nCOPY . /app\n");
     expect((await p.ssh("apps:create shop")).code).toBe(0);
     expect((await p.ssh(`apps:source-set shop file://${upstream} --branch main`)).code).toBe(0);
