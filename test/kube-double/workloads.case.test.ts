@@ -81,8 +81,13 @@ describe("deployments", () => {
     }, 90_000);
     expect(condition(d, "Progressing")?.status).toBe("False");
     expect(condition(d, "Available")?.status).toBe("False");
-    const pod = (await target.core.listNamespacedPod({ namespace: ns, labelSelector: "app=stuck" })).items[0]!;
-    expect(["ErrImagePull", "ImagePullBackOff"]).toContain(pod.status?.containerStatuses?.[0]?.state?.waiting?.reason);
+    // The deadline can pass before a busy kubelet has tried the pull: wait for the pull to fail.
+    const reason = await eventually(async () => {
+      const pod = (await target.core.listNamespacedPod({ namespace: ns, labelSelector: "app=stuck" })).items[0];
+      const waiting = pod?.status?.containerStatuses?.[0]?.state?.waiting?.reason;
+      return waiting === "ContainerCreating" || waiting === undefined ? undefined : waiting;
+    }, 60_000);
+    expect(["ErrImagePull", "ImagePullBackOff"]).toContain(reason);
   });
 
   it("foreground deletion keeps the Deployment until its ReplicaSets and pods are gone", async () => {
