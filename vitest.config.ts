@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
 // Test projects (STYLE.md):
@@ -10,11 +11,17 @@ import { defineConfig } from "vitest/config";
 //                scripts/test.sh with QS_TEST_KUBECONFIG set once the cluster is up
 // Services (redis-server, docker-registry) are started once per run by the global setup.
 // The cluster project exists only when scripts/test.sh has started the local cluster.
+// Most test time is waiting (on pods, builds, git and ssh peers), so even a 2-core machine
+// runs three files at once (QS_TEST_WORKERS overrides); unit, integration and cluster files
+// share those workers, e2e files then run one at a time. Cluster suites keep to their own
+// namespaces (and QS_SYSTEM_NAMESPACE), so they can run side by side.
+const maxWorkers = Number(process.env.QS_TEST_WORKERS ?? Math.max(3, availableParallelism() - 1));
 const clusterKubeconfig = process.env.QS_CLUSTER_KUBECONFIG ?? "";
 const exclude = ["**/node_modules/**", ".tools/**", ".qs/**"];
 
 export default defineConfig({
   test: {
+    maxWorkers,
     globalSetup: ["./test/support/global-setup.ts"],
     projects: [
       {
@@ -61,7 +68,6 @@ export default defineConfig({
                 exclude,
                 testTimeout: 180_000,
                 hookTimeout: 120_000,
-                fileParallelism: false,
               },
             },
           ]),

@@ -9,7 +9,8 @@ import { repoRoot, runCommand, type RunResult } from "./support.ts";
 // deploy/ plus the site overlay the installer writes, with --dry-run=server so the real
 // API server admits every object (CRDs, RBAC, the admission policy, PVCs, workloads)
 // without changing the shared cluster. Like the installer, the namespaces are created
-// first (`kubectl apply -f deploy/base/namespace.yaml`); this test removes the ones it made.
+// first (`kubectl apply -f deploy/base/namespace.yaml`); they stay, because suites running
+// beside this one (rbac, backups) work in qs-system too.
 
 const kubeconfig = process.env.QS_TEST_KUBECONFIG ?? "";
 const binDir = /^kubernetes=(.*)$/m.exec(runCommand("bash", ["test/cluster/build.sh", "--print"]).stdout)?.[1];
@@ -22,7 +23,6 @@ function kubectl(...args: string[]): RunResult {
 }
 
 let dir: Awaited<ReturnType<typeof tempDir>>;
-const createdNamespaces: string[] = [];
 
 beforeAll(async () => {
   dir = await tempDir("qs-deploy-apply-");
@@ -37,15 +37,11 @@ beforeAll(async () => {
   const overlay = runCommand("bash", ["-c", script]);
   expect(overlay.status, overlay.stderr).toBe(0);
   writeFileSync(join(dir.path, "kustomization.yaml"), overlay.stdout);
-  for (const ns of ["qs-system", "qs-builds"]) {
-    if (kubectl("get", "namespace", ns).status !== 0) createdNamespaces.push(ns);
-  }
   const namespaces = kubectl("apply", "-f", join(repoRoot, "deploy/base/namespace.yaml"));
   expect(namespaces.status, namespaces.stderr).toBe(0);
 });
 
 afterAll(async () => {
-  for (const ns of createdNamespaces) kubectl("delete", "namespace", ns, "--wait=false");
   await dir?.remove();
 });
 

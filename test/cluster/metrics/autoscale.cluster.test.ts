@@ -53,7 +53,8 @@ beforeAll(async () => {
   await installMetricsServer(kubeconfig);
   apis = createKubeApis(loadKubeConnection(kubeconfig));
   await installCrds(apis);
-  const render = { baseDomain: "qs.test", progressDeadlineSeconds: 60 };
+  // A 15 s scale-down window instead of the product's 60 s keeps the scale-in wait short.
+  const render = { baseDomain: "qs.test", progressDeadlineSeconds: 60, scaleDownStabilizationSeconds: 15 };
   reconciler = createReconciler({ apis, logger: silentLogger, options: { resyncIntervalMs: 5_000, watchRestartDelayMs: 500, retryDelayMs: 500, render } });
   await reconciler.start();
   apps = createAppStore(apis);
@@ -111,7 +112,7 @@ describe("autoscaling on the real cluster", () => {
     expect(state?.lastScaleReason).toMatch(/New size: [23]; reason: cpu resource utilization \(percentage of request\) above target/);
     expect(autoscalerTable([state!], Date.now())).toContain("above target");
 
-    // The load stops after 45 s per pod; after the 60 s scale-down window it comes back in.
+    // The load stops after 45 s per pod; after the 15 s scale-down window it comes back in.
     const back = await eventually(async () => {
       const hpa = await apis.horizontalPodAutoscalers.read(ns, `${name}-web`);
       return hpa.status?.desiredReplicas === 1 && hpa.status.currentReplicas === 1 ? hpa : undefined;

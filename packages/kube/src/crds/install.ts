@@ -14,17 +14,24 @@ const asCrd = (manifest: CrdManifest): CustomResourceDefinition => manifest as u
  * with QS_INSTALL_CRDS). Production installs apply deploy/crds with the rest of deploy/.
  */
 export async function installCrds(apis: KubeApis): Promise<void> {
-  for (const manifest of quickstackCrds().values()) {
-    const body = asCrd(manifest);
+  for (const manifest of quickstackCrds().values()) await installCrd(apis, asCrd(manifest));
+}
+
+/** Creates the CRD or replaces the live one; a writer racing us (another installer) is retried. */
+async function installCrd(apis: KubeApis, body: CustomResourceDefinition): Promise<void> {
+  const name = body.metadata?.name ?? "";
+  for (let attempt = 1; ; attempt++) {
     try {
-      await apis.crds.create(body);
+      try {
+        await apis.crds.create(body);
+      } catch (err) {
+        if (!isConflict(err)) throw err;
+        const live = await apis.crds.read(name);
+        await apis.crds.replace(name, { ...body, metadata: { ...body.metadata, resourceVersion: live.metadata?.resourceVersion } });
+      }
+      return;
     } catch (err) {
-      if (!isConflict(err)) throw err;
-      const live = await apis.crds.read(manifest.metadata.name);
-      await apis.crds.replace(manifest.metadata.name, {
-        ...body,
-        metadata: { ...body.metadata, resourceVersion: live.metadata?.resourceVersion },
-      });
+      if (!isConflict(err) || attempt === 5) throw err;
     }
   }
 }

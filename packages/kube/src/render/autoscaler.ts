@@ -3,16 +3,9 @@ import type { HorizontalPodAutoscaler } from "../rest/wire.ts";
 import { LABEL_COMPONENT, LABEL_PROCESS, appLabels, names } from "../labels.ts";
 import { type RenderInput, namespaceOf, ownerReference } from "./context.ts";
 
-/**
- * How long the autoscaler waits before it removes pods after the load falls. Kubernetes'
- * default is 300 s; a small VPS cluster gains from giving capacity back sooner, and one
- * minute still rides out a short lull.
- */
-export const SCALE_DOWN_STABILIZATION_SECONDS = 60;
-
 /** The autoscaling/v2 HorizontalPodAutoscaler of one process type's Deployment. */
 export function buildHorizontalPodAutoscaler(input: RenderInput, process: string, autoscale: AutoscaleSettings): HorizontalPodAutoscaler {
-  const { app } = input;
+  const { app, options } = input;
   const metrics: NonNullable<NonNullable<HorizontalPodAutoscaler["spec"]>["metrics"]> = [];
   // Utilization is relative to the container's request, which buildDeployment always sets.
   if (autoscale.cpuPercent !== undefined) {
@@ -35,7 +28,7 @@ export function buildHorizontalPodAutoscaler(input: RenderInput, process: string
       minReplicas: autoscale.min,
       maxReplicas: autoscale.max,
       metrics,
-      behavior: { scaleDown: { stabilizationWindowSeconds: SCALE_DOWN_STABILIZATION_SECONDS } },
+      behavior: { scaleDown: { stabilizationWindowSeconds: options.scaleDownStabilizationSeconds } },
     },
   };
 }
