@@ -15,6 +15,9 @@ import { defineConfig } from "vitest/config";
 // runs three files at once (QS_TEST_WORKERS overrides); unit, integration and cluster files
 // share those workers, e2e files then run one at a time. Cluster suites keep to their own
 // namespaces (and QS_SYSTEM_NAMESPACE), so they can run side by side.
+// A whole control plane reconciles every app on the cluster, so its suite runs alone,
+// after the others (with the e2e files).
+const clusterAlone = ["test/cluster/push.cluster.test.ts"];
 const maxWorkers = Number(process.env.QS_TEST_WORKERS ?? Math.max(3, availableParallelism() - 1));
 const clusterKubeconfig = process.env.QS_CLUSTER_KUBECONFIG ?? "";
 const exclude = ["**/node_modules/**", ".tools/**", ".qs/**"];
@@ -65,9 +68,21 @@ export default defineConfig({
                   "{apps,packages,test}/**/*.case.test.ts",
                   "{apps,packages,test}/**/*.cluster.test.ts",
                 ],
+                exclude: [...exclude, ...clusterAlone],
+                testTimeout: 180_000,
+                hookTimeout: 120_000,
+              },
+            },
+            {
+              extends: true,
+              test: {
+                name: "cluster-alone",
+                env: { QS_TEST_KUBECONFIG: clusterKubeconfig },
+                include: clusterAlone,
                 exclude,
                 testTimeout: 180_000,
                 hookTimeout: 120_000,
+                fileParallelism: false,
               },
             },
           ]),

@@ -16,7 +16,7 @@ source scripts/env.sh
 with_cluster=1
 if [ "${QS_TEST_CLUSTER:-1}" = 0 ]; then
   with_cluster=0
-elif [[ " $* " == *" --project "* && " $* " != *" --project cluster "* ]]; then
+elif [[ " $* " == *" --project "* && " $* " != *" --project cluster"* ]]; then
   with_cluster=0
 fi
 if [ "$with_cluster" = 1 ]; then

@@ -41,10 +41,13 @@ export interface RealDeploy {
 export async function startRealDeploy(kubeconfig: string): Promise<RealDeploy> {
   const apis = createKubeApis(loadKubeConnection(kubeconfig));
   const render = { baseDomain: "qs.test", progressDeadlineSeconds: 30 };
+  // Each harness names its apps with a prefix of its own and reconciles only those, so the
+  // suites that use it can run side by side on one cluster.
+  const prefix = `rc${randomUUID().slice(0, 4)}-`;
   const reconciler = createReconciler({
     apis,
     logger: silentLogger,
-    options: { resyncIntervalMs: 5_000, watchRestartDelayMs: 500, retryDelayMs: 500, render },
+    options: { resyncIntervalMs: 5_000, watchRestartDelayMs: 500, retryDelayMs: 500, render, owns: (a) => a.startsWith(prefix) },
   });
   await reconciler.start();
   const apps = createAppStore(apis);
@@ -60,7 +63,7 @@ export async function startRealDeploy(kubeconfig: string): Promise<RealDeploy> {
     }),
     reconciler,
     async newApp() {
-      const name = `rc-${randomUUID().slice(0, 8)}`;
+      const name = `${prefix}${randomUUID().slice(0, 8)}`;
       await apps.create(name, "alice");
       created.push(name);
       return name;

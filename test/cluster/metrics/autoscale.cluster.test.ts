@@ -55,7 +55,7 @@ beforeAll(async () => {
   await installCrds(apis);
   // A 15 s scale-down window instead of the product's 60 s keeps the scale-in wait short.
   const render = { baseDomain: "qs.test", progressDeadlineSeconds: 60, scaleDownStabilizationSeconds: 15 };
-  reconciler = createReconciler({ apis, logger: silentLogger, options: { resyncIntervalMs: 5_000, watchRestartDelayMs: 500, retryDelayMs: 500, render } });
+  reconciler = createReconciler({ apis, logger: silentLogger, options: { resyncIntervalMs: 5_000, watchRestartDelayMs: 500, retryDelayMs: 500, render, owns: (a) => a.startsWith("as-") } });
   await reconciler.start();
   apps = createAppStore(apis);
   releases = createReleaseManager({ apis, logger: silentLogger, options: { render, pollMs: 500, rolloutTimeoutMs: 120_000, releasePhaseTimeoutMs: 60_000 } });

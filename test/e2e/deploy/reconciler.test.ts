@@ -135,4 +135,25 @@ describe("reconciler", () => {
       await h.restartReconciler();
     }
   });
+
+  it("with owns, looks after its own apps only and leaves the others alone", async () => {
+    await h.reconciler.close();
+    const mine = h.appName("own");
+    const theirs = h.appName("other");
+    const scoped = createReconciler({ apis: h.apis, logger: silentLogger, options: { ...reconcilerOptions, resyncIntervalMs: 300, owns: (app) => app === mine } });
+    try {
+      await scoped.start();
+      for (const name of [mine, theirs]) {
+        await h.apps.create(name, "alice");
+        await setRelease(name, { web: "a" });
+      }
+      await eventually(() => h.apis.deployments.read(appNamespace(mine), `${mine}-web`), "own app rendered");
+      await new Promise((r) => setTimeout(r, 1000)); // events and several resyncs have come and gone
+      expect((await h.apis.deployments.list(appNamespace(theirs))).items).toEqual([]);
+    } finally {
+      await scoped.close();
+      await h.restartReconciler();
+    }
+    await eventually(() => h.apis.deployments.read(appNamespace(theirs), `${theirs}-web`), "the other app, by the usual reconciler");
+  });
 });

@@ -49,7 +49,7 @@ beforeAll(async () => {
   apis = createKubeApis(loadKubeConnection(kubeconfig));
   await installCrds(apis);
   const render = { baseDomain: "qs.test", progressDeadlineSeconds: 60 };
-  reconciler = createReconciler({ apis, logger: silentLogger, options: { resyncIntervalMs: 5_000, watchRestartDelayMs: 500, retryDelayMs: 500, render } });
+  reconciler = createReconciler({ apis, logger: silentLogger, options: { resyncIntervalMs: 5_000, watchRestartDelayMs: 500, retryDelayMs: 500, render, owns: (a) => a.startsWith("adb-") } });
   await reconciler.start();
   services = {
     ...fakeServices().services,

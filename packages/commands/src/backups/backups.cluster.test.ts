@@ -73,7 +73,7 @@ beforeAll(async () => {
   apis = createKubeApis(loadKubeConnection(kubeconfig));
   await installCrds(apis);
   const render = { baseDomain: "qs.test", progressDeadlineSeconds: 60 };
-  reconciler = createReconciler({ apis, logger: silentLogger, options: { resyncIntervalMs: 5_000, watchRestartDelayMs: 500, retryDelayMs: 500, render } });
+  reconciler = createReconciler({ apis, logger: silentLogger, options: { resyncIntervalMs: 5_000, watchRestartDelayMs: 500, retryDelayMs: 500, render, owns: (a) => a.startsWith("bk-") } });
   await reconciler.start();
   apps = createAppStore(apis);
   releases = createReleaseManager({ apis, logger: silentLogger, options: { render, pollMs: 250, rolloutTimeoutMs: 120_000, releasePhaseTimeoutMs: 90_000 } });

@@ -37,7 +37,8 @@ beforeAll(async () => {
   reconciler = createReconciler({
     apis,
     logger: silentLogger,
-    options: { resyncIntervalMs: 5_000, watchRestartDelayMs: 500, retryDelayMs: 500, render },
+    // Only this suite's apps (parents and their previews): others run beside it.
+    options: { resyncIntervalMs: 5_000, watchRestartDelayMs: 500, retryDelayMs: 500, render, owns: (a) => a.startsWith("pv-") },
   });
   await reconciler.start();
   apps = createAppStore(apis);

@@ -22,6 +22,12 @@ export interface ReconcilerOptions {
   readonly retryDelayMs?: number;
   /** Apps reconciled at the same time. @defaultValue 2 */
   readonly concurrency?: number;
+  /**
+   * The apps this reconciler looks after; others on the cluster are left alone, so several
+   * reconcilers (the test suites that run side by side on one cluster) never fight over an
+   * app's objects. @defaultValue every app
+   */
+  readonly owns?: (app: string) => boolean;
 }
 
 /** The running reconciler. */
@@ -55,18 +61,17 @@ export function createReconciler(deps: {
     ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
   });
   const restartDelayMs = options.watchRestartDelayMs ?? 1000;
-  const byLabel = (obj: KubeObject): void => {
-    const app = obj.metadata?.labels?.[LABEL_APP];
-    if (app !== undefined) queue.add(app);
+  const owns = options.owns ?? (() => true);
+  const enqueue = (app: string | undefined): void => {
+    if (app !== undefined && owns(app)) queue.add(app);
   };
+  const byLabel = (obj: KubeObject): void => enqueue(obj.metadata?.labels?.[LABEL_APP]);
   const managed = `${LABEL_MANAGED_BY}=${MANAGED_BY}`;
   const watches: Watch[] = [
     createWatch({
       rest: apis.rest,
       path: appObjects(apis).path(),
-      onChange: (obj) => {
-        if (obj.metadata?.name !== undefined) queue.add(obj.metadata.name);
-      },
+      onChange: (obj) => enqueue(obj.metadata?.name),
       logger,
       restartDelayMs,
     }),
@@ -80,7 +85,7 @@ export function createReconciler(deps: {
   const resyncAll = async (): Promise<void> => {
     try {
       const list = await appObjects(apis).listAll();
-      for (const app of list.items) queue.add(app.metadata.name);
+      for (const app of list.items) enqueue(app.metadata.name);
     } catch (err) {
       logger.warn({ err: (err as Error).message }, "resync list failed");
     }
