@@ -55,6 +55,21 @@ let contextServer: ContextServer;
 let apis: KubeApis;
 let builderImages: { kaniko: string; fetch: string; buildkit: string };
 
+/** Resolves once host:port accepts a TCP connection; throws after timeoutMs. */
+async function waitForTcp(host: string, port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, host);
+      socket.once("connect", () => (socket.destroy(), resolve(true)));
+      socket.once("error", () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`${host}:${port} still refuses connections after ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 /** A TCP relay on the node's address to the loopback registry; resolves with its port. */
 async function startRelay(): Promise<Server> {
   const server = createServer((socket) => {
@@ -285,6 +300,10 @@ export function useBuildCluster(): {
       JSON.stringify({ apiVersion: "v1", kind: "List", items: objects }),
     );
     apis = createKubeApis(loadKubeConnection(kubeconfig));
+    // kube-proxy programs the new Service a moment later (longer on a busy node); until then
+    // its address refuses connections and a build would fail to push.
+    const ip = (await apis.services.read(ns, "registry")).spec?.clusterIP ?? "";
+    await waitForTcp(ip, 5000, 60_000);
   }, 900_000);
 
   afterAll(async () => {
