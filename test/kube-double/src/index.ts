@@ -22,6 +22,7 @@ import { Kubelet, defaultTimings, type Timings } from "./kubelet.ts";
 import { createLogHandler } from "./logs.ts";
 import { createExecUpgrade } from "./exec.ts";
 import { createMetricsHandler } from "./metrics.ts";
+import { statsSummary } from "./stats.ts";
 import { createEventRecorder } from "./events.ts";
 import type { ContainerScript, ImageScript } from "./behaviour.ts";
 import { DeploymentController } from "./controllers/deployment.ts";
@@ -39,6 +40,7 @@ export type { User } from "./router.ts";
 export type { Timings } from "./kubelet.ts";
 export type { ContainerScript, ImageScript, LogLine } from "./behaviour.ts";
 export { SCRIPT_ANNOTATION } from "./behaviour.ts";
+export { USED_BYTES_ANNOTATION } from "./stats.ts";
 export { ApiError } from "./status.ts";
 export { KubeApi } from "./api.ts";
 
@@ -200,7 +202,7 @@ export async function startKubeDouble(options: KubeDoubleOptions = {}): Promise<
       dropAfterMs: faults.dropWatchesAfterMs,
     }),
     defaultFieldValidation: options.defaultFieldValidation ?? "Strict",
-    handlers: sim ? { log: createLogHandler(api, sim.kubelet), metrics: createMetricsHandler(api, sim.kubelet) } : {},
+    handlers: sim ? { log: createLogHandler(api, sim.kubelet), metrics: createMetricsHandler(api, sim.kubelet), statsSummary: (node) => statsSummary(api, sim.kubelet, node) } : {},
     track,
   });
   const server: Server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, listener) : createHttpServer(listener);

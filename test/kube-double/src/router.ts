@@ -45,7 +45,7 @@ export interface RouterOptions {
   watchSettings: () => WatchSettings;
   /** fieldValidation used when the request does not say. */
   defaultFieldValidation: "Strict" | "Warn" | "Ignore";
-  handlers: { log?: ExtraHandler; metrics?: ExtraHandler };
+  handlers: { log?: ExtraHandler; metrics?: ExtraHandler; statsSummary?: (node: string) => unknown };
   /** Tracks open streams so close() can end them. */
   track: (end: () => void) => () => void;
 }
@@ -114,6 +114,15 @@ async function handle(o: RouterOptions, req: IncomingMessage, res: ServerRespons
     }
     case "other":
       if (p === "/version") return sendJson(res, 200, versionInfo());
+      // The node proxy's kubelet stats summary (RBAC: get nodes/proxy), for volume usage.
+      {
+        const stats = /^\/api\/v1\/nodes\/([^/]+)\/proxy\/stats\/summary$/.exec(p);
+        if (stats !== null && o.handlers.statsSummary !== undefined && (req.method ?? "GET") === "GET") {
+          const name = decodeURIComponent(stats[1] ?? "");
+          o.authorize(user, "get", registry.builtin("Node"), undefined, name, "proxy");
+          return sendJson(res, 200, o.handlers.statsSummary(name));
+        }
+      }
       if (p === "/openapi/v3") return sendJson(res, 200, openapiIndex(registry));
       if (p.startsWith("/openapi/v3/")) {
         const doc = openapiGroupVersion(registry, p.slice("/openapi/v3/".length));
