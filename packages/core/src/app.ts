@@ -61,6 +61,11 @@ export interface AppSpec {
   readonly volumes: readonly VolumeSpec[];
   /** Readiness check for web: HTTP GET on this path; undefined = TCP on PORT. */
   readonly healthCheckPath?: string;
+  /**
+   * Port the web process listens on (and gets as PORT). Set by app templates whose images
+   * listen on a fixed port. @defaultValue the control plane's web port (5000)
+   */
+  readonly webPort?: number;
   readonly builder: BuilderSettings;
   /** The release that should be running (number), undefined before the first deploy. */
   readonly release?: number;

@@ -59,6 +59,7 @@ const spec = {
       "x-kubernetes-list-map-keys": ["name"],
     },
     healthCheckPath: { type: "string", pattern: "^/" },
+    webPort: { type: "integer", minimum: 1024, maximum: 65535, description: "Port the web process listens on (app templates)." },
     builder: {
       type: "object",
       required: ["mode"],

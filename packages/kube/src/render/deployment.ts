@@ -36,6 +36,7 @@ export function buildDeployment(input: RenderInput, release: Release, process: s
   const web = process === "web";
   const cpu = settings?.cpu ?? options.defaultCpuRequest;
   const memory = settings?.memory ?? options.defaultMemory;
+  const port = spec.webPort ?? options.webPort;
 
   const container: Container = {
     name: process,
@@ -43,8 +44,8 @@ export function buildDeployment(input: RenderInput, release: Release, process: s
     ...shellCommand(release.processes[process]),
     // Config values come from the release's Secret, never from the pod spec.
     envFrom: [{ secretRef: { name: names.releaseEnvSecret(app, release.number) } }],
-    env: web ? [{ name: "PORT", value: String(options.webPort) }] : [],
-    ports: web ? [{ name: "http", containerPort: options.webPort, protocol: "TCP" }] : [],
+    env: web ? [{ name: "PORT", value: String(port) }] : [],
+    ports: web ? [{ name: "http", containerPort: port, protocol: "TCP" }] : [],
     // No CPU limit: throttling hurts latency more than sharing spare CPU; memory is capped.
     resources: { requests: { cpu, memory }, limits: { memory } },
     securityContext: containerSecurityContext(),
