@@ -3,11 +3,12 @@ import type { AddressInfo } from "node:net";
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type App, type AppStore, appNamespace, defaultAppSpec } from "@qs/core";
-import type { KubeDouble } from "../../../../test/kube-double/src/index.ts";
+import { type KubeDouble, USED_BYTES_ANNOTATION } from "../../../../test/kube-double/src/index.ts";
 import { eventually } from "../../../../test/kube-double/harness.ts";
 import { startDoubleWithApis } from "../../../../test/support/double-apis.ts";
 import type { KubeApis } from "../apis.ts";
 import type { Node } from "../rest/wire.ts";
+import { acmeOrdersCheck } from "./acme-orders-check.ts";
 import { appsCheck } from "./apps-check.ts";
 import { certificatesCheck, judgeCertificates } from "./certificates-check.ts";
 import { dnsCheck } from "./dns-check.ts";
@@ -16,6 +17,7 @@ import { metricsCheck } from "./metrics-check.ts";
 import { nodesCheck } from "./nodes-check.ts";
 import { pingCheck, pinnedImagesCheck, registryCheck } from "./service-checks.ts";
 import { judgeVersions, versionCheck } from "./version-check.ts";
+import { volumesCheck } from "./volumes-check.ts";
 
 // Each doctor check against the Kubernetes API double (or a real local service): first
 // healthy, then with the thing it checks broken, showing the finding and the fix.
@@ -109,6 +111,59 @@ describe("apps", () => {
 
 });
 
+describe("volumes", () => {
+  const annotate = (path: string, bytes: number) =>
+    apis.rest.json("PATCH", path, { body: { metadata: { annotations: { [USED_BYTES_ANNOTATION]: String(bytes) } } }, contentType: "application/merge-patch+json" });
+
+  it("fails on a nearly full app volume and warns on a filling node disk, each with its fix", async () => {
+    const app = `v${randomUUID().slice(0, 8)}`;
+    const namespace = appNamespace(app);
+    const claim = `${app}-vol-data`;
+    await apis.namespaces.create({ metadata: { name: namespace } });
+    const labels = { "app.kubernetes.io/managed-by": "quickstack", "quickstack.dev/app": app };
+    await apis.persistentVolumeClaims.create(namespace, {
+      metadata: { name: claim, namespace, labels: { ...labels, "quickstack.dev/volume": "data" } },
+      spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } },
+    });
+    await apis.pods.create(namespace, {
+      metadata: { name: `${app}-web`, namespace, labels },
+      spec: { containers: [{ name: "web", image: "registry.local/web:1", volumeMounts: [{ name: "data", mountPath: "/data" }] }], volumes: [{ name: "data", persistentVolumeClaim: { claimName: claim } }] },
+    });
+    const claimPath = `${apis.persistentVolumeClaims.path(namespace)}/${claim}`;
+    try {
+      // Healthy: the mounted volume is measured and nearly empty.
+      const healthy = await eventually(async () => {
+        const o = await volumesCheck(apis).run(signal);
+        return o.finding.includes(`${namespace}/${claim}`) ? o : undefined;
+      });
+      expect(healthy).toMatchObject({ status: "ok", finding: expect.stringMatching(new RegExp(`volumes? below 80% \\(fullest ${namespace}/${claim} 0%\\); node disks: node-1 20%$`)) });
+
+      await annotate(claimPath, Math.round(0.97 * 2 ** 30));
+      const full = await volumesCheck(apis).run(signal);
+      expect(full).toMatchObject({ status: "fail", finding: `volume data of ${app} is 97% full (993 MiB of 1.0 GiB)` });
+      expect(full.fix).toContain(`ssh -t qs apps:enter ${app}`);
+      expect(full.fix).toContain(`ssh qs apps:volumes-add ${app}`);
+
+      await annotate(claimPath, 2 ** 20);
+      const node = (await apis.nodes.list()).items[0]?.metadata?.name ?? "";
+      await annotate(`/api/v1/nodes/${node}`, 43 * 2 ** 30);
+      const disk = await volumesCheck(apis).run(signal);
+      expect(disk).toMatchObject({ status: "warn", finding: `node ${node}'s disk is 86% full (43 GiB of 50 GiB)` });
+      expect(disk.fix).toContain("k3s crictl rmi --prune");
+      await annotate(`/api/v1/nodes/${node}`, 10 * 2 ** 30);
+      expect(await volumesCheck(apis).run(signal)).toMatchObject({ status: "ok" });
+    } finally {
+      await apis.namespaces.delete(namespace);
+    }
+  });
+
+  it("is skipped, not failed, when the control plane may not read the kubelet's stats", async () => {
+    const refused = Object.assign(new Error("forbidden"), { code: 403 });
+    const noProxy: KubeApis = { ...apis, rest: { ...apis.rest, json: <T>(method: string, path: string, o?: Parameters<typeof apis.rest.json>[2]) => (path.includes("/proxy/") ? Promise.reject(refused) : apis.rest.json<T>(method, path, o)) } };
+    expect(await volumesCheck(noProxy).run(signal)).toMatchObject({ status: "ok", finding: expect.stringMatching(/^skipped: the API server refused the control plane the kubelet's stats \(403: get nodes\/proxy\)/) });
+  });
+});
+
 describe("certificates", () => {
   const now = Date.parse("2026-06-01T00:00:00Z");
   const cert = (notAfter: string, ready = "True") => ({
@@ -130,6 +185,67 @@ describe("certificates", () => {
     const failed = judgeCertificates([cert("", "False")], now);
     expect(failed).toMatchObject({ status: "fail", finding: expect.stringContaining("is not issued (Failed: order failed: 403") });
     expect(failed.fix).toContain("points at this server");
+  });
+});
+
+describe("acme orders", () => {
+  const crd = (plural: string, kind: string) => ({
+    apiVersion: "apiextensions.k8s.io/v1",
+    kind: "CustomResourceDefinition",
+    metadata: { name: `${plural}.acme.cert-manager.io` },
+    spec: {
+      group: "acme.cert-manager.io",
+      scope: "Namespaced",
+      names: { plural, singular: kind.toLowerCase(), kind, listKind: `${kind}List` },
+      versions: [{ name: "v1", served: true, storage: true, subresources: { status: {} }, schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } } }],
+    },
+  });
+
+  it("is skipped without cert-manager, then fails the newest failed order and warns on a stuck one, naming the challenge's reason", async () => {
+    expect(await acmeOrdersCheck(apis).run(signal)).toMatchObject({ status: "ok", finding: expect.stringMatching(/^skipped: cert-manager's ACME API/) });
+    await apis.crds.create(crd("orders", "Order"));
+    await apis.crds.create(crd("challenges", "Challenge"));
+    const orders = apis.custom<Record<string, unknown>>("acme.cert-manager.io/v1", "orders");
+    const challenges = apis.custom<Record<string, unknown>>("acme.cert-manager.io/v1", "challenges");
+    const namespace = `qs-app-o${randomUUID().slice(0, 8)}`;
+    await apis.namespaces.create({ metadata: { name: namespace } });
+    const order = (name: string, domain: string, state: string, reason?: string) =>
+      eventually(() => orders.create(namespace, { metadata: { name, namespace, ownerReferences: [{ apiVersion: "cert-manager.io/v1", kind: "CertificateRequest", name: `${name}-cr`, uid: randomUUID() }] }, spec: { request: "", dnsNames: [domain] } }).catch(() => undefined))
+        .then(() => apis.rest.json("PATCH", `${orders.path(namespace)}/${name}/status`, { body: { status: { state, ...(reason === undefined ? {} : { reason }) } }, contentType: "application/merge-patch+json" }));
+    try {
+      await eventually(async () => ((await acmeOrdersCheck(apis).run(signal)).finding === "no certificate orders" ? true : undefined));
+      // A failed order followed by a valid one is history.
+      await order("shop-1", "shop.example.com", "invalid", "403 unauthorized");
+      await new Promise((r) => setTimeout(r, 1100));
+      await order("shop-2", "shop.example.com", "valid");
+      expect(await acmeOrdersCheck(apis).run(signal)).toMatchObject({ status: "ok", finding: "1 certificate order valid" });
+
+      await order("blog-1", "blog.example.com", "errored", "Failed to finalize Order: 429 urn:ietf:params:acme:error:rateLimited");
+      const failed = await acmeOrdersCheck(apis).run(signal);
+      expect(failed).toMatchObject({ status: "fail", finding: "the certificate order for blog.example.com is errored (Failed to finalize Order: 429 urn:ietf:params:acme:error:rateLimited)" });
+      expect(failed.fix).toContain(`kubectl -n ${namespace} delete certificaterequest blog-1-cr`);
+      await orders.delete(namespace, "blog-1");
+
+      await order("api-1", "api.example.com", "pending");
+      await challenges.create(namespace, {
+        metadata: { name: "api-1-challenge", namespace },
+        spec: { dnsName: "api.example.com", type: "HTTP-01" },
+      });
+      await apis.rest.json("PATCH", `${challenges.path(namespace)}/api-1-challenge/status`, {
+        body: { status: { state: "pending", reason: "Waiting for HTTP-01 challenge propagation: wrong status code '404', expected '200'" } },
+        contentType: "application/merge-patch+json",
+      });
+      // Young, it is in progress; twenty minutes on, it is stuck.
+      expect(await acmeOrdersCheck(apis).run(signal)).toMatchObject({ status: "ok", finding: "2 certificate orders valid or in progress (1 pending)" });
+      const stuck = await acmeOrdersCheck(apis, () => Date.now() + 20 * 60_000).run(signal);
+      expect(stuck).toMatchObject({
+        status: "warn",
+        finding: "the certificate order for api.example.com has been pending for 20 minutes (HTTP-01: Waiting for HTTP-01 challenge propagation: wrong status code '404', expected '200')",
+      });
+      expect(stuck.fix).toContain("http://api.example.com/.well-known/acme-challenge/ reaches it on port 80");
+    } finally {
+      await apis.namespaces.delete(namespace);
+    }
   });
 });
 

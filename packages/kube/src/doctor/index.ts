@@ -1,3 +1,4 @@
+export { acmeOrdersCheck, judgeOrders, ORDER_STUCK_MINUTES, type ChallengeObject, type OrderObject } from "./acme-orders-check.ts";
 export { appsCheck, judgeApps, CRASH_LOOP_RESTARTS } from "./apps-check.ts";
 export { certificatesCheck, judgeCertificates, CERT_FAIL_DAYS, CERT_WARN_DAYS, type CertificateObject } from "./certificates-check.ts";
 export { dnsCheck, type DnsCheckOptions, type Resolver } from "./dns-check.ts";
@@ -6,3 +7,5 @@ export { metricsCheck } from "./metrics-check.ts";
 export { judgeNodes, nodesCheck } from "./nodes-check.ts";
 export { pingCheck, pinnedImagesCheck, registryCheck } from "./service-checks.ts";
 export { judgeVersions, versionCheck } from "./version-check.ts";
+export { formatBytes, percentUsed, readStatsSummaries, type FsStats, type StatsSummary, type SummariesResult, type VolumeStats } from "./stats-summary.ts";
+export { judgeVolumes, volumesCheck, VOLUME_FAIL_PERCENT, VOLUME_WARN_PERCENT } from "./volumes-check.ts";
