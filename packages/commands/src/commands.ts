@@ -6,13 +6,14 @@ import { doctorCommands } from "./doctor/index.ts";
 import { createHelpCommand } from "./meta/help.ts";
 import { opsCommands } from "./nodes/index.ts";
 import { accountCommands } from "./users/index.ts";
+import { templatesCommands } from "./templates/index.ts";
 import { versionCommand } from "./meta/version.ts";
 import { createRegistry, type Registry } from "./registry.ts";
 
 /**
  * The verb families. Each family folder exports one array; add a family here once.
  */
-const families: readonly (readonly Command[])[] = [appsCommands, addonsCommands, opsCommands, accountCommands, doctorCommands, backupsCommands];
+const families: readonly (readonly Command[])[] = [appsCommands, addonsCommands, opsCommands, accountCommands, doctorCommands, backupsCommands, templatesCommands];
 
 /** Verbs whose trailing words are a remote command line (see Command.passthrough). */
 const PASSTHROUGH = new Set(["apps:run", "apps:enter"]);
