@@ -40,6 +40,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY scripts/build.ts ./scripts/
 COPY packages/ ./packages/
 COPY apps/ ./apps/
+COPY templates/ ./templates/
 RUN node scripts/build.ts
 
 # --- runtime

@@ -11,7 +11,7 @@
 // `--out DIR` builds elsewhere (tests); DIR must be inside the repository so that
 // node_modules/ is found above it.
 import { spawnSync } from "node:child_process";
-import { mkdir, readFile, readdir, rm, symlink, writeFile } from "node:fs/promises";
+import { cp, mkdir, readFile, readdir, rm, symlink, writeFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 
@@ -54,4 +54,6 @@ for (const ws of await workspaces()) {
   const link = join(dist, "node_modules", manifest.name);
   await symlink(relative(join(link, ".."), join(dist, ws)), link);
 }
+// App templates are data the command layer reads at run time (packages/commands/src/templates).
+await cp(join(root, "templates"), join(dist, "templates"), { recursive: true });
 console.log(`-----> Built ${relative(root, dist)}/ (run: node ${relative(root, join(dist, "apps/server/src/main.js"))})`);
