@@ -19,6 +19,7 @@ describe("registry client against a real docker-registry", () => {
     expect(await client.resolveTag(repo, "abc123")).toBe(digest);
     expect(await client.resolveTag(repo, "nope")).toBeUndefined();
     expect(await client.listTags(`test-${randomUUID().slice(0, 8)}/none`)).toEqual([]);
+    expect(await client.listRepositories()).toContain(repo);
   });
 
   it("prunes all but the newest N images by digest, sparing protected ones", async () => {

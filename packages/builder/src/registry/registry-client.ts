@@ -29,6 +29,11 @@ export interface RegistryImage {
 export interface RegistryClient {
   /** True when `repo@digest` exists (HEAD on the manifest). */
   manifestExists(repo: string, digest: string): Promise<boolean>;
+  /**
+   * Every repository the registry knows (`GET /v2/_catalog`), including ones whose images
+   * were all deleted: distribution keeps the name until its garbage collection.
+   */
+  listRepositories(): Promise<readonly string[]>;
   /** Tags of a repository; empty when the repository does not exist. */
   listTags(repo: string): Promise<readonly string[]>;
   /** The digest a tag points at, or undefined. */
@@ -135,6 +140,12 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
   }
 
   const pull = (repo: string): string => `repository:${repo}:pull`;
+  /** Pagination: RFC 5988 Link header, `<url>; rel="next"`; undefined on the last page. */
+  const nextPage = (res: Response): string | undefined => {
+    const next = /<([^>]+)>;\s*rel="next"/.exec(res.headers.get("link") ?? "")?.[1];
+    if (next === undefined) return undefined;
+    return next.startsWith("http") ? new URL(next).pathname + new URL(next).search : next;
+  };
   const unexpected = async (res: Response, what: string): Promise<never> => {
     const text = (await res.text()).slice(0, 200);
     throw new UnavailableError("REGISTRY_ERROR", `registry ${what}: HTTP ${res.status} ${text}`);
@@ -150,6 +161,19 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       return true;
     },
 
+    async listRepositories() {
+      const repos: string[] = [];
+      let path: string | undefined = "/v2/_catalog?n=1000";
+      while (path !== undefined) {
+        const res = await request("GET", path, "registry:catalog:*");
+        if (!res.ok) return unexpected(res, "catalog");
+        const body = (await res.json()) as { repositories?: string[] | null };
+        repos.push(...(body.repositories ?? []));
+        path = nextPage(res);
+      }
+      return repos;
+    },
+
     async listTags(repo) {
       const tags: string[] = [];
       let path: string | undefined = `/v2/${repo}/tags/list?n=1000`;
@@ -159,14 +183,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
         if (!res.ok) return unexpected(res, `tags of ${repo}`);
         const body = (await res.json()) as { tags?: string[] | null };
         tags.push(...(body.tags ?? []));
-        // Pagination: RFC 5988 Link header, `<url>; rel="next"`.
-        const next = /<([^>]+)>;\s*rel="next"/.exec(res.headers.get("link") ?? "")?.[1];
-        path =
-          next === undefined
-            ? undefined
-            : next.startsWith("http")
-              ? new URL(next).pathname + new URL(next).search
-              : next;
+        path = nextPage(res);
       }
       return tags;
     },

@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type App, type AppStore, appNamespace, defaultAppSpec } from "@qs/core";
 import { type KubeDouble, USED_BYTES_ANNOTATION } from "../../../../test/kube-double/src/index.ts";
 import { eventually } from "../../../../test/kube-double/harness.ts";
+import { createRegistryClient } from "../../../builder/src/registry/registry-client.ts";
+import { pushTinyImage } from "../../../builder/src/registry/tiny-image.ts";
 import { startDoubleWithApis } from "../../../../test/support/double-apis.ts";
 import type { KubeApis } from "../apis.ts";
 import type { Node } from "../rest/wire.ts";
@@ -15,6 +17,7 @@ import { dnsCheck } from "./dns-check.ts";
 import { createDoctor } from "./doctor.ts";
 import { metricsCheck } from "./metrics-check.ts";
 import { nodesCheck } from "./nodes-check.ts";
+import { registryStorageCheck } from "./registry-storage-check.ts";
 import { pingCheck, pinnedImagesCheck, registryCheck } from "./service-checks.ts";
 import { judgeVersions, versionCheck } from "./version-check.ts";
 import { volumesCheck } from "./volumes-check.ts";
@@ -185,6 +188,52 @@ describe("certificates", () => {
     const failed = judgeCertificates([cert("", "False")], now);
     expect(failed).toMatchObject({ status: "fail", finding: expect.stringContaining("is not issued (Failed: order failed: 403") });
     expect(failed.fix).toContain("points at this server");
+  });
+});
+
+describe("registry storage", () => {
+  it("warns about the images of a deleted app in the real registry and about a filling registry volume, each with its fix", async () => {
+    const registryUrl = process.env.QS_TEST_REGISTRY_URL ?? "";
+    expect(registryUrl).not.toBe("");
+    const gone = `r${randomUUID().slice(0, 8)}`;
+    const kept = `${gone}k`;
+    // Other suites push to the same registry: the check sees only this test's repositories.
+    const client = createRegistryClient({ url: registryUrl });
+    const registry = { listRepositories: async () => (await client.listRepositories()).filter((r) => r.startsWith(gone)), listTags: (repo: string) => client.listTags(repo) };
+    await pushTinyImage(registryUrl, kept, "0123456789ab", "2026-01-01T00:00:00Z");
+    await pushTinyImage(registryUrl, gone, "abcdef012345", "2026-01-01T00:00:00Z");
+    await pushTinyImage(registryUrl, `${gone}/cache`, "sha256-1f2e", "2026-01-01T00:00:00Z");
+    const both = appsWith({ [gone]: [], [kept]: [] });
+    expect(await registryStorageCheck({ apis, apps: both, registry }).run(signal)).toMatchObject({
+      status: "ok",
+      finding: "registry holds 3 images in 3 repositories, none of deleted apps; volume not measured (local-path: it is on the node's disk, see the volumes check)",
+    });
+
+    const deleted = await registryStorageCheck({ apis, apps: appsWith({ [kept]: [] }), registry }).run(signal);
+    expect(deleted).toMatchObject({ status: "warn", finding: expect.stringMatching(new RegExp(`^the registry still stores 2 images of 1 deleted app \\(${gone}\\); `)) });
+    expect(deleted.fix).toContain(`ssh qs apps:create ${gone} && ssh qs apps:destroy ${gone} --confirm ${gone}`);
+
+    // The registry's own volume, measured (as on Longhorn) and filling up.
+    await apis.namespaces.create({ metadata: { name: "qs-system" } }).catch(() => undefined);
+    await apis.persistentVolumeClaims.create("qs-system", {
+      metadata: { name: "registry-data", namespace: "qs-system", annotations: { [USED_BYTES_ANNOTATION]: String(17 * 2 ** 30) } },
+      spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "20Gi" } } },
+    });
+    await apis.pods.create("qs-system", {
+      metadata: { name: "registry", namespace: "qs-system" },
+      spec: { containers: [{ name: "registry", image: "registry.local/registry:3" }], volumes: [{ name: "data", persistentVolumeClaim: { claimName: "registry-data" } }] },
+    });
+    try {
+      const full = await eventually(async () => {
+        const o = await registryStorageCheck({ apis, apps: both, registry }).run(signal);
+        return o.status === "ok" ? undefined : o;
+      });
+      expect(full).toMatchObject({ status: "warn", finding: "registry volume 85% full (17 GiB of 20 GiB): 3 images in 3 repositories" });
+      expect(full.fix).toContain("kubectl -n qs-system rollout restart deployment/registry");
+    } finally {
+      await apis.pods.delete("qs-system", "registry");
+      await apis.persistentVolumeClaims.delete("qs-system", "registry-data");
+    }
   });
 });
 

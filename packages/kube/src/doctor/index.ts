@@ -5,6 +5,7 @@ export { dnsCheck, type DnsCheckOptions, type Resolver } from "./dns-check.ts";
 export { createDoctor, type DoctorOptions } from "./doctor.ts";
 export { metricsCheck } from "./metrics-check.ts";
 export { judgeNodes, nodesCheck } from "./nodes-check.ts";
+export { judgeRegistryStorage, registryInventory, registryStorageCheck, type RegistryCatalog, type RegistryInventory, type RegistryStorageCheckOptions } from "./registry-storage-check.ts";
 export { pingCheck, pinnedImagesCheck, registryCheck } from "./service-checks.ts";
 export { judgeVersions, versionCheck } from "./version-check.ts";
 export { formatBytes, percentUsed, readStatsSummaries, type FsStats, type StatsSummary, type SummariesResult, type VolumeStats } from "./stats-summary.ts";
