@@ -311,6 +311,8 @@ describe("deploy/ rendered by kubectl kustomize", () => {
       ["batch", "jobs", crud],
       ["", "events", ["get", "list", "watch", "create"]],
       ["cert-manager.io", "certificates", ["get", "list", "watch"]],
+      ["acme.cert-manager.io", "orders", ["get", "list"]],
+      ["acme.cert-manager.io", "challenges", ["get", "list"]],
       ["quickstack.dev", "apps", [...crud, "deletecollection"]],
       ["quickstack.dev", "releases", [...crud, "deletecollection"]],
       ["quickstack.dev", "apps/status", ["get", "update", "patch"]],

@@ -1,7 +1,8 @@
 import { type Doctor, type HealthCheck } from "@qs/core";
-import { DEFAULT_BUILDER_IMAGES } from "@qs/builder";
+import { DEFAULT_BUILDER_IMAGES, createRegistryClient } from "@qs/builder";
 import type { QsConfig } from "@qs/config";
 import {
+  acmeOrdersCheck,
   appsCheck,
   certificatesCheck,
   createDoctor,
@@ -11,7 +12,9 @@ import {
   pingCheck,
   pinnedImagesCheck,
   registryCheck,
+  registryStorageCheck,
   versionCheck,
+  volumesCheck,
   type KubeClient,
 } from "@qs/kube";
 import type { ClusterParts } from "./cluster.ts";
@@ -36,9 +39,20 @@ export function createInstallationDoctor(options: {
     pingCheck("kubernetes", "Kubernetes API", () => kube.ping(), "on the server: systemctl status k3s; journalctl -u k3s -n 50"),
     pingCheck("redis", "Redis", options.pingRedis, "kubectl -n qs-system get pods -l app.kubernetes.io/name=redis; its PVC may be full (kubectl -n qs-system describe pvc)"),
     registryCheck(config.registry.url),
+    registryStorageCheck({
+      apis,
+      apps: cluster.apps,
+      registry: createRegistryClient({
+        url: config.registry.url,
+        ...(config.registry.username === undefined ? {} : { username: config.registry.username }),
+        ...(config.registry.password === undefined ? {} : { password: config.registry.password }),
+      }),
+    }),
     metricsCheck(apis),
     appsCheck(apis),
     certificatesCheck(apis),
+    acmeOrdersCheck(apis),
+    volumesCheck(apis),
     dnsCheck({ apis, apps: cluster.apps }),
     versionCheck(apis, SUPPORTED_K3S_VERSION),
     pinnedImagesCheck({ ...DEFAULT_BUILDER_IMAGES, ...config.build.images }),
