@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # The QuickStack control plane: `npm run image` (deploy/image/build.sh) builds it with
 # podman, buildah or docker. The image runs the compiled control plane (`npm run build`
 # → dist/): Node 24 could run the TypeScript sources, but its type stripper would stay in
@@ -11,6 +10,9 @@
 #   skopeo inspect --format '{{.Digest}}' docker://node:24-bookworm-slim
 #   crane digest node:24-bookworm-slim
 # then replace both the tag and the digest (the digest wins when both are given).
+# No `# syntax=` line: the builders' built-in Dockerfile frontend builds this file, so no
+# frontend image is pulled (BuildKit would fetch docker/dockerfile from Docker Hub).
+# NODE_IMAGE=<ref> (build.sh, or --build-arg) builds on another base, e.g. a locally made one.
 ARG NODE_IMAGE=node:24.18.0-bookworm-slim@sha256:6f7b03f7c2c8e2e784dcf9295400527b9b1270fd37b7e9a7285cf83b6951452d
 
 # --- manifests: only package.json files and the lockfile, so the dependency layer below
