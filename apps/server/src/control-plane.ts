@@ -253,6 +253,7 @@ export async function startControlPlane(
                 access,
                 metrics,
                 ...(builds === undefined ? {} : { builds: builds.control }),
+                ...(services?.addons === undefined ? {} : { addons: services.addons }),
                 defaultDomain: (name) => `${name}.${config.baseDomain}`,
               }),
               users: createUserDirectory(cluster.users, createRedisTotpSteps(redis)),

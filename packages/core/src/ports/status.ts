@@ -92,6 +92,21 @@ export interface AppDetail extends AppSummary {
   readonly configKeys: readonly string[];
   /** The last build's output lines (Heroku style), empty when there was none. */
   readonly lastBuild: { readonly sha?: string; readonly status: string; readonly output: readonly string[] } | undefined;
+  /** Add-ons the app uses or owns; absent when the control plane has no add-on manager. */
+  readonly addons?: readonly AddonSummary[];
+}
+
+/** An add-on as the app page lists it: never its credentials or URL. */
+export interface AddonSummary {
+  readonly name: string;
+  /** The app whose namespace holds it (another app's when shared). */
+  readonly owner: string;
+  readonly kind: string;
+  readonly version: string;
+  /** Ready, Starting (0/1) or Missing. */
+  readonly status: string;
+  /** The config var it sets on this app (`DATABASE_URL`); absent when not attached. */
+  readonly variable?: string;
 }
 
 /** A node on the nodes page. */

@@ -1,7 +1,9 @@
+import { addonRows } from "./addon-rows.ts";
 import {
   AppNotFoundError,
   ForbiddenError,
   type AccessControl,
+  type AddonManager,
   type App,
   type AppDetail,
   type AppSummary,
@@ -30,6 +32,8 @@ export interface StatusSourceDeps {
   readonly metrics: MetricStore;
   /** Last build output; without it the app page shows no build. */
   readonly builds?: Pick<BuildControl, "output">;
+  /** Add-ons on the app page (kind, version, state, variable); without it no add-on section. */
+  readonly addons?: Pick<AddonManager, "get" | "list">;
   /** Certificate states; without it every domain shows `Unknown`. */
   readonly certificates?: CertificateSource;
   /** Installation health (the doctor's checks) for the nodes page; without it no health section. */
@@ -143,6 +147,7 @@ export function createStatusSource(deps: StatusSourceDeps): StatusSource {
         volumes: app.spec.volumes.map((v) => ({ name: v.name, mountPath: v.mountPath, size: v.size, processes: [...(v.processes ?? [])] })),
         configKeys,
         lastBuild: build ? { sha: build.record.gitSha, status: build.record.state, output: build.lines } : undefined,
+        ...(deps.addons === undefined ? {} : { addons: await addonRows(deps.addons, app) }),
       };
       return detail;
     },

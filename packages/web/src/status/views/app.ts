@@ -3,6 +3,7 @@ import type { AppDetail, MetricSample } from "@qs/core";
 import { conditionClass, formatBytes, formatCpu, statusClass } from "./format.ts";
 import { layout, type Html, type LayoutUser } from "./layout.ts";
 import { domainLinks, processLine, usageCells } from "./overview.ts";
+import { addonSection } from "./addons.ts";
 
 /** Build output lines shown at most (the end matters: that is where it failed). */
 const BUILD_LINES = 200;
@@ -57,6 +58,7 @@ ${options.terminal ? html`<p><a id="terminal-link" href="/apps/${encodeURICompon
 <pre id="log" data-stream="${stream}" tabindex="0" aria-live="polite" aria-label="Log lines">${options.tail.join("\n")}${options.tail.length > 0 ? "\n" : ""}</pre>
 <h2>Releases</h2>
 ${releases.length > 0 ? html`<div class="scroll"><table id="releases"><thead><tr><th scope="col">Version</th><th scope="col">By</th><th scope="col">Description</th><th scope="col">When (UTC)</th></tr></thead><tbody>${releases}</tbody></table></div>` : html`<p class="mute">No releases yet: <code>git push qs main</code>.</p>`}
+${addonSection(app.name, app.addons)}
 <h2>Domains and certificates</h2>
 ${domains.length > 0 ? html`<div class="scroll"><table id="domains"><thead><tr><th scope="col">Domain</th><th scope="col">Certificate</th><th scope="col">Detail</th></tr></thead><tbody>${domains}</tbody></table></div>` : html`<p class="mute">No custom domains.</p>`}
 <h2>Volumes</h2>
