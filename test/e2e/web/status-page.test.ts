@@ -41,6 +41,7 @@ beforeAll(async () => {
           { type: "Progressing", status: "False", reason: "RolloutComplete" },
           { type: "Degraded", status: "False", reason: "RolloutComplete" },
         ],
+        autoscalers: [{ process: "web", min: 1, max: 5, current: 2, desired: 3, targets: ["cpu 91%/70%"], lastScaleTime: new Date(Date.now() - 120_000).toISOString(), lastScaleReason: "New size: 2; reason: cpu resource utilization (percentage of request) above target" }],
       }),
       sampleApp("secret-app"),
     ],
@@ -106,6 +107,7 @@ describe("status page in Chromium", () => {
 
     await page.click('a[href="/apps/shop"]');
     await page.waitForSelector("#releases");
+    expect(await page.locator("#autoscalers tbody tr").first().innerText()).toMatch(/^web\s+1–5\s+2\/3\s+cpu 91%\/70%\s+2m ago\s+New size: 2; reason: cpu resource utilization/);
     await until(() => status.followers("shop") > 0, "the browser's EventSource");
     const line = `GET /checkout 200 ${randomUUID()}`;
     status.emitLog("shop", "web.1", line);

@@ -1,6 +1,7 @@
 import type { Principal } from "../principal.ts";
 import type { Role } from "../principal.ts";
 import type { CheckResult } from "./doctor.ts";
+import type { AutoscalerState } from "./ops.ts";
 
 /** One point of a resource series: when, CPU in millicores, memory in bytes. */
 export interface MetricSample {
@@ -92,6 +93,8 @@ export interface AppDetail extends AppSummary {
   readonly configKeys: readonly string[];
   /** The last build's output lines (Heroku style), empty when there was none. */
   readonly lastBuild: { readonly sha?: string; readonly status: string; readonly output: readonly string[] } | undefined;
+  /** The app's autoscalers (current/desired replicas, last scale and why); absent or empty when none. */
+  readonly autoscalers?: readonly AutoscalerState[];
   /** Add-ons the app uses or owns; absent when the control plane has no add-on manager. */
   readonly addons?: readonly AddonSummary[];
 }

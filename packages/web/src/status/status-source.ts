@@ -26,7 +26,7 @@ export interface StatusSourceDeps {
   readonly releases: Pick<ReleaseManager, "list">;
   /** Read for the var names only: the page lists keys, never values. */
   readonly config: Pick<ConfigStore, "get">;
-  readonly ops: Pick<ClusterOps, "ps" | "logs">;
+  readonly ops: Pick<ClusterOps, "ps" | "logs" | "autoscalers">;
   readonly nodes: Pick<NodeOps, "list">;
   readonly access: Pick<AccessControl, "canAccessApp">;
   readonly metrics: MetricStore;
@@ -109,13 +109,14 @@ export function createStatusSource(deps: StatusSourceDeps): StatusSource {
     async getApp(principal, name) {
       const app = await allowed(principal, name);
       const domains = domainsOf(app);
-      const [pods, releases, build, certificates, configKeys] = await Promise.all([
+      const [pods, releases, build, certificates, configKeys, autoscalers] = await Promise.all([
         deps.ops.ps(name),
         deps.releases.list(name),
         deps.builds?.output(name),
         deps.certificates?.status(name, domains),
         // The values are dropped here, before anything reaches a view.
         deps.config.get(name).then((vars) => Object.keys(vars).sort()),
+        deps.ops.autoscalers?.(name) ?? Promise.resolve([]),
       ]);
       const sum = (pick: (p: (typeof pods)[number]) => number | undefined) =>
         pods.some((p) => pick(p) !== undefined) ? pods.reduce((n, p) => n + (pick(p) ?? 0), 0) : undefined;
@@ -147,6 +148,7 @@ export function createStatusSource(deps: StatusSourceDeps): StatusSource {
         volumes: app.spec.volumes.map((v) => ({ name: v.name, mountPath: v.mountPath, size: v.size, processes: [...(v.processes ?? [])] })),
         configKeys,
         lastBuild: build ? { sha: build.record.gitSha, status: build.record.state, output: build.lines } : undefined,
+        ...(autoscalers.length === 0 ? {} : { autoscalers }),
         ...(deps.addons === undefined ? {} : { addons: await addonRows(deps.addons, app) }),
       };
       return detail;

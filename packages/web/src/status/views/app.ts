@@ -3,6 +3,7 @@ import type { AppDetail, MetricSample } from "@qs/core";
 import { conditionClass, formatBytes, formatCpu, statusClass } from "./format.ts";
 import { layout, type Html, type LayoutUser } from "./layout.ts";
 import { domainLinks, processLine, usageCells } from "./overview.ts";
+import { autoscalerSection } from "./autoscalers.ts";
 import { addonSection } from "./addons.ts";
 
 /** Build output lines shown at most (the end matters: that is where it failed). */
@@ -53,6 +54,7 @@ export function appPage(options: {
 ${conditions.length > 0 ? html`<h2>Conditions</h2><ul id="conditions">${conditions}</ul>` : ""}
 <h2>Processes and pods</h2>
 ${pods.length > 0 ? html`<div class="scroll"><table id="pods"><thead><tr><th scope="col">Pod</th><th scope="col">State</th><th scope="col">Restarts</th><th scope="col">Node</th><th scope="col">CPU</th><th scope="col">Memory</th></tr></thead><tbody>${pods}</tbody></table></div>` : html`<p class="mute">No pods running.</p>`}
+${autoscalerSection(app.autoscalers ?? [], Date.now())}
 ${options.terminal ? html`<p><a id="terminal-link" href="/apps/${encodeURIComponent(app.name)}/terminal">Terminal</a> <span class="mute">a shell in a running container</span></p>` : ""}
 <h2>Logs <span class="mute" id="log-state">(live with JavaScript)</span></h2>
 <pre id="log" data-stream="${stream}" tabindex="0" aria-live="polite" aria-label="Log lines">${options.tail.join("\n")}${options.tail.length > 0 ? "\n" : ""}</pre>
