@@ -151,6 +151,8 @@ export async function startControlPlane(
             config: cluster.config,
             logger,
             ...(builds === undefined ? {} : { images: builds.images }),
+            // Stateless over the API: the same as the command layer's (previews --addons fresh|shared).
+            ...(kube === undefined ? {} : { addons: createAddonManager(kube.apis, { images: config.addonImages }) }),
           });
     const deployKeys = kube === undefined ? undefined : createDeployKeyStore(kube.apis);
     const git: GitService = await createGitService({

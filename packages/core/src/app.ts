@@ -85,7 +85,7 @@ export interface PreviewSettings {
   readonly ttlSeconds: number;
   /** Previews of this app at most. */
   readonly limit: number;
-  /** Add-ons of a preview; only `none` exists until add-ons do. */
+  /** Add-ons of a preview: `fresh` (its own, destroyed with it), `shared` (the parent's) or `none`. */
   readonly addons: "none" | "fresh" | "shared";
   /** App whose config a new preview starts from. @defaultValue the parent */
   readonly configFrom?: string;

@@ -68,10 +68,11 @@ describe("preview settings", () => {
     for (const bad of ["", "5m", "0h", "1y", "-3h", "3 h", "400d"]) expect(() => parseTtl(bad), bad).toThrow(/e\.g\. --ttl 72h|lifetime/);
   });
 
-  it("accepts --addons none and says fresh/shared need add-ons", () => {
+  it("accepts --addons none, fresh and shared, and nothing else", () => {
     expect(parseAddonsMode("none")).toBe("none");
-    expect(() => parseAddonsMode("fresh")).toThrow(/needs add-ons/);
-    expect(() => parseAddonsMode("shared")).toThrow(/needs add-ons/);
+    expect(parseAddonsMode("fresh")).toBe("fresh");
+    expect(parseAddonsMode("shared")).toBe("shared");
+    expect(() => parseAddonsMode("Fresh")).toThrow(/not one of fresh, shared, none/);
     expect(() => parseAddonsMode("all")).toThrow(/not one of fresh, shared, none/);
   });
 

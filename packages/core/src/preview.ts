@@ -85,18 +85,14 @@ export function formatTtl(seconds: number): string {
 }
 
 /**
- * The add-ons flag. QuickStack has no add-ons yet, so only `none` can be honoured; `fresh`
- * and `shared` are refused with the reason rather than silently ignored.
+ * The add-ons flag: `none` (the preview gets the parent's config, URLs included, and no
+ * add-on of its own), `fresh` (a new add-on of each kind the parent uses, destroyed with
+ * the preview) or `shared` (the preview attaches the parent's add-ons).
  */
 export function parseAddonsMode(input: string): PreviewSettings["addons"] {
-  if (input === "none") return "none";
-  if (input === "fresh" || input === "shared") {
-    throw new ValidationError("ADDONS_UNAVAILABLE", `--addons ${input} needs add-ons, and this server has none yet`, {
-      hint: "use --addons none (previews get the parent's config, which you can override with apps:config-set)",
-    });
-  }
+  if (input === "none" || input === "fresh" || input === "shared") return input;
   throw new ValidationError("INVALID_ADDONS", `--addons "${input.slice(0, 20)}" is not one of fresh, shared, none`, {
-    hint: "use --addons none",
+    hint: "fresh: each preview gets its own empty add-ons; shared: previews use the parent's; none: neither",
   });
 }
 

@@ -50,10 +50,10 @@ describe("review apps: a branch push gets its own preview app", () => {
     await p.git("checkout", "-q", "main");
   });
 
-  it("apps:previews-enable refuses add-ons that do not exist yet and bad TTLs, changing nothing", async () => {
-    const fresh = await p.ssh("apps:previews-enable shop --addons fresh");
+  it("apps:previews-enable refuses an unknown add-ons mode and bad TTLs, changing nothing", async () => {
+    const fresh = await p.ssh("apps:previews-enable shop --addons all");
     expect(fresh.code).not.toBe(0);
-    expect(fresh.stderr).toContain("--addons fresh needs add-ons");
+    expect(fresh.stderr).toContain("is not one of fresh, shared, none");
     const ttl = await p.ssh("apps:previews-enable shop --ttl forever");
     expect(ttl.code).not.toBe(0);
     expect(ttl.stderr).toContain("e.g. --ttl 72h");

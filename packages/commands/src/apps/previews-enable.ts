@@ -2,6 +2,7 @@ import {
   DEFAULT_PREVIEW_LIMIT,
   DEFAULT_PREVIEW_TTL_SECONDS,
   MAX_PREVIEW_PARENT,
+  UnavailableError,
   ValidationError,
   formatTtl,
   parseAddonsMode,
@@ -13,7 +14,7 @@ import { appParam, argv, flag, optionalString } from "../api-args.ts";
 import { parseArgs } from "../flags.ts";
 import { existingApp } from "../guard.ts";
 
-const usage = "APP [--ttl 72h] [--config-from APP] [--addons none] [--limit 5]";
+const usage = "APP [--ttl 72h] [--config-from APP] [--addons none|fresh|shared] [--limit 5]";
 const u = `apps:previews-enable ${usage}`;
 
 /** `apps:previews-enable APP …`: pushes of other branches get their own preview app. */
@@ -28,7 +29,7 @@ export const appsPreviewsEnable: Command = {
     body: {
       ttl: { type: "string", description: "Idle previews are destroyed after this, e.g. 72h (default), 30m, 7d" },
       configFrom: { type: "string", description: "App whose config new previews copy (default: the app)" },
-      addons: { type: "string", description: "fresh, shared or none; only none until add-ons exist" },
+      addons: { type: "string", description: "fresh (own add-ons, destroyed with the preview), shared (the parent's) or none (default)" },
       limit: { type: "string", description: "Previews at most (default 5)" },
     },
     toArgs: (i) =>
@@ -72,6 +73,11 @@ export const appsPreviewsEnable: Command = {
       addons: parseAddonsMode(flags.addons ?? "none"),
       ...(configFrom === undefined || configFrom === app ? {} : { configFrom }),
     };
+    if (settings.addons !== "none" && ctx.services.addons === undefined) {
+      throw new UnavailableError("NOT_CONFIGURED", `--addons ${settings.addons} needs add-ons, which this control plane does not have`, {
+        hint: "use --addons none, or run the control plane with a Kubernetes connection",
+      });
+    }
     await ctx.services.apps.update(app, (spec) => ({ ...spec, previews: settings }));
     return {
       json: { app, previews: settings },

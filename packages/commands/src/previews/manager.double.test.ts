@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { silentLogger } from "@qs/core";
+import { appNamespace, silentLogger } from "@qs/core";
+import { addonNames, createAddonManager, orUndefined } from "@qs/kube";
 import { type DeployHarness, startDeployHarness } from "../../../../test/e2e/deploy/harness.ts";
-import { createPreviewManager } from "./manager.ts";
+import { createPreviewManager, previewsOf } from "./manager.ts";
 import { startPreviewSweeper } from "./sweeper.ts";
 
 // The preview manager against the API double, with a clock the test moves.
@@ -96,5 +97,60 @@ describe("preview names and config", () => {
     const plain = h.appName("plain");
     await h.apps.create(plain, "alice");
     expect(await m.prepare(plain, "feature/x", "alice")).toBeUndefined();
+  });
+});
+
+describe("preview add-ons (--addons fresh|shared)", () => {
+  const addons = () => createAddonManager(h.apis, { readyTimeoutMs: 30_000 });
+
+  /** A parent with previews and a postgres add-on attached as DATABASE. */
+  async function parentWithDatabase(mode: "fresh" | "shared"): Promise<{ parent: string; url: string }> {
+    const parent = h.appName("pa");
+    await h.apps.create(parent, "alice", { previews: { ttlSeconds: 3600, limit: 5, addons: mode } });
+    await addons().create(parent, { name: "db", kind: "postgres", version: "17", size: "1Gi" });
+    await addons().waitReady(parent, "db");
+    const url = await addons().url(parent, "db");
+    await h.apps.update(parent, (spec) => ({ ...spec, addons: [{ name: "db", owner: parent, as: "DATABASE" }] }));
+    await h.config.update(parent, () => ({ DATABASE_URL: url, GREETING: "hi" }));
+    return { parent, url };
+  }
+
+  it("fresh: the preview gets its own add-on of the same kind under the same variable, destroyed with it (volume too)", async () => {
+    const m = createPreviewManager({ apps: h.apps, config: h.config, logger: silentLogger, addons: addons() });
+    const { parent, url } = await parentWithDatabase("fresh");
+    const preview = (await m.prepare(parent, "feature/db", "alice")) ?? "";
+    expect((await h.apps.get(preview)).spec.addons).toEqual([{ name: "db", owner: preview, as: "DATABASE" }]);
+    const info = await addons().get(preview, "db");
+    expect(info).toMatchObject({ kind: "postgres", version: "17", size: "1Gi" });
+    const vars = await h.config.get(preview);
+    expect(vars.DATABASE_URL).toContain(`@addon-db.${appNamespace(preview)}.svc:5432/`);
+    expect(vars.DATABASE_URL).not.toBe(url);
+    expect(vars.GREETING).toBe("hi");
+
+    expect(await orUndefined(() => h.apis.persistentVolumeClaims.read(appNamespace(preview), addonNames.pvc("db")))).toBeDefined();
+    expect(await m.remove(parent, "feature/db")).toBe(preview);
+    expect(await orUndefined(() => h.apis.persistentVolumeClaims.read(appNamespace(preview), addonNames.pvc("db")))).toBeUndefined();
+    expect(await orUndefined(() => h.apis.secrets.read(appNamespace(preview), addonNames.object("db")))).toBeUndefined();
+    // The parent's add-on is untouched.
+    expect((await addons().get(parent, "db")).kind).toBe("postgres");
+    expect(await addons().url(parent, "db")).toBe(url);
+  });
+
+  it("shared: the preview attaches the parent's add-on, and its removal leaves the add-on alone", async () => {
+    const m = createPreviewManager({ apps: h.apps, config: h.config, logger: silentLogger, addons: addons() });
+    const { parent, url } = await parentWithDatabase("shared");
+    const preview = (await m.prepare(parent, "feature/shared", "alice")) ?? "";
+    expect((await h.apps.get(preview)).spec.addons).toEqual([{ name: "db", owner: parent, as: "DATABASE" }]);
+    expect((await h.config.get(preview)).DATABASE_URL).toBe(url);
+    expect(await addons().list(preview)).toEqual([]);
+    await m.remove(parent, "feature/shared");
+    expect(await addons().url(parent, "db")).toBe(url);
+  });
+
+  it("fresh without an add-on manager is refused and makes no preview", async () => {
+    const m = createPreviewManager({ apps: h.apps, config: h.config, logger: silentLogger });
+    const { parent } = await parentWithDatabase("fresh");
+    await expect(m.prepare(parent, "feature/none", "alice")).rejects.toThrow(/no add-on manager/);
+    expect(previewsOf(await h.apps.list(), parent)).toEqual([]);
   });
 });

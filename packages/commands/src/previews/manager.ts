@@ -1,4 +1,6 @@
 import {
+  type AddonAttachment,
+  type AddonManager,
   type App,
   type AppSpec,
   type AppStore,
@@ -7,7 +9,9 @@ import {
   type PreviewPushes,
   AppNotFoundError,
   LimitExceededError,
+  UnavailableError,
   ValidationError,
+  attachmentVar,
   previewAppName,
   previewExpiresAt,
 } from "@qs/core";
@@ -19,6 +23,11 @@ export interface PreviewManagerOptions {
   readonly logger: Logger;
   /** Deletes a destroyed preview's images; absent = left to registry GC. */
   readonly images?: { removeApp(app: string): Promise<{ deleted: number }> };
+  /**
+   * Add-ons, for parents with `--addons fresh|shared`; without it such previews are refused
+   * (UnavailableError) rather than made without their databases.
+   */
+  readonly addons?: AddonManager;
   /** Milliseconds since epoch; injected by tests. @defaultValue Date.now */
   readonly now?: () => number;
 }
@@ -45,6 +54,13 @@ export function createPreviewManager(options: PreviewManagerOptions): PreviewMan
   const { apps } = options;
 
   const destroy = async (name: string): Promise<void> => {
+    // A preview's own add-ons (fresh) go with it, volumes too: they hold only preview data.
+    // The App's deletion would remove their StatefulSets but keep the claims.
+    for (const addon of (await options.addons?.list(name).catch(() => [])) ?? []) {
+      await options.addons?.destroy(name, addon.name, true).catch((err: unknown) => {
+        options.logger.warn({ err: (err as Error).message, app: name, addon: addon.name }, "could not destroy a preview's add-on");
+      });
+    }
     try {
       await apps.destroy(name);
     } catch (err) {
@@ -84,12 +100,34 @@ export function createPreviewManager(options: PreviewManagerOptions): PreviewMan
         if (attempt > 20) throw new ValidationError("PREVIEW_NAME", `no free preview name for ${branch}`, { hint: "rename the branch" });
         name = previewAppName(parent, branch, attempt);
       }
-      await apps.create(name, by, previewSpec(parentApp.spec, { parent, branch, lastPushAt: pushedAt }));
-      // A new preview starts with the config of its source app; later apps:config-set on the
-      // preview overrides it without touching the parent.
-      const vars = await options.config.get(settings.configFrom ?? parent);
-      await options.config.update(name, () => ({ ...vars }));
-      options.logger.info({ app: name, parent, branch }, "preview created");
+      const parentAddons = parentApp.spec.addons ?? [];
+      const addons = settings.addons === "none" || parentAddons.length === 0 ? undefined : options.addons;
+      if (addons === undefined && settings.addons !== "none" && parentAddons.length > 0) {
+        throw new UnavailableError("NOT_CONFIGURED", `${parent} gives previews ${settings.addons} add-ons, and this control plane has no add-on manager`, {
+          hint: `run the control plane with a Kubernetes connection, or: ssh qs apps:previews-enable ${parent} --addons none`,
+        });
+      }
+      const origin = { parent, branch, lastPushAt: pushedAt };
+      await apps.create(name, by, {
+        ...previewSpec(parentApp.spec, origin),
+        ...(settings.addons === "shared" && parentAddons.length > 0 ? { addons: parentAddons } : {}),
+      });
+      try {
+        // A new preview starts with the config of its source app; later apps:config-set on the
+        // preview overrides it without touching the parent. Add-on URLs are then set for
+        // the preview's own attachments (the source's URLs may point elsewhere).
+        const vars: Record<string, string> = { ...(await options.config.get(settings.configFrom ?? parent)) };
+        if (addons !== undefined) {
+          const attached = settings.addons === "fresh" ? await freshAddons(addons, name, parentAddons) : parentAddons;
+          for (const a of attached) vars[attachmentVar(a)] = await addons.url(a.owner, a.name);
+          if (settings.addons === "fresh") await apps.update(name, (spec) => ({ ...spec, addons: attached }));
+        }
+        await options.config.update(name, () => vars);
+      } catch (err) {
+        await destroy(name);
+        throw err;
+      }
+      options.logger.info({ app: name, parent, branch, addons: settings.addons }, "preview created");
       return name;
     },
 
@@ -121,6 +159,24 @@ export function createPreviewManager(options: PreviewManagerOptions): PreviewMan
       return destroyed;
     },
   };
+}
+
+/**
+ * `--addons fresh`: for each add-on the parent uses, a new one of the same kind, version
+ * and size owned by the preview (so it goes with it), under the same variable. Resolves
+ * the preview's attachments once every add-on answers.
+ */
+async function freshAddons(addons: AddonManager, preview: string, parentAddons: readonly AddonAttachment[]): Promise<AddonAttachment[]> {
+  const attached: AddonAttachment[] = [];
+  for (const a of parentAddons) {
+    const source = await addons.get(a.owner, a.name);
+    // Two attachments of one parent may share a name across owners: keep the preview's unique.
+    const name = attached.some((x) => x.name === a.name) ? `${a.name}-${attached.length + 1}`.slice(0, 30) : a.name;
+    await addons.create(preview, { name, kind: source.kind, version: source.version, size: source.size });
+    attached.push({ name, owner: preview, as: a.as });
+  }
+  for (const a of attached) await addons.waitReady(preview, a.name);
+  return attached;
 }
 
 /**
