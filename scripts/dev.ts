@@ -11,7 +11,7 @@ import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { startRedis, startRegistry } from "../test/support/services.ts";
-import { buildAccountHints, buildBanner, buildFirstPushRecipe, sshConfigPointsAt, type DevEndpoints } from "./dev/recipe.ts";
+import { RECIPE_APP, buildAccountHints, buildBanner, buildFirstPushRecipe, sshConfigPointsAt, type DevEndpoints } from "./dev/recipe.ts";
 import { localClusterBuilt, startRealCluster, type RealClusterEnv } from "./dev/real-cluster.ts";
 import { startSimulatedCluster, type DevCluster } from "./dev/simulated-cluster.ts";
 import { chooseDevPorts, removeDevState } from "./dev/state.ts";
@@ -70,6 +70,8 @@ const endpoints: DevEndpoints = { host: HOST, sshPort: ports.ssh, httpPort: port
 
 let cluster: DevCluster | undefined;
 let clusterEnv: Partial<RealClusterEnv> = {};
+// The recipe's last line, asking the pushed app for its page (a real cluster only).
+let appCheck: string | undefined;
 let kubeconfig = process.env.KUBECONFIG;
 if (kubeconfig !== undefined && kubeconfig !== "") {
   console.log(`-----> Using the cluster in ${kubeconfig}`);
@@ -77,6 +79,7 @@ if (kubeconfig !== undefined && kubeconfig !== "") {
   const real = await startRealCluster(ports.buildContext);
   cluster = real;
   clusterEnv = real.env;
+  appCheck = real.curl(RECIPE_APP);
   kubeconfig = real.kubeconfig;
   console.log(buildBanner(real.banner));
 } else {
@@ -121,7 +124,7 @@ console.log(
     ? " !     no ~/.ssh/id_*.pub found: make one with ssh-keygen -t ed25519 to log in over SSH"
     : `-----> First admin     admin, with the ${adminKey.split(" ")[0] ?? ""} key from ~/.ssh`,
 );
-console.log(`\n${buildFirstPushRecipe(endpoints, sshConfigPointsAt(readSshConfig(), endpoints))}`);
+console.log(`\n${buildFirstPushRecipe(endpoints, sshConfigPointsAt(readSshConfig(), endpoints), appCheck)}`);
 console.log(`${buildAccountHints(endpoints).join("\n")}\n`);
 
 let stopping = false;

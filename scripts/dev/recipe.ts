@@ -54,13 +54,20 @@ export function sshConfigPointsAt(config: string, e: Pick<DevEndpoints, "host" |
   return found.hostname === e.host && (found.port ?? "22") === String(e.sshPort);
 }
 
-/** The first-push recipe, with the ssh config lines unless ~/.ssh/config is already right. */
-export function buildFirstPushRecipe(e: DevEndpoints, sshConfigReady: boolean): string {
+/** The app the first-push recipe creates. */
+export const RECIPE_APP = "shop";
+
+/**
+ * The first-push recipe, with the ssh config lines unless ~/.ssh/config is already right,
+ * ending with `check` (a line that asks the released app for its page) when given.
+ */
+export function buildFirstPushRecipe(e: DevEndpoints, sshConfigReady: boolean, check?: string): string {
   const lines = [
     ...(sshConfigReady ? [] : buildSshConfigCommands(e)),
-    "ssh qs apps:create shop",
-    `git remote add qs ssh://git@${e.host}:${e.sshPort}/shop.git`,
+    `ssh qs apps:create ${RECIPE_APP}`,
+    `git remote add qs ssh://git@${e.host}:${e.sshPort}/${RECIPE_APP}.git`,
     "git push qs main",
+    ...(check === undefined ? [] : [check]),
   ];
   const head = sshConfigReady
     ? `First push (~/.ssh/config already has Host qs -> ${e.host}:${e.sshPort}):`
