@@ -256,6 +256,7 @@ export async function startControlPlane(
                 metrics,
                 ...(builds === undefined ? {} : { builds: builds.control }),
                 ...(services?.addons === undefined ? {} : { addons: services.addons }),
+                ...(services?.backups === undefined ? {} : { backups: services.backups }),
                 defaultDomain: (name) => `${name}.${config.baseDomain}`,
               }),
               users: createUserDirectory(cluster.users, createRedisTotpSteps(redis)),

@@ -4,6 +4,7 @@ import type { QsConfig } from "@qs/config";
 import {
   acmeOrdersCheck,
   appsCheck,
+  backupsCheck,
   certificatesCheck,
   createDoctor,
   dnsCheck,
@@ -50,6 +51,7 @@ export function createInstallationDoctor(options: {
     }),
     metricsCheck(apis),
     appsCheck(apis),
+    backupsCheck(apis),
     certificatesCheck(apis),
     acmeOrdersCheck(apis),
     volumesCheck(apis),

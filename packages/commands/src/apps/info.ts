@@ -3,6 +3,7 @@ import { appParam, argv } from "../api-args.ts";
 import { parseArgs } from "../flags.ts";
 import { loadApp } from "../guard.ts";
 import { keyValues } from "../output.ts";
+import { describeBackupHealth } from "../backups/shared.ts";
 import { appState, defaultUrl, formatScale } from "./shared.ts";
 
 const usage = "APP";
@@ -19,6 +20,8 @@ export const appsInfo: Command = {
     const app = await loadApp(ctx, positionals[0], `apps:info ${usage}`);
     const { spec } = app;
     const url = defaultUrl(ctx, app.name);
+    // Best effort: a control plane without backups, or an API hiccup, must not hide the rest.
+    const backups = await ctx.services.backups?.health(app.name).catch(() => undefined);
     const json = {
       name: app.name,
       url,
@@ -26,6 +29,7 @@ export const appsInfo: Command = {
       createdAt: app.createdAt,
       spec,
       status: app.status,
+      ...(backups === undefined ? {} : { backups }),
     };
     const builder = [spec.builder.mode, spec.builder.engine ?? "default engine", spec.builder.dockerfile]
       .filter((p) => p !== undefined)
@@ -39,6 +43,7 @@ export const appsInfo: Command = {
       ["domains", spec.domains.length === 0 ? "none" : spec.domains.join(", ")],
       ["volumes", spec.volumes.length === 0 ? "none" : spec.volumes.map((v) => `${v.name}:${v.mountPath} (${v.size})`).join(", ")],
       ["add-ons", (spec.addons ?? []).length === 0 ? "none" : (spec.addons ?? []).map((a) => `${a.owner}/${a.name} as ${a.as}_URL`).join(", ")],
+      ...(backups === undefined ? [] : [["backups", describeBackupHealth(backups)] as [string, string]]),
       ["branch", spec.deployBranch],
       ["health check", spec.healthCheckPath ?? "TCP on PORT"],
       ["builder", builder],

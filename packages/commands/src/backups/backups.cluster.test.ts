@@ -11,6 +11,8 @@ import {
   type CronJob,
   type KubeApis,
   type Reconciler,
+  addonNames,
+  createAddonManager,
   createAppStore,
   createBackupManager,
   createConfigStore,
@@ -26,13 +28,15 @@ import { captureOutput, eventually } from "../../../../test/e2e/deploy/harness.t
 import { imageName } from "../../../../test/cluster/src/images.ts";
 import { net, toolDirs } from "../../../../test/cluster/src/layout.ts";
 import { ensureResticImage } from "../../../../test/cluster/builders/restic.ts";
+import { ensureAddonImages, localAddonImages } from "../../../../test/cluster/builders/addon-images.ts";
 import type { CommandContext, CommandResult, CommandServices } from "../command.ts";
 import { defaultRegistry } from "../commands.ts";
 
 // Backups on the local real cluster (issue 18): restic Jobs in the app's namespace write to
 // a real S3-compatible server (VersityGW, built from its Go module, on the node address so
-// pods reach it), a deleted file comes back with backups:restore, a drill passes, and a
-// corrupted repository makes the drill fail with restic's reason.
+// pods reach it), a deleted file and a deleted PostgreSQL row (pg_dump of the app's add-on)
+// come back with backups:restore, a drill passes (checksums, row counts), and a corrupted
+// repository makes the drill fail with restic's reason.
 const kubeconfig = process.env.QS_TEST_KUBECONFIG ?? "";
 const busybox = imageName("library/busybox:1.35");
 const never = new AbortController().signal;
@@ -45,6 +49,7 @@ let apis: KubeApis;
 let reconciler: Reconciler;
 let releases: ReleaseManager;
 let apps: ReturnType<typeof createAppStore>;
+let addons: ReturnType<typeof createAddonManager>;
 let services: CommandServices;
 let s3: ChildProcess | undefined;
 let s3Root = "";
@@ -61,6 +66,7 @@ async function freePort(host: string): Promise<number> {
 
 beforeAll(async () => {
   const image = await ensureResticImage(() => undefined);
+  await ensureAddonImages(() => undefined);
   s3Root = mkdtempSync(join(tmpdir(), "qs-s3-"));
   s3Port = await freePort(net.nodeIp);
   const bin = join(toolDirs(true).versitygw ?? "", "versitygw");
@@ -76,6 +82,7 @@ beforeAll(async () => {
   reconciler = createReconciler({ apis, logger: silentLogger, options: { resyncIntervalMs: 5_000, watchRestartDelayMs: 500, retryDelayMs: 500, render, owns: (a) => a.startsWith("bk-") } });
   await reconciler.start();
   apps = createAppStore(apis);
+  addons = createAddonManager(apis, { images: { "postgres:15": localAddonImages.postgres }, readyTimeoutMs: 300_000 });
   releases = createReleaseManager({ apis, logger: silentLogger, options: { render, pollMs: 250, rolloutTimeoutMs: 120_000, releasePhaseTimeoutMs: 90_000 } });
   const backups = createBackupManager({ apis, apps }, { image, pollMs: 500, timeoutMs: 180_000 });
   // Only what the backups verbs call is wired: the app store and the backup service.
@@ -84,6 +91,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.allSettled(created.map((name) => apps.destroy(name)));
+  // Add-on volumes are kept when their app goes (Retain): these are test data.
+  await Promise.allSettled(created.map((name) => apis.persistentVolumeClaims.delete(appNamespace(name), addonNames.pvc("db"))));
   for (const name of ["qs-backup-target", "qs-backup-key"]) await ignoreNotFound(() => apis.secrets.delete("qs-system", name));
   await ignoreNotFound(() => apis.custom("v1", "serviceaccounts").delete("qs-system", "qs-backup"));
   await reconciler.close();
@@ -109,7 +118,7 @@ async function run(name: string, args: string[]): Promise<CommandResult> {
 }
 
 async function http(app: string, path: string): Promise<string> {
-  const svc = (await apis.services.list(appNamespace(app))).items[0];
+  const svc = (await apis.services.list(appNamespace(app), { labelSelector: "app.kubernetes.io/component=rendered" })).items[0];
   const ip = svc?.spec?.clusterIP;
   if (!ip) throw new Error("no Service");
   const res = await fetch(`http://${ip}${path}`, { signal: AbortSignal.timeout(3_000) });
@@ -120,6 +129,17 @@ async function http(app: string, path: string): Promise<string> {
 function exec(app: string, script: string): string {
   const kubectl = join(toolDirs(true).kubernetes ?? "", "kubectl");
   return execFileSync(kubectl, ["--kubeconfig", kubeconfig, "-n", appNamespace(app), "exec", `deploy/${app}-web`, "--", "sh", "-c", script], { encoding: "utf8" });
+}
+
+/** Runs SQL in the app's postgres add-on (its local socket, as addons:connect does). */
+function psql(app: string, sql: string): string {
+  const kubectl = join(toolDirs(true).kubernetes ?? "", "kubectl");
+  return execFileSync(kubectl, ["--kubeconfig", kubeconfig, "-n", appNamespace(app), "exec", addonNames.pod("db"), "--", "psql", "-h", "/tmp", "-U", "postgres", "-XAtc", sql], { encoding: "utf8" }).trim();
+}
+
+async function withDatabase(app: string): Promise<void> {
+  await addons.create(app, { name: "db", kind: "postgres", version: "15", size: "64Mi" });
+  await addons.waitReady(app, "db");
 }
 
 async function deployWithVolume(app: string): Promise<void> {
@@ -148,6 +168,8 @@ describe("backups on the real cluster", () => {
     const app = `bk-${randomUUID().slice(0, 8)}`;
     await deployWithVolume(app);
     expect(await eventually(async () => ((await http(app, "/note.txt")).includes("hello from the volume") ? "ok" : undefined), "the app serving its volume file", 90_000)).toBe("ok");
+    await withDatabase(app);
+    psql(app, "CREATE TABLE notes (v text); INSERT INTO notes VALUES ('kept by pg_dump')");
 
     const schedule = await run("backups:schedule", [app, "daily 03:00", "--keep-daily", "7", "--keep-weekly", "4"]);
     expect(schedule.text).toContain('cron "0 3 * * *"');
@@ -171,22 +193,34 @@ describe("backups on the real cluster", () => {
     }
 
     exec(app, "rm /data/note.txt");
+    psql(app, "DELETE FROM notes");
     expect(await http(app, "/note.txt")).toBe("HTTP 404");
     await run("backups:restore", [app, id]);
     expect(await http(app, "/note.txt")).toContain("hello from the volume");
+    expect(psql(app, "SELECT v FROM notes")).toBe("kept by pg_dump");
 
     const copy = `bk-${randomUUID().slice(0, 8)}`;
     await deployWithVolume(copy);
     exec(copy, "rm /data/note.txt && echo copy-only > /data/mine.txt");
+    // The backup holds a database: a target app without that add-on is refused, untouched.
+    const refused = await run("backups:restore", [app, id, "--to", copy]).catch((err: unknown) => err as QsError);
+    expect((refused as QsError).code).toBe("RESTORE_ADDON_MISSING");
+    expect((refused as QsError).hint).toContain(`addons:create ${copy} postgres --name db`);
+    expect(await http(copy, "/note.txt")).toBe("HTTP 404");
+    await withDatabase(copy);
     const beside = await run("backups:restore", [app, id, "--to", copy]);
     expect(beside.text).toContain("untouched");
     expect(await http(copy, "/note.txt")).toContain("hello from the volume");
     expect(await http(copy, "/mine.txt")).toContain("copy-only");
     expect(await http(app, "/mine.txt")).toBe("HTTP 404");
+    expect(psql(copy, "SELECT v FROM notes")).toBe("kept by pg_dump");
 
     const drill = await run("backups:drill", [app]);
     expect(drill.text, drill.text).toContain("Drill passed");
-    expect((drill.json as { files: number }).files).toBe(2);
+    // note.txt and .seeded, and the postgres database's dump and its row counts.
+    expect((drill.json as { files: number }).files).toBe(4);
+    expect((drill.json as { databases: unknown[] }).databases).toEqual([{ addon: "db", kind: "postgres", tables: 1, rows: 1 }]);
+    expect(drill.text).toContain("postgres db: 1 table(s), 1 row(s)");
     const drilled = (await run("backups", [app])).text;
     expect(drilled).toMatch(/ok 20\d\d-/);
     const scratch = (await apis.namespaces.list()).items.filter((n) => n.metadata?.name?.startsWith(`qs-app-drill-${app}`) && n.status?.phase === "Active");

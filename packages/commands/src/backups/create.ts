@@ -6,10 +6,10 @@ import { backupService, describeBackup } from "./shared.ts";
 
 const usage = "APP";
 
-/** `backups:create APP`: backs the app's volumes up now and waits for the result. */
+/** `backups:create APP`: backs the app's volumes and database add-ons up now and waits for the result. */
 export const backupsCreate: Command = {
   name: "backups:create",
-  summary: "Back an app's volumes up now",
+  summary: "Back an app's volumes and database add-ons up now",
   usage,
   mutating: true,
   api: { method: "post", path: "/apps/{app}/backups", toArgs: (i) => argv([appParam(i)]) },

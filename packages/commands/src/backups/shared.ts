@@ -1,4 +1,4 @@
-import { type BackupRecord, type BackupService, UnavailableError, formatBytes } from "@qs/core";
+import { type BackupHealth, type BackupRecord, type BackupService, UnavailableError, formatBytes } from "@qs/core";
 import type { CommandContext } from "../command.ts";
 
 /** The backup service, or a clear error when this control plane has none. */
@@ -19,4 +19,11 @@ export function describeBackup(r: BackupRecord): string {
   if (r.durationSeconds !== undefined) parts.push(`${r.durationSeconds} s`);
   if (r.reason !== undefined) parts.push(`reason: ${r.reason}`);
   return parts.join(", ");
+}
+
+/** The backups line of apps:info: FAILED and MISSED in capitals, as a warning should be. */
+export function describeBackupHealth(h: BackupHealth): string {
+  const label = h.status === "failed" ? "FAILED: " : h.status === "missed" ? "MISSED: " : "";
+  const schedule = h.schedule === undefined ? "" : ` (schedule "${h.schedule}" UTC)`;
+  return `${label}${h.finding}${h.status === "none" ? "" : schedule}`;
 }

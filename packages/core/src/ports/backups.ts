@@ -1,3 +1,5 @@
+import type { AddonKind } from "../addon.ts";
+
 /** Where backups go: an S3-compatible bucket and prefix (credentials never leave their Secret). */
 export interface BackupTarget {
   /** `s3://bucket/prefix`. */
@@ -44,12 +46,29 @@ export interface BackupRecord {
 export interface DrillResult {
   readonly backup: string;
   readonly ok: boolean;
-  /** Files whose checksum matched the manifest written at backup time. */
+  /** Files whose checksum matched the manifest written at backup time (volume files and dumps). */
   readonly files: number;
+  /** Each database add-on's dump, loaded into a scratch server: tables and rows, all matching the counts taken at backup time. */
+  readonly databases?: readonly { readonly addon: string; readonly kind: AddonKind; readonly tables: number; readonly rows: number }[];
   readonly reason?: string;
 }
 
-/** Backups of an app's volumes to the installation's target (packages/kube/src/backups). */
+/**
+ * Whether an app's backups are in order, as apps:info, the status page and doctor show it:
+ * failed (the newest run or its drill failed), missed (a scheduled time went by with no
+ * run), none (nothing scheduled or run), ok.
+ */
+export interface BackupHealth {
+  readonly status: "ok" | "failed" | "missed" | "none";
+  /** One line: what was found. */
+  readonly finding: string;
+  /** The schedule's cron line (UTC), when there is one. */
+  readonly schedule?: string;
+  /** The newest finished run. */
+  readonly last?: { readonly id: string; readonly status: BackupRecord["status"]; readonly at?: string };
+}
+
+/** Backups of an app's volumes and database add-ons to the installation's target (packages/kube/src/backups). */
 export interface BackupService {
   /** Tests the connection from inside the cluster, then stores target and keys as Secrets. */
   setTarget(input: BackupTargetInput, signal: AbortSignal): Promise<BackupTarget>;
@@ -63,4 +82,6 @@ export interface BackupService {
   restore(app: string, id: string, to: string, signal: AbortSignal): Promise<void>;
   /** Restores the newest good backup into a scratch namespace, checks it and deletes the copy. */
   drill(app: string, signal: AbortSignal): Promise<DrillResult>;
+  /** Whether APP's backups are in order (a failed or missed backup says so). */
+  health(app: string): Promise<BackupHealth>;
 }

@@ -1,5 +1,6 @@
 import type { Principal } from "../principal.ts";
 import type { Role } from "../principal.ts";
+import type { BackupHealth } from "./backups.ts";
 import type { CheckResult } from "./doctor.ts";
 import type { AutoscalerState } from "./ops.ts";
 
@@ -97,6 +98,8 @@ export interface AppDetail extends AppSummary {
   readonly autoscalers?: readonly AutoscalerState[];
   /** Add-ons the app uses or owns; absent when the control plane has no add-on manager. */
   readonly addons?: readonly AddonSummary[];
+  /** Whether the app's backups are in order (a failed or missed backup says so); absent without backups. */
+  readonly backups?: BackupHealth;
 }
 
 /** An add-on as the app page lists it: never its credentials or URL. */

@@ -12,6 +12,8 @@ export interface BackupScheduleInput {
   readonly cron: string;
   readonly retention: BackupRetention;
   readonly volumes: NonNullable<ResticPodInput["volumes"]>;
+  /** Database add-ons dumped before each run. @defaultValue [] */
+  readonly addons?: ResticPodInput["addons"];
   /** Runs kept for `backups APP`. @defaultValue 30 */
   readonly history?: number;
 }
@@ -37,7 +39,7 @@ export function buildBackupCronJob(namespace: string, input: BackupScheduleInput
       jobTemplate: {
         metadata: { labels: appLabels(input.app, { [LABEL_BACKUP]: "backup" }) },
         spec: buildResticJobSpec(
-          { app: input.app, image: input.image, kind: "backup", script: backupScript(input.app, input.retention), volumes: input.volumes },
+          { app: input.app, image: input.image, kind: "backup", script: backupScript(input.app, input.retention), volumes: input.volumes, ...(input.addons === undefined ? {} : { addons: input.addons }) },
           options,
         ),
       },

@@ -3,6 +3,7 @@ import { appLabels } from "../labels.ts";
 import type { Job, KubeObject } from "../rest/wire.ts";
 import { podSecurityContext } from "../render/security.ts";
 import { ANNOTATION_BACKUP_ID, LABEL_BACKUP, backupNames } from "./objects.ts";
+import { type BackupAddon, DUMP_DIR, buildDumpContainer, buildLoadContainer, buildVerifyContainer } from "./addon-dumps.ts";
 import { DATA_DIR, META_DIR, RESTORE_DIR, backupScript } from "./scripts.ts";
 
 type JobSpec = NonNullable<Job["spec"]>;
@@ -22,6 +23,12 @@ export interface ResticPodInput {
   readonly backupId?: string;
   /** The Secret holding restic's environment. @defaultValue backupNames.appSecret() */
   readonly secretName?: string;
+  /**
+   * Database add-ons: a backup dumps each first (init containers), a restore loads each
+   * after restic (the last load is the main container), a drill verifies each likewise.
+   * @defaultValue []
+   */
+  readonly addons?: readonly BackupAddon[];
 }
 
 /** The Job settings every restic run shares: one attempt, kept for the list, bounded in time. */
@@ -37,7 +44,46 @@ export interface ResticJobOptions {
  */
 export function buildResticPodTemplate(input: ResticPodInput): PodTemplate {
   const volumes = input.volumes ?? [];
+  const addons = input.addons ?? [];
   const scratch = input.kind === "drill" ? RESTORE_DIR : META_DIR;
+  const dumps = addons.length > 0 && (input.kind === "backup" || input.kind === "restore");
+  const restic = {
+    name: "restic",
+    image: input.image,
+    command: ["/bin/sh", "-c", input.script],
+    envFrom: [{ secretRef: { name: input.secretName ?? backupNames.appSecret() } }],
+    env: [
+      input.backupId === undefined
+        ? // A CronJob's runs get their names from the Job controller; the pod knows it by label.
+          { name: "QS_BACKUP_ID", valueFrom: { fieldRef: { fieldPath: "metadata.labels['batch.kubernetes.io/job-name']" } } }
+        : { name: "QS_BACKUP_ID", value: input.backupId },
+      // restic keeps a cache in $HOME by default; a Job is gone after one run.
+      { name: "RESTIC_CACHE_DIR", value: "/tmp/restic-cache" },
+      { name: "HOME", value: "/tmp" },
+    ],
+    // On failure the log's tail becomes the reason the control plane reports.
+    terminationMessagePolicy: "FallbackToLogsOnError",
+    securityContext: {
+      allowPrivilegeEscalation: false,
+      runAsUser: 0,
+      // Only capabilities Pod Security "baseline" (app namespaces) allows: DAC_OVERRIDE reads
+      // and writes files of any owner, CHOWN/FOWNER restore ownership and modes.
+      capabilities: { drop: ["ALL"], add: ["CHOWN", "DAC_OVERRIDE", "FOWNER"] },
+      seccompProfile: { type: "RuntimeDefault" as const },
+    },
+    volumeMounts: [
+      ...volumes.map((v) => ({ name: `vol-${v.name}`, mountPath: `${DATA_DIR}/${v.name}` })),
+      ...(dumps ? [{ name: "dump", mountPath: DUMP_DIR }] : []),
+      { name: "scratch", mountPath: scratch },
+      { name: "tmp", mountPath: "/tmp" },
+    ],
+  };
+  // Init containers run one after another and stop the pod at the first failure; the main
+  // container's termination message is the run's result.
+  const after = input.kind === "restore" ? addons.map(buildLoadContainer) : input.kind === "drill" ? addons.map((a) => buildVerifyContainer(a, RESTORE_DIR)) : [];
+  const steps = input.kind === "backup" ? [...addons.map(buildDumpContainer), restic] : [restic, ...after];
+  const main = steps.slice(-1);
+  const init = steps.slice(0, -1);
   return {
     metadata: { labels: appLabels(input.app, { [LABEL_BACKUP]: input.kind }) },
     spec: {
@@ -45,40 +91,12 @@ export function buildResticPodTemplate(input: ResticPodInput): PodTemplate {
       serviceAccountName: backupNames.serviceAccount(),
       automountServiceAccountToken: false,
       securityContext: podSecurityContext(),
-      containers: [
-        {
-          name: "restic",
-          image: input.image,
-          command: ["/bin/sh", "-c", input.script],
-          envFrom: [{ secretRef: { name: input.secretName ?? backupNames.appSecret() } }],
-          env: [
-            input.backupId === undefined
-              ? // A CronJob's runs get their names from the Job controller; the pod knows it by label.
-                { name: "QS_BACKUP_ID", valueFrom: { fieldRef: { fieldPath: "metadata.labels['batch.kubernetes.io/job-name']" } } }
-              : { name: "QS_BACKUP_ID", value: input.backupId },
-            // restic keeps a cache in $HOME by default; a Job is gone after one run.
-            { name: "RESTIC_CACHE_DIR", value: "/tmp/restic-cache" },
-            { name: "HOME", value: "/tmp" },
-          ],
-          // On failure the log's tail becomes the reason the control plane reports.
-          terminationMessagePolicy: "FallbackToLogsOnError",
-          securityContext: {
-            allowPrivilegeEscalation: false,
-            runAsUser: 0,
-            // Only capabilities Pod Security "baseline" (app namespaces) allows: DAC_OVERRIDE reads
-            // and writes files of any owner, CHOWN/FOWNER restore ownership and modes.
-            capabilities: { drop: ["ALL"], add: ["CHOWN", "DAC_OVERRIDE", "FOWNER"] },
-            seccompProfile: { type: "RuntimeDefault" },
-          },
-          volumeMounts: [
-            ...volumes.map((v) => ({ name: `vol-${v.name}`, mountPath: `${DATA_DIR}/${v.name}` })),
-            { name: "scratch", mountPath: scratch },
-            { name: "tmp", mountPath: "/tmp" },
-          ],
-        },
-      ],
+      ...(init.length === 0 ? {} : { initContainers: init }),
+      containers: main,
       volumes: [
         ...volumes.map((v) => ({ name: `vol-${v.name}`, persistentVolumeClaim: { claimName: v.claim } })),
+        ...(dumps ? [{ name: "dump", emptyDir: {} }] : []),
+        ...(input.kind === "drill" && addons.length > 0 ? [{ name: "scratch-db", emptyDir: {} }] : []),
         { name: "scratch", emptyDir: {} },
         { name: "tmp", emptyDir: {} },
       ],
@@ -114,10 +132,22 @@ export function buildResticJob(namespace: string, name: string, input: ResticPod
 export function buildBackupJob(
   namespace: string,
   name: string,
-  input: { app: string; image: string; volumes: ResticPodInput["volumes"]; retention: BackupRetention },
+  input: { app: string; image: string; volumes: ResticPodInput["volumes"]; retention: BackupRetention; addons?: readonly BackupAddon[] },
   options: ResticJobOptions = {},
 ): Job {
-  return buildResticJob(namespace, name, { app: input.app, image: input.image, kind: "backup", script: backupScript(input.app, input.retention), ...(input.volumes === undefined ? {} : { volumes: input.volumes }) }, options);
+  return buildResticJob(
+    namespace,
+    name,
+    {
+      app: input.app,
+      image: input.image,
+      kind: "backup",
+      script: backupScript(input.app, input.retention),
+      ...(input.volumes === undefined ? {} : { volumes: input.volumes }),
+      ...(input.addons === undefined ? {} : { addons: input.addons }),
+    },
+    options,
+  );
 }
 
 /** A CronJob as the API server takes it (batch/v1), typed loosely: client-node's model is not loaded. */

@@ -5,6 +5,7 @@ import {
   type BackupRetention,
   type BackupService,
   type BackupTarget,
+  ADDON_KINDS,
   ConflictError,
   NotFoundError,
   UnavailableError,
@@ -13,14 +14,17 @@ import {
   kubeName,
 } from "@qs/core";
 import { type KubeApis, ignoreNotFound, isConflict, orUndefined } from "../apis.ts";
-import { names } from "../labels.ts";
+import { LABEL_APP, LABEL_COMPONENT, names } from "../labels.ts";
+import { LABEL_ADDON, LABEL_ADDON_KIND, type StatefulSet } from "../addons/render.ts";
+import type { BackupAddon } from "./addon-dumps.ts";
 import type { Job, KubeObject, Namespace, Secret } from "../rest/wire.ts";
 import { buildBackupCronJob } from "./backup-cronjob.ts";
 import { type CronJob, buildBackupJob } from "./backup-job.ts";
+import { judgeBackupHealth } from "./health.ts";
 import { jobResult, runResticJob } from "./job-runner.ts";
 import { LABEL_BACKUP, type ResticEnv, backupNames, buildBackupSecret, buildBackupServiceAccount, resticRepository } from "./objects.ts";
 import { buildCheckJob, buildDrillJob, buildRestoreJob } from "./restore-job.ts";
-import { backupRecord, parseRetention, retentionAnnotation, ANNOTATION_DRILL } from "./records.ts";
+import { ANNOTATION_DRILL, backupRecord, contentsAnnotation, parseContents, parseDrillReport, parseRetention, retentionAnnotation } from "./records.ts";
 
 /** Options for createBackupManager. */
 export interface BackupManagerOptions {
@@ -50,6 +54,7 @@ export function createBackupManager(deps: { apis: KubeApis; apps: AppStore }, op
   const now = options.now ?? ((): Date => new Date());
   const serviceAccounts = apis.custom<KubeObject>("v1", "serviceaccounts");
   const cronJobs = apis.custom<CronJob>("batch/v1", "cronjobs");
+  const statefulSets = apis.custom<StatefulSet>("apps/v1", "statefulsets");
   const stamp = (): string => now().toISOString().replace(/[-:TZ]/g, "").slice(0, 14);
   const run = (job: Job, signal: AbortSignal): ReturnType<typeof runResticJob> => runResticJob(apis, job, { pollMs, timeoutMs, signal });
 
@@ -105,13 +110,29 @@ export function createBackupManager(deps: { apis: KubeApis; apps: AppStore }, op
     await applySecret(buildBackupSecret(namespace, app, await envFor(app), secretName));
   }
 
-  async function volumesOf(app: string): Promise<{ name: string; claim: string }[]> {
-    const spec = (await apps.get(app)).spec;
-    const volumes = spec.volumes.map((v) => ({ name: v.name, claim: names.pvc(app, v.name) }));
-    if (volumes.length === 0) {
-      throw new ValidationError("NO_VOLUMES", `${app} has no volumes to back up`, { hint: `add one with: ssh qs apps:volumes-add ${app} NAME PATH` });
+  function volumesOfSpec(app: string, spec: { volumes: readonly { name: string }[] }): { name: string; claim: string }[] {
+    return spec.volumes.map((v) => ({ name: v.name, claim: names.pvc(app, v.name) }));
+  }
+
+  /** The database add-ons APP owns (attached ones of other apps are backed up with their owner). */
+  async function addonsOf(app: string): Promise<BackupAddon[]> {
+    const sets = await statefulSets.list(appNamespace(app), { labelSelector: `${LABEL_APP}=${app},${LABEL_COMPONENT}=addon` });
+    return sets.items
+      .map((s) => ({ name: s.metadata?.labels?.[LABEL_ADDON] ?? "", kind: s.metadata?.labels?.[LABEL_ADDON_KIND] ?? "", image: s.spec?.template.spec?.containers[0]?.image ?? "", owner: app }))
+      .filter((a): a is BackupAddon => a.name !== "" && a.image !== "" && (ADDON_KINDS as readonly string[]).includes(a.kind))
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** What a backup of APP holds: its volumes and its database add-ons (refused when neither). */
+  async function contentsOf(app: string): Promise<{ volumes: { name: string; claim: string }[]; addons: BackupAddon[] }> {
+    const volumes = volumesOfSpec(app, (await apps.get(app)).spec);
+    const addons = await addonsOf(app);
+    if (volumes.length === 0 && addons.length === 0) {
+      throw new ValidationError("NO_VOLUMES", `${app} has no volumes or database add-ons to back up`, {
+        hint: `add a volume with: ssh qs apps:volumes-add ${app} NAME PATH, or a database with: ssh qs addons:create ${app} postgres`,
+      });
     }
-    return volumes;
+    return { volumes, addons };
   }
 
   async function retentionOf(app: string): Promise<BackupRetention> {
@@ -164,21 +185,25 @@ export function createBackupManager(deps: { apis: KubeApis; apps: AppStore }, op
     async schedule(app, cron, retention): Promise<void> {
       const ns = appNamespace(app);
       await prepare(app);
-      const body = buildBackupCronJob(ns, { app, image: options.image, cron, retention, volumes: await volumesOf(app) });
+      const { volumes, addons } = await contentsOf(app);
+      const body = buildBackupCronJob(ns, { app, image: options.image, cron, retention, volumes, addons });
       body.metadata = { ...body.metadata, annotations: retentionAnnotation(retention) };
+      if (body.spec !== undefined) body.spec.jobTemplate.metadata = { ...body.spec.jobTemplate.metadata, annotations: contentsAnnotation(volumes, addons) };
       const existing = await orUndefined(() => cronJobs.read(ns, backupNames.cronJob(app)));
       if (existing === undefined) await cronJobs.create(ns, body);
       else await cronJobs.replace(ns, backupNames.cronJob(app), { ...body, metadata: { ...body.metadata, resourceVersion: existing.metadata?.resourceVersion } });
     },
 
     async create(app, signal): Promise<BackupRecord> {
-      const volumes = await volumesOf(app);
+      const { volumes, addons } = await contentsOf(app);
       const running = (await list(app)).find((r) => r.status === "running");
       if (running !== undefined) throw new ConflictError("BACKUP_RUNNING", `backup ${running.id} of ${app} is still running`, { hint: `wait for it: ssh qs backups ${app}` });
       await prepare(app);
       const ns = appNamespace(app);
       const name = backupNames.backupJob(app, stamp());
-      const result = await run(buildBackupJob(ns, name, { app, image: options.image, volumes, retention: await retentionOf(app) }), signal);
+      const job = buildBackupJob(ns, name, { app, image: options.image, volumes, addons, retention: await retentionOf(app) });
+      job.metadata = { ...job.metadata, annotations: { ...job.metadata?.annotations, ...contentsAnnotation(volumes, addons) } };
+      const result = await run(job, signal);
       const record = (await list(app)).find((r) => r.id === name);
       // A run that never started (image, deadline) has its Job removed: report why.
       if (record === undefined) throw new UnavailableError("BACKUP_FAILED", `backup ${name} of ${app} failed: ${result.message}`, { hint: "fix the cause and run backups:create again; earlier backups are untouched" });
@@ -189,21 +214,39 @@ export function createBackupManager(deps: { apis: KubeApis; apps: AppStore }, op
 
     async restore(app, id, to, signal): Promise<void> {
       await findBackup(app, id);
-      const volumes = (await apps.get(to)).spec.volumes.map((v) => ({ name: v.name, claim: names.pvc(to, v.name) }));
-      if (volumes.length === 0) throw new ValidationError("NO_VOLUMES", `${to} has no volumes to restore into`, { hint: `add the same volumes as ${app} with: ssh qs apps:volumes-add ${to} NAME PATH` });
+      const contents = parseContents((await apis.jobs.read(appNamespace(app), id)).metadata?.annotations);
+      const volumes = volumesOfSpec(to, (await apps.get(to)).spec);
+      if (contents.volumes.length > 0 && volumes.length === 0) {
+        throw new ValidationError("NO_VOLUMES", `${to} has no volumes to restore into`, { hint: `add the same volumes as ${app} with: ssh qs apps:volumes-add ${to} NAME PATH` });
+      }
+      // Each dump loads into the add-on of the same name and kind in the target app.
+      const present = await addonsOf(to);
+      const addons = contents.addons.map((a) => present.find((p) => p.name === a.name && p.kind === a.kind));
+      const missing = contents.addons.filter((_, i) => addons[i] === undefined);
+      if (missing.length > 0) {
+        throw new ValidationError("RESTORE_ADDON_MISSING", `${to} has no ${missing.map((a) => `${a.kind} add-on named ${a.name}`).join(", ")} to load backup ${id} into`, {
+          hint: missing.map((a) => `ssh qs addons:create ${to} ${a.kind} --name ${a.name}`).join("; "),
+        });
+      }
       const ns = appNamespace(to);
       // Restoring into another app reads the source app's repository through a Secret of its own.
       const secretName = to === app ? backupNames.appSecret() : kubeName("qs-backup-from", app);
       await ensureServiceAccount(ns, to);
       await applySecret(buildBackupSecret(ns, to, await envFor(app), secretName));
       const name = backupNames.restoreJob(to, stamp());
-      const job = buildRestoreJob(ns, name, { app: to, image: options.image, backupId: id, volumes, secretName });
+      const job = buildRestoreJob(ns, name, { app: to, image: options.image, backupId: id, volumes, secretName, addons: addons.filter((a) => a !== undefined) });
       try {
         const result = await run(job, signal);
-        if (!result.ok) throw new UnavailableError("RESTORE_FAILED", `restoring ${id} into ${to} failed: ${result.message}`, { hint: "the volumes may be partly restored; fix the cause and restore again" });
+        if (!result.ok) throw new UnavailableError("RESTORE_FAILED", `restoring ${id} into ${to} failed: ${result.message}`, { hint: "the volumes may be partly restored (each database is loaded in one transaction); fix the cause and restore again" });
       } finally {
         if (to !== app) await ignoreNotFound(() => apis.secrets.delete(ns, secretName));
       }
+    },
+
+    async health(app) {
+      const [records, cron] = await Promise.all([list(app), orUndefined(() => cronJobs.read(appNamespace(app), backupNames.cronJob(app)))]);
+      const schedule = cron?.spec?.schedule === undefined ? undefined : { cron: cron.spec.schedule, ...(cron.metadata?.creationTimestamp === undefined ? {} : { since: cron.metadata.creationTimestamp }) };
+      return judgeBackupHealth({ records, ...(schedule === undefined ? {} : { schedule }), now: now() });
     },
 
     async drill(app, signal) {
@@ -214,11 +257,14 @@ export function createBackupManager(deps: { apis: KubeApis; apps: AppStore }, op
       await apis.namespaces.create(namespace);
       try {
         await prepare(app, ns);
-        const result = await run(buildDrillJob(ns, backupNames.drillJob(app, stamp()), { app, image: options.image, backupId: backup.id }), signal);
-        const files = result.ok ? Number((JSON.parse(result.message || "{}") as { files?: number }).files ?? 0) : 0;
+        // The dumps are verified with the image that took them (recorded on the backup's Job).
+        const contents = parseContents((await apis.jobs.read(appNamespace(app), backup.id)).metadata?.annotations);
+        const addons = contents.addons.map((a) => ({ ...a, owner: app }));
+        const result = await run(buildDrillJob(ns, backupNames.drillJob(app, stamp()), { app, image: options.image, backupId: backup.id, addons }), signal);
+        const report = result.ok ? parseDrillReport(result.message) : { files: 0, databases: [] };
         const drill = { ok: result.ok, at: now().toISOString(), ...(result.ok ? {} : { reason: result.message }) };
         await ignoreNotFound(() => apis.jobs.patch(appNamespace(app), backup.id, { metadata: { annotations: { [ANNOTATION_DRILL]: JSON.stringify(drill) } } }, "merge"));
-        return { backup: backup.id, ok: result.ok, files, ...(result.ok ? {} : { reason: result.message }) };
+        return { backup: backup.id, ok: result.ok, files: report.files, databases: report.databases, ...(result.ok ? {} : { reason: result.message }) };
       } finally {
         await ignoreNotFound(() => apis.namespaces.delete(ns, { propagationPolicy: "Background" }));
       }

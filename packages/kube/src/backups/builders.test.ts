@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { buildBackupCronJob } from "./backup-cronjob.ts";
 import { buildBackupJob } from "./backup-job.ts";
 import { backupNames, buildBackupSecret, buildBackupServiceAccount, resticRepository } from "./objects.ts";
-import { backupRecord, parseRetention, retentionAnnotation } from "./records.ts";
+import { backupRecord, contentsAnnotation, parseContents, parseDrillReport, parseRetention, retentionAnnotation } from "./records.ts";
+import { dumpScript, loadScript, verifyScript } from "./addon-dumps.ts";
 import { buildDrillJob, buildRestoreJob } from "./restore-job.ts";
 import { backupScript, forgetFlags } from "./scripts.ts";
 
@@ -91,7 +92,7 @@ describe("backup builders", () => {
     expect(forgetFlags({})).toBe("");
     expect(parseRetention(retentionAnnotation({ daily: 7, monthly: 0 }))).toEqual({ daily: 7, monthly: 0 });
     expect(parseRetention({ "quickstack.dev/retention": "{bad" })).toEqual({});
-    expect(backupScript("shop", { weekly: 4 })).toContain("restic forget --host qs --tag qs-app=shop --keep-weekly 4 --prune");
+    expect(backupScript("shop", { weekly: 4 })).toContain("restic forget --host qs --tag qs-app=shop --group-by host --keep-weekly 4 --prune");
   });
 
   it("a record reads size and snapshot from the summary and the reason from a failure", () => {
@@ -112,5 +113,57 @@ describe("backup builders", () => {
     });
     expect(backupRecord({ metadata: { name: "x" } }, { ok: false, message: "Fatal: wrong password" })).toMatchObject({ status: "failed", reason: "Fatal: wrong password", scheduled: false });
     expect(backupRecord({ metadata: { name: "x" } }, undefined).status).toBe("running");
+  });
+});
+
+describe("database add-ons in backup runs", () => {
+  const db = { name: "db", kind: "postgres" as const, image: "registry.example/postgres:15", owner: "shop" };
+  const cache = { name: "cache", kind: "redis" as const, image: "registry.example/redis:7", owner: "shop" };
+
+  it("a backup dumps each add-on first, with its own image and user, the password only by Secret reference", () => {
+    const pod = buildBackupJob("qs-app-shop", "b", { app: "shop", image, volumes, retention: {}, addons: [db, cache] }).spec?.template.spec;
+    expect(pod?.initContainers?.map((c) => c.name)).toEqual(["dump-db", "dump-cache"]);
+    expect(pod?.containers.map((c) => c.name)).toEqual(["restic"]);
+    const dump = pod?.initContainers?.[0];
+    expect(dump?.image).toBe(db.image);
+    expect(dump?.securityContext).toMatchObject({ runAsUser: 999, runAsNonRoot: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
+    expect(dump?.env).toContainEqual({ name: "POSTGRES_PASSWORD", valueFrom: { secretKeyRef: { name: "addon-db", key: "password" } } });
+    expect(dump?.env).toContainEqual({ name: "QS_ADDON_HOST", value: "addon-db.qs-app-shop.svc" });
+    expect(dump?.command?.[2]).toContain("pg_dump");
+    expect(pod?.initContainers?.[1]?.command?.[2]).toContain("--rdb");
+    // restic backs the dumps up from the same emptyDir.
+    expect(pod?.containers[0]?.volumeMounts).toContainEqual({ name: "dump", mountPath: "/dump" });
+    expect(pod?.volumes).toContainEqual({ name: "dump", emptyDir: {} });
+  });
+
+  it("a restore runs restic first and loads each dump after; a drill verifies each in a scratch server", () => {
+    const restore = buildRestoreJob("qs-app-copy", "r", { app: "copy", image, backupId: "b", volumes, addons: [{ ...db, owner: "copy" }] }).spec?.template.spec;
+    expect(restore?.initContainers?.map((c) => c.name)).toEqual(["restic"]);
+    expect(restore?.containers.map((c) => c.name)).toEqual(["load-db"]);
+    expect(restore?.containers[0]?.env).toContainEqual({ name: "QS_ADDON_HOST", value: "addon-db.qs-app-copy.svc" });
+    expect(restore?.initContainers?.[0]?.command?.[2]).toContain("--include /dump");
+    const drill = buildDrillJob("qs-app-drill-shop-1", "d", { app: "shop", image, backupId: "b", addons: [db, cache] }).spec?.template.spec;
+    expect([...(drill?.initContainers ?? []), ...(drill?.containers ?? [])].map((c) => c.name)).toEqual(["restic", "verify-db", "verify-cache"]);
+    // A drill talks to no live server: no host, no password.
+    expect(JSON.stringify(drill?.containers)).not.toMatch(/PASSWORD|QS_ADDON_HOST/);
+    expect(drill?.volumes).toContainEqual({ name: "scratch-db", emptyDir: {} });
+    expect(drill?.volumes?.every((v) => v.persistentVolumeClaim === undefined)).toBe(true);
+  });
+
+  it("the scripts count rows from the dump itself and compare them after loading", () => {
+    expect(dumpScript("postgres")).toMatch(/COPY .* FROM stdin/);
+    expect(dumpScript("mariadb")).toContain("--skip-extended-insert");
+    // Credentials are never on a command line of the dump or load.
+    for (const s of [dumpScript("postgres"), dumpScript("mariadb"), loadScript("postgres"), loadScript("mariadb")]) expect(s).not.toMatch(/(-p|--password[= ]?)"?\$\w*PASSWORD/);
+    expect(verifyScript("postgres", "/restore")).toContain('SELECT count(*) FROM $t');
+    expect(verifyScript("postgres", "/restore")).toContain("at backup time");
+    expect(loadScript("postgres")).toContain("--single-transaction");
+  });
+
+  it("contents and drill reports survive their annotation and termination message", () => {
+    expect(parseContents(contentsAnnotation([{ name: "data" }], [db]))).toEqual({ volumes: ["data"], addons: [{ name: "db", kind: "postgres", image: db.image }] });
+    // Jobs from before add-ons were backed up held volumes only.
+    expect(parseContents(undefined)).toEqual({ volumes: ["*"], addons: [] });
+    expect(parseDrillReport('{"files":4}\n{"addon":"db","kind":"postgres","tables":2,"rows":7}\n')).toEqual({ files: 4, databases: [{ addon: "db", kind: "postgres", tables: 2, rows: 7 }] });
   });
 });

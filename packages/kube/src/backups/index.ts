@@ -4,3 +4,5 @@ export { buildBackupCronJob, type BackupScheduleInput } from "./backup-cronjob.t
 export { buildRestoreJob, buildDrillJob, buildCheckJob } from "./restore-job.ts";
 export { DEFAULT_RESTIC_IMAGE, backupNames, buildBackupSecret, buildBackupServiceAccount, resticRepository, LABEL_BACKUP } from "./objects.ts";
 export { backupRecord } from "./records.ts";
+export { judgeBackupHealth, previousCronTime, jobStatus, jobOnlyRecord, MISSED_GRACE_MS } from "./health.ts";
+export { type BackupAddon, dumpScript, loadScript, verifyScript } from "./addon-dumps.ts";

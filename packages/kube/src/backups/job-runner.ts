@@ -2,6 +2,8 @@ import { CancelledError, UnavailableError } from "@qs/core";
 import { type KubeApis, ignoreNotFound, isConflict } from "../apis.ts";
 import type { Job, Pod } from "../rest/wire.ts";
 
+type ContainerStatus = NonNullable<NonNullable<Pod["status"]>["containerStatuses"]>[number];
+
 /** How a restic run ended: its termination message (summary on success, reason on failure). */
 export interface ResticRunResult {
   readonly ok: boolean;
@@ -62,27 +64,33 @@ export async function runResticJob(apis: KubeApis, job: Job, options: { pollMs: 
   return { ok: false, message: `no result after ${Math.round(options.timeoutMs / 1000)} s; the run was stopped` };
 }
 
-/** The result of a finished Job (undefined while it runs), read from its pod's termination message. */
+/** The result of a finished Job (undefined while it runs), read from its pods' termination messages. */
 export async function jobResult(apis: KubeApis, namespace: string, name: string, known?: Job): Promise<ResticRunResult | undefined> {
   const job = known ?? (await apis.jobs.read(namespace, name));
   const conditions = job.status?.conditions ?? [];
   const done = conditions.find((c) => (c.type === "Complete" || c.type === "Failed") && c.status === "True");
   const pod = (await apis.pods.list(namespace, { labelSelector: `job-name=${name}` })).items[0];
-  const status = pod?.status?.containerStatuses?.[0];
-  const message = status?.state?.terminated?.message?.trim() ?? "";
-  const waiting = status?.state?.waiting;
+  // Dump, load and verify steps run as init containers before (or after) restic: a failed
+  // one stops the pod, and its words are the reason.
+  const statuses = [...(pod?.status?.initContainerStatuses ?? []), ...(pod?.status?.containerStatuses ?? [])];
+  const main = pod?.status?.containerStatuses?.[0];
+  const message = main?.state?.terminated?.message?.trim() ?? "";
+  const stuck = statuses.find((s) => s.state?.waiting?.reason !== undefined && STUCK.has(s.state.waiting.reason));
   if (done === undefined) {
-    if (waiting?.reason !== undefined && STUCK.has(waiting.reason)) {
+    if (stuck !== undefined) {
       await ignoreNotFound(() => apis.jobs.delete(namespace, name, { propagationPolicy: "Background" }));
-      return { ok: false, message: `${waiting.reason}: ${waiting.message ?? "the restic image cannot be run"}` };
+      const waiting = stuck.state?.waiting;
+      return { ok: false, message: `${waiting?.reason ?? ""}: ${waiting?.message ?? `the ${stuck.name} image cannot be run`}` };
     }
     return undefined;
   }
   if (done.type === "Complete") return { ok: true, message };
-  return { ok: false, message: message || podReason(pod) || done.message || done.reason || "the run failed" };
+  const failed = statuses.find((s) => (s.state?.terminated?.exitCode ?? 0) !== 0);
+  const failedMessage = failed?.state?.terminated?.message?.trim() ?? "";
+  return { ok: false, message: failedMessage || message || podReason(failed) || done.message || done.reason || "the run failed" };
 }
 
-function podReason(pod: Pod | undefined): string {
-  const t = pod?.status?.containerStatuses?.[0]?.state?.terminated;
-  return t === undefined ? "" : `${t.reason ?? "exited"} (exit code ${t.exitCode})`;
+function podReason(status: ContainerStatus | undefined): string {
+  const t = status?.state?.terminated;
+  return t === undefined ? "" : `${status?.name ?? ""} ${t.reason ?? "exited"} (exit code ${t.exitCode})`.trim();
 }

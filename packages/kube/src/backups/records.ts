@@ -1,4 +1,4 @@
-import type { BackupRecord, BackupRetention } from "@qs/core";
+import { ADDON_KINDS, type AddonKind, type BackupRecord, type BackupRetention, type DrillResult } from "@qs/core";
 import type { Job } from "../rest/wire.ts";
 import type { ResticRunResult } from "./job-runner.ts";
 
@@ -6,6 +6,56 @@ import type { ResticRunResult } from "./job-runner.ts";
 export const ANNOTATION_DRILL = "quickstack.dev/drill";
 /** Annotation on the schedule's CronJob: its retention, as JSON, so backups:create prunes alike. */
 export const ANNOTATION_RETENTION = "quickstack.dev/retention";
+
+/** Annotation on a backup Job: what it holds, as JSON `{volumes, addons: [{name, kind, image}]}`. */
+export const ANNOTATION_CONTENTS = "quickstack.dev/backup-contents";
+
+/** What one backup holds: volume names and the add-ons dumped (with the image that dumped them). */
+export interface BackupContents {
+  readonly volumes: readonly string[];
+  readonly addons: readonly { readonly name: string; readonly kind: AddonKind; readonly image: string }[];
+}
+
+/** The Job annotation recording a backup's contents. */
+export function contentsAnnotation(volumes: readonly { name: string }[], addons: readonly { name: string; kind: AddonKind; image: string }[]): Record<string, string> {
+  const contents: BackupContents = { volumes: volumes.map((v) => v.name), addons: addons.map((a) => ({ name: a.name, kind: a.kind, image: a.image })) };
+  return { [ANNOTATION_CONTENTS]: JSON.stringify(contents) };
+}
+
+/** A backup's contents; a Job without the annotation (made before add-ons were backed up) held volumes only. */
+export function parseContents(annotations: Readonly<Record<string, string>> | undefined): BackupContents {
+  const raw = annotations?.[ANNOTATION_CONTENTS];
+  const volumesOnly: BackupContents = { volumes: ["*"], addons: [] };
+  if (raw === undefined) return volumesOnly;
+  try {
+    const v = JSON.parse(raw) as { volumes?: unknown; addons?: unknown };
+    const volumes = Array.isArray(v.volumes) ? v.volumes.filter((x): x is string => typeof x === "string") : [];
+    const addons = (Array.isArray(v.addons) ? (v.addons as Record<string, unknown>[]) : []).flatMap((a) =>
+      typeof a.name === "string" && typeof a.image === "string" && (ADDON_KINDS as readonly unknown[]).includes(a.kind) ? [{ name: a.name, kind: a.kind as AddonKind, image: a.image }] : [],
+    );
+    return { volumes, addons };
+  } catch {
+    return volumesOnly;
+  }
+}
+
+/** A drill's report: JSON lines, `{files}` from restic's step then one per add-on verified. */
+export function parseDrillReport(message: string): Pick<DrillResult, "files" | "databases"> {
+  let files = 0;
+  const databases: NonNullable<DrillResult["databases"]>[number][] = [];
+  for (const line of message.split("\n")) {
+    try {
+      const v = JSON.parse(line) as Record<string, unknown>;
+      if (typeof v.files === "number") files = v.files;
+      if (typeof v.addon === "string" && typeof v.tables === "number" && typeof v.rows === "number" && (ADDON_KINDS as readonly unknown[]).includes(v.kind)) {
+        databases.push({ addon: v.addon, kind: v.kind as AddonKind, tables: v.tables, rows: v.rows });
+      }
+    } catch {
+      // Not a report line.
+    }
+  }
+  return { files, databases };
+}
 
 /** The CronJob annotation recording a retention. */
 export function retentionAnnotation(retention: BackupRetention): Record<string, string> {

@@ -1,4 +1,5 @@
 import type { BackupRetention } from "@qs/core";
+import { DRILL_REPORT, DUMP_DIR } from "./addon-dumps.ts";
 
 // The shell the restic Jobs run (sh from Debian minbase). Everything secret arrives as
 // environment from the backup Secret (RESTIC_REPOSITORY, RESTIC_PASSWORD, AWS_*), so these
@@ -29,41 +30,62 @@ export function forgetFlags(retention: BackupRetention): string {
 const preamble = `set -eu
 restic cat config >/dev/null 2>&1 || restic init >/dev/null`;
 
-/** Writes the manifest, backs up /data and /meta tagged with the run's id, then prunes. */
+/**
+ * Writes the checksum manifests (volume files, dump files), backs up /data, /meta and the
+ * add-on dumps in /dump tagged with the run's id, then prunes. Folders that a run lacks (no
+ * volume, no add-on) are left out rather than failing restic.
+ */
 export function backupScript(app: string, retention: BackupRetention): string {
   const forget = forgetFlags(retention);
   return [
     preamble,
     // Plain find -exec and sha256sum -c: the same in Debian's coreutils and the upstream
     // image's busybox (Alpine).
-    `mkdir -p ${META_DIR} && cd ${DATA_DIR} && find . -type f -exec sha256sum {} + > ${META_DIR}/manifest.sha256`,
-    `restic backup --json --host qs --tag qs-app=${app} --tag "qs-backup=$QS_BACKUP_ID" ${DATA_DIR} ${META_DIR} > /tmp/backup.json`,
+    `mkdir -p ${META_DIR} && : > ${META_DIR}/manifest.sha256 && : > ${META_DIR}/dump.sha256`,
+    `paths=${META_DIR}`,
+    `if [ -d ${DATA_DIR} ]; then (cd ${DATA_DIR} && find . -type f -exec sha256sum {} + > ${META_DIR}/manifest.sha256); paths="${DATA_DIR} $paths"; fi`,
+    `if [ -d ${DUMP_DIR} ]; then (cd ${DUMP_DIR} && find . -type f -exec sha256sum {} + > ${META_DIR}/dump.sha256); paths="$paths ${DUMP_DIR}"; fi`,
+    `restic backup --json --host qs --tag qs-app=${app} --tag "qs-backup=$QS_BACKUP_ID" $paths > /tmp/backup.json`,
     `grep '"message_type":"summary"' /tmp/backup.json | tail -n 1 > /dev/termination-log`,
-    ...(forget === "" ? [] : [`restic forget --host qs --tag qs-app=${app} ${forget} --prune >&2`]),
+    ...(forget === "" ? [] : [forgetCommand(app, retention)]),
   ].join("\n");
 }
 
-/** Restores the data of snapshot-tag `qs-backup=$QS_BACKUP_ID` over the mounted volumes. */
+/**
+ * The prune of a retention. Grouped by host only: the repository is the app's alone, and
+ * restic's default grouping (host and paths) would keep a separate set of snapshots for
+ * every change of volumes or add-ons, so old ones would never go.
+ */
+export function forgetCommand(app: string, retention: BackupRetention): string {
+  return `restic forget --host qs --tag qs-app=${app} --group-by host ${forgetFlags(retention)} --prune >&2`;
+}
+
+/** Restores the volumes and dumps of snapshot-tag `qs-backup=$QS_BACKUP_ID` (dumps are then loaded by the next step). */
 export function restoreScript(): string {
   return [
     "set -eu",
-    `restic restore latest --tag "qs-backup=$QS_BACKUP_ID" --target / --include ${DATA_DIR}`,
+    `restic restore latest --tag "qs-backup=$QS_BACKUP_ID" --target / --include ${DATA_DIR} --include ${DUMP_DIR}`,
     `echo restored > /dev/termination-log`,
   ].join("\n");
 }
 
-/** Restores into an emptyDir and checks every file against the backup's manifest. */
+/** Restores into an emptyDir and checks every volume and dump file against the backup's manifests. */
 export function drillScript(): string {
-  return [
-    "set -eu",
-    `restic restore latest --tag "qs-backup=$QS_BACKUP_ID" --target ${RESTORE_DIR} >&2`,
-    `cd ${RESTORE_DIR}${DATA_DIR}`,
+  const check = (dir: string, manifest: string): string[] => [
     // An app whose volumes hold no file has an empty manifest, which sha256sum -c refuses.
-    `if [ -s ${RESTORE_DIR}${META_DIR}/manifest.sha256 ] && ! sha256sum -c ${RESTORE_DIR}${META_DIR}/manifest.sha256 > /tmp/check 2>&1; then`,
+    `if [ -s ${RESTORE_DIR}${META_DIR}/${manifest} ] && ! (cd ${RESTORE_DIR}${dir} && sha256sum -c ${RESTORE_DIR}${META_DIR}/${manifest}) > /tmp/check 2>&1; then`,
     `  { echo "checksum mismatch:"; grep -v ': OK$' /tmp/check | head -n 20; } > /dev/termination-log`,
     "  exit 1",
     "fi",
-    `echo "{\\"files\\":$(wc -l < ${RESTORE_DIR}${META_DIR}/manifest.sha256)}" > /dev/termination-log`,
+  ];
+  const lines = (manifest: string): string => `$(cat ${RESTORE_DIR}${META_DIR}/${manifest} 2>/dev/null | wc -l)`;
+  return [
+    "set -eu",
+    `restic restore latest --tag "qs-backup=$QS_BACKUP_ID" --target ${RESTORE_DIR} >&2`,
+    ...check(DATA_DIR, "manifest.sha256"),
+    ...check(DUMP_DIR, "dump.sha256"),
+    `echo "{\\"files\\":$((${lines("manifest.sha256")} + ${lines("dump.sha256")}))}" > ${RESTORE_DIR}/${DRILL_REPORT}`,
+    `cat ${RESTORE_DIR}/${DRILL_REPORT} > /dev/termination-log`,
   ].join("\n");
 }
 

@@ -10,3 +10,4 @@ export { pingCheck, pinnedImagesCheck, registryCheck } from "./service-checks.ts
 export { judgeVersions, versionCheck } from "./version-check.ts";
 export { formatBytes, percentUsed, readStatsSummaries, type FsStats, type StatsSummary, type SummariesResult, type VolumeStats } from "./stats-summary.ts";
 export { judgeVolumes, volumesCheck, VOLUME_FAIL_PERCENT, VOLUME_WARN_PERCENT } from "./volumes-check.ts";
+export { backupsCheck, judgeBackups } from "./backups-check.ts";

@@ -8,6 +8,7 @@ import {
   type AppDetail,
   type AppSummary,
   type AppStore,
+  type BackupService,
   type BuildControl,
   type CertificateSource,
   type ClusterOps,
@@ -34,6 +35,8 @@ export interface StatusSourceDeps {
   readonly builds?: Pick<BuildControl, "output">;
   /** Add-ons on the app page (kind, version, state, variable); without it no add-on section. */
   readonly addons?: Pick<AddonManager, "get" | "list">;
+  /** Backup health on the app page (failed or missed backups); without it no backups line. */
+  readonly backups?: Pick<BackupService, "health">;
   /** Certificate states; without it every domain shows `Unknown`. */
   readonly certificates?: CertificateSource;
   /** Installation health (the doctor's checks) for the nodes page; without it no health section. */
@@ -150,6 +153,8 @@ export function createStatusSource(deps: StatusSourceDeps): StatusSource {
         lastBuild: build ? { sha: build.record.gitSha, status: build.record.state, output: build.lines } : undefined,
         ...(autoscalers.length === 0 ? {} : { autoscalers }),
         ...(deps.addons === undefined ? {} : { addons: await addonRows(deps.addons, app) }),
+        // Best effort, like apps:info: an unreadable backup state must not break the page.
+        ...await (deps.backups?.health(name).then((backups) => ({ backups })).catch(() => ({})) ?? {}),
       };
       return detail;
     },
