@@ -23,6 +23,7 @@ source "$INSTALL_LIB_DIR/k3s.sh"
 source "$INSTALL_LIB_DIR/addons.sh"
 source "$INSTALL_LIB_DIR/quickstack.sh"
 source "$INSTALL_LIB_DIR/builders.sh"
+source "$INSTALL_LIB_DIR/backups.sh"
 source "$INSTALL_LIB_DIR/uninstall.sh"
 
 usage() {
@@ -221,11 +222,14 @@ main_install() {
   create_namespace
   generate_secrets
   create_first_admin
+  create_backup_key
   pin_builder_images
+  pin_backup_image
   pin_base_images
   apply_quickstack
   wait_for_quickstack
   print_totp_enrolment
+  print_backup_key
   print_summary
 }
 

@@ -31,7 +31,13 @@ const ALL_SECRETS = [
   "quickstack-registry",
   "quickstack-join",
   "quickstack-admin",
+  "qs-backup-key",
 ];
+// The restic image backup Jobs run, as deploy/ lists it (QS_BACKUP_IMAGE).
+const BACKUP_IMAGE =
+  /^ *- QS_BACKUP_IMAGE=(.*)$/m.exec(
+    readFileSync(join(repoRoot, "deploy/base/kustomization.yaml"), "utf8"),
+  )?.[1] ?? "";
 // Paths a real run writes: a dry run must leave each exactly as it found it.
 const TOUCHED = [
   "/etc/quickstack",
@@ -54,6 +60,8 @@ function serverPlan(opts: {
   k3sStep: string[];
   secrets: string[];
   admin: string[];
+  /** The backup key step's action (none when the key exists). */
+  backupKey?: string[];
   tokenNote: string;
   domain?: string;
   longhorn?: boolean;
@@ -86,8 +94,12 @@ function serverPlan(opts: {
     `would: kubectl apply (secret qs-system/quickstack-join: server https://203.0.113.10:6443, the agent token, with-longhorn=${opts.longhorn ?? false})`,
     "-----> Setting up the first admin",
     ...opts.admin,
+    "-----> Creating the backup encryption key",
+    ...(opts.backupKey ?? []),
     "-----> Pinning builder images by digest",
     ...BUILDER_IMAGES.map((ref) => `would: run k3s crictl pull ${ref}`),
+    "-----> Pinning the backup image by digest",
+    `would: run k3s crictl pull ${BACKUP_IMAGE}`,
     "-----> Pinning base images of generated Dockerfiles by digest",
     ...BASE_IMAGES.map((ref) => `would: resolve ${ref} (registry HEAD request)`),
     `-----> Applying deploy/ for ${domain}`,
@@ -156,6 +168,9 @@ describe("install.sh --dry-run", () => {
         admin: [
           `would: create secret qs-system/quickstack-admin (ssh-key from ${env.QS_TEST_AUTHORIZED_KEYS}, new TOTP secret)`,
         ],
+        backupKey: [
+          "would: create secret qs-system/qs-backup-key (password; openssl rand, shown once at the end)",
+        ],
       }),
     );
     // The next steps a real run ends with.
@@ -169,6 +184,9 @@ describe("install.sh --dry-run", () => {
     expect(result.stdout).toContain(`QS_BUILDER_KANIKO_IMAGE=${BUILDER_IMAGES[0]!}@${IMAGE_DIGEST}`);
     expect(result.stdout).toContain(`QS_BUILDER_BUILDKIT_IMAGE=${BUILDER_IMAGES[1]!}@${IMAGE_DIGEST}`);
     expect(result.stdout).toContain(`QS_BUILDER_FETCH_IMAGE=${BUILDER_IMAGES[2]!}@${IMAGE_DIGEST}`);
+    // So is the restic image backup Jobs run (they hold every backup's keys).
+    expect(BACKUP_IMAGE).toMatch(/restic/);
+    expect(result.stdout).toContain(`QS_BACKUP_IMAGE=${BACKUP_IMAGE}@${IMAGE_DIGEST}`);
     // So are the base images of generated Dockerfiles.
     expect(BASE_IMAGES.length).toBeGreaterThan(5);
     for (const ref of BASE_IMAGES) expect(result.stdout).toContain(`       ${ref}@${IMAGE_DIGEST}\n`);
@@ -192,6 +210,7 @@ describe("install.sh --dry-run", () => {
     );
     expect(result.stderr.split("\n").filter(Boolean)).toEqual([
       ...BUILDER_IMAGES.map((ref) => ` !     could not pull ${ref}: builds use the tag until install.sh is re-run`),
+      ` !     could not pull ${BACKUP_IMAGE}: backups use the tag until install.sh is re-run`,
       ...BASE_IMAGES.map((ref) => ` !     could not resolve ${ref}: builds use the tag until install.sh is re-run`),
     ]);
     expect(result.status).toBe(0);
@@ -219,6 +238,8 @@ describe("install.sh --dry-run", () => {
     expect(result.stdout).toContain(
       "keep quickstack-admin (exists; its TOTP secret is not shown again)",
     );
+    expect(result.stdout).toContain("keep qs-backup-key (exists; the key is not shown again)");
+    expect(result.stdout).not.toContain("Backup encryption key (shown once");
     expect(result.stdout).toContain(
       "DNS: point apps.example.com and *.apps.example.com at 203.0.113.10.",
     );
