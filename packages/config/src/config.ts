@@ -210,8 +210,8 @@ function addonImages(raw: string | undefined, problems: string[]): Record<string
     const eq = entry.indexOf("=");
     const key = entry.slice(0, eq);
     const image = entry.slice(eq + 1);
-    if (eq < 0 || !/^(postgres|redis|mariadb):\d+(\.\d+)?$/.test(key)) {
-      problems.push(`QS_ADDON_IMAGES: ${JSON.stringify(entry)} is not kind:major=image (kinds: postgres, redis, mariadb)`);
+    if (eq < 0 || !/^(postgres|redis|mariadb|mongodb):\d+(\.\d+)?$/.test(key)) {
+      problems.push(`QS_ADDON_IMAGES: ${JSON.stringify(entry)} is not kind:major=image (kinds: postgres, redis, mariadb, mongodb)`);
       continue;
     }
     try {

@@ -8,7 +8,7 @@ import type { OpsIO } from "./ports/ops.ts";
  */
 
 /** The kinds QuickStack can run. */
-export const ADDON_KINDS = ["postgres", "redis", "mariadb"] as const;
+export const ADDON_KINDS = ["postgres", "redis", "mariadb", "mongodb"] as const;
 export type AddonKind = (typeof ADDON_KINDS)[number];
 
 /** What each kind sets on an app by default, and the versions it accepts. */
@@ -18,6 +18,7 @@ export const ADDON_KIND_INFO: Readonly<
   postgres: { variable: "DATABASE", defaultVersion: "17", versions: ["14", "15", "16", "17"] },
   redis: { variable: "REDIS", defaultVersion: "7", versions: ["6", "7"] },
   mariadb: { variable: "DATABASE", defaultVersion: "11.4", versions: ["10.11", "11.4"] },
+  mongodb: { variable: "MONGODB", defaultVersion: "8.0", versions: ["7.0", "8.0"] },
 };
 
 /** One app's use of an add-on: the app gets `<as>_URL` in its config. */
@@ -85,10 +86,10 @@ export class AddonNotFoundError extends NotFoundError {
 /** A kind name, or a UsageError listing the kinds. */
 export function parseAddonKind(raw: string): AddonKind {
   // MySQL's clients and drivers speak to MariaDB: `mysql` gets MariaDB, as on Debian.
-  const kind = raw === "postgresql" ? "postgres" : raw === "mysql" ? "mariadb" : raw;
+  const aliases: Readonly<Record<string, AddonKind>> = { postgresql: "postgres", mysql: "mariadb", mongo: "mongodb" };
+  const kind = aliases[raw] ?? raw;
   if ((ADDON_KINDS as readonly string[]).includes(kind)) return kind as AddonKind;
-  const more = raw === "mongodb" || raw === "mongo" ? " (MongoDB is not offered yet)" : "";
-  throw new ValidationError("UNKNOWN_ADDON_KIND", `unknown add-on kind "${raw}"${more}`, {
+  throw new ValidationError("UNKNOWN_ADDON_KIND", `unknown add-on kind "${raw}"`, {
     hint: `kinds: ${ADDON_KINDS.join(", ")}`,
   });
 }

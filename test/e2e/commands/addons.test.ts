@@ -107,10 +107,26 @@ describe("addons over SSH and HTTP against the API double", () => {
     expect((await t.services.config.get(app)).DATABASE_URL).toMatch(/^mysql:\/\/root:[\w-]+@addon-mariadb\./);
   });
 
+  it("mongodb: the pinned official image, an authenticated probe, MONGODB_URL (rendering only: no MongoDB runs here)", async () => {
+    const app = await deployed("mongo");
+    const r = await t.run(`addons:create ${app} mongo`);
+    expect(r.code).toBe(0);
+    const url = (await t.services.config.get(app)).MONGODB_URL ?? "";
+    expect(url).toMatch(new RegExp(`^mongodb://root:[\\w-]+@addon-mongodb\\.${ns(app)}\\.svc:27017/app\\?authSource=admin$`));
+    expect(r.stdout).not.toContain(url);
+    const sts = await t.h.apis.custom<{ spec: { template: { spec: { containers: { image: string; readinessProbe: { exec: { command: string[] } } }[] } } } }>("apps/v1", "statefulsets").read(ns(app), "addon-mongodb");
+    const c = sts.spec.template.spec.containers[0];
+    expect(c?.image).toBe("docker.io/library/mongo:8.0.12");
+    expect(c?.readinessProbe.exec.command[0]).toBe("mongosh");
+    const info = await t.run(`addons:info ${app} mongodb`);
+    expect(info.stdout).toContain("mongodb");
+    expect(info.stdout).not.toContain(url);
+  });
+
   it("refuses bad input with a clear error and changes nothing", async () => {
     const app = await deployed("bad");
     const cases: [string, RegExp][] = [
-      [`addons:create ${app} mongodb`, /unknown add-on kind "mongodb" \(MongoDB is not offered yet\)[\s\S]*kinds: postgres, redis/],
+      [`addons:create ${app} oracle`, /unknown add-on kind "oracle"[\s\S]*kinds: postgres, redis, mariadb, mongodb/],
       [`addons:create ${app} postgres --version 9`, /postgres version "9" is not offered/],
       [`addons:create ${app} postgres --size lots`, /size|quantity/i],
       [`addons:create ${app} postgres --name Bad_Name`, /not a valid add-on name/],

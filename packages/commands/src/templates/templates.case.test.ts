@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { defaultAppSpec, type Release } from "@qs/core";
+import { ADDON_KINDS, ADDON_KIND_INFO, defaultAppSpec, type Release } from "@qs/core";
 import {
   QS_API_VERSION,
   buildAddonSecret,
@@ -116,6 +116,18 @@ describe(`template objects are accepted by the ${realCluster ? "real API server"
     for (const o of objects) {
       const { status, message } = await dryRun(o);
       if (status !== 201) refused.push(`${o.kind}/${o.metadata.name ?? ""}: ${status} ${message}`);
+    }
+    expect(refused).toEqual([]);
+  });
+
+  it.each(ADDON_KINDS.map((k) => k))("the %s add-on's objects (official image) are accepted too", async (kind) => {
+    const version = ADDON_KIND_INFO[kind].defaultVersion;
+    const input = { owner: "tpl-kinds", ownerUid: "6d1f1d1c-6a3e-4b8e-9d55-2f0c1f0b2a11", name: kind, kind, version, size: "1Gi", image: officialImage(kind, version) };
+    const objects = [buildAddonSecret(input, "dry-run-only"), buildAddonService(input), buildAddonStatefulSet(input)] as unknown as Manifest[];
+    const refused: string[] = [];
+    for (const o of objects) {
+      const { status, message } = await dryRun({ ...o, metadata: { ...o.metadata, namespace } });
+      if (status !== 201) refused.push(`${o.kind}: ${status} ${message}`);
     }
     expect(refused).toEqual([]);
   });

@@ -57,6 +57,27 @@ const mariadbStart = [
   'exec mariadbd --datadir="$DATADIR" --socket=/tmp/mysqld.sock --pid-file=/tmp/mysqld.pid --bind-address=0.0.0.0 --port=3306 --init-file=/tmp/init.sql',
 ].join("\n");
 
+// MongoDB: the first start of an empty volume and every later one run mongod without auth
+// on a loopback port only, create the root user (or set its password from the Secret:
+// how credentials-rotate takes effect with one restart), shut it down, then exec the real
+// server with --auth on all addresses. The password is read from the environment inside
+// mongosh, never put on a command line.
+const mongoUser = [
+  "const pwd = process.env.MONGODB_PASSWORD;",
+  'const admin = db.getSiblingDB("admin");',
+  'if (admin.getUser("root") === null) admin.createUser({ user: "root", pwd, roles: [{ role: "root", db: "admin" }] });',
+  'else admin.changeUserPassword("root", pwd);',
+].join(" ");
+const mongodbStart = [
+  "set -e",
+  'DBPATH="/data/db"',
+  'mongod --dbpath "$DBPATH" --bind_ip 127.0.0.1 --port 27018 --fork --logpath /tmp/mongod-init.log --pidfilepath /tmp/mongod-init.pid >/dev/null',
+  `mongosh --quiet --host 127.0.0.1 --port 27018 admin --eval '${mongoUser}' >/dev/null`,
+  'mongod --dbpath "$DBPATH" --shutdown >/dev/null',
+  'exec mongod --dbpath "$DBPATH" --auth --bind_ip_all --port 27017',
+].join("\n");
+const mongoConnect = 'db = connect("mongodb://root:" + encodeURIComponent(process.env.MONGODB_PASSWORD) + "@127.0.0.1:27017/app?authSource=admin")';
+
 /** The kinds QuickStack runs. */
 export const addonKinds: Readonly<Record<AddonKind, AddonKindSpec>> = {
   postgres: {
@@ -87,6 +108,22 @@ export const addonKinds: Readonly<Record<AddonKind, AddonKindSpec>> = {
     client: sh('MYSQL_PWD="$MARIADB_PASSWORD" exec mariadb -h 127.0.0.1 -P 3306 -uroot app'),
     url: (host, password) => `mysql://root:${encodeURIComponent(password)}@${host}:3306/app`,
   },
+  mongodb: {
+    port: 27017,
+    dataPath: "/data/db",
+    passwordEnv: "MONGODB_PASSWORD",
+    start: mongodbStart,
+    // An authenticated ping over TCP: fails until the user exists and the server listens.
+    probe: [
+      "mongosh",
+      "--nodb",
+      "--quiet",
+      "--eval",
+      'const c = connect("mongodb://root:" + encodeURIComponent(process.env.MONGODB_PASSWORD) + "@127.0.0.1:27017/admin"); if (c.runCommand({ ping: 1 }).ok !== 1) quit(1)',
+    ],
+    client: ["mongosh", "--nodb", "--quiet", "--shell", "--eval", mongoConnect],
+    url: (host, password) => `mongodb://root:${encodeURIComponent(password)}@${host}:27017/app?authSource=admin`,
+  },
 };
 
 /**
@@ -98,8 +135,10 @@ export function officialImage(kind: AddonKind, version: string): string {
     postgres: { "14": "14.19", "15": "15.14", "16": "16.10", "17": "17.6" },
     redis: { "6": "6.2.20", "7": "7.4.6" },
     mariadb: { "10.11": "10.11.14", "11.4": "11.4.8" },
+    mongodb: { "7.0": "7.0.21", "8.0": "8.0.12" },
   };
   const tag = pins[kind][version] ?? version;
-  // postgres and redis are Debian-based; the official mariadb image is Ubuntu's.
+  // postgres and redis are Debian-based; the official mariadb and mongo images are Ubuntu's.
+  if (kind === "mongodb") return `docker.io/library/mongo:${tag}`;
   return kind === "mariadb" ? `docker.io/library/mariadb:${tag}` : `docker.io/library/${kind}:${tag}-bookworm`;
 }

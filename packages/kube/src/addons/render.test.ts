@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { addonKinds } from "./kinds.ts";
+import { addonKinds, officialImage } from "./kinds.ts";
 import { addonHost, addonNames, buildAddonSecret, buildAddonService, buildAddonStatefulSet } from "./render.ts";
 
 const input = {
@@ -56,5 +56,27 @@ describe("add-on renderers", () => {
     const sts = buildAddonStatefulSet({ ...input, name: "maria", kind: "mariadb", version: "11.4" });
     expect(sts.spec?.template.spec?.containers[0]?.readinessProbe?.exec?.command?.join(" ")).toContain("mariadb-admin");
     expect(addonKinds.mariadb.url("h", "p")).toBe("mysql://root:p@h:3306/app");
+  });
+
+  it("render mongodb: the official image, its port and volume, an authenticated mongosh ping, the password never on a command line", () => {
+    expect(officialImage("mongodb", "8.0")).toBe("docker.io/library/mongo:8.0.12");
+    expect(officialImage("mongodb", "7.0")).toBe("docker.io/library/mongo:7.0.21");
+    const sts = buildAddonStatefulSet({ ...input, name: "docs", kind: "mongodb", version: "8.0", image: officialImage("mongodb", "8.0") });
+    const c = sts.spec?.template.spec?.containers[0];
+    expect(c?.image).toBe("docker.io/library/mongo:8.0.12");
+    expect(c?.ports).toEqual([{ name: "mongodb", containerPort: 27017 }]);
+    expect(c?.volumeMounts?.[0]?.mountPath).toBe("/data/db");
+    expect(c?.env).toEqual([{ name: "MONGODB_PASSWORD", valueFrom: { secretKeyRef: { name: "addon-docs", key: "password" } } }]);
+    const probe = c?.readinessProbe?.exec?.command ?? [];
+    expect(probe[0]).toBe("mongosh");
+    expect(probe.join(" ")).toContain("ping");
+    expect(probe.join(" ")).toContain("process.env.MONGODB_PASSWORD");
+    const start = c?.command?.join(" ") ?? "";
+    expect(start).toContain("--auth --bind_ip_all");
+    expect(start).toContain("process.env.MONGODB_PASSWORD");
+    expect(start).not.toMatch(/-p\s+"?\$MONGODB_PASSWORD/);
+    expect(sts.spec?.template.spec?.securityContext?.runAsUser).toBe(999);
+    expect(buildAddonService({ ...input, name: "docs", kind: "mongodb" }).spec?.ports?.[0]?.port).toBe(27017);
+    expect(addonKinds.mongodb.url("h", "a/b")).toBe("mongodb://root:a%2Fb@h:27017/app?authSource=admin");
   });
 });
