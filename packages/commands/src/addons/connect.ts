@@ -6,10 +6,10 @@ import { addonsOf, authorizeOwner } from "./shared.ts";
 
 const usage = "APP ADDON";
 
-/** `addons:connect APP ADDON`: psql / redis-cli inside the add-on's pod (use `ssh -t`). */
+/** `addons:connect APP ADDON`: psql, mariadb, redis-cli or mongosh inside the add-on's pod (use `ssh -t`). */
 export const addonsConnect: Command = {
   name: "addons:connect",
-  summary: "Open psql or redis-cli in the add-on's pod (ssh -t for a terminal)",
+  summary: "Open the database client (psql, mariadb, redis-cli, mongosh) in the add-on's pod (ssh -t)",
   usage,
   mutating: true,
   async run(ctx) {

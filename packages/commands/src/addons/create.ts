@@ -31,7 +31,7 @@ export const addonsCreate: Command = {
     method: "post",
     path: "/apps/{app}/addons",
     body: {
-      kind: { type: "string", description: "postgres, redis or mariadb (mysql)", required: true },
+      kind: { type: "string", description: "postgres, redis, mariadb (mysql) or mongodb (mongo)", required: true },
       version: { type: "string", description: "Major version (default the newest offered)" },
       size: { type: "string", description: "Volume size, default 1Gi" },
       as: { type: "string", description: "Config var prefix (NAME → NAME_URL)" },
