@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { dumpScript, loadScript, verifyScript } from "../backups/addon-dumps.ts";
 import { addonKinds, officialImage } from "./kinds.ts";
 import { addonHost, addonNames, buildAddonSecret, buildAddonService, buildAddonStatefulSet } from "./render.ts";
 
@@ -78,5 +79,12 @@ describe("add-on renderers", () => {
     expect(sts.spec?.template.spec?.securityContext?.runAsUser).toBe(999);
     expect(buildAddonService({ ...input, name: "docs", kind: "mongodb" }).spec?.ports?.[0]?.port).toBe(27017);
     expect(addonKinds.mongodb.url("h", "a/b")).toBe("mongodb://root:a%2Fb@h:27017/app?authSource=admin");
+  });
+
+  it("backups refuse a mongodb add-on out loud (no dump for it yet) instead of leaving it out", () => {
+    for (const script of [dumpScript("mongodb"), loadScript("mongodb"), verifyScript("mongodb", "/restore")]) {
+      expect(script).toContain("MongoDB add-ons cannot be backed up yet");
+      expect(script).toContain("exit 1");
+    }
   });
 });
