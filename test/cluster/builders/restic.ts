@@ -1,9 +1,10 @@
-import { existsSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { registryName, toolDirs } from "../src/layout.ts";
 import { packImage, registryDigest, registryLabels } from "./pack.ts";
-import { debianRootfs, packageVersion } from "./rootfs.ts";
+import { cacheDir, debianRootfs, packageVersion } from "./rootfs.ts";
 
 // The backup engine's image (issue 18): restic from Debian trixie's package, on a minbase
 // root filesystem (sh, coreutils' sha256sum, find) with the CA bundle. The tag is the
@@ -35,6 +36,24 @@ export async function ensureResticImage(
     entrypoint: ["/usr/bin/restic"],
   });
   return `${registryName}/${ref}@${digest}`;
+}
+
+/**
+ * The restic binary of that image, for tests that run the engine on this machine (a static
+ * Go binary: it runs outside its root filesystem).
+ */
+export function resticBinary(log: (line: string) => void = () => undefined): string {
+  const rootfs = debianRootfs({ suite: "trixie", include: ["ca-certificates", "restic"] }, log);
+  const version = packageVersion(rootfs, "restic").replace(/[^\w.-]/g, "_");
+  const dir = join(cacheDir, `restic-${version}`);
+  const bin = join(dir, "restic");
+  if (!existsSync(bin)) {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(`${bin}.tmp`, execFileSync("tar", ["-xOf", rootfs, "./usr/bin/restic"], { maxBuffer: 256 * 1024 * 1024 }));
+    chmodSync(`${bin}.tmp`, 0o755);
+    execFileSync("mv", [`${bin}.tmp`, bin]);
+  }
+  return bin;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
