@@ -180,7 +180,7 @@ async function freshAddons(addons: AddonManager, preview: string, parentAddons: 
 }
 
 /**
- * A new preview's spec: the parent's processes, build and health check, its own deploy
+ * A new preview's spec: the parent's processes, build, health check and web port, its own deploy
  * branch, none of the parent's domains or volumes (a preview must not serve or write
  * production's), no previews of its own, and no autoscaling (one replica each).
  */
@@ -198,6 +198,7 @@ export function previewSpec(parent: AppSpec, origin: NonNullable<AppSpec["previe
     volumes: [],
     builder: parent.builder,
     ...(parent.healthCheckPath === undefined ? {} : { healthCheckPath: parent.healthCheckPath }),
+    ...(parent.webPort === undefined ? {} : { webPort: parent.webPort }),
     preview: origin,
   };
 }
