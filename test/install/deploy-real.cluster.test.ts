@@ -1,0 +1,560 @@
+import { execFile } from "node:child_process";
+import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse, stringify } from "yaml";
+import { ensurePlatformImages, type PlatformImages } from "../cluster/builders/platform-images.ts";
+import { toolDirs } from "../cluster/src/layout.ts";
+import { tempDir } from "../support/tmp.ts";
+import { repoRoot, runCommand } from "./support.ts";
+
+// What install.sh does after k3s is up, for real on the local cluster: `kubectl apply -k`
+// of deploy/ with the site overlay the installer writes (scripts/install/quickstack.sh
+// overlay_manifest), on empty volumes (local-path, as k3s), with the images made here
+// (test/cluster/builders/platform-images.ts: the control plane by `npm run image`, Redis
+// and the registry from Debian's packages). It must reach Ready for Redis, the registry
+// and the control plane; after a restart of each, a second apply changes nothing and
+// nothing is lost (a pushed image, a Redis key, the SSH host key on the control plane's
+// volume).
+//
+// The cluster is shared with suites running beside this one, so the overlay is wrapped in
+// two layers of the test's own:
+//   - every namespaced object goes to a namespace of this suite (qs-cp-<random>), not
+//     qs-system; the qs-builds Namespace is left out;
+//   - the registry's node relay (DaemonSet) is left out: its hostPort 127.0.0.1:5000 is the
+//     loopback registry every node pull on this machine goes to;
+//   - the ClusterRoleBinding is left out (its subject would move to this namespace). In
+//     its place: a RoleBinding to deploy/'s ClusterRole in this namespace, and a
+//     ClusterRole of this suite with only that role's reads (get, list, watch), bound
+//     cluster-wide. The control plane starts as it would (its reconciler lists and
+//     watches Apps everywhere) but can write only here: it cannot change the other
+//     suites' apps, which it would otherwise render with this site's domain. That
+//     ClusterRole and its binding are this suite's and deleted after it; the other
+//     cluster-scoped objects (CRDs, ClusterRole, admission policy) are applied as they
+//     are and never deleted.
+
+const run = promisify(execFile);
+const kubeconfig = process.env.QS_TEST_KUBECONFIG ?? "";
+const kubectlBin = join(toolDirs(true).kubernetes ?? "", "kubectl");
+const ns = `qs-cp-${randomUUID().slice(0, 8)}`;
+/** This suite's ClusterRole (deploy/'s reads) and its ClusterRoleBinding. */
+const readRole = `${ns}-read`;
+const DOMAIN = "203.0.113.10.sslip.io";
+const redisPassword = randomBytes(16).toString("hex");
+const registryPassword = randomBytes(16).toString("hex");
+
+/** kubectl against the local cluster; rejects with its stderr. */
+async function kubectl(args: string[], input?: string): Promise<string> {
+  const child = run(kubectlBin, ["--kubeconfig", kubeconfig, ...args], {
+    timeout: 400_000,
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  if (input !== undefined) child.child.stdin?.end(input);
+  try {
+    return (await child).stdout;
+  } catch (err) {
+    const e = err as { stderr?: string; message: string };
+    throw new Error(`kubectl ${args.join(" ")}: ${e.stderr?.trim() || e.message}`, { cause: err });
+  }
+}
+
+/** Polls `probe` until it returns a value (not undefined); throws after timeoutMs. */
+async function eventually<T>(
+  probe: () => Promise<T | undefined>,
+  what: string,
+  timeoutMs: number,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "";
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ""}`);
+    await new Promise((r) => setTimeout(r, 2_000));
+  }
+}
+
+interface Pod {
+  metadata: { name: string; uid: string };
+  status?: { conditions?: { type: string; status: string }[] };
+}
+
+const SELECTORS = {
+  redis: "app.kubernetes.io/name=redis",
+  registry: "app.kubernetes.io/name=registry",
+  controlPlane: "app.kubernetes.io/name=quickstack,app.kubernetes.io/component=control-plane",
+} as const;
+
+async function pods(selector: string): Promise<Pod[]> {
+  return (
+    JSON.parse(await kubectl(["-n", ns, "get", "pods", "-l", selector, "-o", "json"])) as {
+      items: Pod[];
+    }
+  ).items;
+}
+
+/** Waits until one pod matches `selector`, is Ready and is none of `old` (uids). */
+async function readyPod(selector: string, old: readonly string[] = []): Promise<Pod> {
+  return eventually(
+    async () => {
+      const list = await pods(selector);
+      const pod = list[0];
+      const ready = pod?.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True");
+      return list.length === 1 &&
+        pod !== undefined &&
+        ready === true &&
+        !old.includes(pod.metadata.uid)
+        ? pod
+        : undefined;
+    },
+    `a new Ready pod for ${selector}`,
+    420_000,
+  );
+}
+
+async function serviceIp(name: string): Promise<string> {
+  return (
+    await kubectl(["-n", ns, "get", "service", name, "-o", "jsonpath={.spec.clusterIP}"])
+  ).trim();
+}
+
+/** redis-cli in the Redis pod, authenticated as deploy/'s probe is (password not on argv). */
+async function redisCli(...args: string[]): Promise<string> {
+  return (
+    await kubectl([
+      "-n",
+      ns,
+      "exec",
+      "redis-0",
+      "-c",
+      "redis",
+      "--",
+      "sh",
+      "-c",
+      'REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli "$@"',
+      "redis-cli",
+      ...args,
+    ])
+  ).trim();
+}
+
+/** The in-cluster registry's API through its Service address, with the installer's login. */
+async function registry(path: string, init: RequestInit = {}): Promise<Response> {
+  const auth = Buffer.from(`quickstack:${registryPassword}`).toString("base64");
+  return fetch(`http://${await serviceIp("registry")}:5000${path}`, {
+    ...init,
+    headers: {
+      Authorization: `Basic ${auth}`,
+      ...(init.headers as Record<string, string> | undefined),
+    },
+    signal: AbortSignal.timeout(15_000),
+  });
+}
+
+const sha256 = (data: Buffer | string): string =>
+  `sha256:${createHash("sha256").update(data).digest("hex")}`;
+
+/** Pushes a one-layer image `repo:tag` by the registry API; returns its manifest digest and layer. */
+async function pushImage(repo: string, tag: string): Promise<{ digest: string; layer: string }> {
+  const layer = randomBytes(1024);
+  const config = Buffer.from(
+    JSON.stringify({
+      architecture: "amd64",
+      os: "linux",
+      rootfs: { type: "layers", diff_ids: [sha256(layer)] },
+    }),
+  );
+  for (const blob of [layer, config]) {
+    const start = await registry(`/v2/${repo}/blobs/uploads/`, { method: "POST" });
+    expect(start.status, await start.text()).toBe(202);
+    const location = new URL(start.headers.get("location") ?? "", "http://x");
+    location.searchParams.set("digest", sha256(blob));
+    const put = await registry(`${location.pathname}${location.search}`, {
+      method: "PUT",
+      body: blob,
+      headers: { "Content-Type": "application/octet-stream" },
+    });
+    expect(put.status, await put.text()).toBe(201);
+  }
+  const manifest = JSON.stringify({
+    schemaVersion: 2,
+    mediaType: "application/vnd.docker.distribution.manifest.v2+json",
+    config: {
+      mediaType: "application/vnd.docker.container.image.v1+json",
+      size: config.length,
+      digest: sha256(config),
+    },
+    layers: [
+      {
+        mediaType: "application/vnd.docker.image.rootfs.diff.tar.gzip",
+        size: layer.length,
+        digest: sha256(layer),
+      },
+    ],
+  });
+  const put = await registry(`/v2/${repo}/manifests/${tag}`, {
+    method: "PUT",
+    body: manifest,
+    headers: { "Content-Type": "application/vnd.docker.distribution.manifest.v2+json" },
+  });
+  expect(put.status, await put.text()).toBe(201);
+  return { digest: sha256(manifest), layer: sha256(layer) };
+}
+
+/** RFC 4648 base32 without padding. */
+function base32(data: Buffer): string {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const byte of data) bits += byte.toString(2).padStart(8, "0");
+  let out = "";
+  for (let i = 0; i < bits.length; i += 5)
+    out += alphabet[parseInt(bits.slice(i, i + 5).padEnd(5, "0"), 2)];
+  return out;
+}
+
+/** `ssh git@… COMMAND` to the in-cluster control plane with the first admin's key. */
+async function sshCommand(command: string): Promise<string> {
+  const ip = await serviceIp("quickstack-ssh");
+  const args = [
+    "-i",
+    join(dir.path, "admin"),
+    "-p",
+    "2222",
+    "-o",
+    "BatchMode=yes",
+    "-o",
+    "IdentitiesOnly=yes",
+    "-o",
+    "StrictHostKeyChecking=no",
+    "-o",
+    "UserKnownHostsFile=/dev/null",
+    "-o",
+    "LogLevel=ERROR",
+    `git@${ip}`,
+    command,
+  ];
+  return (await run("ssh", args, { timeout: 60_000 })).stdout;
+}
+
+/** The control plane's SSH host key as ssh-keyscan sees it through its Service. */
+async function sshHostKey(): Promise<string> {
+  const ip = await serviceIp("quickstack-ssh");
+  return eventually(
+    async () => {
+      const out = (await run("ssh-keyscan", ["-T", "5", "-p", "2222", "-t", "ed25519", ip])).stdout;
+      return /ssh-ed25519 \S+/.exec(out)?.[0];
+    },
+    "the control plane's SSH host key",
+    60_000,
+  );
+}
+
+let dir: Awaited<ReturnType<typeof tempDir>>;
+let images: PlatformImages;
+
+/** Applies the overlay; returns kubectl's `kind/name verb` lines. */
+async function apply(): Promise<string[]> {
+  return (await kubectl(["apply", "-k", dir.path])).split("\n").filter(Boolean);
+}
+
+beforeAll(async () => {
+  images = await ensurePlatformImages(() => undefined);
+  dir = await tempDir("qs-deploy-real-");
+  // /etc/quickstack as the installer lays it out: deploy/ and the site overlay.
+  const site = join(dir.path, "site");
+  mkdirSync(site);
+  cpSync(join(repoRoot, "deploy"), join(site, "deploy"), { recursive: true });
+  const overlay = runCommand("bash", [
+    "-c",
+    [
+      `source ${join(repoRoot, "scripts/install/lib.sh")}`,
+      `source ${join(repoRoot, "scripts/install/quickstack.sh")}`,
+      `DOMAIN=${DOMAIN} QS_IMAGE=${images.controlPlane} overlay_manifest`,
+    ].join("\n"),
+  ]);
+  expect(overlay.status, overlay.stderr).toBe(0);
+  writeFileSync(join(site, "kustomization.yaml"), overlay.stdout);
+  const [redisName, redisDigest] = images.redis.split("@");
+  const [registryName, registryDigest] = images.registry.split("@");
+  const drop = (apiVersion: string, kind: string, name: string): string =>
+    `  - target: {kind: ${kind}, name: ${name}}\n    patch: |-\n      $patch: delete\n      apiVersion: ${apiVersion}\n      kind: ${kind}\n      metadata:\n        name: ${name}\n`;
+  // Layer 1: this suite's namespace and images, without what would touch other suites.
+  mkdirSync(join(dir.path, "ns"));
+  writeFileSync(
+    join(dir.path, "ns/kustomization.yaml"),
+    [
+      "apiVersion: kustomize.config.k8s.io/v1beta1",
+      "kind: Kustomization",
+      `namespace: ${ns}`,
+      "resources:",
+      "  - ../site",
+      "images:",
+      `  - {name: redis, newName: ${redisName}, digest: "${redisDigest}"}`,
+      `  - {name: registry, newName: ${registryName}, digest: "${registryDigest}"}`,
+      "configMapGenerator:",
+      "  - name: quickstack-settings",
+      "    namespace: qs-system",
+      "    behavior: merge",
+      "    literals:",
+      `      - QS_REGISTRY_URL=http://registry.${ns}.svc:5000`,
+      `      - QS_BUILD_CONTEXT_URL=http://quickstack-build-context.${ns}.svc:8081`,
+      "patches:",
+      drop("v1", "Namespace", "qs-builds") +
+        drop("apps/v1", "DaemonSet", "registry-node-proxy") +
+        drop("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", "quickstack-control-plane"),
+    ].join("\n"),
+  );
+  // Layer 2: the control plane's rights: deploy/'s in this namespace, its reads everywhere.
+  const clusterRole = parse(
+    readFileSync(join(repoRoot, "deploy/base/rbac/cluster-role.yaml"), "utf8"),
+  ) as { rules: { verbs: string[] }[] };
+  const reads = clusterRole.rules
+    .map((rule) => ({
+      ...rule,
+      verbs: rule.verbs.filter((v) => ["get", "list", "watch"].includes(v)),
+    }))
+    .filter((rule) => rule.verbs.length > 0);
+  const subjects = [{ kind: "ServiceAccount", name: "quickstack", namespace: ns }];
+  const rbac = (kind: string, role: string, namespace?: string): object => ({
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind,
+    metadata: {
+      name: kind === "RoleBinding" ? role : readRole,
+      ...(namespace === undefined ? {} : { namespace }),
+    },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role },
+    subjects,
+  });
+  writeFileSync(
+    join(dir.path, "rbac.yaml"),
+    [
+      {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "ClusterRole",
+        metadata: { name: readRole },
+        rules: reads,
+      },
+      rbac("ClusterRoleBinding", readRole),
+      rbac("RoleBinding", "quickstack-control-plane", ns),
+    ]
+      .map((doc) => stringify(doc))
+      .join("---\n"),
+  );
+  writeFileSync(
+    join(dir.path, "kustomization.yaml"),
+    [
+      "apiVersion: kustomize.config.k8s.io/v1beta1",
+      "kind: Kustomization",
+      "resources:",
+      "  - ns",
+      "  - rbac.yaml",
+      "",
+    ].join("\n"),
+  );
+  // The first admin's key, as `install.sh --admin-key` takes it.
+  const keygen = runCommand("ssh-keygen", [
+    "-q",
+    "-t",
+    "ed25519",
+    "-N",
+    "",
+    "-C",
+    "admin@qs-test",
+    "-f",
+    join(dir.path, "admin"),
+  ]);
+  expect(keygen.status, keygen.stderr).toBe(0);
+  // As install.sh: the namespace, then the generated secrets, then the apply.
+  await kubectl(["create", "namespace", ns]);
+  const bcrypt = runCommand(
+    "python3",
+    [
+      "-W",
+      "ignore",
+      "-c",
+      // htpasswd -B's format (bcrypt), which distribution's htpasswd auth reads.
+      "import crypt,sys; print(crypt.crypt(sys.stdin.read(), crypt.mksalt(crypt.METHOD_BLOWFISH)))",
+    ],
+    { input: registryPassword },
+  );
+  expect(bcrypt.status, bcrypt.stderr).toBe(0);
+  const secret = (name: string, data: Record<string, string>): string =>
+    JSON.stringify({
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name, namespace: ns },
+      stringData: data,
+    });
+  await kubectl(
+    ["apply", "-f", "-"],
+    secret("quickstack-redis", {
+      password: redisPassword,
+      url: `redis://:${redisPassword}@redis.${ns}.svc:6379/0`,
+    }),
+  );
+  await kubectl(
+    ["apply", "-f", "-"],
+    secret("quickstack-registry", {
+      username: "quickstack",
+      password: registryPassword,
+      "http-secret": randomBytes(32).toString("hex"),
+      htpasswd: `quickstack:${bcrypt.stdout.trim()}\n`,
+    }),
+  );
+  await kubectl(
+    ["apply", "-f", "-"],
+    secret("quickstack-admin", {
+      username: "admin",
+      "ssh-key": readFileSync(join(dir.path, "admin.pub"), "utf8").trim(),
+      // RFC 4226's 160-bit secret in base32, as install.sh makes it.
+      "totp-secret": base32(randomBytes(20)),
+    }),
+  );
+}, 1_200_000);
+
+afterAll(async () => {
+  // Namespaced objects only: the cluster-scoped ones are shared with the other suites.
+  await kubectl(["delete", "namespace", ns, "--wait=false", "--ignore-not-found"]).catch(() => "");
+  // This suite's own cluster-scoped objects (the shared ones stay).
+  await kubectl(["delete", "clusterrolebinding,clusterrole", readRole, "--ignore-not-found"]).catch(
+    () => "",
+  );
+  await dir?.remove();
+});
+
+describe("kubectl apply -k deploy/ with the installer's overlay, for real", () => {
+  let first: { redis: Pod; registry: Pod; controlPlane: Pod };
+  let hostKey: string;
+
+  it("reaches Ready for Redis, the registry and the control plane on empty volumes", async () => {
+    const out = await apply();
+    expect(out).toEqual(
+      expect.arrayContaining([
+        "statefulset.apps/redis created",
+        "deployment.apps/registry created",
+        "deployment.apps/quickstack created",
+        "persistentvolumeclaim/registry-data created",
+        "persistentvolumeclaim/quickstack-data created",
+      ]),
+    );
+    first = {
+      redis: await readyPod(SELECTORS.redis),
+      registry: await readyPod(SELECTORS.registry),
+      controlPlane: await readyPod(SELECTORS.controlPlane),
+    };
+    // The registry's garbage collection ran on the empty volume and let the server start.
+    const gc = await kubectl([
+      "-n",
+      ns,
+      "logs",
+      first.registry.metadata.name,
+      "-c",
+      "garbage-collect",
+    ]);
+    expect(gc).toContain("no image stored yet: nothing to collect");
+    // Through its Service, which kube-proxy on a busy node may program a little later.
+    const url = `http://${await serviceIp("quickstack")}/readyz`;
+    const readyz = await eventually(
+      async () => {
+        const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+        return res.status === 200 ? await res.text() : undefined;
+      },
+      "/readyz through the quickstack Service",
+      60_000,
+    );
+    expect(readyz).toBe("redis: ok\nkubernetes: ok\n");
+    hostKey = await sshHostKey();
+    // The first admin from the quickstack-admin Secret logs in over the SSH Service.
+    const fingerprint =
+      runCommand("ssh-keygen", [
+        "-l",
+        "-E",
+        "sha256",
+        "-f",
+        join(dir.path, "admin.pub"),
+      ]).stdout.split(" ")[1] ?? "";
+    expect(fingerprint).toMatch(/^SHA256:/);
+    expect(await sshCommand("keys:list")).toContain(fingerprint);
+    // deploy/'s writes in this namespace only: the other suites' apps are out of reach.
+    // `kubectl auth can-i` prints yes or no, and exits 1 for no.
+    const canI = async (...args: string[]): Promise<string> => {
+      const as = ["--as", `system:serviceaccount:${ns}:quickstack`];
+      const argv = ["--kubeconfig", kubeconfig, "auth", "can-i", ...args, ...as];
+      const out = await run(kubectlBin, argv).catch((e: { stdout?: string }) => e);
+      return (out.stdout ?? "").trim();
+    };
+    expect(await canI("list", "apps.quickstack.dev", "--all-namespaces")).toBe("yes");
+    expect(await canI("patch", "apps.quickstack.dev", "-n", "qs-app-other")).toBe("no");
+    expect(await canI("update", "deployments", "-n", "qs-app-other")).toBe("no");
+    expect(await canI("create", "namespaces")).toBe("no");
+    expect(await canI("update", "deployments", "-n", ns)).toBe("yes");
+  }, 900_000);
+
+  it("keeps pushed images and Redis data across a restart of each; a second apply changes nothing", async () => {
+    expect(first, "the first apply failed").toBeDefined();
+    const kept = await pushImage("qs-test/kept", "v1");
+    // An image deleted before the restart: the registry's start-up GC gives its layer back.
+    const dropped = await pushImage("qs-test/dropped", "v1");
+    const del = await registry(`/v2/qs-test/dropped/manifests/${dropped.digest}`, {
+      method: "DELETE",
+    });
+    expect(del.status, await del.text()).toBe(202);
+    expect(
+      (await registry(`/v2/qs-test/dropped/blobs/${dropped.layer}`, { method: "HEAD" })).status,
+    ).toBe(200);
+    expect(await redisCli("SET", "qs-test-key", "kept across restarts")).toBe("OK");
+
+    await kubectl(["-n", ns, "delete", "pod", "-l", SELECTORS.redis, "--wait=true"]);
+    await kubectl(["-n", ns, "delete", "pod", "-l", SELECTORS.registry, "--wait=true"]);
+    await kubectl(["-n", ns, "delete", "pod", "-l", SELECTORS.controlPlane, "--wait=true"]);
+    await readyPod(SELECTORS.redis, [first.redis.metadata.uid]);
+    const registryPod = await readyPod(SELECTORS.registry, [first.registry.metadata.uid]);
+    await readyPod(SELECTORS.controlPlane, [first.controlPlane.metadata.uid]);
+
+    const out = await apply();
+    // The CRDs and deploy/'s ClusterRole are shared: a suite beside this one may have
+    // re-installed them in between. Everything else (the admission policy, which only
+    // install.sh and this suite apply, included) must be unchanged.
+    const shared =
+      /^(customresourcedefinition\.apiextensions\.k8s\.io\/|clusterrole\.rbac\.authorization\.k8s\.io\/quickstack-control-plane )/;
+    const ours = out.filter((line) => !shared.test(line));
+    expect(ours.filter((line) => !line.endsWith(" unchanged"))).toEqual([]);
+    expect(ours).toEqual(
+      expect.arrayContaining([
+        "statefulset.apps/redis unchanged",
+        "validatingadmissionpolicy.admissionregistration.k8s.io/quickstack-control-plane-scope unchanged",
+      ]),
+    );
+
+    expect(await redisCli("GET", "qs-test-key")).toBe("kept across restarts");
+    const manifest = await registry("/v2/qs-test/kept/manifests/v1", {
+      headers: { Accept: "application/vnd.docker.distribution.manifest.v2+json" },
+    });
+    expect(manifest.status).toBe(200);
+    expect(manifest.headers.get("docker-content-digest")).toBe(kept.digest);
+    expect(
+      (await registry(`/v2/qs-test/kept/blobs/${kept.layer}`, { method: "HEAD" })).status,
+    ).toBe(200);
+    expect(
+      (await registry(`/v2/qs-test/dropped/blobs/${dropped.layer}`, { method: "HEAD" })).status,
+    ).toBe(404);
+    const gc = await kubectl([
+      "-n",
+      ns,
+      "logs",
+      registryPod.metadata.name,
+      "-c",
+      "garbage-collect",
+    ]);
+    expect(gc).not.toContain("nothing to collect");
+    expect(await sshHostKey()).toBe(hostKey);
+    expect(await sshCommand("keys:list")).toContain("admin");
+  }, 900_000);
+});
