@@ -373,17 +373,15 @@ beforeAll(async () => {
   expect(keygen.status, keygen.stderr).toBe(0);
   // As install.sh: the namespace, then the generated secrets, then the apply.
   await kubectl(["create", "namespace", ns]);
-  const bcrypt = runCommand(
-    "python3",
-    [
-      "-W",
-      "ignore",
-      "-c",
-      // htpasswd -B's format (bcrypt), which distribution's htpasswd auth reads.
-      "import crypt,sys; print(crypt.crypt(sys.stdin.read(), crypt.mksalt(crypt.METHOD_BLOWFISH)))",
-    ],
-    { input: registryPassword },
-  );
+  // htpasswd -B's format (bcrypt, cost 10), which distribution's htpasswd auth reads, from
+  // the C library's crypt(3) through perl (Debian's perl-base; htpasswd is not installed here).
+  const saltAlphabet = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  const salt = [...randomBytes(22)].map((b) => saltAlphabet[b % 64]).join("");
+  const bcrypt = runCommand("perl", ["-e", "print crypt(<STDIN>, $ENV{QS_SALT})"], {
+    input: registryPassword,
+    env: { ...process.env, QS_SALT: `$2b$10$${salt}` },
+  });
+  expect(bcrypt.stdout).toMatch(/^\$2b\$10\$[./A-Za-z0-9]{53}$/);
   expect(bcrypt.status, bcrypt.stderr).toBe(0);
   const secret = (name: string, data: Record<string, string>): string =>
     JSON.stringify({
