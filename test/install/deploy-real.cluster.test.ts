@@ -4,7 +4,8 @@ import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parse, stringify } from "yaml";
+import { stringify } from "yaml";
+import { controlPlaneEnv, ensureBuilderImages } from "../cluster/builders/images.ts";
 import { ensurePlatformImages, type PlatformImages } from "../cluster/builders/platform-images.ts";
 import { toolDirs } from "../cluster/src/layout.ts";
 import { tempDir } from "../support/tmp.ts";
@@ -26,21 +27,26 @@ import { repoRoot, runCommand } from "./support.ts";
 //   - the registry's node relay (DaemonSet) is left out: its hostPort 127.0.0.1:5000 is the
 //     loopback registry every node pull on this machine goes to;
 //   - the ClusterRoleBinding is left out (its subject would move to this namespace). In
-//     its place: a RoleBinding to deploy/'s ClusterRole in this namespace, and a
-//     ClusterRole of this suite with only that role's reads (get, list, watch), bound
-//     cluster-wide. The control plane starts as it would (its reconciler lists and
-//     watches Apps everywhere) but can write only here: it cannot change the other
-//     suites' apps, which it would otherwise render with this site's domain. That
-//     ClusterRole and its binding are this suite's and deleted after it; the other
-//     cluster-scoped objects (CRDs, ClusterRole, admission policy) are applied as they
-//     are and never deleted.
+//     its place, this suite's own: a ClusterRoleBinding of deploy/'s ClusterRole to this
+//     namespace's ServiceAccount, and an admission policy that narrows its writes, as
+//     deploy/policy narrows qs-system's, to this namespace, qs-builds and the namespaces
+//     of this suite's apps. The control plane starts as it would (its reconciler watches
+//     Apps everywhere) but cannot change the other suites' apps, which it would otherwise
+//     render with this site's domain. Those objects are deleted after the suite; the
+//     shared cluster-scoped ones (CRDs, deploy/'s ClusterRole and admission policy) are
+//     applied as they are and never deleted.
+// Then a `git push` through the control plane's SSH Service builds a Dockerfile app in a
+// real Kaniko pod (builder images from builders/images.ts) and the app answers HTTP.
 
 const run = promisify(execFile);
 const kubeconfig = process.env.QS_TEST_KUBECONFIG ?? "";
 const kubectlBin = join(toolDirs(true).kubernetes ?? "", "kubectl");
 const ns = `qs-cp-${randomUUID().slice(0, 8)}`;
-/** This suite's ClusterRole (deploy/'s reads) and its ClusterRoleBinding. */
-const readRole = `${ns}-read`;
+/** This suite's cluster-scoped objects: a ClusterRoleBinding and an admission policy. */
+const ownName = `${ns}-control-plane`;
+/** The names of this suite's apps start with it. */
+const appPrefix = `cp${ns.slice(-6)}`;
+const app = `${appPrefix}web`;
 const DOMAIN = "203.0.113.10.sslip.io";
 const redisPassword = randomBytes(16).toString("hex");
 const registryPassword = randomBytes(16).toString("hex");
@@ -219,14 +225,12 @@ function base32(data: Buffer): string {
   return out;
 }
 
-/** `ssh git@… COMMAND` to the in-cluster control plane with the first admin's key. */
-async function sshCommand(command: string): Promise<string> {
-  const ip = await serviceIp("quickstack-ssh");
-  const args = [
+/** ssh and its options for the first admin's key (also GIT_SSH_COMMAND). */
+function sshArgs(): string[] {
+  return [
+    "ssh",
     "-i",
     join(dir.path, "admin"),
-    "-p",
-    "2222",
     "-o",
     "BatchMode=yes",
     "-o",
@@ -237,10 +241,15 @@ async function sshCommand(command: string): Promise<string> {
     "UserKnownHostsFile=/dev/null",
     "-o",
     "LogLevel=ERROR",
-    `git@${ip}`,
-    command,
   ];
-  return (await run("ssh", args, { timeout: 60_000 })).stdout;
+}
+
+/** `ssh git@… COMMAND` to the in-cluster control plane with the first admin's key. */
+async function sshCommand(command: string): Promise<string> {
+  const ip = await serviceIp("quickstack-ssh");
+  const [ssh = "ssh", ...options] = sshArgs();
+  return (await run(ssh, [...options, "-p", "2222", `git@${ip}`, command], { timeout: 120_000 }))
+    .stdout;
 }
 
 /** The control plane's SSH host key as ssh-keyscan sees it through its Service. */
@@ -266,6 +275,8 @@ async function apply(): Promise<string[]> {
 
 beforeAll(async () => {
   images = await ensurePlatformImages(() => undefined);
+  await ensureBuilderImages(() => undefined);
+  const builderEnv = await controlPlaneEnv();
   dir = await tempDir("qs-deploy-real-");
   // /etc/quickstack as the installer lays it out: deploy/ and the site overlay.
   const site = join(dir.path, "site");
@@ -303,46 +314,71 @@ beforeAll(async () => {
       "    namespace: qs-system",
       "    behavior: merge",
       "    literals:",
-      `      - QS_REGISTRY_URL=http://registry.${ns}.svc:5000`,
       `      - QS_BUILD_CONTEXT_URL=http://quickstack-build-context.${ns}.svc:8081`,
+      // The builder images made here, pinned as install.sh pins upstream's. Builds push to
+      // registry.qs-system.svc:5000 (deploy/'s QS_REGISTRY_HOST), which on this cluster is
+      // the machine's registry every node pulls from (test/cluster/README.md).
+      ...Object.entries(builderEnv).map(([k, v]) => `      - ${k}=${v}`),
       "patches:",
       drop("v1", "Namespace", "qs-builds") +
         drop("apps/v1", "DaemonSet", "registry-node-proxy") +
         drop("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", "quickstack-control-plane"),
     ].join("\n"),
   );
-  // Layer 2: the control plane's rights: deploy/'s in this namespace, its reads everywhere.
-  const clusterRole = parse(
-    readFileSync(join(repoRoot, "deploy/base/rbac/cluster-role.yaml"), "utf8"),
-  ) as { rules: { verbs: string[] }[] };
-  const reads = clusterRole.rules
-    .map((rule) => ({
-      ...rule,
-      verbs: rule.verbs.filter((v) => ["get", "list", "watch"].includes(v)),
-    }))
-    .filter((rule) => rule.verbs.length > 0);
-  const subjects = [{ kind: "ServiceAccount", name: "quickstack", namespace: ns }];
-  const rbac = (kind: string, role: string, namespace?: string): object => ({
-    apiVersion: "rbac.authorization.k8s.io/v1",
-    kind,
-    metadata: {
-      name: kind === "RoleBinding" ? role : readRole,
-      ...(namespace === undefined ? {} : { namespace }),
-    },
-    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role },
-    subjects,
-  });
+  // Layer 2: the control plane's rights. deploy/'s ClusterRole bound to this namespace's
+  // ServiceAccount, narrowed as deploy/policy narrows qs-system's: an admission policy of
+  // this suite denies every write it makes outside this namespace, qs-builds and the
+  // namespaces of this suite's apps (qs-app-<appPrefix>*).
+  const who = `system:serviceaccount:${ns}:quickstack`;
   writeFileSync(
     join(dir.path, "rbac.yaml"),
     [
       {
         apiVersion: "rbac.authorization.k8s.io/v1",
-        kind: "ClusterRole",
-        metadata: { name: readRole },
-        rules: reads,
+        kind: "ClusterRoleBinding",
+        metadata: { name: ownName },
+        roleRef: {
+          apiGroup: "rbac.authorization.k8s.io",
+          kind: "ClusterRole",
+          name: "quickstack-control-plane",
+        },
+        subjects: [{ kind: "ServiceAccount", name: "quickstack", namespace: ns }],
       },
-      rbac("ClusterRoleBinding", readRole),
-      rbac("RoleBinding", "quickstack-control-plane", ns),
+      {
+        apiVersion: "admissionregistration.k8s.io/v1",
+        kind: "ValidatingAdmissionPolicy",
+        metadata: { name: ownName },
+        spec: {
+          failurePolicy: "Fail",
+          matchConstraints: {
+            resourceRules: [
+              {
+                apiGroups: ["*"],
+                apiVersions: ["*"],
+                operations: ["*"],
+                resources: ["*/*"],
+                scope: "*",
+              },
+            ],
+          },
+          matchConditions: [
+            { name: "this-control-plane", expression: `request.userInfo.username == '${who}'` },
+          ],
+          validations: [
+            {
+              expression: `request.resource.resource == 'namespaces' ? request.name.startsWith('qs-app-${appPrefix}') : (request.namespace in ['${ns}', 'qs-builds'] || request.namespace.startsWith('qs-app-${appPrefix}'))`,
+              message: `${ns}'s control plane writes only in its own namespaces`,
+              reason: "Forbidden",
+            },
+          ],
+        },
+      },
+      {
+        apiVersion: "admissionregistration.k8s.io/v1",
+        kind: "ValidatingAdmissionPolicyBinding",
+        metadata: { name: ownName },
+        spec: { policyName: ownName, validationActions: ["Deny"] },
+      },
     ]
       .map((doc) => stringify(doc))
       .join("---\n"),
@@ -418,18 +454,31 @@ beforeAll(async () => {
 }, 1_200_000);
 
 afterAll(async () => {
-  // Namespaced objects only: the cluster-scoped ones are shared with the other suites.
+  // The app first, through the control plane that owns it (its images, its namespace).
+  await sshCommand(`apps:destroy ${app} --confirm ${app}`).catch(() => "");
+  await kubectl([
+    "delete",
+    "namespace",
+    `qs-app-${app}`,
+    "--wait=false",
+    "--ignore-not-found",
+  ]).catch(() => "");
   await kubectl(["delete", "namespace", ns, "--wait=false", "--ignore-not-found"]).catch(() => "");
-  // This suite's own cluster-scoped objects (the shared ones stay).
-  await kubectl(["delete", "clusterrolebinding,clusterrole", readRole, "--ignore-not-found"]).catch(
-    () => "",
-  );
+  // This suite's own cluster-scoped objects; the shared ones (CRDs, deploy/'s ClusterRole
+  // and admission policy) stay.
+  await kubectl([
+    "delete",
+    "clusterrolebinding,validatingadmissionpolicybinding,validatingadmissionpolicy",
+    ownName,
+    "--ignore-not-found",
+  ]).catch(() => "");
   await dir?.remove();
 });
 
 describe("kubectl apply -k deploy/ with the installer's overlay, for real", () => {
   let first: { redis: Pod; registry: Pod; controlPlane: Pod };
   let hostKey: string;
+  let pushedSha: string | undefined;
 
   it("reaches Ready for Redis, the registry and the control plane on empty volumes", async () => {
     const out = await apply();
@@ -480,19 +529,86 @@ describe("kubectl apply -k deploy/ with the installer's overlay, for real", () =
       ]).stdout.split(" ")[1] ?? "";
     expect(fingerprint).toMatch(/^SHA256:/);
     expect(await sshCommand("keys:list")).toContain(fingerprint);
-    // deploy/'s writes in this namespace only: the other suites' apps are out of reach.
-    // `kubectl auth can-i` prints yes or no, and exits 1 for no.
-    const canI = async (...args: string[]): Promise<string> => {
-      const as = ["--as", `system:serviceaccount:${ns}:quickstack`];
-      const argv = ["--kubeconfig", kubeconfig, "auth", "can-i", ...args, ...as];
-      const out = await run(kubectlBin, argv).catch((e: { stdout?: string }) => e);
-      return (out.stdout ?? "").trim();
-    };
-    expect(await canI("list", "apps.quickstack.dev", "--all-namespaces")).toBe("yes");
-    expect(await canI("patch", "apps.quickstack.dev", "-n", "qs-app-other")).toBe("no");
-    expect(await canI("update", "deployments", "-n", "qs-app-other")).toBe("no");
-    expect(await canI("create", "namespaces")).toBe("no");
-    expect(await canI("update", "deployments", "-n", ns)).toBe("yes");
+    // deploy/'s rules, writes narrowed to this suite's namespaces by its admission policy
+    // (a server-side dry run goes through admission and stores nothing).
+    const asIt = ["--as", `system:serviceaccount:${ns}:quickstack`, "--dry-run=server"];
+    await expect(
+      kubectl(["-n", "default", "create", "configmap", "qs-probe", ...asIt]),
+    ).rejects.toThrow(/writes only in its own namespaces/);
+    await expect(kubectl(["create", "namespace", "qs-app-other", ...asIt])).rejects.toThrow(
+      /writes only in its own namespaces/,
+    );
+    expect(await kubectl(["-n", ns, "create", "configmap", "qs-probe", ...asIt])).toContain(
+      "created",
+    );
+  }, 900_000);
+
+  it("takes a git push over its SSH Service: a real Kaniko build, a release, and the app answers HTTP", async () => {
+    expect(first, "the first apply failed").toBeDefined();
+    const created = await sshCommand(`apps:create ${app}`);
+    expect(created).toContain(app);
+    const work = join(dir.path, "work");
+    mkdirSync(work);
+    writeFileSync(
+      join(work, "Dockerfile"),
+      [
+        "FROM busybox:1.37.0",
+        "COPY index.html /srv/www/index.html",
+        "USER 65534:65534",
+        'CMD ["/bin/sh", "-c", "exec httpd -f -p \\"$PORT\\" -h /srv/www"]',
+        "",
+      ].join("\n"),
+    );
+    writeFileSync(join(work, "index.html"), "hello from the in-cluster control plane\n");
+    const git = (...args: string[]) =>
+      run("git", args, {
+        cwd: work,
+        timeout: 600_000,
+        env: { ...process.env, GIT_SSH_COMMAND: sshArgs().join(" "), GIT_TERMINAL_PROMPT: "0" },
+      });
+    await git("init", "-q", "-b", "main");
+    await git("-c", "user.email=dev@example.test", "-c", "user.name=Dev", "add", "-A");
+    await git(
+      "-c",
+      "user.email=dev@example.test",
+      "-c",
+      "user.name=Dev",
+      "commit",
+      "-q",
+      "-m",
+      "first",
+    );
+    const ip = await serviceIp("quickstack-ssh");
+    const pushed = await git("push", `ssh://git@${ip}:2222/${app}.git`, "HEAD:main").catch(
+      (e: { stdout?: string; stderr?: string }) => ({
+        stdout: e.stdout ?? "",
+        stderr: `${e.stderr ?? ""} (push failed)`,
+      }),
+    );
+    const output = pushed.stdout + pushed.stderr;
+    expect(output).toMatch(/=====> Released v1/);
+    expect(output).not.toContain("(push failed)");
+    const body = await eventually(
+      async () => {
+        const svc = (
+          await kubectl([
+            "-n",
+            `qs-app-${app}`,
+            "get",
+            "services",
+            "-o",
+            "jsonpath={.items[0].spec.clusterIP}",
+          ])
+        ).trim();
+        if (svc === "") return undefined;
+        const res = await fetch(`http://${svc}/`, { signal: AbortSignal.timeout(3_000) });
+        return res.status === 200 ? await res.text() : undefined;
+      },
+      "HTTP 200 from the pushed app",
+      120_000,
+    );
+    expect(body).toBe("hello from the in-cluster control plane\n");
+    pushedSha = (await git("rev-parse", "HEAD")).stdout.trim();
   }, 900_000);
 
   it("keeps pushed images and Redis data across a restart of each; a second apply changes nothing", async () => {
@@ -554,5 +670,12 @@ describe("kubectl apply -k deploy/ with the installer's overlay, for real", () =
     expect(gc).not.toContain("nothing to collect");
     expect(await sshHostKey()).toBe(hostKey);
     expect(await sshCommand("keys:list")).toContain("admin");
+    // The bare repository on the control plane's volume kept the push.
+    expect(pushedSha, "the push failed").toBeDefined();
+    const ip = await serviceIp("quickstack-ssh");
+    const remote = await run("git", ["ls-remote", `ssh://git@${ip}:2222/${app}.git`, "main"], {
+      env: { ...process.env, GIT_SSH_COMMAND: sshArgs().join(" "), GIT_TERMINAL_PROMPT: "0" },
+    });
+    expect(remote.stdout).toContain(pushedSha);
   }, 900_000);
 });
