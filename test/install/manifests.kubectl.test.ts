@@ -318,6 +318,8 @@ describe("deploy/ rendered by kubectl kustomize", () => {
       ["quickstack.dev", "apps/status", ["get", "update", "patch"]],
       ["quickstack.dev", "releases/status", ["get", "update", "patch"]],
       ["", "nodes", ["get", "list", "watch"]],
+      // doctor reads each kubelet's /stats/summary directly (packages/kube doctor/stats-summary.ts).
+      ["", "nodes/stats", ["get"]],
       ["metrics.k8s.io", "pods", ["get", "list"]],
       ["metrics.k8s.io", "nodes", ["get", "list"]],
     ];
@@ -334,6 +336,9 @@ describe("deploy/ rendered by kubectl kustomize", () => {
     ).toBe(false);
     expect(allows(clusterRules, "", "nodes", "update")).toBe(false);
     expect(allows(clusterRules, "", "nodes", "delete")).toBe(false);
+    // nodes/proxy reaches every kubelet endpoint (exec, run) past the admission policy.
+    for (const verb of ["get", "create"]) expect(allows(clusterRules, "", "nodes/proxy", verb)).toBe(false);
+    expect(clusterRules.flatMap((r) => r.resources).filter((r) => r.startsWith("nodes/"))).toEqual(["nodes/stats"]);
     for (const rule of clusterRules) {
       expect(rule.apiGroups).not.toContain("*");
       expect(rule.resources).not.toContain("*");

@@ -2,7 +2,7 @@ import type { CheckOutcome, HealthCheck } from "@qs/core";
 import type { KubeApis } from "../apis.ts";
 import { LABEL_APP } from "../labels.ts";
 import type { PersistentVolumeClaim } from "../rest/wire.ts";
-import { type StatsSummary, formatBytes, percentUsed, readStatsSummaries } from "./stats-summary.ts";
+import { type StatsSummary, type UnreadNode, formatBytes, percentUsed, readStatsSummaries } from "./stats-summary.ts";
 
 /** A volume or node disk this full is a warning … */
 export const VOLUME_WARN_PERCENT = 80;
@@ -27,7 +27,7 @@ export function volumesCheck(apis: KubeApis): HealthCheck {
         // make `doctor` in cron fail forever.
         return { status: "ok", finding: `skipped: ${read.refused}; volume usage is not checked` };
       }
-      return judgeVolumes(read.summaries, pvcs.items);
+      return judgeVolumes(read.summaries, pvcs.items, read.unread);
     },
   };
 }
@@ -55,8 +55,8 @@ function volumeFix(namespace: string, name: string, pvc: PersistentVolumeClaim |
   return `see what fills it: kubectl -n ${namespace} describe pvc ${name}; free space in it or grow it`;
 }
 
-/** The verdict on the nodes' stats summaries and the cluster's claims (pure, for tests). */
-export function judgeVolumes(summaries: readonly StatsSummary[], pvcs: readonly PersistentVolumeClaim[]): CheckOutcome {
+/** The verdict on the nodes' stats summaries and the cluster's claims (pure, for tests); `unread` nodes are named, not judged. */
+export function judgeVolumes(summaries: readonly StatsSummary[], pvcs: readonly PersistentVolumeClaim[], unread: readonly UnreadNode[] = []): CheckOutcome {
   const claims = new Map(pvcs.map((p) => [`${p.metadata?.namespace ?? ""}/${p.metadata?.name ?? ""}`, p]));
   const measured = new Map<string, { percent: number; used: number; capacity: number }>();
   for (const summary of summaries) {
@@ -107,6 +107,7 @@ export function judgeVolumes(summaries: readonly StatsSummary[], pvcs: readonly 
     measured.size === 0 ? "no volume measured by the kubelet" : `${measured.size} volume${measured.size === 1 ? "" : "s"} below ${VOLUME_WARN_PERCENT}% (fullest ${fullest?.[0] ?? ""} ${fullest?.[1].percent ?? 0}%)`,
     ...(unmeasured === 0 ? [] : [`${unmeasured} not measured (local-path, on the node's disk; or not mounted)`]),
     ...(disks.length === 0 ? [] : [`node disks: ${disks.join(", ")}`]),
+    ...(unread.length === 0 ? [] : [`not read: ${unread.map((u) => u.reason).join("; ")}`]),
   ];
   return { status: "ok", finding: parts.join("; ") };
 }
