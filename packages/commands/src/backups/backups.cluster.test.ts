@@ -1,7 +1,7 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { type Server, type Socket, connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
@@ -34,9 +34,10 @@ import { defaultRegistry } from "../commands.ts";
 
 // Backups on the local real cluster (issue 18): restic Jobs in the app's namespace write to
 // a real S3-compatible server (VersityGW, built from its Go module, on the node address so
-// pods reach it), a deleted file and a deleted PostgreSQL row (pg_dump of the app's add-on)
-// come back with backups:restore, a drill passes (checksums, row counts), and a corrupted
-// repository makes the drill fail with restic's reason.
+// pods reach it, through a relay the test can cut), a deleted file and a deleted PostgreSQL
+// row (pg_dump of the app's add-on) come back with backups:restore, a drill passes
+// (checksums, row counts), the storage going away mid-backup fails that run and leaves the
+// earlier backup intact, and a corrupted repository makes the drill fail with restic's reason.
 const kubeconfig = process.env.QS_TEST_KUBECONFIG ?? "";
 const busybox = imageName("library/busybox:1.35");
 const never = new AbortController().signal;
@@ -54,7 +55,65 @@ let services: CommandServices;
 let s3: ChildProcess | undefined;
 let s3Root = "";
 let s3Port = 0;
+let relay: StorageRelay | undefined;
 const created: string[] = [];
+
+/**
+ * The storage as pods reach it: a TCP relay to VersityGW that can go away mid-backup.
+ * `cutAfter(n)` drops every connection once n more bytes came from clients and refuses new
+ * ones until `heal()`.
+ */
+interface StorageRelay {
+  readonly port: number;
+  cutAfter(bytes: number): void;
+  heal(): void;
+  close(): Promise<void>;
+}
+
+async function startRelay(host: string, targetPort: number): Promise<StorageRelay> {
+  const sockets = new Set<Socket>();
+  let budget = Infinity;
+  let down = false;
+  const server: Server = createServer((client) => {
+    if (down) {
+      client.destroy();
+      return;
+    }
+    const upstream = connect(targetPort, host);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on("error", () => undefined);
+      s.on("close", () => sockets.delete(s));
+    }
+    client.on("data", (chunk: Buffer) => {
+      budget -= chunk.length;
+      if (budget >= 0) {
+        upstream.write(chunk);
+        return;
+      }
+      down = true;
+      for (const s of sockets) s.destroy();
+    });
+    upstream.on("data", (chunk: Buffer) => client.write(chunk));
+    client.on("close", () => upstream.destroy());
+    upstream.on("close", () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  return {
+    port: (server.address() as { port: number }).port,
+    cutAfter: (bytes) => {
+      budget = bytes;
+    },
+    heal: () => {
+      budget = Infinity;
+      down = false;
+    },
+    close: () => {
+      for (const s of sockets) s.destroy();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
 
 async function freePort(host: string): Promise<number> {
   const server = createServer();
@@ -75,6 +134,7 @@ beforeAll(async () => {
     stdio: ["ignore", "ignore", "inherit"],
   });
   await eventually(async () => (await fetch(`http://${net.nodeIp}:${s3Port}/`).then((r) => r.status > 0, () => false)) || undefined, "VersityGW to listen", 15_000);
+  relay = await startRelay(net.nodeIp, s3Port);
 
   apis = createKubeApis(loadKubeConnection(kubeconfig));
   await installCrds(apis);
@@ -84,7 +144,7 @@ beforeAll(async () => {
   apps = createAppStore(apis);
   addons = createAddonManager(apis, { images: { "postgres:15": localAddonImages.postgres }, readyTimeoutMs: 300_000 });
   releases = createReleaseManager({ apis, logger: silentLogger, options: { render, pollMs: 250, rolloutTimeoutMs: 120_000, releasePhaseTimeoutMs: 90_000 } });
-  const backups = createBackupManager({ apis, apps }, { image, pollMs: 500, timeoutMs: 180_000 });
+  const backups = createBackupManager({ apis, apps }, { image, pollMs: 500, timeoutMs: 180_000, storageTimeoutSeconds: 10 });
   // Only what the backups verbs call is wired: the app store and the backup service.
   services = { apps, config: createConfigStore(apis), releases, backups, baseDomain: "qs.test", limits: { maxScale: 5 } } as unknown as CommandServices;
 }, 600_000);
@@ -97,6 +157,7 @@ afterAll(async () => {
   await ignoreNotFound(() => apis.custom("v1", "serviceaccounts").delete("qs-system", "qs-backup"));
   await reconciler.close();
   apis.rest.close();
+  await relay?.close();
   s3?.kill();
   rmSync(s3Root, { recursive: true, force: true });
 });
@@ -149,10 +210,10 @@ async function deployWithVolume(app: string): Promise<void> {
   await releases.deploy(request, captureOutput(), never);
 }
 
-const target = (): string[] => [`s3://qs-backups/${randomUUID().slice(0, 8)}`, "--endpoint", `http://${net.nodeIp}:${s3Port}`, "--access-key", accessKey];
+const target = (): string[] => [`s3://qs-backups/${randomUUID().slice(0, 8)}`, "--endpoint", `http://${net.nodeIp}:${relay?.port ?? 0}`, "--access-key", accessKey];
 
 describe("backups on the real cluster", () => {
-  it("a deleted volume file comes back with backups:restore, a drill passes, --to restores beside, a corrupted backup fails its drill", async () => {
+  it("a deleted volume file and database row come back with backups:restore, --to restores beside, a drill passes, storage lost mid-backup fails only that run, a corrupted backup fails its drill", async () => {
     // A wrong key is refused by the connection test, and nothing is saved.
     const before = await orUndefined(() => apis.secrets.read("qs-system", "qs-backup-target"));
     const wrong = await run("backups:target-set", [...target(), "--secret-key", "not-the-key"]).catch((err: unknown) => err as QsError);
@@ -225,6 +286,24 @@ describe("backups on the real cluster", () => {
     expect(drilled).toMatch(/ok 20\d\d-/);
     const scratch = (await apis.namespaces.list()).items.filter((n) => n.metadata?.name?.startsWith(`qs-app-drill-${app}`) && n.status?.phase === "Active");
     expect(scratch).toEqual([]);
+
+    // The storage going away mid-backup: the run fails saying so, is listed as failed
+    // without a snapshot, the app's backups show as failed, and the earlier backup is intact.
+    exec(app, "head -c 8000000 /dev/urandom > /data/big.bin");
+    relay?.cutAfter(1_000_000);
+    const cut = await run("backups:create", [app]).finally(() => relay?.heal());
+    expect(cut.exitCode, cut.text).toBe(1);
+    expect(cut.text).toContain("the backup storage stopped answering");
+    const cutId = (cut.json as { id: string }).id;
+    const runs = (await run("backups", [app])).json as { id: string; status: string; snapshot?: string }[];
+    expect(runs.find((r) => r.id === cutId)).toMatchObject({ status: "failed" });
+    expect(runs.find((r) => r.id === cutId)?.snapshot).toBeUndefined();
+    expect(runs.filter((r) => r.status === "succeeded").map((r) => r.id)).toEqual([id]);
+    const health = await services.backups?.health(app);
+    expect(health?.status).toBe("failed");
+    expect(health?.finding).toContain(cutId);
+    const intact = await run("backups:drill", [app]);
+    expect(intact.text, intact.text).toContain(`Drill passed: backup ${id} `);
 
     // The installation key is needed: with another one the drill fails and says so.
     const key = await apis.secrets.read("qs-system", "qs-backup-key");

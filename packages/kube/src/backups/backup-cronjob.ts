@@ -14,6 +14,8 @@ export interface BackupScheduleInput {
   readonly volumes: NonNullable<ResticPodInput["volumes"]>;
   /** Database add-ons dumped before each run. @defaultValue [] */
   readonly addons?: ResticPodInput["addons"];
+  /** See ResticPodInput.storageTimeoutSeconds. */
+  readonly storageTimeoutSeconds?: number;
   /** Runs kept for `backups APP`. @defaultValue 30 */
   readonly history?: number;
 }
@@ -39,7 +41,10 @@ export function buildBackupCronJob(namespace: string, input: BackupScheduleInput
       jobTemplate: {
         metadata: { labels: appLabels(input.app, { [LABEL_BACKUP]: "backup" }) },
         spec: buildResticJobSpec(
-          { app: input.app, image: input.image, kind: "backup", script: backupScript(input.app, input.retention), volumes: input.volumes, ...(input.addons === undefined ? {} : { addons: input.addons }) },
+          { app: input.app, image: input.image, kind: "backup", script: backupScript(input.app, input.retention), volumes: input.volumes,
+            ...(input.addons === undefined ? {} : { addons: input.addons }),
+            ...(input.storageTimeoutSeconds === undefined ? {} : { storageTimeoutSeconds: input.storageTimeoutSeconds }),
+          },
           options,
         ),
       },

@@ -4,7 +4,7 @@ import type { Job, KubeObject } from "../rest/wire.ts";
 import { podSecurityContext } from "../render/security.ts";
 import { ANNOTATION_BACKUP_ID, LABEL_BACKUP, backupNames } from "./objects.ts";
 import { type BackupAddon, DUMP_DIR, buildDumpContainer, buildLoadContainer, buildVerifyContainer } from "./addon-dumps.ts";
-import { DATA_DIR, META_DIR, RESTORE_DIR, backupScript } from "./scripts.ts";
+import { DATA_DIR, META_DIR, RESTORE_DIR, STORAGE_TIMEOUT_ENV, backupScript } from "./scripts.ts";
 
 type JobSpec = NonNullable<Job["spec"]>;
 type PodTemplate = JobSpec["template"];
@@ -29,6 +29,8 @@ export interface ResticPodInput {
    * @defaultValue []
    */
   readonly addons?: readonly BackupAddon[];
+  /** A backup stops when the storage keeps failing this long (seconds). @defaultValue 600 */
+  readonly storageTimeoutSeconds?: number;
 }
 
 /** The Job settings every restic run shares: one attempt, kept for the list, bounded in time. */
@@ -60,6 +62,7 @@ export function buildResticPodTemplate(input: ResticPodInput): PodTemplate {
       // restic keeps a cache in $HOME by default; a Job is gone after one run.
       { name: "RESTIC_CACHE_DIR", value: "/tmp/restic-cache" },
       { name: "HOME", value: "/tmp" },
+      ...(input.storageTimeoutSeconds === undefined ? [] : [{ name: STORAGE_TIMEOUT_ENV, value: String(input.storageTimeoutSeconds) }]),
     ],
     // On failure the log's tail becomes the reason the control plane reports.
     terminationMessagePolicy: "FallbackToLogsOnError",
@@ -132,7 +135,7 @@ export function buildResticJob(namespace: string, name: string, input: ResticPod
 export function buildBackupJob(
   namespace: string,
   name: string,
-  input: { app: string; image: string; volumes: ResticPodInput["volumes"]; retention: BackupRetention; addons?: readonly BackupAddon[] },
+  input: { app: string; image: string; volumes: ResticPodInput["volumes"]; retention: BackupRetention; addons?: readonly BackupAddon[]; storageTimeoutSeconds?: number },
   options: ResticJobOptions = {},
 ): Job {
   return buildResticJob(
@@ -145,6 +148,7 @@ export function buildBackupJob(
       script: backupScript(input.app, input.retention),
       ...(input.volumes === undefined ? {} : { volumes: input.volumes }),
       ...(input.addons === undefined ? {} : { addons: input.addons }),
+      ...(input.storageTimeoutSeconds === undefined ? {} : { storageTimeoutSeconds: input.storageTimeoutSeconds }),
     },
     options,
   );

@@ -36,6 +36,8 @@ export interface BackupManagerOptions {
   readonly pollMs?: number;
   /** How long a backup, restore or drill may take. @defaultValue 3600000 */
   readonly timeoutMs?: number;
+  /** A backup stops, failed, when the storage keeps failing this long (seconds). @defaultValue 600 */
+  readonly storageTimeoutSeconds?: number;
   /** The clock (names of runs, drill times). @defaultValue () => new Date() */
   readonly now?: () => Date;
 }
@@ -52,6 +54,7 @@ export function createBackupManager(deps: { apis: KubeApis; apps: AppStore }, op
   const pollMs = options.pollMs ?? 500;
   const timeoutMs = options.timeoutMs ?? 3_600_000;
   const now = options.now ?? ((): Date => new Date());
+  const storageTimeoutSeconds = options.storageTimeoutSeconds ?? 600;
   const serviceAccounts = apis.custom<KubeObject>("v1", "serviceaccounts");
   const cronJobs = apis.custom<CronJob>("batch/v1", "cronjobs");
   const statefulSets = apis.custom<StatefulSet>("apps/v1", "statefulsets");
@@ -186,7 +189,7 @@ export function createBackupManager(deps: { apis: KubeApis; apps: AppStore }, op
       const ns = appNamespace(app);
       await prepare(app);
       const { volumes, addons } = await contentsOf(app);
-      const body = buildBackupCronJob(ns, { app, image: options.image, cron, retention, volumes, addons });
+      const body = buildBackupCronJob(ns, { app, image: options.image, cron, retention, volumes, addons, storageTimeoutSeconds });
       body.metadata = { ...body.metadata, annotations: retentionAnnotation(retention) };
       if (body.spec !== undefined) body.spec.jobTemplate.metadata = { ...body.spec.jobTemplate.metadata, annotations: contentsAnnotation(volumes, addons) };
       const existing = await orUndefined(() => cronJobs.read(ns, backupNames.cronJob(app)));
@@ -201,7 +204,7 @@ export function createBackupManager(deps: { apis: KubeApis; apps: AppStore }, op
       await prepare(app);
       const ns = appNamespace(app);
       const name = backupNames.backupJob(app, stamp());
-      const job = buildBackupJob(ns, name, { app, image: options.image, volumes, addons, retention: await retentionOf(app) });
+      const job = buildBackupJob(ns, name, { app, image: options.image, volumes, addons, storageTimeoutSeconds, retention: await retentionOf(app) });
       job.metadata = { ...job.metadata, annotations: { ...job.metadata?.annotations, ...contentsAnnotation(volumes, addons) } };
       const result = await run(job, signal);
       const record = (await list(app)).find((r) => r.id === name);

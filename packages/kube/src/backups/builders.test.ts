@@ -34,6 +34,10 @@ describe("backup builders", () => {
     expect(c?.env?.find((e) => e.name === "QS_BACKUP_ID")?.valueFrom?.fieldRef?.fieldPath).toContain("job-name");
     expect(c?.command?.[2]).toContain("--keep-daily 7");
     expect(c?.command?.[2]).toContain("sha256sum");
+    // A storage that keeps failing stops the run after this long, instead of restic's 15 minutes per request.
+    const bounded = buildBackupJob("ns", "j", { app: "shop", image, volumes, retention: {}, storageTimeoutSeconds: 120 }).spec?.template.spec?.containers[0];
+    expect(bounded?.env).toContainEqual({ name: "QS_STORAGE_TIMEOUT", value: "120" });
+    expect(bounded?.command?.[2]).toContain("the backup storage stopped answering");
   });
 
   it("a schedule never overlaps itself and keeps its runs for the list", () => {

@@ -45,10 +45,43 @@ export function backupScript(app: string, retention: BackupRetention): string {
     `paths=${META_DIR}`,
     `if [ -d ${DATA_DIR} ]; then (cd ${DATA_DIR} && find . -type f -exec sha256sum {} + > ${META_DIR}/manifest.sha256); paths="${DATA_DIR} $paths"; fi`,
     `if [ -d ${DUMP_DIR} ]; then (cd ${DUMP_DIR} && find . -type f -exec sha256sum {} + > ${META_DIR}/dump.sha256); paths="$paths ${DUMP_DIR}"; fi`,
-    `restic backup --json --host qs --tag qs-app=${app} --tag "qs-backup=$QS_BACKUP_ID" $paths > /tmp/backup.json`,
+    `restic backup --json --host qs --tag qs-app=${app} --tag "qs-backup=$QS_BACKUP_ID" $paths > /tmp/backup.json 2> /tmp/backup.err &`,
+    ...storageWatchdog("/tmp/backup.err"),
     `grep '"message_type":"summary"' /tmp/backup.json | tail -n 1 > /dev/termination-log`,
     ...(forget === "" ? [] : [forgetCommand(app, retention)]),
   ].join("\n");
+}
+
+/** Env var: seconds the storage may keep failing before a backup is stopped. */
+export const STORAGE_TIMEOUT_ENV = "QS_STORAGE_TIMEOUT";
+
+/**
+ * Waits for the restic started just before (`$!`), watching its stderr. restic retries a
+ * failing storage for up to 15 minutes per request; when it has kept retrying for
+ * $QS_STORAGE_TIMEOUT seconds (no quiet spell of 2 minutes between), the run is stopped
+ * (INT, then KILL) and fails saying the storage went away. An interrupted backup writes no
+ * snapshot (restic saves it last), so earlier backups stay as they were.
+ */
+function storageWatchdog(err: string): string[] {
+  return [
+    "pid=$!; t0=0; seen=0; last=0; stopped=0",
+    'while kill -0 "$pid" 2>/dev/null; do',
+    "  sleep 2",
+    `  n=$(grep -c 'returned error, retrying' ${err} || true); now=$(date +%s)`,
+    '  if [ "$n" -gt "$seen" ]; then seen=$n; last=$now; [ "$t0" -gt 0 ] || t0=$now; elif [ "$t0" -gt 0 ] && [ $((now - last)) -ge 120 ]; then t0=0; fi',
+    `  if [ "$stopped" = 0 ] && [ "$t0" -gt 0 ] && [ $((now - t0)) -ge "\${${STORAGE_TIMEOUT_ENV}:-600}" ]; then`,
+    '    stopped=$now; kill -INT "$pid" 2>/dev/null || true',
+    '  elif [ "$stopped" != 0 ] && [ $((now - stopped)) -ge 10 ]; then',
+    '    kill -KILL "$pid" 2>/dev/null || true',
+    "  fi",
+    "done",
+    `status=0; wait "$pid" || status=$?; cat ${err} >&2`,
+    'if [ "$stopped" != 0 ]; then',
+    `  { echo "the backup storage stopped answering for \${${STORAGE_TIMEOUT_ENV}:-600} s; the run was stopped and wrote no snapshot (earlier backups are untouched). restic said:"; grep 'returned error' ${err} | head -n 1; } > /dev/termination-log`,
+    "  exit 1",
+    "fi",
+    `if [ "$status" != 0 ]; then tail -n 5 ${err} > /dev/termination-log; exit "$status"; fi`,
+  ];
 }
 
 /**
@@ -85,6 +118,8 @@ export function drillScript(): string {
     ...check(DATA_DIR, "manifest.sha256"),
     ...check(DUMP_DIR, "dump.sha256"),
     `echo "{\\"files\\":$((${lines("manifest.sha256")} + ${lines("dump.sha256")}))}" > ${RESTORE_DIR}/${DRILL_REPORT}`,
+    // The add-on verify steps after this one run as the database's user and append to it.
+    `chmod a+w ${RESTORE_DIR}/${DRILL_REPORT}`,
     `cat ${RESTORE_DIR}/${DRILL_REPORT} > /dev/termination-log`,
   ].join("\n");
 }
