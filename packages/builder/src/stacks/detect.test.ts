@@ -62,14 +62,22 @@ describe("detectStack", () => {
     const found = await detectStack(await fixture("node-yarn"));
     expect(found.facts[0]).toBe("Node 22 (engines.node 22.x)");
     const corepack = "RUN npm install -g corepack@0.36.0 && corepack enable";
+    // No build step: one stage. corepack writes to /usr/local/bin: it runs before USER node.
     expect(found.dockerfile).toContain(
+      `${corepack}\nRUN chown node:node /app\nUSER node\nCOPY --chown=node:node package.json yarn.lock ./\nRUN yarn install --frozen-lockfile --production --ignore-scripts\n`,
+    );
+    // With one, the build stage installs everything first.
+    const base = await fixture("node-yarn");
+    const built = await detectStack({
+      ...base,
+      readFile: async (path) =>
+        path === "package.json"
+          ? Buffer.from('{"main":"./app.js","scripts":{"build":"node b.js"}}')
+          : base.readFile(path),
+    });
+    expect(built.dockerfile).toContain(
       `${corepack}\nCOPY package.json yarn.lock ./\nRUN yarn install --frozen-lockfile\n`,
     );
-    // corepack writes to /usr/local/bin: it runs before USER node in the runtime stage.
-    expect(found.dockerfile).toMatch(
-      /RUN npm install -g corepack@0\.36\.0 && corepack enable\nRUN chown node:node \/app\nUSER node\n/,
-    );
-    expect(found.dockerfile).toContain("--production");
     expect(found.dockerfile).toContain('"exec node ./app.js"');
     expect(found.dockerfile).not.toContain("run build");
     expectWellFormed(found.dockerfile);
@@ -77,7 +85,7 @@ describe("detectStack", () => {
 
   it("node + Yarn Berry (.yarnrc.yml): --immutable, production focus", async () => {
     const files: Record<string, string> = {
-      "package.json": '{"scripts":{"start":"node s.js"}}',
+      "package.json": '{"scripts":{"build":"node b.js","start":"node s.js"}}',
       "yarn.lock": "__metadata:\n  version: 8\n",
       ".yarnrc.yml": "nodeLinker: node-modules\n",
     };

@@ -191,30 +191,85 @@ export async function detectNode(
   }
 
   const run = startCommandOf(start);
+  const nodeFacts = [...facts, `start: ${start}`, ...(run.needsInit ? ["init: tini"] : [])];
+  // The image that runs: production dependencies installed here (without lifecycle
+  // scripts), dev ones never, as the unprivileged user.
+  const runtime = (sources: string): string =>
+    [
+      `FROM ${image}`,
+      "ENV NODE_ENV=production PATH=/app/node_modules/.bin:$PATH",
+      "WORKDIR /app",
+      ...(run.needsInit ? [tiniInstall("debian")] : []),
+      ...(pm.corepack ? [corepack] : []),
+      "RUN chown node:node /app",
+      // The official image's unprivileged user (uid 1000).
+      "USER node",
+      ...copyManifests("--chown=node:node "),
+      `RUN ${pm.installProd}`,
+      sources,
+      portLines(),
+      startCmd(run, "debian"),
+    ].join("\n");
+  if (!hasBuild && !(await installMakesFiles(tree, pkg, workspaces))) {
+    // Nothing to build: the build stage would hand over the sources alone. One stage saves
+    // unpacking the base image twice (Kaniko also empties its filesystem between stages).
+    return {
+      stack: "node",
+      facts: nodeFacts,
+      dockerfile: join(header("Node"), runtime("COPY --chown=node:node . ./")),
+    };
+  }
   return {
     stack: "node",
-    facts: [...facts, `start: ${start}`, ...(run.needsInit ? ["init: tini"] : [])],
+    facts: nodeFacts,
     dockerfile: join(
       header("Node"),
       // The runtime stage installs production dependencies itself; dev ones stay behind.
       `${build}\nRUN find . -name node_modules -type d -prune -exec rm -rf {} +`,
-      [
-        `FROM ${image}`,
-        "ENV NODE_ENV=production PATH=/app/node_modules/.bin:$PATH",
-        "WORKDIR /app",
-        ...(run.needsInit ? [tiniInstall("debian")] : []),
-        ...(pm.corepack ? [corepack] : []),
-        "RUN chown node:node /app",
-        // The official image's unprivileged user (uid 1000).
-        "USER node",
-        ...copyManifests("--chown=node:node "),
-        `RUN ${pm.installProd}`,
-        "COPY --from=build --chown=node:node /app ./",
-        portLines(),
-        startCmd(run, "debian"),
-      ].join("\n"),
+      runtime("COPY --from=build --chown=node:node /app ./"),
     ),
   };
+}
+
+/**
+ * Lifecycle scripts a package manager runs for the project's own packages on install
+ * (npm ci: preinstall through postprepare; Yarn and pnpm a subset).
+ */
+const INSTALL_SCRIPTS = [
+  "preinstall",
+  "install",
+  "postinstall",
+  "prepublish",
+  "preprepare",
+  "prepare",
+  "postprepare",
+];
+
+/**
+ * Whether the build stage's install could leave files the runtime needs: the root or a
+ * workspace has an install-time script (`postinstall: cp node_modules/x/x.css public/`),
+ * or node_modules is committed (the build stage deletes it; a plain copy would lay it over
+ * the installed one). The runtime stage's install skips scripts, so only a build stage
+ * keeps what they make. An unreadable workspace manifest counts as having scripts.
+ */
+async function installMakesFiles(
+  tree: SourceTree,
+  pkg: PackageJson,
+  workspaces: readonly string[],
+): Promise<boolean> {
+  if (tree.files.some((f) => f.split("/").includes("node_modules"))) return true;
+  const hasScripts = (p: PackageJson): boolean =>
+    INSTALL_SCRIPTS.some((s) => typeof p.scripts?.[s] === "string");
+  if (hasScripts(pkg)) return true;
+  for (const manifest of workspaces) {
+    try {
+      if (hasScripts(JSON.parse((await readText(tree, manifest)) ?? "{}") as PackageJson))
+        return true;
+    } catch {
+      return true;
+    }
+  }
+  return false;
 }
 
 function startCommand(

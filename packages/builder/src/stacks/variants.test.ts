@@ -106,21 +106,31 @@ describe("Node variants", () => {
   it("pnpm: a current corepack from npm (old ones fail on npm's new keys), before USER", async () => {
     const d = (await detectStack(await fixture("node-pnpm"))).dockerfile;
     const corepack = "RUN npm install -g corepack@0.36.0 && corepack enable";
-    expect(stage(d, 0)).toContain(`${corepack}\nCOPY package.json pnpm-lock.yaml ./`);
+    expect(stage(d, -1)).toContain(`${corepack}\nRUN chown node:node /app`);
     expect(stage(d, -1).indexOf(corepack)).toBeLessThan(stage(d, -1).indexOf("USER node"));
+    // With a build step, the build stage gets it too.
+    const built = (
+      await detectStack(
+        tree({
+          "package.json": '{"scripts":{"build":"tsc","start":"node dist/s.js"}}',
+          "pnpm-lock.yaml": "lockfileVersion: '9.0'\n",
+        }),
+      )
+    ).dockerfile;
+    expect(stage(built, 0)).toContain(`${corepack}\nCOPY package.json pnpm-lock.yaml ./`);
     expect(d).not.toMatch(/^RUN corepack enable/m);
     expect(stage(d, -1)).toContain("RUN pnpm install --frozen-lockfile --prod --ignore-scripts");
   });
 
   it("Yarn Berry: .yarnrc.yml and .yarn/ are in place before the install", async () => {
     const d = (await detectStack(await fixture("node-yarn-berry"))).dockerfile;
-    expect(stage(d, 0)).toContain(
-      "COPY package.json yarn.lock .yarnrc.yml ./\nRUN yarn install --immutable\n",
+    expect(stage(d, -1)).toContain(
+      "COPY --chown=node:node package.json yarn.lock .yarnrc.yml ./\nRUN YARN_ENABLE_SCRIPTS=false yarn workspaces focus --all --production\n",
     );
     const withRelease = (
       await detectStack(
         tree({
-          "package.json": '{"scripts":{"start":"node s.js"}}',
+          "package.json": '{"scripts":{"build":"node b.js","start":"node s.js"}}',
           "yarn.lock": "__metadata:\n  version: 8\n",
           ".yarnrc.yml": "yarnPath: .yarn/releases/yarn-4.18.1.cjs\n",
           ".yarn/releases/yarn-4.18.1.cjs": "// yarn",
@@ -139,15 +149,27 @@ describe("Node variants", () => {
   it("workspaces: every workspace manifest is copied before the install", async () => {
     const found = await detectStack(await fixture("node-workspaces"));
     const copies = [
-      "COPY package.json package-lock.json ./",
-      "COPY packages/greeting/package.json ./packages/greeting/",
-      "COPY packages/server/package.json ./packages/server/",
-      "RUN npm ci",
+      "COPY --chown=node:node package.json package-lock.json ./",
+      "COPY --chown=node:node packages/greeting/package.json ./packages/greeting/",
+      "COPY --chown=node:node packages/server/package.json ./packages/server/",
+      "RUN npm ci --omit=dev --ignore-scripts",
     ].join("\n");
-    expect(stage(found.dockerfile, 0)).toContain(copies);
+    expect(stage(found.dockerfile, -1)).toContain(copies);
     expect(found.facts).toContain("workspaces: 2");
+    // A workspace's install script may make files the runtime needs: a build stage runs it.
+    const withScript = await fixture("node-workspaces");
+    const scripted = await detectStack({
+      ...withScript,
+      readFile: async (path) =>
+        path === "packages/greeting/package.json"
+          ? Buffer.from('{"name":"greeting","scripts":{"postinstall":"node gen.js"}}')
+          : withScript.readFile(path),
+    });
+    expect(stage(scripted.dockerfile, 0)).toContain(
+      copies.replaceAll("--chown=node:node ", "").replace(" --omit=dev --ignore-scripts", ""),
+    );
     // Workspaces' own node_modules (pnpm makes them) do not carry dev dependencies over.
-    expect(stage(found.dockerfile, 0)).toContain(
+    expect(stage(scripted.dockerfile, 0)).toContain(
       "RUN find . -name node_modules -type d -prune -exec rm -rf {} +",
     );
   });
@@ -156,7 +178,7 @@ describe("Node variants", () => {
     const d = (
       await detectStack(
         tree({
-          "package.json": '{"scripts":{"start":"node apps/web/index.js"}}',
+          "package.json": '{"scripts":{"build":"tsc -b","start":"node apps/web/index.js"}}',
           "pnpm-lock.yaml": "lockfileVersion: '9.0'\n",
           "pnpm-workspace.yaml":
             "packages:\n  - 'apps/*'\n  - \"libs/**\"\n  - '!libs/legacy'\ncatalog:\n  x: 1\n",
@@ -178,6 +200,42 @@ describe("Node variants", () => {
     );
     expect(d).not.toContain("libs/legacy");
     expect(d).not.toContain("docs/");
+  });
+
+  it("no build step and no install scripts: one stage, with the runtime stage's guarantees", async () => {
+    const found = await detectStack(await fixture("node-env-start"));
+    const d = found.dockerfile;
+    expect(d.match(/^FROM /gm)).toHaveLength(1);
+    expect(d).not.toContain("AS build");
+    // Root until the ownership change, then the unprivileged user installs production
+    // dependencies without lifecycle scripts, then the sources over them.
+    expect(stage(d, -1)).toContain(
+      [
+        "RUN chown node:node /app",
+        "USER node",
+        "COPY --chown=node:node package.json package-lock.json ./",
+        "RUN npm ci --omit=dev --ignore-scripts",
+        "COPY --chown=node:node . ./",
+      ].join("\n"),
+    );
+    expect(d).not.toMatch(/^RUN npm ci$/m);
+    expect(d).toContain("ENV NODE_ENV=production PATH=/app/node_modules/.bin:$PATH");
+    // tini and corepack stay where they were: as root, before USER.
+    const tini = stage((await detectStack(await fixture("node-and-start"))).dockerfile, -1);
+    expect(tini.match(/^FROM /gm)).toHaveLength(1);
+    expect(tini.indexOf("install -y --no-install-recommends tini")).toBeLessThan(
+      tini.indexOf("USER node"),
+    );
+  });
+
+  it("a committed node_modules keeps the build stage, which leaves it behind", async () => {
+    const base = await fixture("node-env-start");
+    const d = (await detectStack({ ...base, files: [...base.files, "node_modules/left/index.js"] }))
+      .dockerfile;
+    expect(d.match(/^FROM /gm)).toHaveLength(2);
+    expect(stage(d, 0)).toContain("RUN find . -name node_modules -type d -prune -exec rm -rf {} +");
+    expect(stage(d, -1)).toContain("COPY --from=build --chown=node:node /app ./");
+    expect(stage(d, -1)).not.toContain("COPY --chown=node:node . ./");
   });
 
   it("prepare script (husky, a dev dependency): scripts run only where dev deps are", async () => {
