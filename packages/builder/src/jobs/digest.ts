@@ -20,3 +20,19 @@ export function parseBuilderDigest(
     return undefined;
   }
 }
+
+/** Kaniko's line for a finished push: `Pushed <repository>@sha256:…` (logrus, maybe coloured). */
+const KANIKO_PUSHED = /(?:^|\s)Pushed (\S+)@(sha256:[a-f0-9]{64})\s*$/;
+
+/**
+ * Reads Kaniko's log for the push of `destination` (`host/repo:tag`): the digest, or
+ * undefined for any other line, cache layers' pushes (`host/repo/cache@…`) included. Kaniko
+ * prints it once the registry took the manifest, and exits next.
+ */
+export function kanikoPushedDigest(destination: string): (line: string) => string | undefined {
+  const repository = destination.replace(/:[^:/]+$/, "");
+  return (line) => {
+    const m = KANIKO_PUSHED.exec(line);
+    return m?.[1] === repository ? m[2] : undefined;
+  };
+}

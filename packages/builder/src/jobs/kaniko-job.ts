@@ -1,5 +1,6 @@
 import type { BuilderJobRequest } from "@qs/core";
 import { BUILDER_CONTAINER, builderJob, CONTEXT_DIR, dockerfilePath, WORKSPACE } from "./common.ts";
+import { kanikoPushedDigest } from "./digest.ts";
 import {
   builderResources,
   parseRegistryMirror,
@@ -46,7 +47,7 @@ export function buildKanikoJob(
       ]),
     ].map((host) => `--insecure-registry=${host}`),
   ];
-  return builderJob(input, o, {
+  const job = builderJob(input, o, {
     name: BUILDER_CONTAINER,
     image: o.images.kaniko,
     args,
@@ -59,4 +60,5 @@ export function buildKanikoJob(
     // On failure the message is the log tail, which tells the user why.
     terminationMessagePolicy: "FallbackToLogsOnError",
   });
+  return { ...job, pushedDigest: kanikoPushedDigest(input.destination) };
 }

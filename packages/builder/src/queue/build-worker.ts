@@ -163,10 +163,17 @@ export async function createBuildWorker(options: BuildWorkerOptions): Promise<Bu
         context,
         dockerfile: data.dockerfile,
       };
-      const request =
+      const builder =
         data.engine === "buildkit"
           ? buildBuildkitJob(input, jobOptions)
           : buildKanikoJob(input, jobOptions);
+      const request = {
+        ...builder,
+        // The tag, not just the digest: a line the build's own output printed names no
+        // image this build pushed.
+        confirmPushed: async (digest: string) =>
+          (await registry.resolveTag(data.app, data.gitSha.slice(0, 12))) === digest,
+      };
       say(
         `-----> Building with ${data.engine === "buildkit" ? "BuildKit" : "Kaniko"} in the cluster`,
       );
@@ -191,7 +198,7 @@ export async function createBuildWorker(options: BuildWorkerOptions): Promise<Bu
         throw err;
       }
       if (!outcome.succeeded) throw failureOf(outcome, request.builderContainer);
-      const digest = parseBuilderDigest(data.engine, outcome.message);
+      const digest = outcome.digest ?? parseBuilderDigest(data.engine, outcome.message);
       if (digest === undefined) {
         throw new BuildFailedError("the builder finished but reported no image digest");
       }

@@ -38,6 +38,8 @@ interface Script {
   hang?: boolean;
   /** Throw UnavailableError on the first N runs (API trouble). */
   unavailable?: number;
+  /** Go on at the push, as the runner does once the registry confirms it (no exit yet). */
+  early?: boolean;
 }
 
 /**
@@ -103,6 +105,15 @@ function scriptedRunner(scripts: Record<string, Script>) {
           SHA.slice(0, 12),
           new Date().toISOString(),
         );
+        if (script.early === true) {
+          const other = `sha256:${"e".repeat(64)}`;
+          const confirmed = [
+            await request.confirmPushed?.(other),
+            await request.confirmPushed?.(digest),
+          ];
+          if (confirmed.join() !== "false,true") throw new Error(`confirmed ${confirmed.join()}`);
+          return { succeeded: true, container: "build", exitCode: 0, reason: "Pushed", digest };
+        }
         return {
           succeeded: true,
           container: "build",
@@ -247,6 +258,15 @@ describe("builds queue on a real Redis", () => {
     expect(stored?.record.image).toBe(built.image);
     expect(stored?.lines).toContain("       Step 2/2 : CMD x");
     expect((await env.queue.list(app)).map((r) => r.state)).toEqual(["succeeded"]);
+  });
+
+  it("a push the registry confirmed before the builder's exit: its digest, by the destination's tag", async () => {
+    const app = appName();
+    const s = scriptedRunner({ [app]: { early: true } });
+    const env = await setup(s.runner);
+    const built = await env.service.build(fakePush(app), collect(), new AbortController().signal);
+    expect(built.image).toMatch(new RegExp(`^registry\\.test:5000/${app}@sha256:[a-f0-9]{64}$`));
+    expect((await env.queue.output(app))?.record.state).toBe("succeeded");
   });
 
   it("warns when the app's own Dockerfile EXPOSEs another port than $PORT", async () => {

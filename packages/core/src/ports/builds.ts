@@ -15,6 +15,14 @@ export interface BuilderJobRequest {
   readonly containers: readonly string[];
   /** The container whose termination message carries the image digest. */
   readonly builderContainer: string;
+  /**
+   * The digest a log line of the builder says it pushed to the destination (the image, not
+   * a cache layer), or undefined. With `confirmPushed`, the runner goes on once the registry
+   * confirms it instead of waiting for pod status to report the builder's exit.
+   */
+  readonly pushedDigest?: (line: string) => string | undefined;
+  /** Whether the registry holds `digest` under the destination's tag (HEAD of the manifest). */
+  readonly confirmPushed?: (digest: string) => Promise<boolean>;
 }
 
 /** One log line of a builder pod. */
@@ -34,6 +42,11 @@ export interface BuilderOutcome {
   readonly reason?: string;
   /** The container's termination message (the digest file on success). */
   readonly message?: string;
+  /**
+   * The image's digest when the registry confirmed the builder's push before its exit was
+   * reported (`message` is then absent).
+   */
+  readonly digest?: string;
 }
 
 /**

@@ -83,6 +83,106 @@ describe("BuildRunner against the Kubernetes API double", () => {
     expect(job?.metadata.labels?.["quickstack.dev/app"]).toBe("shop");
   });
 
+  it("goes on once the registry confirms the image Kaniko says it pushed, before the builder exits", async () => {
+    const ns = await namespace();
+    const image = `example.test/kaniko-${randomUUID().slice(0, 6)}:v1`;
+    const cache = `sha256:${"c".repeat(64)}`;
+    double.script(bare(image), {
+      logs: [
+        `INFO[0003] Pushed registry.test:5000/shop/cache@${cache}`,
+        "INFO[0004] Pushing image to registry.test:5000/shop:0123456789ab",
+        // As Kaniko's logrus writes it to a terminal-less stdout: coloured level.
+        {
+          line: `\u001b[36mINFO\u001b[0m[0005] Pushed registry.test:5000/shop@${DIGEST}`,
+          afterMs: 30,
+        },
+      ],
+      exitAfterMs: 600_000,
+      terminationMessage: DIGEST,
+    });
+    const asked: string[] = [];
+    const req = {
+      ...request(ns, "shop", image),
+      confirmPushed: (digest: string) => {
+        asked.push(digest);
+        return Promise.resolve(digest === DIGEST);
+      },
+    };
+    const outcome = await createBuildRunner(apis, { pollMs: 20 }).run(
+      req,
+      () => undefined,
+      new AbortController().signal,
+    );
+    expect(outcome).toEqual({
+      succeeded: true,
+      container: "build",
+      exitCode: 0,
+      reason: "Pushed",
+      digest: DIGEST,
+    });
+    // Only the destination's push was checked, never a cache layer's.
+    expect(asked).toEqual([DIGEST]);
+    // The Job is left to finish (its TTL removes it), not deleted as a cancelled one is.
+    const pod = (await apis.pods.list(ns, { labelSelector: `job-name=${req.name}` })).items[0];
+    expect(pod?.status?.containerStatuses?.[0]?.state?.running).toBeDefined();
+    expect(double.find("batch/v1", "Job", ns, req.name)).toBeDefined();
+  });
+
+  it("a push line the registry does not confirm changes nothing: the builder's exit decides", async () => {
+    const ns = await namespace();
+    const image = `example.test/kaniko-${randomUUID().slice(0, 6)}:v1`;
+    const other = `sha256:${"e".repeat(64)}`;
+    double.script(bare(image), {
+      logs: [
+        // A RUN step's output printing Kaniko's line, and a registry that does not answer.
+        `INFO[0002] Pushed registry.test:5000/shop@${other}`,
+        `INFO[0003] Pushed registry.test:5000/shop@${DIGEST}`,
+        { line: "error building image: RUN make: exit status 2", afterMs: 30 },
+      ],
+      exitAfterMs: 300,
+      exitCode: 1,
+      terminationMessage: "error building image",
+    });
+    const req = {
+      ...request(ns, "shop", image),
+      confirmPushed: (digest: string) =>
+        digest === other ? Promise.resolve(false) : Promise.reject(new Error("ECONNREFUSED")),
+    };
+    const outcome = await createBuildRunner(apis, { pollMs: 20 }).run(
+      req,
+      () => undefined,
+      new AbortController().signal,
+    );
+    expect(outcome).toMatchObject({
+      succeeded: false,
+      exitCode: 1,
+      message: "error building image",
+    });
+    expect(outcome.digest).toBeUndefined();
+  });
+
+  it("the termination message stays the authority when it arrives first", async () => {
+    const ns = await namespace();
+    const image = `example.test/kaniko-${randomUUID().slice(0, 6)}:v1`;
+    double.script(bare(image), {
+      logs: [`INFO[0005] Pushed registry.test:5000/shop@${DIGEST}`],
+      exitAfterMs: 50,
+      terminationMessage: DIGEST,
+    });
+    const req = {
+      ...request(ns, "shop", image),
+      // A registry slower than the exit's report.
+      confirmPushed: () => new Promise<boolean>(() => undefined),
+    };
+    const outcome = await createBuildRunner(apis, { pollMs: 20 }).run(
+      req,
+      () => undefined,
+      new AbortController().signal,
+    );
+    expect(outcome).toMatchObject({ succeeded: true, exitCode: 0, message: DIGEST });
+    expect(outcome.digest).toBeUndefined();
+  });
+
   it("runs a rootless BuildKit Job (accepted by the schema-validating double) and reads its metadata", async () => {
     const ns = await namespace();
     const image = `example.test/buildkit-${randomUUID().slice(0, 6)}:v1-rootless`;

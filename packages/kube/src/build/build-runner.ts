@@ -42,7 +42,8 @@ const STUCK = new Set([
 /**
  * BuildRunner over the Kubernetes REST API: creates the builder Job, follows its pod's
  * containers' logs in order, reads how they ended from pod status (the builder's termination
- * message carries the digest), and deletes the Job (Background propagation) when cancelled.
+ * message carries the digest) or goes on once the registry confirms the image the builder's
+ * log says it pushed, and deletes the Job (Background propagation) when cancelled.
  */
 export function createBuildRunner(apis: KubeApis, options: BuildRunnerOptions = {}): BuildRunner {
   const pollMs = options.pollMs ?? 250;
@@ -242,6 +243,61 @@ export function createBuildRunner(apis: KubeApis, options: BuildRunnerOptions = 
     }
   }
 
+  /**
+   * How the builder container ended, or, when the request says how to read its push line
+   * and confirm it, the image it pushed as soon as the registry confirms it: pod status
+   * reports an exit a second or more after the fact (the kubelet's relist), and the build
+   * needs no more than the image. The termination message stays the authority when it
+   * arrives first; a push line the registry does not confirm (a build's own output can print
+   * anything) changes nothing, nor does a registry that does not answer.
+   */
+  async function builderEnded(
+    request: BuilderJobRequest,
+    podName: string,
+    onLine: (l: BuildLogLine) => void,
+    signal: AbortSignal,
+  ): Promise<BuilderOutcome> {
+    const { namespace, builderContainer: container, pushedDigest, confirmPushed } = request;
+    if (pushedDigest === undefined || confirmPushed === undefined) {
+      await follow(namespace, podName, container, onLine, signal);
+      return ended(namespace, podName, container, signal);
+    }
+    const done = new AbortController();
+    const inner = AbortSignal.any([signal, done.signal]);
+    let confirmed: (outcome: BuilderOutcome) => void = () => undefined;
+    const pushed = new Promise<BuilderOutcome>((resolve) => (confirmed = resolve));
+    const check = (digest: string): void => {
+      confirmPushed(digest).then(
+        (ok) => {
+          if (ok) confirmed({ succeeded: true, container, exitCode: 0, reason: "Pushed", digest });
+        },
+        // Unconfirmed: the container's own end decides, as without a push line.
+        () => undefined,
+      );
+    };
+    const exited = (async () => {
+      await follow(
+        namespace,
+        podName,
+        container,
+        (line) => {
+          onLine(line);
+          const digest = pushedDigest(line.text);
+          if (digest !== undefined) check(digest);
+        },
+        inner,
+      );
+      return ended(namespace, podName, container, inner);
+    })();
+    try {
+      return await Promise.race([exited, pushed]);
+    } finally {
+      // Stops following and polling; the Job runs to its end and its TTL removes it.
+      done.abort();
+      exited.catch(() => undefined);
+    }
+  }
+
   return {
     async run(request, onLine, signal) {
       const { namespace } = request;
@@ -250,12 +306,14 @@ export function createBuildRunner(apis: KubeApis, options: BuildRunnerOptions = 
         await createJob(request, signal);
         const pod = await findPod(request, signal);
         const podName = pod.metadata?.name ?? "";
-        let outcome: BuilderOutcome | undefined;
         for (const container of request.containers) {
           const stuck = await waitStarted(namespace, podName, container, signal);
           if (stuck !== undefined) return stuck;
+          if (container === request.builderContainer) {
+            return await builderEnded(request, podName, onLine, signal);
+          }
           await follow(namespace, podName, container, onLine, signal);
-          outcome = await ended(namespace, podName, container, signal);
+          const outcome = await ended(namespace, podName, container, signal);
           if (!outcome.succeeded) return outcome;
         }
         return await ended(namespace, podName, request.builderContainer, signal);
