@@ -220,10 +220,15 @@ async function serve(name: string, image: string): Promise<{ status: number; bod
     }),
   );
   await kubectl(["-n", ns, "wait", "--for=condition=Ready", `pod/${name}`, "--timeout=120s"]);
+  return get(name, "/");
+}
+
+/** GET `path` on port 5000 of the pod `name` that serve() started. */
+async function get(name: string, path: string): Promise<{ status: number; body: string }> {
   const ip = (
     await kubectl(["-n", ns, "get", "pod", name, "-o", "jsonpath={.status.podIP}"])
   ).trim();
-  const res = await fetch(`http://${ip}:5000/`);
+  const res = await fetch(`http://${ip}:5000${path}`);
   return { status: res.status, body: await res.text() };
 }
 
@@ -240,6 +245,7 @@ function app(files: Record<string, string>): string {
 export function useBuildCluster(): {
   build: (app: string, dir: string, engine?: BuildEngine) => Promise<Built>;
   serve: (name: string, image: string) => Promise<{ status: number; body: string }>;
+  get: (name: string, path: string) => Promise<{ status: number; body: string }>;
   app: (files: Record<string, string>) => string;
   work: string;
 } {
@@ -314,5 +320,5 @@ export function useBuildCluster(): {
     apis?.rest.close();
     rmSync(work, { recursive: true, force: true });
   });
-  return { build, serve, app, work };
+  return { build, serve, get, app, work };
 }

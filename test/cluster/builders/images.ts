@@ -10,6 +10,7 @@ import {
 import { basename, dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { registryName, repoRoot, toolDirs } from "../src/layout.ts";
+import { adduserLayer } from "./alpine-adduser.ts";
 import { packImage, registryDigest, registryLabels, type ImageSpec } from "./pack.ts";
 import { cacheDir, debianRootfs, packageVersion } from "./rootfs.ts";
 
@@ -274,14 +275,15 @@ export function imageSpecs(log: (line: string) => void): (() => ImageSpec)[] {
         cmd: ["sh"],
       };
     },
-    // The Go runtime stage runs `adduser -D` and /bin/sh: busybox has both.
+    // The Go runtime stage runs /bin/sh and `adduser -D`, an applet Debian's busybox lacks
+    // (alpine-adduser.ts).
     () => {
       const b = busybox();
       return {
         ref: "library/alpine:3.22",
-        layers: [b.tree],
+        layers: [b.tree, adduserLayer],
         env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
-        labels: b.labels,
+        labels: { [MADE_FROM]: `${b.labels[MADE_FROM] ?? ""}, adduser of alpine-adduser.ts` },
         cmd: ["/bin/sh"],
       };
     },

@@ -1,0 +1,143 @@
+import { randomUUID } from "node:crypto";
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { repoRoot } from "../src/layout.ts";
+import { useBuildCluster } from "./harness.ts";
+import {
+  FLASK_WHEELS,
+  HUSKY,
+  npmTarballs,
+  startDependencyServer,
+  wheelhouse,
+  type DependencyServer,
+} from "./served-dependencies.ts";
+
+// The stack variants of test/fixtures/stacks, each built from its generated Dockerfile by a
+// real Kaniko pod on the real cluster (see harness.ts) and run as a pod that must answer
+// HTTP: a Go 1.25 module, requirements.txt (Flask under gunicorn), a static site with a
+// dotfile, a single-page app, a Procfile, npm workspaces and a `prepare` script.
+//
+// The builds run side by side (describe.concurrent): each is its own Job, and most of a
+// build's time is the node waiting on its disk and the registry, not on its two cores.
+//
+// What each build gets that the fixture does not say itself:
+//   - python-pip asks for Python 3.11 (runtime.txt); images.ts makes Python from Debian
+//     trixie, which has 3.13, so the copy states 3.13 in .python-version (which the
+//     generator reads first). Its wheels come from the node address through pip's own
+//     requirements-file options (served-dependencies.ts): no package index is reachable.
+//   - node-prepare's husky comes from the node address through an `.npmrc`, as from a
+//     private registry.
+// Not built here: pnpm, Yarn Berry, Poetry and uv install their package manager from its
+// registry before any file of the app is copied, so nothing in the app can point them at
+// a local server; Node apps whose start command needs tini get it from Debian's archive.
+
+const { build, serve, get, work } = useBuildCluster();
+
+/** The Python images.ts makes (Debian trixie's python3). */
+const PYTHON = "3.13";
+
+let deps: DependencyServer;
+const seconds: Record<string, number> = {};
+
+beforeAll(async () => {
+  deps = await startDependencyServer({
+    wheels: wheelhouse(FLASK_WHEELS, PYTHON),
+    npm: npmTarballs(HUSKY),
+  });
+}, 300_000);
+
+afterAll(async () => {
+  const rows = Object.entries(seconds).sort(([a], [b]) => a.localeCompare(b));
+  console.log(rows.map(([v, s]) => `  ${v.padEnd(16)} ${s.toFixed(1)} s`).join("\n"));
+  await deps?.close();
+});
+
+/** A copy of the fixture `name` (a fresh repository is made of it by build()). */
+function fixture(name: string): string {
+  const dir = mkdtempSync(join(work, `${name}-`));
+  cpSync(join(repoRoot, "test/fixtures/stacks", name), dir, { recursive: true });
+  return dir;
+}
+
+/**
+ * A suffix for this run's app names: each app's layer cache is `<app>/cache` in the one
+ * registry, so fixed names would let a second run on a machine reuse the first one's
+ * layers, and CI (a fresh registry) builds everything.
+ */
+const run = randomUUID().slice(0, 6);
+
+/** Builds `dir` as this run's app `name`, notes the time, and runs the image as pod `name`. */
+async function buildAndServe(name: string, dir: string): Promise<{ status: number; body: string }> {
+  const built = await build(`${name}-${run}`, dir);
+  seconds[name] = built.seconds;
+  return serve(name, built.image);
+}
+
+describe.concurrent("stack variants built by Kaniko on the real cluster answer HTTP", () => {
+  it("go-1.25: a current module builds on Go 1.26 and serves", async () => {
+    expect(await buildAndServe("go-125", fixture("go-1.25"))).toEqual({
+      status: 200,
+      body: "go 1.25\n",
+    });
+  }, 600_000);
+
+  it("python-pip: requirements.txt installs Flask and gunicorn, and gunicorn serves the app", async () => {
+    const dir = fixture("python-pip");
+    const requirements = readFileSync(join(dir, "requirements.txt"), "utf8");
+    writeFileSync(join(dir, "requirements.txt"), `${deps.pipOptions}${requirements}`);
+    writeFileSync(join(dir, ".python-version"), `${PYTHON}\n`);
+    expect(await buildAndServe("python-pip", dir)).toEqual({ status: 200, body: "hello\n" });
+  }, 600_000);
+
+  it("static-dotfile: serves the site's files and none of the repository's others", async () => {
+    const index = readFileSync(
+      join(repoRoot, "test/fixtures/stacks/static-dotfile/index.html"),
+      "utf8",
+    );
+    expect(await buildAndServe("static-dotfile", fixture("static-dotfile"))).toEqual({
+      status: 200,
+      body: index,
+    });
+    expect((await get("static-dotfile", "/assets/site.css")).status).toBe(200);
+    for (const path of ["/.env", "/.private/key.txt", "/build.sh", "/README.md"]) {
+      expect(await get("static-dotfile", path), path).toMatchObject({ status: 404 });
+    }
+  }, 600_000);
+
+  it("static-spa: a deep link gets index.html; static.json is not served", async () => {
+    const index = readFileSync(
+      join(repoRoot, "test/fixtures/stacks/static-spa/index.html"),
+      "utf8",
+    );
+    expect(await buildAndServe("static-spa", fixture("static-spa"))).toEqual({
+      status: 200,
+      body: index,
+    });
+    expect((await get("static-spa", "/app.js")).body).toContain("spa route");
+    // busybox httpd sends its error page with the error's status: the browser renders
+    // index.html and the router the deep link, but the status stays 404.
+    expect(await get("static-spa", "/orders/42/edit")).toEqual({ status: 404, body: index });
+    expect((await get("static-spa", "/static.json")).body).toBe(index);
+  }, 600_000);
+
+  it("procfile-node: the Procfile's web line is the start command", async () => {
+    expect(await buildAndServe("procfile-node", fixture("procfile-node"))).toEqual({
+      status: 200,
+      body: "web\n",
+    });
+  }, 600_000);
+
+  it("node-workspaces: the workspace packages install and link", async () => {
+    expect(await buildAndServe("node-workspaces", fixture("node-workspaces"))).toEqual({
+      status: 200,
+      body: "workspaces\n",
+    });
+  }, 600_000);
+
+  it("node-prepare: the build stage runs `prepare` (husky), the runtime install skips it", async () => {
+    const dir = fixture("node-prepare");
+    writeFileSync(join(dir, ".npmrc"), deps.npmrc);
+    expect(await buildAndServe("node-prepare", dir)).toEqual({ status: 200, body: "prepare\n" });
+  }, 600_000);
+});
