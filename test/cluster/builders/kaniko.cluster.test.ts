@@ -53,7 +53,9 @@ describe("Kaniko on the real cluster", () => {
     // no build step, so its generated Dockerfile has one stage and one install: production
     // dependencies, without lifecycle scripts.
     const cached = second.lines
-      .map((l) => /Using caching version of cmd: (.*npm (?:ci|install).*)$/.exec(l.text)?.[1])
+      .map((l) =>
+        /Using caching version of cmd: (.*npm (?:ci|install).*)$/.exec(l.text)?.[1]?.trim(),
+      )
       .filter((cmd) => cmd !== undefined);
     expect(cached, second.lines.map((l) => l.text).join("\n")).toEqual([
       "RUN npm ci --omit=dev --ignore-scripts",
