@@ -18,7 +18,10 @@ export const backupsDrill: Command = {
     const { positionals } = parseArgs(ctx.args, {}, { usage: u, min: 1, max: 1 });
     const app = await existingApp(ctx, positionals[0], u);
     const drill = await backupService(ctx).drill(app, ctx.signal);
-    const databases = (drill.databases ?? []).map((d) => `; ${d.kind} ${d.addon}: ${d.tables} table(s), ${d.rows} row(s) loaded as counted at backup time`).join("");
+    // For redis the "tables" are its numbered databases and the "rows" their keys.
+    const databases = (drill.databases ?? [])
+      .map((d) => `; ${d.kind} ${d.addon}: ${d.tables} ${d.kind === "redis" ? "database(s)" : "table(s)"}, ${d.rows} ${d.kind === "redis" ? "key(s)" : "row(s)"} loaded as counted at backup time`)
+      .join("");
     return drill.ok
       ? { json: drill, text: `Drill passed: backup ${drill.backup} of ${app} restored and ${drill.files} file(s) matched their checksums${databases}` }
       : { json: drill, text: `Drill FAILED for backup ${drill.backup} of ${app}: ${drill.reason ?? "unknown reason"}`, exitCode: 1 };
