@@ -20,7 +20,9 @@ import { nodesCheck } from "./nodes-check.ts";
 import { registryStorageCheck } from "./registry-storage-check.ts";
 import { pingCheck, pinnedImagesCheck, registryCheck } from "./service-checks.ts";
 import { judgeVersions, versionCheck } from "./version-check.ts";
-import { volumesCheck } from "./volumes-check.ts";
+import { type KubeletClient, type KubeletEndpoint, KubeletHttpError } from "./kubelet-client.ts";
+import { type StatsSummary, readStatsSummaries } from "./stats-summary.ts";
+import { judgeVolumes, volumesCheck } from "./volumes-check.ts";
 
 // Each doctor check against the Kubernetes API double (or a real local service): first
 // healthy, then with the thing it checks broken, showing the finding and the fix.
@@ -158,6 +160,58 @@ describe("volumes", () => {
     } finally {
       await apis.namespaces.delete(namespace);
     }
+  });
+
+  describe("which route reads the stats", () => {
+    // The double's node as a real one is: an InternalIP and the kubelet's port in its status.
+    const withEndpoint = (base: KubeApis): KubeApis => ({
+      ...base,
+      nodes: {
+        ...base.nodes,
+        list: async (o) => {
+          const list = await base.nodes.list(o);
+          return { ...list, items: list.items.map((n) => ({ ...n, status: { ...n.status, daemonEndpoints: { kubeletEndpoint: { Port: 10250 } } } })) };
+        },
+      },
+    });
+    const summary = (nodeName: string): StatsSummary => ({ node: { nodeName, fs: { capacityBytes: 100, usedBytes: 42 } }, pods: [] });
+    const kubeletAnswering = (answer: (e: KubeletEndpoint) => Promise<unknown>): KubeletClient & { calls: KubeletEndpoint[] } => {
+      const calls: KubeletEndpoint[] = [];
+      return { calls, json: <T>(e: KubeletEndpoint) => (calls.push(e), answer(e) as Promise<T>) };
+    };
+    const refusedProxy = (base: KubeApis): KubeApis => ({ ...base, rest: { ...base.rest, json: <T>(method: string, path: string, o?: Parameters<typeof base.rest.json>[2]) => (path.includes("/proxy/") ? Promise.reject(Object.assign(new Error("forbidden"), { code: 403 })) : base.rest.json<T>(method, path, o)) } });
+
+    it("asks the node's kubelet at its InternalIP and reported port first, not the node proxy", async () => {
+      const kubelet = kubeletAnswering(() => Promise.resolve(summary("from-kubelet")));
+      const read = await readStatsSummaries(refusedProxy(withEndpoint(apis)), signal, kubelet);
+      expect(kubelet.calls).toEqual([{ address: "10.0.0.10", port: 10250 }]);
+      expect(read).toEqual({ summaries: [summary("from-kubelet")], unread: [] });
+    });
+
+    it("falls back to the node proxy when the kubelet refuses and the proxy is allowed (an admin kubeconfig)", async () => {
+      const kubelet = kubeletAnswering((e) => Promise.reject(new KubeletHttpError(e, "/stats/summary", 403, "Forbidden")));
+      const read = await readStatsSummaries(withEndpoint(apis), signal, kubelet);
+      expect(kubelet.calls).toHaveLength(1);
+      expect("summaries" in read && read.summaries.map((s) => s.node.nodeName)).toEqual(["node-1"]);
+    });
+
+    it("is refused, naming both routes, when the kubelet says 403 and the proxy is not granted", async () => {
+      const kubelet = kubeletAnswering((e) => Promise.reject(new KubeletHttpError(e, "/stats/summary", 403, "Forbidden")));
+      expect(await readStatsSummaries(refusedProxy(withEndpoint(apis)), signal, kubelet)).toEqual({
+        refused: "the kubelet on node-1 (10.0.0.10:10250) refused the control plane its stats (403: get nodes/stats); the API server's node proxy is not allowed either (403: get nodes/proxy)",
+      });
+    });
+
+    it("says the certificate does not verify when it does not, and never treats that as an unreachable node", async () => {
+      const kubelet = kubeletAnswering(() => Promise.reject(Object.assign(new Error("unable to verify the first certificate"), { code: "UNABLE_TO_VERIFY_LEAF_SIGNATURE" })));
+      const read = await readStatsSummaries(refusedProxy(withEndpoint(apis)), signal, kubelet);
+      expect(read).toEqual({ refused: expect.stringMatching(/^the kubelet on node-1 \(10\.0\.0\.10:10250\) has a serving certificate the cluster CA does not verify \(UNABLE_TO_VERIFY_LEAF_SIGNATURE\)/) });
+    });
+
+    it("names a node whose kubelet answers on neither route while judging the others", () => {
+      const outcome = judgeVolumes([summary("node-1")], [], [{ node: "node-2", reason: "the kubelet on node-2 did not answer at 10.0.0.11:10250 (connect ECONNREFUSED)" }]);
+      expect(outcome).toEqual({ status: "ok", finding: "no volume measured by the kubelet; node disks: node-1 42%; not read: the kubelet on node-2 did not answer at 10.0.0.11:10250 (connect ECONNREFUSED)" });
+    });
   });
 
   it("is skipped, not failed, when the control plane may not read the kubelet's stats", async () => {
