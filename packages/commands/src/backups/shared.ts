@@ -23,7 +23,7 @@ export function describeBackup(r: BackupRecord): string {
 
 /** The backups line of apps:info: FAILED and MISSED in capitals, as a warning should be. */
 export function describeBackupHealth(h: BackupHealth): string {
-  const label = h.status === "failed" ? "FAILED: " : h.status === "missed" ? "MISSED: " : "";
+  const label = h.status === "failed" ? "FAILED: " : h.status === "missed" ? "MISSED: " : h.status === "incomplete" ? "INCOMPLETE: " : "";
   const schedule = h.schedule === undefined ? "" : ` (schedule "${h.schedule}" UTC)`;
   return `${label}${h.finding}${h.status === "none" ? "" : schedule}`;
 }

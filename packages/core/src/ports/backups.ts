@@ -56,10 +56,11 @@ export interface DrillResult {
 /**
  * Whether an app's backups are in order, as apps:info, the status page and doctor show it:
  * failed (the newest run or its drill failed), missed (a scheduled time went by with no
- * run), none (nothing scheduled or run), ok.
+ * run), incomplete (the schedule leaves out a volume or add-on added after it), none
+ * (nothing scheduled or run), ok.
  */
 export interface BackupHealth {
-  readonly status: "ok" | "failed" | "missed" | "none";
+  readonly status: "ok" | "failed" | "missed" | "incomplete" | "none";
   /** One line: what was found. */
   readonly finding: string;
   /** The schedule's cron line (UTC), when there is one. */

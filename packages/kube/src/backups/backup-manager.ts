@@ -20,7 +20,7 @@ import type { BackupAddon } from "./addon-dumps.ts";
 import type { Job, KubeObject, Namespace, Secret } from "../rest/wire.ts";
 import { buildBackupCronJob } from "./backup-cronjob.ts";
 import { type CronJob, buildBackupJob } from "./backup-job.ts";
-import { judgeBackupHealth } from "./health.ts";
+import { judgeBackupHealth, uncoveredBySchedule } from "./health.ts";
 import { jobResult, runResticJob } from "./job-runner.ts";
 import { LABEL_BACKUP, type ResticEnv, backupNames, buildBackupSecret, buildBackupServiceAccount, resticRepository } from "./objects.ts";
 import { buildCheckJob, buildDrillJob, buildRestoreJob } from "./restore-job.ts";
@@ -247,9 +247,10 @@ export function createBackupManager(deps: { apis: KubeApis; apps: AppStore }, op
     },
 
     async health(app) {
-      const [records, cron] = await Promise.all([list(app), orUndefined(() => cronJobs.read(appNamespace(app), backupNames.cronJob(app)))]);
+      const [records, cron, spec, addons] = await Promise.all([list(app), orUndefined(() => cronJobs.read(appNamespace(app), backupNames.cronJob(app))), apps.get(app).then((a) => a.spec), addonsOf(app)]);
       const schedule = cron?.spec?.schedule === undefined ? undefined : { cron: cron.spec.schedule, ...(cron.metadata?.creationTimestamp === undefined ? {} : { since: cron.metadata.creationTimestamp }) };
-      return judgeBackupHealth({ records, ...(schedule === undefined ? {} : { schedule }), now: now() });
+      const uncovered = cron === undefined ? [] : uncoveredBySchedule(parseContents(cron.spec?.jobTemplate.metadata?.annotations), { volumes: spec.volumes.map((v) => v.name), addons: addons.map((a) => a.name) });
+      return judgeBackupHealth({ records, ...(schedule === undefined ? {} : { schedule }), uncovered, now: now() });
     },
 
     async drill(app, signal) {

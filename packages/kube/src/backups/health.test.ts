@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { BackupRecord } from "@qs/core";
 import { judgeBackups } from "../doctor/backups-check.ts";
 import type { CronJob } from "./backup-job.ts";
-import { jobOnlyRecord, judgeBackupHealth, previousCronTime } from "./health.ts";
+import { jobOnlyRecord, judgeBackupHealth, previousCronTime, uncoveredBySchedule } from "./health.ts";
 
 const at = (iso: string): Date => new Date(iso);
 const ok = (id: string, startedAt: string, drill?: BackupRecord["drill"]): BackupRecord => ({ id, status: "succeeded", scheduled: true, startedAt, ...(drill === undefined ? {} : { drill }) });
@@ -59,6 +59,20 @@ describe("backup health", () => {
     expect(judgeBackupHealth({ records: [{ id: "b2", status: "running", scheduled: true, startedAt: "2026-03-10T03:00:02Z" }, ...records], schedule, now: at("2026-03-10T04:00:00Z") }).status).toBe("ok");
   });
 
+  it("incomplete when the schedule leaves out a volume or add-on the app has now", () => {
+    const scheduled = { volumes: ["data"], addons: [{ name: "db", kind: "postgres" as const, image: "pg" }] };
+    expect(uncoveredBySchedule(scheduled, { volumes: ["data", "uploads"], addons: ["db", "cache"] })).toEqual(["volume uploads", "add-on cache"]);
+    expect(uncoveredBySchedule(scheduled, { volumes: ["data"], addons: ["db"] })).toEqual([]);
+    // A schedule from before contents were recorded held every volume.
+    expect(uncoveredBySchedule({ volumes: ["*"], addons: [] }, { volumes: ["data"], addons: [] })).toEqual([]);
+    const h = judgeBackupHealth({ records: [ok("b1", "2026-03-10T03:00:05Z")], schedule, uncovered: ["add-on cache"], now: at("2026-03-10T12:00:00Z") });
+    expect(h.status).toBe("incomplete");
+    expect(h.finding).toContain("add-on cache");
+    expect(h.finding).toContain("backups:schedule again");
+    // A failure still comes first.
+    expect(judgeBackupHealth({ records: [{ id: "b2", status: "failed", scheduled: true, startedAt: "2026-03-10T03:00:05Z" }], schedule, uncovered: ["add-on cache"], now: at("2026-03-10T12:00:00Z") }).status).toBe("failed");
+  });
+
   it("none without schedule or runs", () => {
     expect(judgeBackupHealth({ records: [], now: at("2026-03-10T12:00:00Z") })).toEqual({ status: "none", finding: "no backups" });
   });
@@ -83,6 +97,12 @@ describe("doctor's backups check", () => {
     expect(missed.status).toBe("warn");
     expect(missed.fix).toContain("backups:create blog");
     expect(judgeBackups([], [], now)).toEqual({ status: "ok", finding: "no app is backed up" });
+    // An add-on created after the schedule: its Jobs do not dump it.
+    const addon = { metadata: { name: "addon-cache", labels: { "quickstack.dev/app": "shop", "quickstack.dev/addon": "cache" } } };
+    const incomplete = judgeBackups([cron("shop")], [job("shop", "shop-backup-2", "2026-03-10T03:00:03Z", "Complete")], now, [addon]);
+    expect(incomplete.status).toBe("warn");
+    expect(incomplete.finding).toContain("add-on cache");
+    expect(incomplete.fix).toContain("backups:schedule shop");
   });
 
   it("reads a run's status and drill from its Job alone", () => {

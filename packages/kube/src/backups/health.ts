@@ -1,6 +1,6 @@
 import type { BackupHealth, BackupRecord } from "@qs/core";
 import type { Job } from "../rest/wire.ts";
-import { backupRecord } from "./records.ts";
+import { type BackupContents, backupRecord } from "./records.ts";
 
 // Whether an app's backups are in order: the newest finished run succeeded, its last drill
 // (if any) passed, and a schedule has not let a run go by. The same verdict feeds
@@ -62,6 +62,8 @@ export function previousCronTime(cron: string, at: Date): Date | undefined {
 export interface BackupHealthInput {
   readonly records: readonly Pick<BackupRecord, "id" | "status" | "startedAt" | "reason" | "drill">[];
   readonly schedule?: { readonly cron: string; readonly since?: string };
+  /** Volumes and add-ons ("add-on db") the app has and its schedule leaves out. @defaultValue [] */
+  readonly uncovered?: readonly string[];
   readonly now: Date;
 }
 
@@ -86,6 +88,10 @@ export function judgeBackupHealth(input: BackupHealthInput): BackupHealth {
       return { status: "missed", finding: `no backup ran for the scheduled time ${due.toISOString()} (cron "${input.schedule.cron}" UTC)`, ...schedule, ...last };
     }
   }
+  const uncovered = input.uncovered ?? [];
+  if (input.schedule !== undefined && uncovered.length > 0) {
+    return { status: "incomplete", finding: `the schedule leaves out ${uncovered.join(", ")} (added after it): run backups:schedule again`, ...schedule, ...last };
+  }
   if (finished === undefined) {
     return newest === undefined
       ? { status: "none", finding: input.schedule === undefined ? "no backups" : "scheduled, no run yet", ...schedule }
@@ -106,4 +112,12 @@ export function jobOnlyRecord(job: Job): Pick<BackupRecord, "id" | "status" | "s
   const status = jobStatus(job);
   const record = backupRecord(job, status === "running" ? undefined : { ok: status === "succeeded", message: "" });
   return { id: record.id, status, ...(record.startedAt === undefined ? {} : { startedAt: record.startedAt }), ...(record.drill === undefined ? {} : { drill: record.drill }) };
+}
+
+/** What a schedule's Jobs hold (its job template's contents annotation) and the app lacks in it. */
+export function uncoveredBySchedule(scheduled: BackupContents, current: { volumes: readonly string[]; addons: readonly string[] }): string[] {
+  return [
+    ...current.volumes.filter((v) => !scheduled.volumes.includes(v) && !scheduled.volumes.includes("*")).map((v) => `volume ${v}`),
+    ...current.addons.filter((a) => !scheduled.addons.some((s) => s.name === a)).map((a) => `add-on ${a}`),
+  ];
 }

@@ -49,7 +49,7 @@ export function appPage(options: {
 <tr><th scope="row">Release</th><td>${app.release ?? "–"}</td></tr>
 <tr><th scope="row">Domains</th><td>${domainLinks(app.domains)}</td></tr>
 <tr><th scope="row">Processes</th><td>${processLine(app)}</td></tr>
-${app.backups === undefined ? "" : html`<tr id="backups"><th scope="row">Backups</th><td class="${app.backups.status === "ok" ? "ok" : app.backups.status === "none" ? "mute" : "bad"}">${app.backups.status === "failed" ? "FAILED: " : app.backups.status === "missed" ? "MISSED: " : ""}${app.backups.finding}</td></tr>`}
+${app.backups === undefined ? "" : html`<tr id="backups"><th scope="row">Backups</th><td class="${app.backups.status === "ok" ? "ok" : app.backups.status === "none" ? "mute" : "bad"}">${app.backups.status === "ok" || app.backups.status === "none" ? "" : `${app.backups.status.toUpperCase()}: `}${app.backups.finding}</td></tr>`}
 </tbody></table></div>
 <table><thead><tr><th scope="col">CPU</th><th scope="col">Memory</th></tr></thead><tbody><tr>${usageCells(app.cpuMillicores, app.memoryBytes, options.history)}</tr></tbody></table>
 ${conditions.length > 0 ? html`<h2>Conditions</h2><ul id="conditions">${conditions}</ul>` : ""}
