@@ -18,8 +18,9 @@ import {
 // HTTP: a Go 1.25 module, requirements.txt (Flask under gunicorn), a static site with a
 // dotfile, a single-page app, a Procfile, npm workspaces and a `prepare` script.
 //
-// The builds run side by side (describe.concurrent): each is its own Job, and most of a
-// build's time is the node waiting on its disk and the registry, not on its two cores.
+// The builds run side by side (describe.concurrent, five at a time): each is its own Job,
+// and apart from the Go compile most of a build is Kaniko unpacking base images, taking
+// snapshots and pushing layers, which overlap well on the node's two cores.
 //
 // What each build gets that the fixture does not say itself:
 //   - python-pip asks for Python 3.11 (runtime.txt); images.ts makes Python from Debian
