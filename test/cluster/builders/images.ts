@@ -11,6 +11,7 @@ import { basename, dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { registryName, repoRoot, toolDirs } from "../src/layout.ts";
 import { adduserLayer } from "./alpine-adduser.ts";
+import { withMachineLock } from "./machine-lock.ts";
 import { packImage, registryDigest, registryLabels, type ImageSpec } from "./pack.ts";
 import { cacheDir, debianRootfs, packageVersion } from "./rootfs.ts";
 
@@ -379,6 +380,14 @@ export async function ensureBuilderImages(
 ): Promise<Record<string, string>> {
   const crane = join(toolDirs(false).crane ?? "", "crane");
   if (!existsSync(crane)) throw new Error("crane is missing: run bash test/cluster/build.sh");
+  // Suites call this side by side: one maker at a time (machine-lock.ts).
+  return withMachineLock("builder-images", () => makeMissing(crane, log), log);
+}
+
+async function makeMissing(
+  crane: string,
+  log: (line: string) => void,
+): Promise<Record<string, string>> {
   const t0 = Date.now();
   const digests: Record<string, string> = {};
   for (const make of imageSpecs(log)) {
