@@ -70,7 +70,7 @@ describe("backup health", () => {
     expect(h.finding).toContain("add-on cache");
     expect(h.finding).toContain("backups:schedule again");
     // A failure still comes first.
-    expect(judgeBackupHealth({ records: [{ id: "b2", status: "failed", scheduled: true, startedAt: "2026-03-10T03:00:05Z" }], schedule, uncovered: ["add-on cache"], now: at("2026-03-10T12:00:00Z") }).status).toBe("failed");
+    expect(judgeBackupHealth({ records: [{ id: "b2", status: "failed", startedAt: "2026-03-10T03:00:05Z" }], schedule, uncovered: ["add-on cache"], now: at("2026-03-10T12:00:00Z") }).status).toBe("failed");
   });
 
   it("none without schedule or runs", () => {
