@@ -77,6 +77,20 @@ export interface AppSpec {
   readonly source?: SourceSettings;
   /** Add-ons this app uses (its own or shared from another app), each setting `<as>_URL`. */
   readonly addons?: readonly AddonAttachment[];
+  /** Set by apps:create --template: the template the app came from and what it allows. */
+  readonly template?: TemplateOrigin;
+}
+
+/** The app template an app was made from (templates/<name>.json), recorded at creation. */
+export interface TemplateOrigin {
+  /** The template's name. */
+  readonly name: string;
+  /**
+   * Most replicas of each process type the template allows (apps:scale and apps:autoscale
+   * refuse more), and why, e.g. its SQLite database on the data volume; undefined = no
+   * limit beyond the server's.
+   */
+  readonly scaleLimit?: { readonly max: number; readonly reason: string };
 }
 
 /** Review-app settings of a parent app. */

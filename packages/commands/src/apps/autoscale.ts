@@ -3,6 +3,7 @@ import type { Command } from "../command.ts";
 import { appParam, argv, bodyBoolean, flag, optionalString } from "../api-args.ts";
 import { parseArgs } from "../flags.ts";
 import { loadApp } from "../guard.ts";
+import { checkTemplateScale } from "../templates/scale-limit.ts";
 import { knownProcessTypes } from "./shared.ts";
 
 const usage = "APP TYPE --min N --max N [--cpu 70%] [--memory 80%] | APP TYPE --off";
@@ -77,7 +78,9 @@ export const appsAutoscale: Command = {
       };
     }
     const settings = parseAutoscale(flags, ctx.services.limits.maxScale);
+    checkTemplateScale(app.name, app.spec, { [type]: settings.max }, "autoscale");
     await ctx.services.apps.update(app.name, (spec) => {
+      checkTemplateScale(app.name, spec, { [type]: settings.max }, "autoscale");
       const current = spec.processes[type] ?? { replicas: settings.min };
       return { ...spec, processes: { ...spec.processes, [type]: { ...current, autoscale: settings } } };
     });

@@ -4,6 +4,7 @@ import { appParam, argv, bodyStringMap } from "../api-args.ts";
 import { parseArgs } from "../flags.ts";
 import { loadApp } from "../guard.ts";
 import { table } from "../output.ts";
+import { checkTemplateScale } from "../templates/scale-limit.ts";
 import { describeAutoscale } from "./autoscale.ts";
 import { knownProcessTypes } from "./shared.ts";
 
@@ -45,11 +46,13 @@ export const appsScale: Command = {
       });
     }
     // Validate against the current spec first so a bad term fails before any write …
-    applyScale(changes, replicasOf(app.spec.processes), known, max);
+    // (and against the limit of the template the app came from, e.g. SQLite on its volume) …
+    checkTemplateScale(app.name, app.spec, applyScale(changes, replicasOf(app.spec.processes), known, max), "scale");
     let applied: Record<string, number> = {};
     // … and apply relative terms to the freshest spec inside the retried update.
     const updated = await ctx.services.apps.update(app.name, (spec) => {
       applied = applyScale(changes, replicasOf(spec.processes), known, max);
+      checkTemplateScale(app.name, spec, applied, "scale");
       const processes = { ...spec.processes };
       for (const [type, replicas] of Object.entries(applied)) processes[type] = { ...processes[type], replicas };
       return { ...spec, processes };

@@ -30,6 +30,16 @@ describe("the repository's templates", () => {
     }
   });
 
+  it("the templates that keep SQLite (or one server's memory) on their volume allow one replica, and say why", () => {
+    const limited = loadTemplates()
+      .templates.filter((t) => t.scale !== undefined)
+      .map((t) => t.name)
+      .sort();
+    expect(limited).toEqual(["code-server", "gitea", "gotify", "hedgedoc", "memos", "n8n", "ntfy", "uptime-kuma", "vaultwarden"]);
+    for (const t of loadTemplates().templates) if (t.scale !== undefined) expect(t.scale.max, t.name).toBe(1);
+    expect(loadTemplates().get("uptime-kuma").scale?.reason).toMatch(/SQLite/);
+  });
+
   it("an unknown template is a clear error naming the ones there are", () => {
     expect(() => loadTemplates().get("wordpresss")).toThrow(/no app template "wordpresss"/);
     try {
@@ -60,6 +70,9 @@ describe("bad template files are refused", () => {
     ["an add-on version not offered", { addons: [{ kind: "postgres", version: "9", as: "DB" }] }, /postgres version "9" is not offered/],
     ["a volume over a system directory", { volumes: [{ name: "etc", mountPath: "/etc/gitea", size: "1Gi" }] }, /system directory/],
     ["a bad memory quantity", { resources: { cpu: "100m", memory: "0Mi" } }, /resources\.memory/],
+    ["a scale limit of 0", { scale: { max: 0, reason: "its SQLite database is on the data volume" } }, /\$\.scale\.max: less than 1/],
+    ["a scale limit without its reason", { scale: { max: 1 } }, /\$\.scale: "reason" is required/],
+    ["a scale limit as a bare number", { scale: 1 }, /\$\.scale: must be an object/],
   ])("%s", (_what, change, message) => {
     const cleaned = Object.fromEntries(Object.entries({ ...base, ...change }).filter(([, v]) => v !== undefined));
     const problems = checkTemplate(schema, "grafana.json", cleaned);

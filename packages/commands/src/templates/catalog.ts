@@ -36,6 +36,8 @@ export interface AppTemplate {
   readonly port: number;
   readonly healthCheckPath?: string;
   readonly resources: { readonly cpu: string; readonly memory: string };
+  /** Most replicas of each process type, and why; recorded on the App (spec.template). */
+  readonly scale?: { readonly max: number; readonly reason: string };
   readonly volumes?: readonly { readonly name: string; readonly mountPath: string; readonly size: string }[];
   readonly config?: readonly TemplateConfigVar[];
   readonly addons?: readonly TemplateAddon[];

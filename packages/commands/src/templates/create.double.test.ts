@@ -77,6 +77,33 @@ describe("apps:create --template", () => {
     expect((await t.h.releases.list(app))[0]?.processes).toEqual({ web: "exec ntfy serve" });
   });
 
+  it("records the template's scale limit: apps:scale and apps:autoscale beyond it are refused, naming the template and why, and change nothing", async () => {
+    const app = t.appName("ts");
+    expect((await t.run(`apps:create ${app} --template uptime-kuma`)).code).toBe(0);
+    const made = await t.h.apps.get(app);
+    expect(made.spec.template).toEqual({ name: "uptime-kuma", scaleLimit: { max: 1, reason: expect.stringContaining("SQLite") as string } });
+
+    const scale = await t.run(`apps:scale ${app} web=3`);
+    expect(scale.code).not.toBe(0);
+    expect(scale.stderr).toContain(`${app} was made from the uptime-kuma template, which allows at most 1 replica of each process type: its SQLite database is on the data volume`);
+    expect(scale.stderr).toContain("web=3 refused, nothing was changed");
+    expect(scale.stderr).toContain("web=1 or fewer");
+    expect((await t.run(`apps:scale ${app} web+1`)).code).not.toBe(0);
+    const autoscale = await t.run(`apps:autoscale ${app} web --min 1 --max 4`);
+    expect(autoscale.code).not.toBe(0);
+    expect(autoscale.stderr).toContain("uptime-kuma template, which allows at most 1 replica");
+    expect(autoscale.stderr).toContain("--max 1 or less");
+    const after = await t.h.apps.get(app);
+    expect(after.version).toBe(made.version);
+    expect(after.spec.processes.web).toEqual(made.spec.processes.web);
+    expect((await t.h.apis.deployments.read(appNamespace(app), `${app}-web`)).spec?.replicas).toBe(1);
+
+    // Within the limit it scales like any app (to 0 and back).
+    expect((await t.run(`apps:scale ${app} web=0`)).code).toBe(0);
+    expect((await t.h.apps.get(app)).spec.processes.web?.replicas).toBe(0);
+    expect((await t.run(`apps:scale ${app} web=1`)).code).toBe(0);
+  });
+
   it("an unknown template is a clear error and makes nothing", async () => {
     const app = t.appName("tu");
     const r = await t.run(`apps:create ${app} --template wordpres`);

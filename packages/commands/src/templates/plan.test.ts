@@ -32,6 +32,14 @@ describe("planTemplate", () => {
     expect(plan.notes[0]).toContain("ssh qs apps:config-get dash GF_SECURITY_ADMIN_PASSWORD");
   });
 
+  it("records the template on the App, with its scale limit when it has one", () => {
+    expect(planTemplate(catalog.get("uptime-kuma"), target).spec.template).toEqual({
+      name: "uptime-kuma",
+      scaleLimit: { max: 1, reason: catalog.get("uptime-kuma").scale?.reason },
+    });
+    expect(planTemplate(catalog.get("grafana"), target).spec.template).toEqual({ name: "grafana" });
+  });
+
   it("hex secrets, host and tls placeholders, a command as the web process, two add-ons", () => {
     const docmost = planTemplate(catalog.get("docmost"), { app: "wiki", url: "http://wiki.qs.test" });
     expect(docmost.vars.APP_SECRET).toMatch(/^[0-9a-f]{64}$/);

@@ -11,7 +11,7 @@ export interface TemplateTarget {
 
 /** Everything apps:create --template makes, before anything is made. */
 export interface TemplatePlan {
-  /** The App's spec: port, health check, resources, volumes. */
+  /** The App's spec: port, health check, resources, volumes, the template and its scale limit. */
   readonly spec: Partial<AppSpec>;
   /** Config vars the app starts with, generated secrets included (never printed). */
   readonly vars: Readonly<Record<string, string>>;
@@ -72,6 +72,10 @@ export function planTemplate(template: AppTemplate, target: TemplateTarget, rand
       ...(template.healthCheckPath === undefined ? {} : { healthCheckPath: template.healthCheckPath }),
       processes: { web: { replicas: 1, cpu: template.resources.cpu, memory: template.resources.memory } },
       volumes: (template.volumes ?? []).map((v) => ({ name: v.name, mountPath: v.mountPath, size: v.size })),
+      template: {
+        name: template.name,
+        ...(template.scale === undefined ? {} : { scaleLimit: { max: template.scale.max, reason: template.scale.reason } }),
+      },
     },
     vars,
     image: templateImage(template),

@@ -115,6 +115,23 @@ const spec = {
         },
       },
     },
+    template: {
+      type: "object",
+      description: "The app template the app was made from (apps:create --template).",
+      required: ["name"],
+      properties: {
+        name: { type: "string", pattern: "^[a-z][a-z0-9-]{0,28}[a-z0-9]$" },
+        scaleLimit: {
+          type: "object",
+          description: "Most replicas of each process type the template allows, and why.",
+          required: ["max", "reason"],
+          properties: {
+            max: { type: "integer", minimum: 1, maximum: 100 },
+            reason: { type: "string", minLength: 1, maxLength: 200 },
+          },
+        },
+      },
+    },
   },
 };
 
