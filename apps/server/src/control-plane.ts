@@ -23,6 +23,7 @@ import {
   createKubeClient,
   createWebhookSecretStore,
   loadKubeConnection,
+  startDrillSweeper,
   type KubeClient,
 } from "@qs/kube";
 import {
@@ -180,6 +181,10 @@ export async function startControlPlane(
         : createInstallationDoctor({ config, kube, cluster, pingRedis: () => pingRedis(redis) });
 
     const webhookSecrets = kube === undefined ? undefined : createWebhookSecretStore(kube.apis);
+    const backups =
+      cluster === undefined || kube === undefined
+        ? undefined
+        : createBackupManager({ apis: kube.apis, apps: cluster.apps }, { image: config.backupImage ?? DEFAULT_RESTIC_IMAGE, namespace: config.systemNamespace });
     const services: CommandServices | undefined =
       cluster === undefined
         ? undefined
@@ -209,9 +214,7 @@ export async function startControlPlane(
                   },
                 }),
             ...(kube === undefined ? {} : { addons: createAddonManager(kube.apis, { images: config.addonImages }) }),
-            ...(kube === undefined
-              ? {}
-              : { backups: createBackupManager({ apis: kube.apis, apps: cluster.apps }, { image: config.backupImage ?? DEFAULT_RESTIC_IMAGE, namespace: config.systemNamespace }) }),
+            ...(backups === undefined ? {} : { backups }),
             audit: cluster.audit,
             baseDomain: config.baseDomain,
             appScheme: config.appScheme,
@@ -321,6 +324,10 @@ export async function startControlPlane(
       if (previews !== undefined) {
         const sweeper = startPreviewSweeper({ sweep: () => previews.sweep(), logger });
         cleanups.push({ name: "preview sweeper", run: () => sweeper.close() });
+      }
+      if (backups !== undefined) {
+        const drills = startDrillSweeper({ backups, logger });
+        cleanups.push({ name: "backup drill sweeper", run: () => drills.close() });
       }
     }
     // Closed first (cleanups run in reverse): running pushes get the grace period to finish,

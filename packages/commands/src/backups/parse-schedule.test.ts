@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ValidationError } from "@qs/core";
-import { parseBackupSchedule, parseKeep } from "./parse-schedule.ts";
+import { parseBackupSchedule, parseDrillRate, parseKeep } from "./parse-schedule.ts";
 import { parseEndpoint, parseTargetUrl } from "./target-set.ts";
 
 describe("parseBackupSchedule", () => {
@@ -30,6 +30,28 @@ describe("parseBackupSchedule", () => {
     expect(parseKeep("keep-daily", "7")).toBe(7);
     expect(parseKeep("keep-daily", "0")).toBe(0);
     for (const bad of ["-1", "1.5", "x", "1001", ""]) expect(() => parseKeep("keep-daily", bad), bad).toThrow(/not a count/);
+  });
+});
+
+describe("drill rates", () => {
+  it("defaults to weekly and takes daily, weekly, monthly and off", () => {
+    expect(parseDrillRate(undefined)).toBe("weekly");
+    for (const r of ["daily", "weekly", "monthly", "off"]) expect(parseDrillRate(r)).toBe(r);
+    expect(parseDrillRate("Daily")).toBe("daily");
+  });
+  it("refuses anything else, naming the rates it takes", () => {
+    for (const bad of ["hourly", "", "7d", "never"]) {
+      const err = (() => {
+        try {
+          parseDrillRate(bad);
+          return undefined;
+        } catch (e) {
+          return e as ValidationError;
+        }
+      })();
+      expect(err?.code, bad).toBe("INVALID_DRILL_RATE");
+      expect(err?.hint).toContain("daily, weekly, monthly, off");
+    }
   });
 });
 

@@ -1,4 +1,4 @@
-import { ValidationError } from "@qs/core";
+import { type DrillRate, ValidationError } from "@qs/core";
 
 const DAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"] as const;
 const EXAMPLES = 'e.g. "hourly", "daily 03:00", "weekly sun 03:00", "monthly 1 03:00" or a cron line "15 3 * * *" (UTC)';
@@ -57,4 +57,16 @@ export function parseKeep(flag: string, value: string | undefined): number | und
     throw new ValidationError("INVALID_RETENTION", `--${flag} ${value} is not a count`, { hint: `give a whole number from 0 to 1000, e.g. --${flag} 7` });
   }
   return Number(value);
+}
+
+const DRILL_RATES: readonly DrillRate[] = ["daily", "weekly", "monthly", "off"];
+
+/** A --drill rate: how often the schedule's backups are restored aside and checked. @defaultValue "weekly" */
+export function parseDrillRate(value: string | undefined): DrillRate {
+  if (value === undefined) return "weekly";
+  const rate = DRILL_RATES.find((r) => r === value.trim().toLowerCase());
+  if (rate === undefined) {
+    throw new ValidationError("INVALID_DRILL_RATE", `--drill ${value} is not a drill rate`, { hint: `give one of ${DRILL_RATES.join(", ")} (the default is weekly), e.g. --drill daily` });
+  }
+  return rate;
 }

@@ -22,6 +22,9 @@ export interface BackupRetention {
   readonly monthly?: number;
 }
 
+/** How often a schedule's backups are drilled (restored aside and checked); "off" never. */
+export type DrillRate = "daily" | "weekly" | "monthly" | "off";
+
 /** One backup run (a Job): what backups APP lists. */
 export interface BackupRecord {
   /** The Job name; restic snapshots carry it as tag `qs-backup=<id>`. */
@@ -73,8 +76,8 @@ export interface BackupHealth {
 export interface BackupService {
   /** Tests the connection from inside the cluster, then stores target and keys as Secrets. */
   setTarget(input: BackupTargetInput, signal: AbortSignal): Promise<BackupTarget>;
-  /** The CronJob that backs APP up on `cron` and prunes by `retention`. */
-  schedule(app: string, cron: string, retention: BackupRetention): Promise<void>;
+  /** The CronJob that backs APP up on `cron` and prunes by `retention`; its backups are drilled at `drill` (@defaultValue "weekly"). */
+  schedule(app: string, cron: string, retention: BackupRetention, drill?: DrillRate): Promise<void>;
   /** Backs APP up now and waits for the result. */
   create(app: string, signal: AbortSignal): Promise<BackupRecord>;
   /** Every backup run of APP still recorded, newest first. */

@@ -5,6 +5,8 @@ import {
   type BackupRetention,
   type BackupService,
   type BackupTarget,
+  type DrillRate,
+  type DrillResult,
   ADDON_KINDS,
   ConflictError,
   NotFoundError,
@@ -24,6 +26,7 @@ import { judgeBackupHealth, uncoveredBySchedule } from "./health.ts";
 import { jobResult, runResticJob } from "./job-runner.ts";
 import { LABEL_BACKUP, type ResticEnv, backupNames, buildBackupSecret, buildBackupServiceAccount, resticRepository } from "./objects.ts";
 import { buildCheckJob, buildDrillJob, buildRestoreJob } from "./restore-job.ts";
+import { DEFAULT_DRILL_RATE, dueDrill, drillRateAnnotation, parseDrillRate } from "./drill-schedule.ts";
 import { ANNOTATION_DRILL, backupRecord, contentsAnnotation, parseContents, parseDrillReport, parseRetention, retentionAnnotation } from "./records.ts";
 
 /** Options for createBackupManager. */
@@ -47,8 +50,26 @@ const decode = (secret: Secret, key: string): string | undefined => {
   return v === undefined ? undefined : Buffer.from(v, "base64").toString("utf8");
 };
 
+/** A scheduled drill the control plane ran (or could not run). */
+export interface ScheduledDrill {
+  readonly app: string;
+  readonly backup: string;
+  readonly ok: boolean;
+  readonly reason?: string;
+}
+
+/** The backup service plus the control plane's periodic work on it. */
+export interface BackupManager extends BackupService {
+  /**
+   * Drills each schedule's newest backup that is due by the schedule's drill rate, one at a
+   * time, and records each result on its backup as backups:drill does. `owns` limits the
+   * sweep to some apps (tests beside each other). @defaultValue every app
+   */
+  runDueDrills(signal: AbortSignal, owns?: (app: string) => boolean): Promise<ScheduledDrill[]>;
+}
+
 /** BackupService over the Kubernetes API: restic Jobs in the app's namespace. */
-export function createBackupManager(deps: { apis: KubeApis; apps: AppStore }, options: BackupManagerOptions): BackupService {
+export function createBackupManager(deps: { apis: KubeApis; apps: AppStore }, options: BackupManagerOptions): BackupManager {
   const { apis, apps } = deps;
   const system = options.namespace ?? "qs-system";
   const pollMs = options.pollMs ?? 500;
@@ -157,7 +178,54 @@ export function createBackupManager(deps: { apis: KubeApis; apps: AppStore }, op
     return record;
   }
 
+  /** Restores `backup` into a scratch namespace, checks it, records the result on the backup's Job. */
+  async function drillBackup(app: string, backup: BackupRecord, signal: AbortSignal): Promise<DrillResult> {
+    const ns = backupNames.drillNamespace(app, stamp());
+    const namespace: Namespace = { apiVersion: "v1", kind: "Namespace", metadata: { name: ns, labels: { [LABEL_BACKUP]: "drill", "quickstack.dev/app": app } } };
+    await apis.namespaces.create(namespace);
+    try {
+      await prepare(app, ns);
+      // The dumps are verified with the image that took them (recorded on the backup's Job).
+      const contents = parseContents((await apis.jobs.read(appNamespace(app), backup.id)).metadata?.annotations);
+      const addons = contents.addons.map((a) => ({ ...a, owner: app }));
+      const result = await run(buildDrillJob(ns, backupNames.drillJob(app, stamp()), { app, image: options.image, backupId: backup.id, addons }), signal);
+      const report = result.ok ? parseDrillReport(result.message) : { files: 0, databases: [] };
+      await recordDrill(app, backup.id, { ok: result.ok, ...(result.ok ? {} : { reason: result.message }) });
+      return { backup: backup.id, ok: result.ok, files: report.files, databases: report.databases, ...(result.ok ? {} : { reason: result.message }) };
+    } finally {
+      await ignoreNotFound(() => apis.namespaces.delete(ns, { propagationPolicy: "Background" }));
+    }
+  }
+
+  async function recordDrill(app: string, backupId: string, drill: { ok: boolean; reason?: string }): Promise<void> {
+    const value = JSON.stringify({ ok: drill.ok, at: now().toISOString(), ...(drill.reason === undefined ? {} : { reason: drill.reason }) });
+    await ignoreNotFound(() => apis.jobs.patch(appNamespace(app), backupId, { metadata: { annotations: { [ANNOTATION_DRILL]: value } } }, "merge"));
+  }
+
   return {
+    async runDueDrills(signal, owns = () => true): Promise<ScheduledDrill[]> {
+      const schedules = (await cronJobs.listAll({ labelSelector: `${LABEL_BACKUP}=schedule` })).items;
+      const done: ScheduledDrill[] = [];
+      for (const cron of schedules) {
+        const app = cron.metadata?.labels?.[LABEL_APP];
+        if (app === undefined || !owns(app) || cron.metadata?.namespace !== appNamespace(app)) continue;
+        const backup = dueDrill(await list(app), parseDrillRate(cron.metadata.annotations), now());
+        if (backup === undefined) continue;
+        try {
+          const result = await drillBackup(app, backup, signal);
+          done.push({ app, backup: backup.id, ok: result.ok, ...(result.reason === undefined ? {} : { reason: result.reason }) });
+        } catch (err) {
+          if (signal.aborted) throw err;
+          // A drill that could not even start (target gone, namespace refused) proves nothing
+          // either: it is recorded as failed, so health says so, rather than retried for ever.
+          const reason = `the drill could not run: ${(err as Error).message}`;
+          await recordDrill(app, backup.id, { ok: false, reason });
+          done.push({ app, backup: backup.id, ok: false, reason });
+        }
+      }
+      return done;
+    },
+
     async setTarget(input, signal): Promise<BackupTarget> {
       const target: BackupTarget = { url: input.url, endpoint: input.endpoint, region: input.region };
       const env: ResticEnv = { repository: resticRepository(target, ".qs-check"), password: await installationKey(), accessKey: input.accessKey, secretKey: input.secretKey, region: input.region };
@@ -185,12 +253,12 @@ export function createBackupManager(deps: { apis: KubeApis; apps: AppStore }, op
       return target;
     },
 
-    async schedule(app, cron, retention): Promise<void> {
+    async schedule(app, cron, retention, drill: DrillRate = DEFAULT_DRILL_RATE): Promise<void> {
       const ns = appNamespace(app);
       await prepare(app);
       const { volumes, addons } = await contentsOf(app);
       const body = buildBackupCronJob(ns, { app, image: options.image, cron, retention, volumes, addons, storageTimeoutSeconds });
-      body.metadata = { ...body.metadata, annotations: retentionAnnotation(retention) };
+      body.metadata = { ...body.metadata, annotations: { ...retentionAnnotation(retention), ...drillRateAnnotation(drill) } };
       if (body.spec !== undefined) body.spec.jobTemplate.metadata = { ...body.spec.jobTemplate.metadata, annotations: contentsAnnotation(volumes, addons) };
       const existing = await orUndefined(() => cronJobs.read(ns, backupNames.cronJob(app)));
       if (existing === undefined) await cronJobs.create(ns, body);
@@ -256,22 +324,7 @@ export function createBackupManager(deps: { apis: KubeApis; apps: AppStore }, op
     async drill(app, signal) {
       const backup = (await list(app)).find((r) => r.status === "succeeded");
       if (backup === undefined) throw new NotFoundError("NO_BACKUP", `${app} has no succeeded backup to drill`, { hint: `make one with: ssh qs backups:create ${app}` });
-      const ns = backupNames.drillNamespace(app, stamp());
-      const namespace: Namespace = { apiVersion: "v1", kind: "Namespace", metadata: { name: ns, labels: { [LABEL_BACKUP]: "drill", "quickstack.dev/app": app } } };
-      await apis.namespaces.create(namespace);
-      try {
-        await prepare(app, ns);
-        // The dumps are verified with the image that took them (recorded on the backup's Job).
-        const contents = parseContents((await apis.jobs.read(appNamespace(app), backup.id)).metadata?.annotations);
-        const addons = contents.addons.map((a) => ({ ...a, owner: app }));
-        const result = await run(buildDrillJob(ns, backupNames.drillJob(app, stamp()), { app, image: options.image, backupId: backup.id, addons }), signal);
-        const report = result.ok ? parseDrillReport(result.message) : { files: 0, databases: [] };
-        const drill = { ok: result.ok, at: now().toISOString(), ...(result.ok ? {} : { reason: result.message }) };
-        await ignoreNotFound(() => apis.jobs.patch(appNamespace(app), backup.id, { metadata: { annotations: { [ANNOTATION_DRILL]: JSON.stringify(drill) } } }, "merge"));
-        return { backup: backup.id, ok: result.ok, files: report.files, databases: report.databases, ...(result.ok ? {} : { reason: result.message }) };
-      } finally {
-        await ignoreNotFound(() => apis.namespaces.delete(ns, { propagationPolicy: "Background" }));
-      }
+      return drillBackup(app, backup, signal);
     },
   };
 }

@@ -46,6 +46,16 @@ describe("backup health", () => {
     expect(h.finding).toContain("checksum mismatch");
   });
 
+  it("failed when the latest drill (of an older run) failed, until a later drill passes", () => {
+    const failedDrill = { ok: false, at: "2026-03-10T04:00:00Z", reason: "checksum mismatch in data/a.txt" };
+    const records = [ok("b2", "2026-03-11T03:00:05Z"), ok("b1", "2026-03-10T03:00:05Z", failedDrill)];
+    const h = judgeBackupHealth({ records, now: at("2026-03-11T12:00:00Z") });
+    expect(h.status).toBe("failed");
+    expect(h.finding).toContain("the drill of backup b1 failed");
+    const passed = [ok("b2", "2026-03-11T03:00:05Z", { ok: true, at: "2026-03-11T04:00:00Z" }), ok("b1", "2026-03-10T03:00:05Z", failedDrill)];
+    expect(judgeBackupHealth({ records: passed, now: at("2026-03-11T12:00:00Z") }).status).toBe("ok");
+  });
+
   it("missed when a scheduled time went by (past the grace) with no run, not before", () => {
     const records = [ok("b1", "2026-03-09T03:00:04Z")];
     expect(judgeBackupHealth({ records, schedule, now: at("2026-03-10T03:05:00Z") }).status).toBe("ok");

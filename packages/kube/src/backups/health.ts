@@ -2,7 +2,7 @@ import type { BackupHealth, BackupRecord } from "@qs/core";
 import type { Job } from "../rest/wire.ts";
 import { type BackupContents, backupRecord } from "./records.ts";
 
-// Whether an app's backups are in order: the newest finished run succeeded, its last drill
+// Whether an app's backups are in order: the newest finished run succeeded, the latest drill
 // (if any) passed, and a schedule has not let a run go by. The same verdict feeds
 // `apps:info`, the status page and doctor.
 
@@ -77,8 +77,11 @@ export function judgeBackupHealth(input: BackupHealthInput): BackupHealth {
   if (finished?.status === "failed") {
     return { status: "failed", finding: `backup ${finished.id} failed${finished.startedAt === undefined ? "" : ` (${finished.startedAt})`}: ${finished.reason ?? "see backups APP"}`, ...schedule, ...last };
   }
-  if (finished?.drill !== undefined && !finished.drill.ok) {
-    return { status: "failed", finding: `the drill of backup ${finished.id} failed (${finished.drill.at}): ${finished.drill.reason ?? "unknown reason"}`, ...schedule, ...last };
+  // The latest drill is the latest proof: a failed one (often a scheduled drill of an older
+  // run than the newest) stands until a later drill passes.
+  const drilled = runs.filter((r) => r.drill !== undefined).sort((a, b) => (b.drill?.at ?? "").localeCompare(a.drill?.at ?? ""))[0];
+  if (drilled?.drill !== undefined && !drilled.drill.ok) {
+    return { status: "failed", finding: `the drill of backup ${drilled.id} failed (${drilled.drill.at}): ${drilled.drill.reason ?? "unknown reason"}`, ...schedule, ...last };
   }
   if (input.schedule !== undefined) {
     const due = previousCronTime(input.schedule.cron, new Date(input.now.getTime() - MISSED_GRACE_MS));

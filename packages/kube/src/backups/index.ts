@@ -1,4 +1,6 @@
-export { createBackupManager, type BackupManagerOptions } from "./backup-manager.ts";
+export { createBackupManager, type BackupManager, type BackupManagerOptions, type ScheduledDrill } from "./backup-manager.ts";
+export { startDrillSweeper, type DrillSweeper, type DrillSweeperOptions } from "./drill-sweeper.ts";
+export { DRILL_RATES, DEFAULT_DRILL_RATE, dueDrill } from "./drill-schedule.ts";
 export { buildBackupJob, buildResticJob, buildResticJobSpec, buildResticPodTemplate, type CronJob, type ResticPodInput } from "./backup-job.ts";
 export { buildBackupCronJob, type BackupScheduleInput } from "./backup-cronjob.ts";
 export { buildRestoreJob, buildDrillJob, buildCheckJob } from "./restore-job.ts";
