@@ -27,6 +27,8 @@ describe("templates", () => {
     const info = await t.run("templates:info grafana");
     expect(info.stdout).toContain("docker.io/grafana/grafana:11.3.0");
     expect(info.stdout).toContain("GF_SECURITY_ADMIN_PASSWORD (generated)");
+    expect(info.stdout).toMatch(/scale:\s+as any app/);
+    expect((await t.run("templates:info memos")).stdout).toMatch(/scale:\s+at most 1 replica of each process type: its SQLite database is on the data volume/);
   });
 });
 

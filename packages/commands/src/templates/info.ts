@@ -7,7 +7,7 @@ import { defaultTemplates, templateImage } from "./catalog.ts";
 
 const usage = "TEMPLATE";
 
-/** `templates:info NAME`: what a template makes (image, port, volumes, config names, add-ons). */
+/** `templates:info NAME`: what a template makes (image, port, scale limit, volumes, config names, add-ons). */
 export const templatesInfo: Command = {
   name: "templates:info",
   summary: "Show what an app template makes",
@@ -30,6 +30,7 @@ export const templatesInfo: Command = {
       ["port", String(t.port)],
       ["health check", t.healthCheckPath ?? "TCP"],
       ["resources", `cpu ${t.resources.cpu}, memory ${t.resources.memory}`],
+      ["scale", t.scale === undefined ? "as any app" : `at most ${t.scale.max} replica${t.scale.max === 1 ? "" : "s"} of each process type: ${t.scale.reason}`],
       ["volumes", (t.volumes ?? []).map((v) => `${v.name} at ${v.mountPath} (${v.size})`).join(", ") || "none"],
       ["config", config.join(", ") || "none"],
       ["add-ons", addons.join(", ") || "none"],
