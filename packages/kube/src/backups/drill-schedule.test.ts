@@ -40,6 +40,11 @@ describe("dueDrill", () => {
     expect(dueDrill(byHand, "weekly", at("2026-03-10T06:00:00Z"))).toBeUndefined();
   });
 
+  it("runs started in the same second go by name (the CronJob's scheduled minute)", () => {
+    const records = [run("shop-backup-29000001", "2026-03-10T03:00:00Z"), run("shop-backup-29000002", "2026-03-10T03:00:00Z")];
+    expect(dueDrill(records, "weekly", at("2026-03-10T04:00:00Z"))?.id).toBe("shop-backup-29000002");
+  });
+
   it("after a failed drill the next scheduled backup is drilled without waiting the rate", () => {
     const records = [run("b2", "2026-03-02T03:00:00Z"), run("b1", "2026-03-01T03:00:00Z", { drill: { ok: false, at: "2026-03-01T03:10:00Z", reason: "checksum mismatch" } })];
     expect(dueDrill(records, "weekly", at("2026-03-02T03:10:00Z"))?.id).toBe("b2");

@@ -42,7 +42,9 @@ export function parseDrillRate(annotations: Readonly<Record<string, string>> | u
  */
 export function dueDrill(records: readonly BackupRecord[], rate: DrillRate, now: Date): BackupRecord | undefined {
   if (rate === "off") return undefined;
-  const scheduled = records.filter((r) => r.scheduled).sort((a, b) => (b.startedAt ?? "").localeCompare(a.startedAt ?? ""));
+  // Ties (runs started within one second) go by name: a CronJob names its Jobs
+  // `<cronjob>-<scheduled minute since 1970>`, so the later name is the later run.
+  const scheduled = records.filter((r) => r.scheduled).sort((a, b) => (b.startedAt ?? "").localeCompare(a.startedAt ?? "") || b.id.localeCompare(a.id));
   const newest = scheduled[0];
   if (newest?.status !== "succeeded" || newest.drill !== undefined) return undefined;
   const last = records.flatMap((r) => (r.drill === undefined ? [] : [r.drill])).sort((a, b) => b.at.localeCompare(a.at))[0];
