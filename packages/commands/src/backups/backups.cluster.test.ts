@@ -8,6 +8,7 @@ import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DeployRequest, type QsError, type ReleaseManager, appNamespace, silentLogger } from "@qs/core";
 import {
+  type BackupManager,
   type CronJob,
   type KubeApis,
   type Reconciler,
@@ -52,6 +53,7 @@ let releases: ReleaseManager;
 let apps: ReturnType<typeof createAppStore>;
 let addons: ReturnType<typeof createAddonManager>;
 let services: CommandServices;
+let backups: BackupManager;
 let s3: ChildProcess | undefined;
 let s3Root = "";
 let s3Port = 0;
@@ -144,7 +146,7 @@ beforeAll(async () => {
   apps = createAppStore(apis);
   addons = createAddonManager(apis, { images: { "postgres:15": localAddonImages.postgres }, readyTimeoutMs: 300_000 });
   releases = createReleaseManager({ apis, logger: silentLogger, options: { render, pollMs: 250, rolloutTimeoutMs: 120_000, releasePhaseTimeoutMs: 90_000 } });
-  const backups = createBackupManager({ apis, apps }, { image, pollMs: 500, timeoutMs: 180_000, storageTimeoutSeconds: 10 });
+  backups = createBackupManager({ apis, apps }, { image, pollMs: 500, timeoutMs: 180_000, storageTimeoutSeconds: 10 });
   // Only what the backups verbs call is wired: the app store and the backup service.
   services = { apps, config: createConfigStore(apis), releases, backups, baseDomain: "qs.test", limits: { maxScale: 5 } } as unknown as CommandServices;
 }, 600_000);
@@ -314,6 +316,19 @@ describe("backups on the real cluster", () => {
     expect(locked.exitCode).toBe(1);
     expect(locked.text).toMatch(/wrong password/);
     expect(locked.text).not.toContain(Buffer.from(key.data?.password ?? "", "base64").toString());
+
+    // A run of the schedule (made now from its CronJob, as `kubectl create job --from` does,
+    // named by its minute as the CronJob controller names runs) is drilled by the control
+    // plane's sweep at once, since the last drill (just above) failed; it shows beside it.
+    const scheduledId = `${app}-backup-${Math.floor(Date.now() / 60_000)}`;
+    execFileSync(join(toolDirs(true).kubernetes ?? "", "kubectl"), ["--kubeconfig", kubeconfig, "-n", appNamespace(app), "create", "job", scheduledId, `--from=cronjob/${app}-backup`]);
+    const scheduledRun = await eventually(async () => (await backups.list(app)).find((r) => r.id === scheduledId && r.status !== "running"), "the scheduled run to finish", 300_000);
+    expect(scheduledRun).toMatchObject({ status: "succeeded", scheduled: true });
+    expect(await backups.runDueDrills(never, (a) => a === app)).toEqual([{ app, backup: scheduledId, ok: true }]);
+    expect((await run("backups", [app])).text).toMatch(new RegExp(`${scheduledId} \\(scheduled\\).*ok 20\\d\\d-`));
+    expect((await backups.health(app)).status).toBe("ok");
+    // Drilled once: the next sweep finds nothing due (weekly).
+    expect(await backups.runDueDrills(never, (a) => a === app)).toEqual([]);
 
     // Corrupt every data pack of the app's repository: the drill must fail and say why.
     const packs: string[] = [];
