@@ -102,11 +102,34 @@ describe("scheduled restore drills", () => {
     await eventually(async () => ((await drillNamespaces()) === 0 ? true : undefined), "drill namespaces deleted");
   });
 
+  it("a drill that cannot even start (the target was removed) is recorded as failed, not retried for ever", async () => {
+    await backups.schedule(app, "0 3 * * *", { daily: 7 }, "daily");
+    script(h, image, { exitAfterMs: 10, exitCode: 0 });
+    const b = await scheduledRun();
+    const targetSecret = await h.apis.secrets.read(system, "qs-backup-target");
+    await h.apis.secrets.delete(system, "qs-backup-target");
+    try {
+      const swept = await backups.runDueDrills(never, owns);
+      expect(swept).toEqual([{ app, backup: b, ok: false, reason: "the drill could not run: no backup target is set" }]);
+      expect((await backups.list(app)).find((r) => r.id === b)?.drill).toMatchObject({ ok: false, reason: "the drill could not run: no backup target is set" });
+      expect((await backups.health(app)).status).toBe("failed");
+      expect(await backups.runDueDrills(never, owns)).toEqual([]);
+    } finally {
+      await h.apis.secrets.create(system, { apiVersion: "v1", kind: "Secret", metadata: { name: "qs-backup-target", namespace: system }, ...(targetSecret.data === undefined ? {} : { data: targetSecret.data }) });
+    }
+    // Once fixed, the next scheduled run is drilled at once (the last drill failed), and the
+    // failure no longer stands. (Not "ok" here: the fixed clock is days past the runs' real
+    // start times, so the daily schedule reads as missed.)
+    clock += 60_000;
+    const next = await scheduledRun();
+    expect(await backups.runDueDrills(never, owns)).toEqual([{ app, backup: next, ok: true }]);
+    expect((await backups.health(app)).status).not.toBe("failed");
+  });
+
   it("--drill off records off and the sweep leaves the schedule alone", async () => {
     await backups.schedule(app, "0 3 * * *", { daily: 7 }, "off");
     const cron = await h.apis.custom<CronJob>("batch/v1", "cronjobs").read(appNamespace(app), `${app}-backup`);
     expect(cron.metadata?.annotations?.["quickstack.dev/drill-rate"]).toBe("off");
-    script(h, image, { exitAfterMs: 10, exitCode: 0 });
     clock += 40 * DAY;
     const b = await scheduledRun();
     expect(await backups.runDueDrills(never, owns)).toEqual([]);
