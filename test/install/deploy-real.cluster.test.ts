@@ -278,6 +278,9 @@ beforeAll(async () => {
   await ensureBuilderImages(() => undefined);
   const builderEnv = await controlPlaneEnv();
   dir = await tempDir("qs-deploy-real-");
+  // The installer creates the namespaces first (deploy/base/namespace.yaml). This suite's
+  // builds run in the shared qs-builds, which a fresh cluster does not have yet.
+  await kubectl(["apply", "-f", join(repoRoot, "deploy/base/namespace.yaml")]);
   // /etc/quickstack as the installer lays it out: deploy/ and the site overlay.
   const site = join(dir.path, "site");
   mkdirSync(site);
