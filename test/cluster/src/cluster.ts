@@ -454,19 +454,34 @@ export async function up(p = clusterPaths()): Promise<void> {
     30_000,
     () => logTail(p.logs, "containerd"),
   );
+  // The kubelet exits when containerd's CRI is not serving yet ("server is not initialized
+  // yet"), which the socket alone does not show: like a service manager, start it again (a
+  // few times). The node's Ready condition counts only once this kubelet has reported it: a
+  // restarted cluster still shows the Ready of the previous run until the node times out.
+  const kubeletStarted = Date.now();
+  let kubeletStarts = 0;
   await start("kubelet");
   await start("kube-proxy");
   await waitFor(
     `node ${nodeName}`,
     async () => {
-      alive("kubelet")();
+      if (daemonPid(p.pids, "kubelet") === undefined) {
+        if (++kubeletStarts > 5) alive("kubelet")();
+        await start("kubelet");
+        return false;
+      }
       const res = await apiGet(p, `/api/v1/nodes/${nodeName}`);
       if (res.status !== 200) return false;
       const node = JSON.parse(res.body) as {
-        status?: { conditions?: { type: string; status: string }[] };
+        status?: { conditions?: { type: string; status: string; lastHeartbeatTime?: string }[] };
       };
       return (
-        node.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false
+        node.status?.conditions?.some(
+          (c) =>
+            c.type === "Ready" &&
+            c.status === "True" &&
+            Date.parse(c.lastHeartbeatTime ?? "") >= kubeletStarted - 2_000,
+        ) ?? false
       );
     },
     120_000,
