@@ -5,9 +5,11 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
+import { createKubeApis, loadKubeConnection } from "@qs/kube";
 import { controlPlaneEnv, ensureBuilderImages } from "../cluster/builders/images.ts";
 import { ensurePlatformImages, type PlatformImages } from "../cluster/builders/platform-images.ts";
 import { toolDirs } from "../cluster/src/layout.ts";
+import { createBuildsNamespace } from "../support/quickstack-cluster.ts";
 import { tempDir } from "../support/tmp.ts";
 import { repoRoot, runCommand } from "./support.ts";
 
@@ -278,9 +280,12 @@ beforeAll(async () => {
   await ensureBuilderImages(() => undefined);
   const builderEnv = await controlPlaneEnv();
   dir = await tempDir("qs-deploy-real-");
-  // The installer creates the namespaces first (deploy/base/namespace.yaml). This suite's
-  // builds run in the shared qs-builds, which a fresh cluster does not have yet.
+  // The installer creates the namespaces first (deploy/base/namespace.yaml) and the
+  // builders' push Secret in qs-builds. This suite's builds run in the shared qs-builds,
+  // which a fresh cluster does not have yet; the loopback registry needs no credentials.
   await kubectl(["apply", "-f", join(repoRoot, "deploy/base/namespace.yaml")]);
+  const admin = createKubeApis(loadKubeConnection(kubeconfig));
+  await createBuildsNamespace(admin, "qs-builds").finally(() => admin.rest.close());
   // /etc/quickstack as the installer lays it out: deploy/ and the site overlay.
   const site = join(dir.path, "site");
   mkdirSync(site);
