@@ -39,22 +39,8 @@ backup_image_ref() {
 # Runs after pin_builder_images, which starts PINNED_IMAGES afresh.
 pin_backup_image() {
   step "Pinning the backup image by digest"
-  local line var ref digest
+  local line
   line=$(backup_image_ref)
   [ -n "$line" ] || return 0
-  var=${line%%=*}
-  ref=${line#*=}
-  if is_dry_run; then
-    # QS_TEST_IMAGE_DIGEST stands in for the registry's answer.
-    would "run k3s crictl pull $ref"
-    digest=${QS_TEST_IMAGE_DIGEST:-}
-  else
-    digest=$(image_digest "$ref")
-  fi
-  if [ -n "$digest" ]; then
-    PINNED_IMAGES+=("$var=$ref@$digest")
-    info "$var=$ref@$digest"
-  else
-    warn "could not pull $ref: backups use the tag until install.sh is re-run"
-  fi
+  pin_image "$line" backups
 }

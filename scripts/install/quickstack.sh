@@ -129,24 +129,31 @@ image_digest() {
 pin_builder_images() {
   step "Pinning builder images by digest"
   PINNED_IMAGES=()
-  local line var ref digest
+  local line
   while IFS= read -r line; do
-    var=${line%%=*}
-    ref=${line#*=}
-    if is_dry_run; then
-      # QS_TEST_IMAGE_DIGEST stands in for the registry's answer.
-      would "run k3s crictl pull $ref"
-      digest=${QS_TEST_IMAGE_DIGEST:-}
-    else
-      digest=$(image_digest "$ref")
-    fi
-    if [ -n "$digest" ]; then
-      PINNED_IMAGES+=("$var=$ref@$digest")
-      info "$var=$ref@$digest"
-    else
-      warn "could not pull $ref: builds use the tag until install.sh is re-run"
-    fi
+    pin_image "$line" builds
   done < <(builder_image_refs)
+}
+
+# Pins one VAR=ref line by digest into PINNED_IMAGES; without a digest, says that `what`
+# (builds, backups) use the tag until the next run.
+pin_image() {
+  local line=$1 what=$2 var ref digest
+  var=${line%%=*}
+  ref=${line#*=}
+  if is_dry_run; then
+    # QS_TEST_IMAGE_DIGEST stands in for the registry's answer.
+    would "run k3s crictl pull $ref"
+    digest=${QS_TEST_IMAGE_DIGEST:-}
+  else
+    digest=$(image_digest "$ref")
+  fi
+  if [ -n "$digest" ]; then
+    PINNED_IMAGES+=("$var=$ref@$digest")
+    info "$var=$ref@$digest"
+  else
+    warn "could not pull $ref: $what use the tag until install.sh is re-run"
+  fi
 }
 
 # The site overlay: deploy/ as the base plus this server's domain, URLs, pinned builder
