@@ -9,6 +9,7 @@ import { createKubeApis, loadKubeConnection } from "@qs/kube";
 import { controlPlaneEnv, ensureBuilderImages } from "../cluster/builders/images.ts";
 import { ensurePlatformImages, type PlatformImages } from "../cluster/builders/platform-images.ts";
 import { toolDirs } from "../cluster/src/layout.ts";
+import { eventually as poll } from "../e2e/deploy/harness.ts";
 import { createBuildsNamespace } from "../support/quickstack-cluster.ts";
 import { tempDir } from "../support/tmp.ts";
 import { repoRoot, runCommand } from "./support.ts";
@@ -68,26 +69,9 @@ async function kubectl(args: string[], input?: string): Promise<string> {
   }
 }
 
-/** Polls `probe` until it returns a value (not undefined); throws after timeoutMs. */
-async function eventually<T>(
-  probe: () => Promise<T | undefined>,
-  what: string,
-  timeoutMs: number,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last = "";
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = (err as Error).message;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ""}`);
-    await new Promise((r) => setTimeout(r, 2_000));
-  }
-}
+/** Polls `probe` every 2 s until it returns a value (not undefined); throws after timeoutMs. */
+const eventually = <T>(probe: () => Promise<T | undefined>, what: string, timeoutMs: number): Promise<T> =>
+  poll(probe, what, timeoutMs, 2_000);
 
 interface Pod {
   metadata: { name: string; uid: string };

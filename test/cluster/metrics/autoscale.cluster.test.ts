@@ -19,7 +19,7 @@ import {
 } from "@qs/kube";
 import { podMetrics } from "../../../packages/kube/src/ops/metrics.ts";
 import { autoscalerTable } from "../../../packages/commands/src/apps/ps.ts";
-import { captureOutput } from "../../e2e/deploy/harness.ts";
+import { captureOutput, eventually as poll } from "../../e2e/deploy/harness.ts";
 import { imageName } from "../src/images.ts";
 import { installMetricsServer } from "./install.ts";
 
@@ -37,20 +37,7 @@ const created: string[] = [];
 const signal = new AbortController().signal;
 
 /** Polls every 2 s (the HPA syncs every 15 s; no need to hammer the API server). */
-async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ""}`);
-    await new Promise((r) => setTimeout(r, 2_000));
-  }
-}
+const eventually = <T>(probe: () => Promise<T | undefined>, what: string, timeoutMs: number): Promise<T> => poll(probe, what, timeoutMs, 2_000);
 
 beforeAll(async () => {
   await installMetricsServer(kubeconfig);

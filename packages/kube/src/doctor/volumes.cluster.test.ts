@@ -5,6 +5,7 @@ import { loadKubeConnection, type KubeConnection } from "../rest/connection.ts";
 import { KubeletHttpError, createKubeletClient, kubeletEndpoint } from "./kubelet-client.ts";
 import { readStatsSummaries } from "./stats-summary.ts";
 import { volumesCheck } from "./volumes-check.ts";
+import { eventually as poll } from "../../../../test/e2e/deploy/harness.ts";
 
 // Doctor's volume check on the local real cluster, with what production grants: the kubelet
 // (webhook authentication and authorization, test/cluster/src/configs.ts) takes a
@@ -30,20 +31,7 @@ let other: KubeApis;
 let clusterCa: Buffer;
 
 /** Polls every second: RBAC and the kubelet's authorization cache settle in their own time. */
-async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ""}`);
-    await new Promise((r) => setTimeout(r, 1_000));
-  }
-}
+const eventually = <T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> => poll(probe, what, timeoutMs, 1_000);
 
 /** API handles as the ServiceAccount `name`, trusting only the CA a pod is given. */
 async function asServiceAccount(name: string): Promise<KubeApis> {
