@@ -178,6 +178,20 @@ describe("garbage collection", () => {
     expect(["Terminating", "Gone"]).toContain(phase);
     await eventually(async () => (await target.core.readNamespace({ name: ns }).then(() => undefined, () => true)), 60_000);
   });
+
+  it("an object with someone's finalizer holds its namespace in Terminating until released", async () => {
+    const ns = await target.namespace();
+    await target.core.createNamespacedConfigMap({ namespace: ns, body: { ...cm("held"), metadata: { name: "held", finalizers: ["test.quickstack.dev/hold"] } } });
+    await target.core.deleteNamespace({ name: ns });
+    const held = await eventually(async () => {
+      const o = await target.core.readNamespacedConfigMap({ namespace: ns, name: "held" });
+      return o.metadata?.deletionTimestamp === undefined ? undefined : o;
+    }, 60_000);
+    expect(held.metadata?.finalizers).toEqual(["test.quickstack.dev/hold"]);
+    expect((await target.core.readNamespace({ name: ns })).status?.phase).toBe("Terminating");
+    await target.core.replaceNamespacedConfigMap({ namespace: ns, name: "held", body: { ...held, metadata: { ...held.metadata, finalizers: [] } } });
+    await eventually(async () => (await target.core.readNamespace({ name: ns }).then(() => undefined, () => true)), 60_000);
+  });
 });
 
 describe("kubectl", () => {

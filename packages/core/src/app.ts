@@ -131,6 +131,8 @@ export interface App {
   /** Opaque version for optimistic concurrency (Kubernetes resourceVersion). */
   readonly version: string;
   readonly createdAt: string;
+  /** When `apps:destroy` (or a preview's removal) began; set until the App is gone. */
+  readonly deletingSince?: string;
 }
 
 /** Condition types written by the reconciler, as on Kubernetes objects. */

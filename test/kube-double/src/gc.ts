@@ -6,6 +6,9 @@ import { typeKey, type KubeObject, type ResourceType, type StoreEvent } from "./
 // foregroundDeletion finalizer) until its dependents are gone; orphan deletion strips the
 // references; deleting a namespace empties it (phase Terminating) and then removes it.
 
+/** The finalizers the garbage collector itself sets and removes. */
+const GC_FINALIZERS = new Set(["foregroundDeletion", "orphan"]);
+
 /** Options for the garbage collector. */
 export interface GcOptions {
   /** Delay before a Terminating namespace is emptied, so the phase is observable. @defaultValue 20 */
@@ -163,8 +166,9 @@ export class GarbageCollector {
       if (!t?.namespaced) continue;
       for (const o of this.api.store.list(key, ns)) {
         if (o.metadata.deletionTimestamp) {
-          // Finalizers nobody will remove in the double (e.g. foreground) are dropped here.
-          if (t.kind !== "Pod") this.api.finalize(t, ns, o.metadata.name, o.metadata.finalizers ?? []);
+          // The garbage collector's own finalizers are dropped here (the double's shortcut);
+          // anyone else's hold the object, and so the namespace, as on a real cluster.
+          if (t.kind !== "Pod") this.api.finalize(t, ns, o.metadata.name, (o.metadata.finalizers ?? []).filter((f) => GC_FINALIZERS.has(f)));
           continue;
         }
         this.tryDelete(t, ns, o.metadata.name, { propagationPolicy: "Background" });

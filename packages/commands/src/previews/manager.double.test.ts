@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appNamespace, silentLogger } from "@qs/core";
-import { addonNames, createAddonManager, orUndefined } from "@qs/kube";
+import { addonNames, createAddonManager, orUndefined, retryOnConflict } from "@qs/kube";
 import { type DeployHarness, startDeployHarness } from "../../../../test/e2e/deploy/harness.ts";
 import { createPreviewManager, previewsOf } from "./manager.ts";
 import { startPreviewSweeper } from "./sweeper.ts";
@@ -35,7 +35,7 @@ describe("preview TTL sweep", () => {
 
     now += HOUR / 2 + 1; // idle: 1 h + 1 ms since its push; busy: 30 min + 1 ms
     expect(await m.sweep()).toEqual([idle]);
-    const names = (await h.apps.list()).map((a) => a.name);
+    const names = (await h.apps.list()).filter((a) => a.deletingSince === undefined).map((a) => a.name);
     expect(names).toContain(parent);
     expect(names).toContain(busy);
     expect(names).not.toContain(idle);
@@ -90,6 +90,32 @@ describe("preview names and config", () => {
     expect(await h.config.get(b ?? "")).toEqual({ GREETING: "hi" });
     expect(await m.remove(parent, "feature/login")).toBe(a);
     expect(await m.remove(parent, "feature/login")).toBeUndefined();
+  });
+
+  it("a preview still being destroyed is gone: not found again, not swept, not counted", async () => {
+    const m = createPreviewManager({ apps: h.apps, config: h.config, logger: silentLogger });
+    const parent = await parentWithPreviews(3600, 1);
+    const a = (await m.prepare(parent, "feature/slow", "alice")) ?? "";
+    // A finalizer of the test's own holds the App the way its dependents do on a busy cluster.
+    const hold = { metadata: { finalizers: ["test.quickstack.dev/hold"] } };
+    await h.apis.custom("quickstack.dev/v1alpha1", "apps").patch(appNamespace(a), a, hold, "merge");
+    try {
+      expect(await m.remove(parent, "feature/slow")).toBe(a);
+      expect((await h.apps.get(a)).deletingSince).toBeDefined();
+      expect(await m.remove(parent, "feature/slow")).toBeUndefined();
+      expect(await m.sweep()).not.toContain(a);
+      // The limit (1) counts live previews only; the new one takes a name of its own.
+      const b = await m.prepare(parent, "feature/slow", "alice");
+      expect(b).toBeDefined();
+      expect(b).not.toBe(a);
+    } finally {
+      const apps = h.apis.custom<{ metadata: { finalizers?: string[] } }>("quickstack.dev/v1alpha1", "apps");
+      await retryOnConflict("release the hold", async () => {
+        const obj = await apps.read(appNamespace(a), a);
+        const finalizers = (obj.metadata.finalizers ?? []).filter((f) => f !== hold.metadata.finalizers[0]);
+        return apps.replace(appNamespace(a), a, { ...obj, metadata: { ...obj.metadata, finalizers } });
+      });
+    }
   });
 
   it("does nothing for an app without previews", async () => {

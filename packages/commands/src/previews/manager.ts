@@ -41,10 +41,13 @@ export interface PreviewManager extends PreviewPushes {
   sweep(): Promise<string[]>;
 }
 
-/** The previews of `parent` among `apps`, oldest push first. */
+/**
+ * The previews of `parent` among `apps`, oldest push first. A preview being destroyed (its
+ * App waits for its resources to go) is gone already: it neither counts nor is found again.
+ */
 export function previewsOf(apps: readonly App[], parent: string): App[] {
   return apps
-    .filter((a) => a.spec.preview?.parent === parent)
+    .filter((a) => a.spec.preview?.parent === parent && a.deletingSince === undefined)
     .sort((a, b) => (a.spec.preview?.lastPushAt ?? "").localeCompare(b.spec.preview?.lastPushAt ?? ""));
 }
 
@@ -145,7 +148,7 @@ export function createPreviewManager(options: PreviewManagerOptions): PreviewMan
       const destroyed: string[] = [];
       for (const app of all) {
         const origin = app.spec.preview;
-        if (origin === undefined) continue;
+        if (origin === undefined || app.deletingSince !== undefined) continue;
         const settings = parents.get(origin.parent)?.spec.previews;
         const expires = settings === undefined ? 0 : previewExpiresAt(app.spec, settings.ttlSeconds);
         if (expires === undefined || expires > now()) continue;

@@ -26,6 +26,7 @@ export interface AppObject {
     resourceVersion?: string;
     generation?: number;
     creationTimestamp?: string;
+    deletionTimestamp?: string;
     labels?: Record<string, string>;
     annotations?: Record<string, string>;
   };
@@ -76,5 +77,6 @@ export function toApp(obj: AppObject): App {
     },
     version: obj.metadata.resourceVersion ?? "",
     createdAt: obj.metadata.creationTimestamp ?? "",
+    ...(obj.metadata.deletionTimestamp === undefined ? {} : { deletingSince: obj.metadata.deletionTimestamp }),
   };
 }
