@@ -64,6 +64,11 @@ if [ "$with_cluster" = 1 ]; then
   export QS_CLUSTER_KUBECONFIG
 fi
 npx vitest run --reporter=default --reporter=json --outputFile.json=test-output/vitest.json "$@" || status=$?
+if [ "$with_cluster" = 1 ] && [ "$status" != 0 ]; then
+  # Whether a cluster daemon died during the run (and its last words) explains many failures.
+  echo "-----> The local cluster after the failed run"
+  node test/cluster/src/cluster.ts status || true
+fi
 # One plain summary line ("N passed, N failed") that any CI log reader understands.
 node scripts/test-summary.ts test-output/vitest.json || true
 exit "$status"

@@ -81,8 +81,13 @@ export async function startRealDeploy(kubeconfig: string): Promise<RealDeploy> {
       const svc = (await apis.services.list(appNamespace(app))).items[0];
       const ip = svc?.spec?.clusterIP;
       if (!ip) throw new Error("no Service");
-      const res = await fetch(`http://${ip}/`, { signal: AbortSignal.timeout(3_000) });
-      return res.text();
+      try {
+        const res = await fetch(`http://${ip}/`, { signal: AbortSignal.timeout(3_000) });
+        return await res.text();
+      } catch (err) {
+        // What kube-proxy routes to, and what runs, so a timeout says which side lagged.
+        throw new Error(`${describeFetchError(err)} at ${ip}; ${await routeDiagnosis(apis, appNamespace(app))}`, { cause: err });
+      }
     },
     async close() {
       await Promise.allSettled(created.map((name) => apps.destroy(name)));
@@ -90,4 +95,27 @@ export async function startRealDeploy(kubeconfig: string): Promise<RealDeploy> {
       apis.rest.close();
     },
   };
+}
+
+function describeFetchError(err: unknown): string {
+  const e = err as Error & { cause?: { code?: string } };
+  return `${e.message}${e.cause?.code ? ` (${e.cause.code})` : ""}`;
+}
+
+/** The namespace's EndpointSlice addresses and pods, in one line. */
+async function routeDiagnosis(apis: KubeApis, ns: string): Promise<string> {
+  try {
+    const slices = await apis.rest.json<{ items: { endpoints?: { addresses: string[]; conditions?: { ready?: boolean } }[] }[] }>(
+      "GET",
+      `/apis/discovery.k8s.io/v1/namespaces/${ns}/endpointslices`,
+    );
+    const endpoints = slices.items.flatMap((s) => s.endpoints ?? []).map((e) => `${e.addresses.join(",")}${e.conditions?.ready ? "" : " (not ready)"}`);
+    const pods = (await apis.pods.list(ns)).items.map(
+      (p) =>
+        `${p.metadata?.name} ${p.status?.podIP ?? "no IP"} ${p.status?.phase}${p.metadata?.deletionTimestamp ? " terminating" : ""}${p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ? " ready" : ""}`,
+    );
+    return `endpoints [${endpoints.join("; ")}], pods [${pods.join("; ")}]`;
+  } catch (err) {
+    return `(no diagnosis: ${(err as Error).message})`;
+  }
 }

@@ -611,6 +611,8 @@ export async function status(p = clusterPaths()): Promise<boolean> {
     const pid = daemonPid(p.pids, name);
     if (pid === undefined) ok = false;
     say(`${name.padEnd(24)} ${pid === undefined ? "stopped" : `running (pid ${pid})`}`);
+    // A daemon that died mid-run says why in the last lines of its log.
+    if (pid === undefined) say(logTail(p.logs, name, 5));
   }
   if (ok) {
     const res = await apiGet(p, "/version").catch(() => undefined);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appNamespace } from "@qs/core";
-import { createClusterOps, createReleaseStore } from "@qs/kube";
+import { createClusterOps, createReleaseStore, retryOnConflict } from "@qs/kube";
 import { autoscalerTable } from "../../../packages/commands/src/apps/ps.ts";
 import { type DeployHarness, eventually, startDeployHarness } from "./harness.ts";
 
@@ -32,18 +32,25 @@ describe("autoscaling", () => {
     const hpa = await eventually(() => h.apis.horizontalPodAutoscalers.read(ns, `${name}-web`), "hpa");
     expect(hpa.spec).toMatchObject({ minReplicas: 1, maxReplicas: 5, scaleTargetRef: { kind: "Deployment", name: `${name}-web` } });
 
-    // What the HPA controller does: scale the Deployment and report it.
-    const d = await eventually(() => h.apis.deployments.read(ns, `${name}-web`), "deployment");
-    await h.apis.deployments.replace(ns, `${name}-web`, { ...d, spec: { ...d.spec!, replicas: 3 } });
-    await h.apis.horizontalPodAutoscalers.replaceStatus(ns, `${name}-web`, {
-      ...hpa,
-      status: {
-        currentReplicas: 3,
-        desiredReplicas: 3,
-        lastScaleTime: new Date(Date.now() - 120_000).toISOString(),
-        currentMetrics: [{ type: "Resource", resource: { name: "cpu", current: { averageUtilization: 91 } } }],
-        conditions: [{ type: "AbleToScale", status: "True", reason: "ReadyForNewScale" }],
-      },
+    // What the HPA controller does: scale the Deployment and report it (read-modify-write,
+    // as a controller does: the Deployment's status moves meanwhile).
+    await eventually(() => h.apis.deployments.read(ns, `${name}-web`), "deployment");
+    await retryOnConflict("scale", async () => {
+      const d = await h.apis.deployments.read(ns, `${name}-web`);
+      return h.apis.deployments.replace(ns, `${name}-web`, { ...d, spec: { ...d.spec!, replicas: 3 } });
+    });
+    await retryOnConflict("hpa status", async () => {
+      const current = await h.apis.horizontalPodAutoscalers.read(ns, `${name}-web`);
+      return h.apis.horizontalPodAutoscalers.replaceStatus(ns, `${name}-web`, {
+        ...current,
+        status: {
+          currentReplicas: 3,
+          desiredReplicas: 3,
+          lastScaleTime: new Date(Date.now() - 120_000).toISOString(),
+          currentMetrics: [{ type: "Resource", resource: { name: "cpu", current: { averageUtilization: 91 } } }],
+          conditions: [{ type: "AbleToScale", status: "True", reason: "ReadyForNewScale" }],
+        },
+      });
     });
     await h.apis.rest.json("POST", `/api/v1/namespaces/${ns}/events`, {
       body: {
