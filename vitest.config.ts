@@ -12,9 +12,10 @@ import { defineConfig } from "vitest/config";
 // Services (redis-server, docker-registry) are started once per run by the global setup.
 // The cluster project exists only when scripts/test.sh has started the local cluster.
 // Most test time is waiting (on pods, builds, git and ssh peers), so even a 2-core machine
-// runs three files at once (QS_TEST_WORKERS overrides); unit, integration and cluster files
-// share those workers, e2e files then run one at a time. Cluster suites keep to their own
-// namespaces (and QS_SYSTEM_NAMESPACE), so they can run side by side.
+// runs three files at once (QS_TEST_WORKERS overrides); every project shares those workers.
+// Each worker has a Redis database of its own (test/support/worker-redis.ts), so whole
+// control planes in e2e files side by side keep their build queues apart. Cluster suites
+// keep to their own namespaces (and QS_SYSTEM_NAMESPACE), so they can run side by side.
 // A whole control plane reconciles every app on the cluster, so its suite runs alone,
 // after the others (with the e2e files).
 const clusterAlone = ["test/cluster/push.cluster.test.ts"];
@@ -26,6 +27,7 @@ export default defineConfig({
   test: {
     maxWorkers,
     globalSetup: ["./test/support/global-setup.ts"],
+    setupFiles: ["./test/support/worker-redis.ts"],
     projects: [
       {
         extends: true,
@@ -53,7 +55,6 @@ export default defineConfig({
           exclude: [...exclude, "**/*.cluster.test.ts"],
           testTimeout: 180_000,
           hookTimeout: 120_000,
-          fileParallelism: false,
         },
       },
       ...(clusterKubeconfig === ""
