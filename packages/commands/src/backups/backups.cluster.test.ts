@@ -320,13 +320,15 @@ describe("backups on the real cluster", () => {
     // A run of the schedule (made now from its CronJob, as `kubectl create job --from` does,
     // named by its minute as the CronJob controller names runs) is drilled by the control
     // plane's sweep at once, since the last drill (just above) failed; it shows beside it.
-    // Scheduled again without --keep-*: the prune after the run would wait on the lock the
-    // cut run above left (restic counts another host's lock stale only after 30 minutes).
-    expect((await run("backups:schedule", [app, "daily 03:00"])).text).toContain("drilled weekly");
+    // The cut run above left a lock in the repository (restic counts another pod's lock
+    // stale only after 30 minutes): the scheduled run saves its snapshot and puts its prune off.
+    expect((await run("backups:schedule", [app, "daily 03:00", "--keep-daily", "7"])).text).toContain("drilled weekly");
     const scheduledId = `${app}-backup-${Math.floor(Date.now() / 60_000)}`;
     execFileSync(join(toolDirs(true).kubernetes ?? "", "kubectl"), ["--kubeconfig", kubeconfig, "-n", appNamespace(app), "create", "job", scheduledId, `--from=cronjob/${app}-backup`]);
     const scheduledRun = await eventually(async () => (await backups.list(app)).find((r) => r.id === scheduledId && r.status !== "running"), "the scheduled run to finish", 300_000);
     expect(scheduledRun, scheduledRun.reason).toMatchObject({ status: "succeeded", scheduled: true });
+    expect(scheduledRun.pruneSkipped).toMatch(/locked/);
+    expect((await run("backups", [app])).text).toMatch(new RegExp(`${scheduledId} \\(scheduled\\).*succeeded \\(prune put off\\)`));
     expect(await backups.runDueDrills(never, (a) => a === app)).toEqual([{ app, backup: scheduledId, ok: true }]);
     expect((await run("backups", [app])).text).toMatch(new RegExp(`${scheduledId} \\(scheduled\\).*ok 20\\d\\d-`));
     expect((await backups.health(app)).status).toBe("ok");

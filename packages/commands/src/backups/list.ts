@@ -29,7 +29,7 @@ export const backupsList: Command = {
         records.map((r) => [
           `${r.id}${r.scheduled ? " (scheduled)" : ""}`,
           r.startedAt ?? "",
-          r.status === "failed" && r.reason !== undefined ? `failed: ${r.reason}` : r.status,
+          r.status === "failed" && r.reason !== undefined ? `failed: ${r.reason}` : r.pruneSkipped !== undefined ? `${r.status} (prune put off)` : r.status,
           r.sizeBytes === undefined ? "" : formatBytes(r.sizeBytes),
           r.durationSeconds === undefined ? "" : `${r.durationSeconds} s`,
           r.drill === undefined ? "" : r.drill.ok ? `ok ${r.drill.at}` : `FAILED ${r.drill.at}: ${r.drill.reason ?? ""}`,

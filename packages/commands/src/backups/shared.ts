@@ -18,6 +18,7 @@ export function describeBackup(r: BackupRecord): string {
   if (r.sizeBytes !== undefined) parts.push(`${formatBytes(r.sizeBytes)} read, ${formatBytes(r.addedBytes ?? 0)} new`);
   if (r.durationSeconds !== undefined) parts.push(`${r.durationSeconds} s`);
   if (r.reason !== undefined) parts.push(`reason: ${r.reason}`);
+  if (r.pruneSkipped !== undefined) parts.push(`old backups not pruned this time (the next run prunes): ${r.pruneSkipped}`);
   return parts.join(", ");
 }
 

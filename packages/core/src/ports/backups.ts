@@ -41,6 +41,8 @@ export interface BackupRecord {
   readonly scheduled: boolean;
   /** Why it failed (the engine's last words). */
   readonly reason?: string;
+  /** A saved backup whose retention prune was put off to the next run, and why. */
+  readonly pruneSkipped?: string;
   /** The last restore drill of this backup. */
   readonly drill?: { readonly ok: boolean; readonly at: string; readonly reason?: string };
 }

@@ -115,6 +115,13 @@ describe("backup builders", () => {
       addedBytes: 100,
       snapshot: "abc123",
     });
+    const putOff = `${summary}\n{"qs_prune_skipped":"unable to create lock in backend: repository is already locked by PID 7 on bk-1"}`;
+    expect(backupRecord(job, { ok: true, message: putOff })).toMatchObject({
+      status: "succeeded",
+      snapshot: "abc123",
+      pruneSkipped: "unable to create lock in backend: repository is already locked by PID 7 on bk-1",
+    });
+    expect(backupRecord(job, { ok: true, message: summary }).pruneSkipped).toBeUndefined();
     expect(backupRecord({ metadata: { name: "x" } }, { ok: false, message: "Fatal: wrong password" })).toMatchObject({ status: "failed", reason: "Fatal: wrong password", scheduled: false });
     expect(backupRecord({ metadata: { name: "x" } }, undefined).status).toBe("running");
   });

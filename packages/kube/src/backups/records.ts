@@ -1,6 +1,7 @@
 import { ADDON_KINDS, type AddonKind, type BackupRecord, type BackupRetention, type DrillResult } from "@qs/core";
 import type { Job } from "../rest/wire.ts";
 import type { ResticRunResult } from "./job-runner.ts";
+import { PRUNE_SKIPPED } from "./scripts.ts";
 
 /** Annotation on a backup Job: its last drill, as JSON `{ok, at, reason?}`. */
 export const ANNOTATION_DRILL = "quickstack.dev/drill";
@@ -82,12 +83,24 @@ interface ResticSummary {
   readonly data_added?: number;
 }
 
-function summaryOf(message: string): ResticSummary {
+/** The summary (first line) and a put-off prune (a later line), from a backup's termination message. */
+function summaryOf(message: string): ResticSummary & { pruneSkipped?: string } {
+  const [first = "", ...rest] = message.split("\n");
+  let summary: ResticSummary = {};
   try {
-    return JSON.parse(message) as ResticSummary;
+    summary = JSON.parse(first) as ResticSummary;
   } catch {
-    return {};
+    // no summary: restic's output changed or the line was cut
   }
+  for (const line of rest) {
+    try {
+      const skipped = (JSON.parse(line) as Record<string, unknown>)[PRUNE_SKIPPED];
+      if (typeof skipped === "string") return { ...summary, pruneSkipped: skipped };
+    } catch {
+      // not ours
+    }
+  }
+  return summary;
 }
 
 function drillOf(job: Job): BackupRecord["drill"] {
@@ -117,6 +130,7 @@ export function backupRecord(job: Job, result: ResticRunResult | undefined): Bac
     ...(summary.data_added === undefined ? {} : { addedBytes: summary.data_added }),
     ...(summary.snapshot_id === undefined ? {} : { snapshot: summary.snapshot_id }),
     ...(result?.ok === false ? { reason: result.message } : {}),
+    ...(summary.pruneSkipped === undefined ? {} : { pruneSkipped: summary.pruneSkipped }),
     ...(drill === undefined ? {} : { drill }),
   };
 }

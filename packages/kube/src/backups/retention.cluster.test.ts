@@ -1,10 +1,11 @@
-import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "../../../../test/support/tmp.ts";
 import { resticBinary } from "../../../../test/cluster/builders/restic.ts";
-import { forgetCommand } from "./scripts.ts";
+import { backupRecord } from "./records.ts";
+import { forgetCommand, pruneStep } from "./scripts.ts";
 
 // Retention prunes exactly what the rules say (issue 18). The real restic of the backup
 // image, on a local repository, with snapshots at fixed times (the clock restic's policy
@@ -77,5 +78,33 @@ describe("retention", () => {
     );
     // What was kept still restores (the prune removed only unreferenced data).
     run(["check", "--quiet"]);
+  });
+
+  it("a prune that finds the repository locked is put off: the run still succeeds and its record says why", async () => {
+    const before = run(["snapshots", "--json"]);
+    // A live restic holding a lock: a backup reading stdin that stays open.
+    const holder = spawn(restic, ["backup", "--stdin", "--stdin-filename", "held", "--host", "other"], { env: env(), stdio: ["pipe", "ignore", "pipe"] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const deadline = setTimeout(() => reject(new Error("the holder took no lock")), 30_000);
+        const poll = setInterval(() => {
+          if (run(["list", "locks", "--no-lock"]).trim() !== "") {
+            clearTimeout(deadline);
+            clearInterval(poll);
+            resolve();
+          }
+        }, 100);
+      });
+      const termination = join(dir.path, "termination-log");
+      writeFileSync(termination, '{"message_type":"summary","snapshot_id":"abc"}');
+      const script = pruneStep("shop", { daily: 1 }).join("\n").replaceAll("/dev/termination-log", termination).replaceAll("/tmp/forget.out", join(dir.path, "forget.out"));
+      execFileSync("sh", ["-c", `set -eu\n${script}`], { env: env(), stdio: ["ignore", "ignore", "pipe"] });
+      const record = backupRecord({ metadata: { name: "shop-backup-2" } }, { ok: true, message: readFileSync(termination, "utf8") });
+      expect(record).toMatchObject({ status: "succeeded", snapshot: "abc" });
+      expect(record.pruneSkipped).toMatch(/locked/);
+      expect(run(["snapshots", "--json"])).toBe(before);
+    } finally {
+      holder.kill("SIGKILL");
+    }
   });
 });

@@ -48,8 +48,28 @@ export function backupScript(app: string, retention: BackupRetention): string {
     `restic backup --json --host qs --tag qs-app=${app} --tag "qs-backup=$QS_BACKUP_ID" $paths > /tmp/backup.json 2> /tmp/backup.err &`,
     ...storageWatchdog("/tmp/backup.err"),
     `grep '"message_type":"summary"' /tmp/backup.json | tail -n 1 > /dev/termination-log`,
-    ...(forget === "" ? [] : [forgetCommand(app, retention)]),
+    ...(forget === "" ? [] : pruneStep(app, retention)),
   ].join("\n");
+}
+
+/** The key of the termination message's second line when the prune could not run. */
+export const PRUNE_SKIPPED = "qs_prune_skipped";
+
+/**
+ * The prune after a saved snapshot. Its failure does not fail the run (the snapshot is saved):
+ * a lock left by a run that was cut off (restic counts another pod's lock stale only after 30
+ * minutes) or a storage hiccup only puts the prune off to the next run, and the run's record
+ * says so on a second termination line. Locks restic already counts stale are removed first.
+ */
+export function pruneStep(app: string, retention: BackupRetention): string[] {
+  return [
+    "restic unlock >/dev/null 2>&1 || true",
+    `if ! ${forgetCommand(app, retention).replace(" >&2", "")} > /tmp/forget.out 2>&1; then`,
+    "  cat /tmp/forget.out >&2",
+    `  why=$(grep -m 1 -iE 'locked|error|fatal' /tmp/forget.out | tr -d '"\\' | cut -c 1-300)`,
+    `  printf '\n{"${PRUNE_SKIPPED}":"%s"}' "\${why:-restic forget failed}" >> /dev/termination-log`,
+    "else cat /tmp/forget.out >&2; fi",
+  ];
 }
 
 /** Env var: seconds the storage may keep failing before a backup is stopped. */
