@@ -79,6 +79,20 @@ export interface AppSpec {
   readonly addons?: readonly AddonAttachment[];
   /** Set by apps:create --template: the template the app came from and what it allows. */
   readonly template?: TemplateOrigin;
+  /** Called before every backup run (backups:hook); undefined = backups run without telling the app. */
+  readonly backupHook?: BackupHookSpec;
+}
+
+/**
+ * The app's pre-backup hook: every backup run (backups:create and the schedule's) first
+ * sends GET `path` to the app's web Service and backs up only after a 2xx within
+ * `timeoutSeconds`; any other answer, or none, fails the run before anything is read.
+ */
+export interface BackupHookSpec {
+  /** URL path and query on the web Service, e.g. `/internal/pre-backup`. */
+  readonly path: string;
+  /** Seconds the app has to answer (1…600). */
+  readonly timeoutSeconds: number;
 }
 
 /** The app template an app was made from (templates/<name>.json), recorded at creation. */

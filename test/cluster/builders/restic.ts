@@ -7,21 +7,26 @@ import { packImage, registryDigest, registryLabels } from "./pack.ts";
 import { cacheDir, debianRootfs, packageVersion } from "./rootfs.ts";
 
 // The backup engine's image (issue 18): restic from Debian trixie's package, on a minbase
-// root filesystem (sh, coreutils' sha256sum, find) with the CA bundle. The tag is the
-// Debian package version, so a mirror update makes a new image rather than moving a tag.
+// root filesystem (sh, coreutils' sha256sum, find) with the CA bundle, and Debian's busybox
+// for the pre-backup hook's `busybox wget` (upstream's image is Alpine, whose busybox has
+// it too). The tag is the Debian package version, so a mirror update makes a new image
+// rather than moving a tag.
 //
 //   node test/cluster/builders/restic.ts   # make and push it when the registry lacks it
 
 const MADE_FROM = "quickstack.dev/made-from";
 
+/** What the image's root filesystem is made of. */
+const ROOTFS = { suite: "trixie", include: ["ca-certificates", "restic", "busybox"] } as const;
+
 /** Makes (when missing) and pushes the restic image; returns the reference pods use. */
 export async function ensureResticImage(
   log: (line: string) => void = (l) => console.log(l),
 ): Promise<string> {
-  const rootfs = debianRootfs({ suite: "trixie", include: ["ca-certificates", "restic"] }, log);
+  const rootfs = debianRootfs(ROOTFS, log);
   const version = packageVersion(rootfs, "restic").replace(/[^\w.-]/g, "_");
   const ref = `backups/restic:${version}`;
-  const label = `debian trixie restic ${version} (minbase, ca-certificates)`;
+  const label = `debian trixie restic ${version} (minbase, ca-certificates, busybox ${packageVersion(rootfs, "busybox")})`;
   const have = await registryDigest(ref);
   if (have !== undefined && (await registryLabels(ref))[MADE_FROM] === label)
     return `${registryName}/${ref}@${have}`;
@@ -43,7 +48,7 @@ export async function ensureResticImage(
  * Go binary: it runs outside its root filesystem).
  */
 export function resticBinary(log: (line: string) => void = () => undefined): string {
-  const rootfs = debianRootfs({ suite: "trixie", include: ["ca-certificates", "restic"] }, log);
+  const rootfs = debianRootfs(ROOTFS, log);
   const version = packageVersion(rootfs, "restic").replace(/[^\w.-]/g, "_");
   const dir = join(cacheDir, `restic-${version}`);
   const bin = join(dir, "restic");

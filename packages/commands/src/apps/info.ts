@@ -4,6 +4,7 @@ import { parseArgs } from "../flags.ts";
 import { loadApp } from "../guard.ts";
 import { keyValues } from "../output.ts";
 import { describeBackupHealth } from "../backups/shared.ts";
+import { describeHook } from "../backups/parse-hook.ts";
 import { appState, defaultUrl, formatScale } from "./shared.ts";
 
 const usage = "APP";
@@ -44,6 +45,7 @@ export const appsInfo: Command = {
       ["volumes", spec.volumes.length === 0 ? "none" : spec.volumes.map((v) => `${v.name}:${v.mountPath} (${v.size})`).join(", ")],
       ["add-ons", (spec.addons ?? []).length === 0 ? "none" : (spec.addons ?? []).map((a) => `${a.owner}/${a.name} as ${a.as}_URL`).join(", ")],
       ...(backups === undefined ? [] : [["backups", describeBackupHealth(backups)] as [string, string]]),
+      ...(spec.backupHook === undefined ? [] : [["backup hook", describeHook(spec.backupHook)] as [string, string]]),
       ["branch", spec.deployBranch],
       ["health check", spec.healthCheckPath ?? "TCP on PORT"],
       ["builder", builder],

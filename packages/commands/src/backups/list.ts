@@ -4,6 +4,7 @@ import { appParam, argv } from "../api-args.ts";
 import { parseArgs } from "../flags.ts";
 import { existingApp } from "../guard.ts";
 import { table } from "../output.ts";
+import { describeHook } from "./parse-hook.ts";
 import { backupService } from "./shared.ts";
 
 const usage = "APP";
@@ -21,10 +22,12 @@ export const backupsList: Command = {
     const { positionals } = parseArgs(ctx.args, {}, { usage: u, min: 1, max: 1 });
     const app = await existingApp(ctx, positionals[0], u);
     const records = await backupService(ctx).list(app);
-    if (records.length === 0) return { json: records, text: `${app} has no backups yet (ssh qs backups:create ${app})` };
+    const hook = (await ctx.services.apps.get(app)).spec.backupHook;
+    const told = hook === undefined ? "" : `pre-backup hook: ${describeHook(hook)}\n`;
+    if (records.length === 0) return { json: records, text: `${told}${app} has no backups yet (ssh qs backups:create ${app})` };
     return {
       json: records,
-      text: table(
+      text: told + table(
         ["id", "started", "status", "size", "duration", "drill"],
         records.map((r) => [
           `${r.id}${r.scheduled ? " (scheduled)" : ""}`,

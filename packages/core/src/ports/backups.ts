@@ -1,4 +1,5 @@
 import type { AddonKind } from "../addon.ts";
+import type { BackupHookSpec } from "../app.ts";
 
 /** Where backups go: an S3-compatible bucket and prefix (credentials never leave their Secret). */
 export interface BackupTarget {
@@ -80,6 +81,11 @@ export interface BackupService {
   setTarget(input: BackupTargetInput, signal: AbortSignal): Promise<BackupTarget>;
   /** The CronJob that backs APP up on `cron` and prunes by `retention`; its backups are drilled at `drill` (@defaultValue "weekly"). */
   schedule(app: string, cron: string, retention: BackupRetention, drill?: DrillRate): Promise<void>;
+  /**
+   * Declares (or with undefined removes) APP's pre-backup hook on its spec, and renders it
+   * into the schedule's CronJob when there is one; says whether there was.
+   */
+  setHook(app: string, hook: BackupHookSpec | undefined): Promise<{ readonly scheduleUpdated: boolean }>;
   /** Backs APP up now and waits for the result. */
   create(app: string, signal: AbortSignal): Promise<BackupRecord>;
   /** Every backup run of APP still recorded, newest first. */

@@ -16,6 +16,8 @@ export interface BackupScheduleInput {
   readonly addons?: ResticPodInput["addons"];
   /** See ResticPodInput.storageTimeoutSeconds. */
   readonly storageTimeoutSeconds?: number;
+  /** See ResticPodInput.hook: each run calls it first. */
+  readonly hook?: ResticPodInput["hook"];
   /** Runs kept for `backups APP`. @defaultValue 30 */
   readonly history?: number;
 }
@@ -44,6 +46,7 @@ export function buildBackupCronJob(namespace: string, input: BackupScheduleInput
           { app: input.app, image: input.image, kind: "backup", script: backupScript(input.app, input.retention), volumes: input.volumes,
             ...(input.addons === undefined ? {} : { addons: input.addons }),
             ...(input.storageTimeoutSeconds === undefined ? {} : { storageTimeoutSeconds: input.storageTimeoutSeconds }),
+            ...(input.hook === undefined ? {} : { hook: input.hook }),
           },
           options,
         ),

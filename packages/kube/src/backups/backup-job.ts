@@ -4,6 +4,7 @@ import type { Job, KubeObject } from "../rest/wire.ts";
 import { podSecurityContext } from "../render/security.ts";
 import { ANNOTATION_BACKUP_ID, LABEL_BACKUP, backupNames } from "./objects.ts";
 import { type BackupAddon, DUMP_DIR, buildDumpContainer, buildLoadContainer, buildVerifyContainer } from "./addon-dumps.ts";
+import { type PreBackupHook, buildHookContainer } from "./hook.ts";
 import { DATA_DIR, META_DIR, RESTORE_DIR, STORAGE_TIMEOUT_ENV, backupScript } from "./scripts.ts";
 
 type JobSpec = NonNullable<Job["spec"]>;
@@ -31,6 +32,8 @@ export interface ResticPodInput {
   readonly addons?: readonly BackupAddon[];
   /** A backup stops when the storage keeps failing this long (seconds). @defaultValue 600 */
   readonly storageTimeoutSeconds?: number;
+  /** A backup first calls the app's pre-backup hook, and goes on only after a 2xx. @defaultValue none */
+  readonly hook?: PreBackupHook;
 }
 
 /** The Job settings every restic run shares: one attempt, kept for the list, bounded in time. */
@@ -84,7 +87,8 @@ export function buildResticPodTemplate(input: ResticPodInput): PodTemplate {
   // Init containers run one after another and stop the pod at the first failure; the main
   // container's termination message is the run's result.
   const after = input.kind === "restore" ? addons.map(buildLoadContainer) : input.kind === "drill" ? addons.map((a) => buildVerifyContainer(a, RESTORE_DIR)) : [];
-  const steps = input.kind === "backup" ? [...addons.map(buildDumpContainer), restic] : [restic, ...after];
+  const hook = input.kind === "backup" && input.hook !== undefined ? [buildHookContainer(input.hook, input.image)] : [];
+  const steps = input.kind === "backup" ? [...hook, ...addons.map(buildDumpContainer), restic] : [restic, ...after];
   const main = steps.slice(-1);
   const init = steps.slice(0, -1);
   return {
@@ -135,7 +139,7 @@ export function buildResticJob(namespace: string, name: string, input: ResticPod
 export function buildBackupJob(
   namespace: string,
   name: string,
-  input: { app: string; image: string; volumes: ResticPodInput["volumes"]; retention: BackupRetention; addons?: readonly BackupAddon[]; storageTimeoutSeconds?: number },
+  input: { app: string; image: string; volumes: ResticPodInput["volumes"]; retention: BackupRetention; addons?: readonly BackupAddon[]; storageTimeoutSeconds?: number; hook?: PreBackupHook },
   options: ResticJobOptions = {},
 ): Job {
   return buildResticJob(
@@ -149,6 +153,7 @@ export function buildBackupJob(
       ...(input.volumes === undefined ? {} : { volumes: input.volumes }),
       ...(input.addons === undefined ? {} : { addons: input.addons }),
       ...(input.storageTimeoutSeconds === undefined ? {} : { storageTimeoutSeconds: input.storageTimeoutSeconds }),
+      ...(input.hook === undefined ? {} : { hook: input.hook }),
     },
     options,
   );

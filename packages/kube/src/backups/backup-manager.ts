@@ -3,6 +3,7 @@ import {
   type AppStore,
   type BackupRecord,
   type BackupRetention,
+  type BackupHookSpec,
   type BackupService,
   type BackupTarget,
   type DrillRate,
@@ -19,6 +20,7 @@ import { type KubeApis, ignoreNotFound, isConflict, orUndefined } from "../apis.
 import { LABEL_APP, LABEL_COMPONENT, names } from "../labels.ts";
 import { LABEL_ADDON, LABEL_ADDON_KIND, type StatefulSet } from "../addons/render.ts";
 import type { BackupAddon } from "./addon-dumps.ts";
+import type { PreBackupHook } from "./hook.ts";
 import type { Job, KubeObject, Namespace, Secret } from "../rest/wire.ts";
 import { buildBackupCronJob } from "./backup-cronjob.ts";
 import { type CronJob, buildBackupJob } from "./backup-job.ts";
@@ -147,16 +149,30 @@ export function createBackupManager(deps: { apis: KubeApis; apps: AppStore }, op
       .sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  /** What a backup of APP holds: its volumes and its database add-ons (refused when neither). */
-  async function contentsOf(app: string): Promise<{ volumes: { name: string; claim: string }[]; addons: BackupAddon[] }> {
-    const volumes = volumesOfSpec(app, (await apps.get(app)).spec);
+  /** What a backup of APP holds: its volumes and its database add-ons (refused when neither), and the hook it calls first. */
+  async function contentsOf(app: string): Promise<{ volumes: { name: string; claim: string }[]; addons: BackupAddon[]; hook?: PreBackupHook }> {
+    const { spec } = await apps.get(app);
+    const volumes = volumesOfSpec(app, spec);
     const addons = await addonsOf(app);
     if (volumes.length === 0 && addons.length === 0) {
       throw new ValidationError("NO_VOLUMES", `${app} has no volumes or database add-ons to back up`, {
         hint: `add a volume with: ssh qs apps:volumes-add ${app} NAME PATH, or a database with: ssh qs addons:create ${app} postgres`,
       });
     }
-    return { volumes, addons };
+    return { volumes, addons, ...(spec.backupHook === undefined ? {} : { hook: { app, ...spec.backupHook } }) };
+  }
+
+  /** Writes (creates or replaces) APP's CronJob from its spec as it is now. */
+  async function writeSchedule(app: string, cron: string, retention: BackupRetention, drill: DrillRate): Promise<void> {
+    const ns = appNamespace(app);
+    await prepare(app);
+    const { volumes, addons, hook } = await contentsOf(app);
+    const body = buildBackupCronJob(ns, { app, image: options.image, cron, retention, volumes, addons, storageTimeoutSeconds, ...(hook === undefined ? {} : { hook }) });
+    body.metadata = { ...body.metadata, annotations: { ...retentionAnnotation(retention), ...drillRateAnnotation(drill) } };
+    if (body.spec !== undefined) body.spec.jobTemplate.metadata = { ...body.spec.jobTemplate.metadata, annotations: contentsAnnotation(volumes, addons) };
+    const existing = await orUndefined(() => cronJobs.read(ns, backupNames.cronJob(app)));
+    if (existing === undefined) await cronJobs.create(ns, body);
+    else await cronJobs.replace(ns, backupNames.cronJob(app), { ...body, metadata: { ...body.metadata, resourceVersion: existing.metadata?.resourceVersion } });
   }
 
   async function retentionOf(app: string): Promise<BackupRetention> {
@@ -254,25 +270,29 @@ export function createBackupManager(deps: { apis: KubeApis; apps: AppStore }, op
     },
 
     async schedule(app, cron, retention, drill: DrillRate = DEFAULT_DRILL_RATE): Promise<void> {
-      const ns = appNamespace(app);
-      await prepare(app);
-      const { volumes, addons } = await contentsOf(app);
-      const body = buildBackupCronJob(ns, { app, image: options.image, cron, retention, volumes, addons, storageTimeoutSeconds });
-      body.metadata = { ...body.metadata, annotations: { ...retentionAnnotation(retention), ...drillRateAnnotation(drill) } };
-      if (body.spec !== undefined) body.spec.jobTemplate.metadata = { ...body.spec.jobTemplate.metadata, annotations: contentsAnnotation(volumes, addons) };
-      const existing = await orUndefined(() => cronJobs.read(ns, backupNames.cronJob(app)));
-      if (existing === undefined) await cronJobs.create(ns, body);
-      else await cronJobs.replace(ns, backupNames.cronJob(app), { ...body, metadata: { ...body.metadata, resourceVersion: existing.metadata?.resourceVersion } });
+      await writeSchedule(app, cron, retention, drill);
+    },
+
+    async setHook(app, hook: BackupHookSpec | undefined) {
+      await apps.update(app, (spec) => {
+        const { backupHook: _old, ...rest } = spec;
+        return hook === undefined ? rest : { ...rest, backupHook: { path: hook.path, timeoutSeconds: hook.timeoutSeconds } };
+      });
+      // The CronJob runs without the control plane: it carries the hook, so it is rendered again.
+      const cron = await orUndefined(() => cronJobs.read(appNamespace(app), backupNames.cronJob(app)));
+      if (cron?.spec === undefined) return { scheduleUpdated: false };
+      await writeSchedule(app, cron.spec.schedule, parseRetention(cron.metadata?.annotations), parseDrillRate(cron.metadata?.annotations));
+      return { scheduleUpdated: true };
     },
 
     async create(app, signal): Promise<BackupRecord> {
-      const { volumes, addons } = await contentsOf(app);
+      const { volumes, addons, hook } = await contentsOf(app);
       const running = (await list(app)).find((r) => r.status === "running");
       if (running !== undefined) throw new ConflictError("BACKUP_RUNNING", `backup ${running.id} of ${app} is still running`, { hint: `wait for it: ssh qs backups ${app}` });
       await prepare(app);
       const ns = appNamespace(app);
       const name = backupNames.backupJob(app, stamp());
-      const job = buildBackupJob(ns, name, { app, image: options.image, volumes, addons, storageTimeoutSeconds, retention: await retentionOf(app) });
+      const job = buildBackupJob(ns, name, { app, image: options.image, volumes, addons, storageTimeoutSeconds, retention: await retentionOf(app), ...(hook === undefined ? {} : { hook }) });
       job.metadata = { ...job.metadata, annotations: { ...job.metadata?.annotations, ...contentsAnnotation(volumes, addons) } };
       const result = await run(job, signal);
       const record = (await list(app)).find((r) => r.id === name);

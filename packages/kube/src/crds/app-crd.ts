@@ -115,6 +115,16 @@ const spec = {
         },
       },
     },
+    backupHook: {
+      type: "object",
+      description: "Pre-backup hook: every backup run first sends GET path to the web Service and backs up only after a 2xx (backups:hook).",
+      required: ["path", "timeoutSeconds"],
+      properties: {
+        // An absolute URL path and query of RFC 3986 characters: no spaces, quotes, backslashes or fragments.
+        path: { type: "string", minLength: 1, maxLength: 1024, pattern: "^/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*$" },
+        timeoutSeconds: { type: "integer", minimum: 1, maximum: 600 },
+      },
+    },
     template: {
       type: "object",
       description: "The app template the app was made from (apps:create --template).",
