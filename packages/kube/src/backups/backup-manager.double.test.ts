@@ -70,4 +70,30 @@ describe("backup manager refusals", () => {
     expect(Buffer.from(key.data?.password ?? "", "base64").length).toBeGreaterThanOrEqual(32);
     expect(await h.apis.custom("v1", "serviceaccounts").read(appNamespace(app), "qs-backup").then(() => true, (e: unknown) => !isNotFound(e))).toBe(true);
   });
+
+  it("a hook is stored on the App and rendered into the schedule's runs; --off takes it out; the CRD refuses a bad one", async () => {
+    const app = h.appName("bk");
+    await h.apps.create(app, "alice", { volumes: [{ name: "data", mountPath: "/data", size: "1Gi" }] });
+    // No schedule yet: only the spec changes.
+    expect(await backups.setHook(app, { path: "/internal/pre-backup", timeoutSeconds: 30 })).toEqual({ scheduleUpdated: false });
+    expect((await h.apps.get(app)).spec.backupHook).toEqual({ path: "/internal/pre-backup", timeoutSeconds: 30 });
+    const cronJobs = h.apis.custom<CronJob>("batch/v1", "cronjobs");
+    const steps = async (): Promise<string[]> => ((await cronJobs.read(appNamespace(app), `${app}-backup`)).spec?.jobTemplate.spec.template.spec?.initContainers ?? []).map((c) => c.name);
+    await backups.schedule(app, "0 3 * * *", { daily: 7 }, "monthly");
+    expect(await steps()).toEqual(["pre-backup-hook"]);
+    // Changing the hook renders the CronJob again, keeping its schedule, retention and drill rate.
+    expect(await backups.setHook(app, { path: "/v2/pre-backup", timeoutSeconds: 5 })).toEqual({ scheduleUpdated: true });
+    const cron = await cronJobs.read(appNamespace(app), `${app}-backup`);
+    expect(cron.spec?.jobTemplate.spec.template.spec?.initContainers?.[0]?.env).toContainEqual({ name: "QS_HOOK_PATH", value: "/v2/pre-backup" });
+    expect(cron.spec?.schedule).toBe("0 3 * * *");
+    expect(JSON.stringify(cron)).toContain("--keep-daily 7");
+    expect(cron.metadata?.annotations?.["quickstack.dev/drill-rate"]).toBe("monthly");
+    await backups.setHook(app, undefined);
+    expect(await steps()).toEqual([]);
+    expect((await h.apps.get(app)).spec.backupHook).toBeUndefined();
+    // Written past the command layer, a path with a space is refused by the App's schema.
+    const bad = await h.apps.update(app, (spec) => ({ ...spec, backupHook: { path: "/a b", timeoutSeconds: 30 } })).then(() => "stored", (err: unknown) => String(err));
+    expect(bad).not.toBe("stored");
+    expect((await h.apps.get(app)).spec.backupHook).toBeUndefined();
+  });
 });
