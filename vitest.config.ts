@@ -16,9 +16,7 @@ import { defineConfig } from "vitest/config";
 // Each worker has a Redis database of its own (test/support/worker-redis.ts), so whole
 // control planes in e2e files side by side keep their build queues apart. Cluster suites
 // keep to their own namespaces (and QS_SYSTEM_NAMESPACE), so they can run side by side.
-// A whole control plane reconciles every app on the cluster, so its suite runs alone,
-// after the others (with the e2e files).
-const clusterAlone = ["test/cluster/push.cluster.test.ts"];
+// The suite with a whole control plane limits its loops to its own app (ownsApp).
 const maxWorkers = Number(process.env.QS_TEST_WORKERS ?? Math.max(3, availableParallelism() - 1));
 const clusterKubeconfig = process.env.QS_CLUSTER_KUBECONFIG ?? "";
 const exclude = ["**/node_modules/**", ".tools/**", ".qs/**"];
@@ -69,21 +67,9 @@ export default defineConfig({
                   "{apps,packages,test}/**/*.case.test.ts",
                   "{apps,packages,test}/**/*.cluster.test.ts",
                 ],
-                exclude: [...exclude, ...clusterAlone],
-                testTimeout: 180_000,
-                hookTimeout: 120_000,
-              },
-            },
-            {
-              extends: true,
-              test: {
-                name: "cluster-alone",
-                env: { QS_TEST_KUBECONFIG: clusterKubeconfig },
-                include: clusterAlone,
                 exclude,
                 testTimeout: 180_000,
                 hookTimeout: 120_000,
-                fileParallelism: false,
               },
             },
           ]),

@@ -80,7 +80,8 @@ beforeAll(async () => {
     QS_ADMIN_SSH_KEY: admin.publicKey,
     ...(await controlPlaneEnv()),
   });
-  plane = await startControlPlane(config, silentLogger);
+  // Other suites run side by side on this cluster: the control plane's loops keep to this app.
+  plane = await startControlPlane(config, silentLogger, { ownsApp: (name) => name === app });
   work = join(tmp.path, "work");
   await mkdir(work);
   await git("init", "-q", "-b", "main");

@@ -43,7 +43,12 @@ export interface ClusterParts {
 }
 
 /** Builds the Kubernetes-backed adapters (nothing is started here). */
-export function createClusterParts(config: QsConfig, kube: KubeClient, logger: Logger): ClusterParts {
+export function createClusterParts(
+  config: QsConfig,
+  kube: KubeClient,
+  logger: Logger,
+  owns?: (app: string) => boolean,
+): ClusterParts {
   const apis = kube.apis;
   // The reconciler and the release manager must render alike, or every deploy would be
   // followed by a second rollout.
@@ -60,6 +65,6 @@ export function createClusterParts(config: QsConfig, kube: KubeClient, logger: L
     nodes: createNodeOps({ apis, namespace }),
     usage: createUsageSource(apis),
     runner: createBuildRunner(apis),
-    reconciler: createReconciler({ apis, logger, options: { render } }),
+    reconciler: createReconciler({ apis, logger, options: { render, ...(owns === undefined ? {} : { owns }) } }),
   };
 }

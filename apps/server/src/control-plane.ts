@@ -74,6 +74,12 @@ export interface ControlPlaneDeps {
   appExists?: (app: string) => Promise<boolean>;
   /** @defaultValue the App's deploy branch, else `main` or `master` */
   deployBranchOf?: (app: string) => Promise<string | undefined>;
+  /**
+   * The apps this control plane's background loops act on: the reconciler, the preview sweep
+   * and the drill sweep (commands still reach every app). For tests that share one cluster
+   * with others. @defaultValue every app
+   */
+  ownsApp?: (app: string) => boolean;
 }
 
 /**
@@ -118,7 +124,7 @@ export async function startControlPlane(
     const { kube, kubeProblem } = connectKube(config, logger);
     if (kube !== undefined) cleanups.push({ name: "kube", run: () => Promise.resolve(kube.close()) });
     const cluster: ClusterParts | undefined =
-      kube === undefined ? undefined : createClusterParts(config, kube, logger);
+      kube === undefined ? undefined : createClusterParts(config, kube, logger, deps.ownsApp);
     if (cluster !== undefined && config.adminSshKey !== undefined) {
       await bootstrapAdmin(cluster, config.adminSshKey, config.adminTotpSecret, logger);
     }
@@ -322,11 +328,11 @@ export async function startControlPlane(
       const sampler = startResourceSampler({ usage: cluster.usage, metrics, logger });
       cleanups.push({ name: "sampler", run: () => sampler.close() });
       if (previews !== undefined) {
-        const sweeper = startPreviewSweeper({ sweep: () => previews.sweep(), logger });
+        const sweeper = startPreviewSweeper({ sweep: () => previews.sweep(deps.ownsApp), logger });
         cleanups.push({ name: "preview sweeper", run: () => sweeper.close() });
       }
       if (backups !== undefined) {
-        const drills = startDrillSweeper({ backups, logger });
+        const drills = startDrillSweeper({ backups, logger, ...(deps.ownsApp === undefined ? {} : { owns: deps.ownsApp }) });
         cleanups.push({ name: "backup drill sweeper", run: () => drills.close() });
       }
     }

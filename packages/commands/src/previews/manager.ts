@@ -36,9 +36,9 @@ export interface PreviewManagerOptions {
 export interface PreviewManager extends PreviewPushes {
   /**
    * Destroys previews idle past their parent's TTL, and previews whose parent is gone or no
-   * longer has previews. Resolves the names destroyed.
+   * longer has previews (only those `owns` accepts). Resolves the names destroyed.
    */
-  sweep(): Promise<string[]>;
+  sweep(owns?: (app: string) => boolean): Promise<string[]>;
 }
 
 /**
@@ -142,13 +142,13 @@ export function createPreviewManager(options: PreviewManagerOptions): PreviewMan
       return found.name;
     },
 
-    async sweep() {
+    async sweep(owns = () => true) {
       const all = await apps.list();
       const parents = new Map(all.map((a) => [a.name, a]));
       const destroyed: string[] = [];
       for (const app of all) {
         const origin = app.spec.preview;
-        if (origin === undefined || app.deletingSince !== undefined) continue;
+        if (origin === undefined || app.deletingSince !== undefined || !owns(app.name)) continue;
         const settings = parents.get(origin.parent)?.spec.previews;
         const expires = settings === undefined ? 0 : previewExpiresAt(app.spec, settings.ttlSeconds);
         if (expires === undefined || expires > now()) continue;

@@ -5,6 +5,8 @@ import type { BackupManager } from "./backup-manager.ts";
 export interface DrillSweeperOptions {
   readonly backups: Pick<BackupManager, "runDueDrills">;
   readonly logger: Logger;
+  /** The apps whose drills this sweeper runs. @defaultValue every app */
+  readonly owns?: (app: string) => boolean;
   /** Time between checks for due drills. @defaultValue 15 minutes */
   readonly intervalMs?: number;
 }
@@ -26,7 +28,7 @@ export function startDrillSweeper(options: DrillSweeperOptions): DrillSweeper {
   let timer: NodeJS.Timeout | undefined;
   const tick = (): void => {
     running = options.backups
-      .runDueDrills(abort.signal)
+      .runDueDrills(abort.signal, options.owns)
       .then(
         (drills) => {
           for (const d of drills) {
