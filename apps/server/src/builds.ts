@@ -56,7 +56,8 @@ export function startBuilds(
       ...(config.build.registryMirror === undefined
         ? {}
         : { registryMirror: config.build.registryMirror }),
+      mirrors: config.build.mirrors,
     },
-    stacks: { pinned: config.build.baseImages },
+    stacks: { pinned: config.build.baseImages, mirrors: config.build.mirrors },
   });
 }

@@ -84,6 +84,36 @@ describe("loadConfig", () => {
     }
   });
 
+  it("takes package mirrors for builds and refuses credentials, queries and shell characters", () => {
+    expect(loadConfig({}).build.mirrors).toEqual({});
+    const set = {
+      QS_BUILD_NPM_REGISTRY: "http://10.42.0.1:4873/npm/",
+      QS_BUILD_PYPI_INDEX: "https://pypi.example.internal/simple/",
+      QS_BUILD_APT_MIRROR: "http://apt.example.internal:3142",
+      QS_BUILD_APK_MIRROR: "https://apk.example.internal/",
+    };
+    expect(loadConfig(set).build.mirrors).toEqual({
+      npmRegistry: set.QS_BUILD_NPM_REGISTRY,
+      pypiIndex: set.QS_BUILD_PYPI_INDEX,
+      aptMirror: set.QS_BUILD_APT_MIRROR,
+      apkMirror: set.QS_BUILD_APK_MIRROR,
+    });
+    const problems = (env: Record<string, string>): string => {
+      try {
+        loadConfig(env);
+      } catch (err) {
+        return (err as { problems: string[] }).problems.join("\n");
+      }
+      return "accepted";
+    };
+    const creds = problems({ QS_BUILD_PYPI_INDEX: "https://ci:hunter2@pypi.example.internal/simple/" });
+    expect(creds).toMatch(/QS_BUILD_PYPI_INDEX: the URL carries credentials/);
+    expect(creds).not.toContain("hunter2");
+    expect(problems({ QS_BUILD_NPM_REGISTRY: "https://npm.example.internal/?t=1" })).toMatch(/QS_BUILD_NPM_REGISTRY=.*no query/);
+    expect(problems({ QS_BUILD_APT_MIRROR: "http://apt/$(reboot)" })).toMatch(/QS_BUILD_APT_MIRROR=/);
+    expect(problems({ QS_BUILD_APK_MIRROR: "ftp://apk.example.internal/" })).toMatch(/QS_BUILD_APK_MIRROR=/);
+  });
+
   it("takes the installer's pinned base images as a comma-separated list", () => {
     const node = `docker.io/library/node:24-trixie-slim@sha256:${"a".repeat(64)}`;
     const busybox = `docker.io/library/busybox:1.37.0@sha256:${"b".repeat(64)}`;

@@ -55,6 +55,17 @@ export interface QsConfig {
      * the builders; unset pulls from docker.io.
      */
     readonly registryMirror: string | undefined;
+    /**
+     * Package mirrors for the install steps of builds (QS_BUILD_NPM_REGISTRY, …_PYPI_INDEX,
+     * …_APT_MIRROR, …_APK_MIRROR), handed to builds as build args of the same names;
+     * unset ones are left out (the tools' public defaults).
+     */
+    readonly mirrors: {
+      readonly npmRegistry?: string;
+      readonly pypiIndex?: string;
+      readonly aptMirror?: string;
+      readonly apkMirror?: string;
+    };
   };
   readonly maxPushBytes: number;
   readonly registry: {
@@ -100,6 +111,10 @@ export const CONFIG_VARIABLES = [
   "QS_BUILDER_FETCH_IMAGE",
   "QS_BASE_IMAGES",
   "QS_BUILDER_REGISTRY_MIRROR",
+  "QS_BUILD_NPM_REGISTRY",
+  "QS_BUILD_PYPI_INDEX",
+  "QS_BUILD_APT_MIRROR",
+  "QS_BUILD_APK_MIRROR",
   "QS_KEEP_IMAGES",
   "QS_MAX_PUSH_BYTES",
   "QS_REGISTRY_URL",
@@ -185,6 +200,12 @@ export function loadConfig(env: Env = process.env): QsConfig {
       }),
       baseImages: read.imageList("QS_BASE_IMAGES"),
       registryMirror: read.registryHostUrl("QS_BUILDER_REGISTRY_MIRROR"),
+      mirrors: dropUndefined({
+        npmRegistry: read.mirrorUrl("QS_BUILD_NPM_REGISTRY"),
+        pypiIndex: read.mirrorUrl("QS_BUILD_PYPI_INDEX"),
+        aptMirror: read.mirrorUrl("QS_BUILD_APT_MIRROR"),
+        apkMirror: read.mirrorUrl("QS_BUILD_APK_MIRROR"),
+      }),
     },
     // 200 MiB: a bigger push would strain a small VPS's disk and memory (see @qs/git).
     maxPushBytes: read.bytes("QS_MAX_PUSH_BYTES", 200 * 1024 ** 2),
@@ -317,6 +338,41 @@ class Reader {
       `${name}=${JSON.stringify(value)}: expected http://host[:port] or https://host[:port] (the mirror's address, no path)`,
     );
     return undefined;
+  }
+
+  /**
+   * A package mirror for builds: http(s)://host[:port][/path], no credentials (build args
+   * are readable in the builder pod's spec and the image history), no query or fragment,
+   * and no character a shell or sed would read specially (it is expanded in RUN lines).
+   * The same rule as @qs/builder's mirrorUrlProblem.
+   */
+  mirrorUrl(name: string): string | undefined {
+    const value = this.optional(name);
+    if (value === undefined) return undefined;
+    let url: URL | undefined;
+    try {
+      url = new URL(value);
+    } catch {
+      url = undefined;
+    }
+    if (url !== undefined && (url.username !== "" || url.password !== "")) {
+      this.problems.push(
+        `${name}: the URL carries credentials (user:password@), which would be readable in the builder pod's spec and the image history; use a mirror the cluster may read without them`,
+      );
+      return undefined;
+    }
+    if (
+      url === undefined ||
+      url.search !== "" ||
+      url.hash !== "" ||
+      !/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?(\/[A-Za-z0-9._~%+/-]*)?$/.test(value)
+    ) {
+      this.problems.push(
+        `${name}=${JSON.stringify(value)}: expected http(s)://host[:port][/path] with no query, fragment, or characters other than letters, digits and . _ ~ % + - /`,
+      );
+      return undefined;
+    }
+    return value;
   }
 
   path(name: string, fallback: string): string {

@@ -54,6 +54,8 @@ export function buildBuildkitJob(
     `--local=dockerfile=${posix.dirname(dockerfile)}`,
     `--opt=filename=${posix.basename(dockerfile)}`,
     `--opt=label:quickstack.dev/git-sha=${input.gitSha}`,
+    // Package mirrors (no credentials: checked), for the Dockerfile's ARGs.
+    ...Object.entries(o.buildArgs).map(([name, value]) => `--opt=build-arg:${name}=${value}`),
     `--output=type=image,name=${input.destination},push=true${insecure}`,
     `--import-cache=type=registry,ref=${input.cacheRepo}${insecure}`,
     `--export-cache=type=registry,ref=${input.cacheRepo},mode=max${insecure}`,

@@ -4,7 +4,12 @@ import { isDns1123Label } from "@qs/core";
 import { buildBuildkitJob } from "./buildkit-job.ts";
 import { parseBuilderDigest } from "./digest.ts";
 import { buildKanikoJob } from "./kaniko-job.ts";
-import { DEFAULT_BUILDER_IMAGES, type BuildJobInput, unpinnedBuilderImages } from "./options.ts";
+import {
+  DEFAULT_BUILDER_IMAGES,
+  resolveBuilderJobOptions,
+  type BuildJobInput,
+  unpinnedBuilderImages,
+} from "./options.ts";
 
 const DIGEST = `sha256:${"ab".repeat(32)}`;
 const input: BuildJobInput = {
@@ -375,5 +380,46 @@ describe("unpinnedBuilderImages", () => {
       fetch: DEFAULT_BUILDER_IMAGES.fetch,
     };
     expect(unpinnedBuilderImages(images)).toEqual([`fetch=${DEFAULT_BUILDER_IMAGES.fetch}`]);
+  });
+});
+
+describe("package mirrors", () => {
+  const mirrors = {
+    npmRegistry: "http://10.0.0.5:4873/",
+    pypiIndex: "https://pypi.example.internal/simple/",
+  };
+
+  it("reach Kaniko and BuildKit as build args, after re-resolving (the worker resolves first)", () => {
+    const kaniko = (options: Parameters<typeof buildKanikoJob>[1]) =>
+      validate(buildKanikoJob(input, options).manifest).spec.template.spec.containers[0]!.args;
+    expect(kaniko({}).filter((a) => a.startsWith("--build-arg"))).toEqual([]);
+    const expected = [
+      "--build-arg=QS_BUILD_NPM_REGISTRY=http://10.0.0.5:4873/",
+      "--build-arg=QS_BUILD_NPM_REGISTRY_HTTP_HOST=10.0.0.5",
+      "--build-arg=QS_BUILD_PYPI_INDEX=https://pypi.example.internal/simple/",
+    ];
+    expect(kaniko({ mirrors }).filter((a) => a.startsWith("--build-arg"))).toEqual(expected);
+    expect(
+      kaniko(resolveBuilderJobOptions({ mirrors })).filter((a) => a.startsWith("--build-arg")),
+    ).toEqual(expected);
+    const buildkit = validate(buildBuildkitJob(input, { mirrors }).manifest).spec.template.spec
+      .containers[0]!.args;
+    expect(buildkit.filter((a) => a.startsWith("--opt=build-arg:"))).toEqual(
+      expected.map((a) => a.replace("--build-arg=", "--opt=build-arg:")),
+    );
+  });
+
+  it("a mirror URL with credentials makes no Job, and the error does not repeat the password", () => {
+    const bad = { mirrors: { npmRegistry: "https://ci:hunter2@npm.example.internal/" } };
+    for (const make of [buildKanikoJob, buildBuildkitJob]) {
+      let message = "";
+      try {
+        make(input, bad);
+      } catch (err) {
+        message = `${(err as Error).message} ${(err as { problems?: string[] }).problems?.join(" ")}`;
+      }
+      expect(message).toMatch(/QS_BUILD_NPM_REGISTRY: the URL carries credentials/);
+      expect(message).not.toContain("hunter2");
+    }
   });
 });

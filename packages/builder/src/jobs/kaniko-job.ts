@@ -34,6 +34,8 @@ export function buildKanikoJob(
     // (faster); uncompressed cached layers use far less memory on big images.
     "--snapshot-mode=redo",
     "--compressed-caching=false",
+    // Package mirrors (no credentials: checked), for the Dockerfile's ARGs.
+    ...Object.entries(o.buildArgs).map(([name, value]) => `--build-arg=${name}=${value}`),
     // docker.io base images through the mirror (Kaniko maps index.docker.io to it and
     // falls back to docker.io when the mirror lacks an image).
     ...(mirror === undefined ? [] : [`--registry-mirror=${mirror.host}`]),

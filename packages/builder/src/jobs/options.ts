@@ -1,5 +1,6 @@
 import { ConfigError, parseImageReference } from "@qs/core";
 import type { ResourceRequirements } from "kubernetes-types/core/v1.js";
+import { mirrorBuildArgs, type BuildMirrors } from "../stacks/mirrors.ts";
 
 /**
  * Builder images, pinned by exact tag and configurable.
@@ -73,6 +74,12 @@ export interface BuilderJobOptions {
    * HTTP (trusted for that host only). @defaultValue undefined (pull from docker.io)
    */
   readonly registryMirror?: string;
+  /**
+   * Package mirrors for install steps (see stacks/mirrors.ts), handed to every build as
+   * build args named after their settings (`--build-arg=QS_BUILD_NPM_REGISTRY=…`), which
+   * generated Dockerfiles declare and a repository's own may. @defaultValue {} (no build args)
+   */
+  readonly mirrors?: BuildMirrors;
 }
 
 /** A registry mirror as the builders name it: its host and whether it is plain HTTP. */
@@ -107,15 +114,19 @@ export function parseRegistryMirror(url: string): RegistryMirror {
 
 /** Options with every default filled in. */
 export type ResolvedBuilderJobOptions = Required<
-  Omit<BuilderJobOptions, "nodeSelector" | "images" | "registryMirror">
+  Omit<BuilderJobOptions, "nodeSelector" | "images" | "registryMirror" | "mirrors">
 > & {
   readonly images: BuilderImages;
   readonly nodeSelector: Readonly<Record<string, string>> | undefined;
   /** The mirror URL, checked (resolved options are valid options too). */
   readonly registryMirror: string | undefined;
+  /** The package mirrors, checked (kept so that resolved options resolve to themselves). */
+  readonly mirrors: BuildMirrors;
+  /** Their build args, by name. */
+  readonly buildArgs: Readonly<Record<string, string>>;
 };
 
-/** Fills the defaults of BuilderJobOptions; throws ConfigError for a malformed mirror. */
+/** Fills the defaults of BuilderJobOptions; throws ConfigError for a malformed mirror (registry or package). */
 export function resolveBuilderJobOptions(
   options: BuilderJobOptions = {},
 ): ResolvedBuilderJobOptions {
@@ -135,6 +146,8 @@ export function resolveBuilderJobOptions(
     ephemeralStorageLimit: options.ephemeralStorageLimit ?? "10Gi",
     nodeSelector: options.nodeSelector,
     registryMirror: options.registryMirror,
+    mirrors: options.mirrors ?? {},
+    buildArgs: mirrorBuildArgs(options.mirrors),
   };
 }
 

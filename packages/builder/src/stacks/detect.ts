@@ -1,6 +1,7 @@
 import { BuildFailedError, parseProcfile, type Procfile } from "@qs/core";
 import { detectGo } from "./go.ts";
 import { resolveImages, type StackOptions } from "./images.ts";
+import { checkBuildMirrors } from "./mirrors.ts";
 import { detectNode } from "./node.ts";
 import { detectPython } from "./python.ts";
 import { detectStatic } from "./static.ts";
@@ -25,12 +26,13 @@ export async function detectStack(
   options: StackOptions = {},
 ): Promise<DetectedStack> {
   const images = resolveImages(options);
+  const mirrors = checkBuildMirrors(options.mirrors);
   const procfile = await readProcfile(tree);
   const web = procfile?.processes.web;
   const found =
-    (await detectGo(tree, images, web)) ??
-    (await detectPython(tree, images, web)) ??
-    (await detectNode(tree, images, web)) ??
+    (await detectGo(tree, images, web, mirrors)) ??
+    (await detectPython(tree, images, web, mirrors)) ??
+    (await detectNode(tree, images, web, mirrors)) ??
     (await detectStatic(tree, images));
   if (found === undefined) {
     throw new BuildFailedError("no Dockerfile, and the app's stack could not be detected", {

@@ -1,6 +1,7 @@
 import { BuildFailedError } from "@qs/core";
 import { header, join, portLines } from "./dockerfile.ts";
 import { DEFAULT_VERSIONS, type BaseImages } from "./images.ts";
+import { mirrorFact, type BuildMirrors } from "./mirrors.ts";
 import { startCmd, startCommandOf, tiniInstall } from "./start-command.ts";
 import { readText, type DetectedStack, type SourceTree } from "./types.ts";
 
@@ -32,6 +33,7 @@ export async function detectGo(
   tree: SourceTree,
   images: BaseImages,
   webCommand: string | undefined,
+  mirrors: BuildMirrors = {},
 ): Promise<DetectedStack | undefined> {
   const gomod = await readText(tree, "go.mod");
   if (gomod === undefined) return undefined;
@@ -47,7 +49,7 @@ export async function detectGo(
       `Go ${version}${directive === undefined ? "" : ` (go.mod: go ${directive})`}`,
       ...(newer ? [`toolchain go${directive} through GOTOOLCHAIN`] : []),
       `main package: ${pkg}`,
-      ...(run.needsInit ? ["init: tini"] : []),
+      ...(run.needsInit ? ["init: tini", ...mirrorFact(mirrors, ["apkMirror"])] : []),
     ],
     dockerfile: join(
       header("Go"),
@@ -65,7 +67,7 @@ export async function detectGo(
       ].join("\n"),
       [
         `FROM ${images.goRuntime}`,
-        ...(run.needsInit ? [tiniInstall("alpine")] : []),
+        ...(run.needsInit ? [tiniInstall("alpine", mirrors)] : []),
         "RUN adduser -D -u 10001 app",
         "WORKDIR /app",
         "COPY --from=build /out/app /app/app",

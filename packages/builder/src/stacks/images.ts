@@ -1,4 +1,5 @@
 import { parseImageReference } from "@qs/core";
+import type { BuildMirrors } from "./mirrors.ts";
 
 /**
  * Base images for generated Dockerfiles: official images by release line (`node:24-…`),
@@ -104,7 +105,13 @@ export const DEFAULT_VERSIONS = {
  * corepack: Node 25+ no longer ships it, and the one in older images predates npm's
  * signing-key rotation ("Cannot find matching keyid"), so it is installed from npm.
  */
-export const TOOL_VERSIONS = { uv: "0.13.8", poetry: "2.5.1", corepack: "0.36.0" } as const;
+export const TOOL_VERSIONS = {
+  uv: "0.13.8",
+  poetry: "2.5.1",
+  /** Poetry 2 no longer bundles `poetry export`, used to install through a PyPI mirror. */
+  poetryExport: "1.10.1",
+  corepack: "0.36.0",
+} as const;
 
 /** The port generated images listen on unless the platform sets PORT. */
 export const DEFAULT_PORT = 5000;
@@ -118,6 +125,11 @@ export interface StackOptions {
    * replaces the image of the same `name:tag`. @defaultValue []
    */
   readonly pinned?: readonly string[];
+  /**
+   * Package mirrors the install steps use (mirrors.ts); their values reach the build as
+   * build args. @defaultValue {} (the tools' own registries, Dockerfiles as without)
+   */
+  readonly mirrors?: BuildMirrors;
 }
 
 /** DEFAULT_BASE_IMAGES with the overrides and pins applied. */

@@ -1,6 +1,7 @@
 import { BuildFailedError } from "@qs/core";
 import { header, join, portLines } from "./dockerfile.ts";
 import { DEFAULT_VERSIONS, TOOL_VERSIONS, type BaseImages } from "./images.ts";
+import { mirrorFact, npmMirrorArgs, type BuildMirrors } from "./mirrors.ts";
 import { satisfies } from "./semver.ts";
 import { startCmd, startCommandOf, tiniInstall } from "./start-command.ts";
 import { copySiteFiles, isSinglePageApp, staticRuntime } from "./static.ts";
@@ -111,6 +112,7 @@ export async function detectNode(
   tree: SourceTree,
   images: BaseImages,
   webCommand: string | undefined,
+  mirrors: BuildMirrors = {},
 ): Promise<DetectedStack | undefined> {
   const text = await readText(tree, "package.json");
   if (text === undefined) return undefined;
@@ -151,9 +153,16 @@ export async function detectNode(
     ...workspaces.map((m) => `COPY ${chown}${m} ./${m.slice(0, -"package.json".length)}`),
   ];
   const corepack = `RUN npm install -g corepack@${TOOL_VERSIONS.corepack} && corepack enable`;
+  // Every install of a stage (corepack itself, the package manager corepack fetches, the
+  // app's packages) goes through the npm mirror when one is set.
+  const npmArgs = npmMirrorArgs(mirrors, {
+    corepack: pm.corepack,
+    yarnBerry: pm.name === "yarn" && files.has(".yarnrc.yml"),
+  });
   const build = [
     `FROM ${image} AS build`,
     "WORKDIR /app",
+    ...npmArgs,
     ...(pm.corepack ? [corepack] : []),
     ...copyManifests(""),
     `RUN ${pm.installAll}`,
@@ -176,6 +185,7 @@ export async function detectNode(
         ...facts,
         "no start script: serving the build output (dist, build, out or public)",
         ...(spa ? ["single-page app: unknown paths get index.html"] : []),
+        ...mirrorFact(mirrors, ["npmRegistry"]),
       ],
       dockerfile: join(
         header("Node (static build)"),
@@ -191,7 +201,12 @@ export async function detectNode(
   }
 
   const run = startCommandOf(start);
-  const nodeFacts = [...facts, `start: ${start}`, ...(run.needsInit ? ["init: tini"] : [])];
+  const nodeFacts = [
+    ...facts,
+    `start: ${start}`,
+    ...(run.needsInit ? ["init: tini"] : []),
+    ...mirrorFact(mirrors, ["npmRegistry", ...(run.needsInit ? (["aptMirror"] as const) : [])]),
+  ];
   // The image that runs: production dependencies installed here (without lifecycle
   // scripts), dev ones never, as the unprivileged user.
   const runtime = (sources: string): string =>
@@ -199,7 +214,8 @@ export async function detectNode(
       `FROM ${image}`,
       "ENV NODE_ENV=production PATH=/app/node_modules/.bin:$PATH",
       "WORKDIR /app",
-      ...(run.needsInit ? [tiniInstall("debian")] : []),
+      ...(run.needsInit ? [tiniInstall("debian", mirrors)] : []),
+      ...npmArgs,
       ...(pm.corepack ? [corepack] : []),
       "RUN chown node:node /app",
       // The official image's unprivileged user (uid 1000).

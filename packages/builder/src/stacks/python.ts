@@ -1,10 +1,14 @@
 import { BuildFailedError } from "@qs/core";
 import { execCmd, header, join, portLines } from "./dockerfile.ts";
 import { DEFAULT_VERSIONS, TOOL_VERSIONS, type BaseImages } from "./images.ts";
+import { aptMirror, mirrorFact, pypiMirrorArgs, type BuildMirrors } from "./mirrors.ts";
 import { startCmd, startCommandOf, tiniInstall } from "./start-command.ts";
 import { readText, type DetectedStack, type SourceTree } from "./types.ts";
 
 type Installer = "pip" | "uv" | "poetry" | "pip-pyproject";
+
+/** Where a lockfile exported for an install through a mirror is written (build stage only). */
+const EXPORTED = "/tmp/requirements.lock.txt";
 
 /** Python `major.minor` from .python-version or runtime.txt (Heroku's), else the default. */
 export function pythonVersionOf(pinned: string | undefined, images: BaseImages): string {
@@ -72,6 +76,7 @@ export async function detectPython(
   tree: SourceTree,
   images: BaseImages,
   webCommand: string | undefined,
+  mirrors: BuildMirrors = {},
 ): Promise<DetectedStack | undefined> {
   const files = new Set(tree.files);
   const requirements = await readText(tree, "requirements.txt");
@@ -98,12 +103,20 @@ export async function detectPython(
   }
   const aptfile = await readText(tree, "Aptfile");
   const packages = aptfile === undefined ? [] : parseAptfile(aptfile);
+  const aptSources = aptMirror(mirrors);
   const apt =
     packages.length === 0
       ? []
       : [
-          `RUN apt-get update && apt-get install -y --no-install-recommends ${packages.join(" ")} && rm -rf /var/lib/apt/lists/*`,
+          ...aptSources.args,
+          `RUN ${aptSources.prefix}apt-get update && apt-get install -y --no-install-recommends ${packages.join(" ")} && rm -rf /var/lib/apt/lists/*`,
         ];
+  // Through a PyPI mirror, uv and Poetry install what their lockfile pins, with its hashes,
+  // from the mirror: `uv sync --frozen` fetches the URLs written in uv.lock (the public
+  // file host) whatever the index says, and Poetry has no setting that replaces PyPI.
+  // Exported as a hashed requirements file, the same versions install from any index.
+  const viaMirror = mirrors.pypiIndex !== undefined;
+  const poetryLocked = files.has("poetry.lock");
   const install: Record<Installer, string[]> = {
     pip: [
       "COPY requirements.txt ./",
@@ -115,17 +128,21 @@ export async function detectPython(
       "COPY pyproject.toml uv.lock ./",
       // uv installs into the venv named by UV_PROJECT_ENVIRONMENT, with the image's Python.
       installWithHint(
-        "UV_PROJECT_ENVIRONMENT=/opt/venv UV_PYTHON_DOWNLOADS=never /opt/tools/bin/uv sync --frozen --no-dev --no-install-project",
+        viaMirror
+          ? `/opt/tools/bin/uv export --frozen --no-dev --no-emit-project --no-header --format requirements.txt --output-file ${EXPORTED} >/dev/null && UV_PYTHON_DOWNLOADS=never /opt/tools/bin/uv pip install --python /opt/venv/bin/python --require-hashes --no-deps -r ${EXPORTED}`
+          : "UV_PROJECT_ENVIRONMENT=/opt/venv UV_PYTHON_DOWNLOADS=never /opt/tools/bin/uv sync --frozen --no-dev --no-install-project",
         version,
       ),
     ],
     poetry: [
       // Poetry 2 reads both [tool.poetry] and PEP 621 [project] tables; 1.8 read only the first.
-      `RUN python -m venv /opt/tools && /opt/tools/bin/pip install --no-cache-dir poetry==${TOOL_VERSIONS.poetry}`,
-      `COPY pyproject.toml ${files.has("poetry.lock") ? "poetry.lock " : ""}./`,
+      `RUN python -m venv /opt/tools && /opt/tools/bin/pip install --no-cache-dir poetry==${TOOL_VERSIONS.poetry}${viaMirror && poetryLocked ? ` poetry-plugin-export==${TOOL_VERSIONS.poetryExport}` : ""}`,
+      `COPY pyproject.toml ${poetryLocked ? "poetry.lock " : ""}./`,
       // Poetry installs into the already active venv when it may not create its own.
       installWithHint(
-        "POETRY_VIRTUALENVS_CREATE=false /opt/tools/bin/poetry install --only main --no-root --no-interaction",
+        viaMirror && poetryLocked
+          ? `/opt/tools/bin/poetry export --only main --format requirements.txt --output ${EXPORTED} && pip install --no-cache-dir --require-hashes --no-deps -r ${EXPORTED}`
+          : "POETRY_VIRTUALENVS_CREATE=false /opt/tools/bin/poetry install --only main --no-root --no-interaction",
         version,
       ),
     ],
@@ -146,6 +163,10 @@ export async function detectPython(
       `start: ${start}`,
       ...(packages.length === 0 ? [] : [`Aptfile: ${packages.join(", ")}`]),
       ...(run?.needsInit === true ? ["init: tini"] : []),
+      ...mirrorFact(mirrors, [
+        "pypiIndex",
+        ...(packages.length > 0 || run?.needsInit === true ? (["aptMirror"] as const) : []),
+      ]),
     ],
     dockerfile: join(
       header("Python"),
@@ -155,13 +176,14 @@ export async function detectPython(
         "ENV VIRTUAL_ENV=/opt/venv PATH=/opt/venv/bin:$PATH PIP_DISABLE_PIP_VERSION_CHECK=1",
         ...apt,
         "WORKDIR /app",
+        ...pypiMirrorArgs(mirrors, installer === "uv"),
         ...install[installer],
       ].join("\n"),
       [
         `FROM ${image}`,
         "ENV VIRTUAL_ENV=/opt/venv PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1",
         ...apt,
-        ...(run?.needsInit === true ? [tiniInstall("debian")] : []),
+        ...(run?.needsInit === true ? [tiniInstall("debian", mirrors)] : []),
         "RUN useradd --create-home --uid 10001 app",
         "COPY --from=build /opt/venv /opt/venv",
         "WORKDIR /app",

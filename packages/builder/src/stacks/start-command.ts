@@ -1,3 +1,5 @@
+import { apkMirror, aptMirror, type BuildMirrors } from "./mirrors.ts";
+
 /**
  * How a start command (package.json `start`, a Procfile line) becomes the image's CMD.
  * It runs through /bin/sh as on Heroku, so `$PORT` expands at start. A simple command is
@@ -93,11 +95,18 @@ export function startCommandOf(command: string): StartCommand {
 export type ImageFamily = "debian" | "alpine";
 const TINI: Record<ImageFamily, string> = { debian: "/usr/bin/tini", alpine: "/sbin/tini" };
 
-/** The RUN line installing tini (as root, before USER). */
-export function tiniInstall(family: ImageFamily): string {
-  return family === "debian"
-    ? "RUN apt-get update && apt-get install -y --no-install-recommends tini && rm -rf /var/lib/apt/lists/*"
-    : "RUN apk add --no-cache tini";
+/**
+ * The RUN line installing tini (as root, before USER), through the family's package
+ * mirror when one is set (its ARG line first).
+ */
+export function tiniInstall(family: ImageFamily, mirrors: BuildMirrors = {}): string {
+  const mirror = family === "debian" ? aptMirror(mirrors) : apkMirror(mirrors);
+  return [
+    ...mirror.args,
+    family === "debian"
+      ? `RUN ${mirror.prefix}apt-get update && apt-get install -y --no-install-recommends tini && rm -rf /var/lib/apt/lists/*`
+      : `RUN ${mirror.prefix}apk add --no-cache tini`,
+  ].join("\n");
 }
 
 /** The CMD line for a start command; `-g` sends signals to the whole process group. */
