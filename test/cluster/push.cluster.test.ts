@@ -1,122 +1,30 @@
-import { execFile } from "node:child_process";
-import { mkdir, writeFile } from "node:fs/promises";
-import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "@qs/config";
-import { appNamespace, silentLogger } from "@qs/core";
-import { createKubeApis, loadKubeConnection } from "@qs/kube";
-import { startControlPlane, type ControlPlane } from "../../apps/server/src/control-plane.ts";
+import { appNamespace } from "@qs/core";
 import { eventually } from "../e2e/deploy/harness.ts";
-import { freePort } from "../support/ports.ts";
-import { prepareCluster } from "../support/quickstack-cluster.ts";
-import { generateClientKey, gitSshCommand, sshExec, type ClientKey } from "../support/ssh.ts";
-import { tempDir } from "../support/tmp.ts";
-import { controlPlaneEnv, ensureBuilderImages } from "./builders/images.ts";
-import { net, ports, registryName } from "./src/layout.ts";
+import { run, startPushPlane, type PushPlane, type PushRepo } from "./push-harness.ts";
+import { ports } from "./src/layout.ts";
 
 // The promise of the product on the real cluster: `git push` of a Node app without a
 // Dockerfile → a real Kaniko pod builds the generated Dockerfile → the image lands in the
 // registry → real pods run it → HTTP through its Service answers; config reaches the
 // process, `apps:run` returns the command's exit code, `apps:destroy` cleans up.
 
-const run = promisify(execFile);
 const kubeconfig = process.env.QS_TEST_KUBECONFIG ?? "";
-let plane: ControlPlane;
-let admin: ClientKey;
-let work: string;
-let remove: () => Promise<void>;
 const app = `push${Date.now().toString(36).slice(-5)}`;
-const systemNamespace = `qs-system-${app}`;
-
-const git = (...args: string[]) =>
-  run("git", args, {
-    cwd: work,
-    env: { ...process.env, GIT_SSH_COMMAND: gitSshCommand(admin), GIT_TERMINAL_PROMPT: "0" },
-  });
-const ssh = (command: string) => sshExec(plane.sshPort, admin, command);
-
-async function httpThroughService(): Promise<string> {
-  const apis = createKubeApis(loadKubeConnection(kubeconfig));
-  try {
-    const svc = (await apis.services.list(appNamespace(app))).items[0];
-    if (!svc?.spec?.clusterIP) return "";
-    const res = await fetch(`http://${svc.spec.clusterIP}/`, {
-      signal: AbortSignal.timeout(3_000),
-    });
-    return await res.text();
-  } finally {
-    apis.rest.close();
-  }
-}
+let p: PushPlane;
+let repo: PushRepo;
+const ssh = (command: string) => p.ssh(command);
+const commit = (files: Record<string, string>) => repo.commit(files);
+const push = () => repo.push();
+const httpThroughService = async (): Promise<string> => (await p.httpThroughService(app)).body;
 
 beforeAll(async () => {
-  await ensureBuilderImages(() => undefined);
-  // A system namespace of its own: users live there, and the first admin is made only
-  // when none exists (the real cluster keeps other runs' users).
-  await prepareCluster(kubeconfig, { systemNamespace });
-  const tmp = await tempDir("qs-push-cluster-");
-  remove = tmp.remove;
-  admin = await generateClientKey(tmp.path, "ed25519", "admin");
-  const contextPort = await freePort();
-  const config = loadConfig({
-    QS_ENV: "development",
-    QS_LOG_LEVEL: "silent",
-    QS_DATA_DIR: join(tmp.path, "data"),
-    QS_HTTP_HOST: "127.0.0.1",
-    QS_HTTP_PORT: "0",
-    QS_SSH_HOST: "127.0.0.1",
-    QS_SSH_PORT: "0",
-    // Builder pods fetch the context from the control plane on the node address.
-    QS_BUILD_CONTEXT_HOST: net.nodeIp,
-    QS_BUILD_CONTEXT_PORT: String(contextPort),
-    QS_BUILD_CONTEXT_URL: `http://${net.nodeIp}:${contextPort}`,
-    QS_REDIS_URL: process.env.QS_TEST_REDIS_URL!,
-    QS_KUBECONFIG: kubeconfig,
-    QS_REGISTRY_URL: `http://127.0.0.1:${ports.registry}`,
-    QS_REGISTRY_HOST: registryName,
-    QS_BASE_DOMAIN: "apps.test",
-    QS_SYSTEM_NAMESPACE: systemNamespace,
-    QS_ADMIN_SSH_KEY: admin.publicKey,
-    ...(await controlPlaneEnv()),
-  });
-  // Other suites run side by side on this cluster: the control plane's loops keep to this app.
-  plane = await startControlPlane(config, silentLogger, { ownsApp: (name) => name === app });
-  work = join(tmp.path, "work");
-  await mkdir(work);
-  await git("init", "-q", "-b", "main");
-  await git("config", "user.email", "dev@example.test");
-  await git("config", "user.name", "Dev");
-  await git("remote", "add", "qs", `ssh://git@127.0.0.1:${plane.sshPort}/${app}.git`);
+  p = await startPushPlane(kubeconfig, app);
+  repo = await p.repo(app);
 }, 900_000);
 afterAll(async () => {
-  await plane?.close();
-  await run("kubectl", [
-    "--kubeconfig",
-    kubeconfig,
-    "delete",
-    "namespace",
-    systemNamespace,
-    "--wait=false",
-  ]).catch(() => undefined);
-  await remove?.();
+  await p?.close();
 });
-
-async function commit(files: Record<string, string>): Promise<void> {
-  for (const [name, text] of Object.entries(files)) await writeFile(join(work, name), text);
-  await git("add", "-A");
-  await git("commit", "-q", "-m", "change");
-}
-
-async function push(): Promise<{ ok: boolean; output: string }> {
-  try {
-    const r = await git("push", "qs", "HEAD:main");
-    return { ok: true, output: r.stdout + r.stderr };
-  } catch (err) {
-    const e = err as { stdout: string; stderr: string };
-    return { ok: false, output: e.stdout + e.stderr };
-  }
-}
 
 describe("git push on the real cluster", () => {
   it("builds a Node app without a Dockerfile in a real Kaniko pod, releases it, and it answers HTTP", async () => {
