@@ -14,6 +14,7 @@ import {
   parseBuilderDigest,
   startContextServer,
   type BuildJobInput,
+  type BuildMirrors,
   type ContextServer,
   type ContextStore,
 } from "@qs/builder";
@@ -121,7 +122,12 @@ function commit(dir: string): { repo: string; sha: string } {
 }
 
 /** Builds `dir`'s commit as the product does and returns the pushed image. */
-async function build(app: string, dir: string, engine: BuildEngine = "kaniko"): Promise<Built> {
+async function build(
+  app: string,
+  dir: string,
+  engine: BuildEngine = "kaniko",
+  mirrors: BuildMirrors = {},
+): Promise<Built> {
   const { repo, sha } = commit(dir);
   const files = execFileSync("git", ["ls-files"], { cwd: repo, encoding: "utf8" })
     .split("\n")
@@ -130,15 +136,18 @@ async function build(app: string, dir: string, engine: BuildEngine = "kaniko"): 
     ? { path: "Dockerfile" }
     : {
         generated: (
-          await detectStack({
-            files,
-            readFile: (p) =>
-              Promise.resolve(
-                files.includes(p)
-                  ? execFileSync("git", ["show", `HEAD:${p}`], { cwd: repo })
-                  : undefined,
-              ),
-          })
+          await detectStack(
+            {
+              files,
+              readFile: (p) =>
+                Promise.resolve(
+                  files.includes(p)
+                    ? execFileSync("git", ["show", `HEAD:${p}`], { cwd: repo })
+                    : undefined,
+                ),
+            },
+            { mirrors },
+          )
         ).dockerfile,
       };
   const buildId = randomUUID().slice(0, 8);
@@ -166,6 +175,7 @@ async function build(app: string, dir: string, engine: BuildEngine = "kaniko"): 
       images: builderImages,
       insecureRegistry: true,
       registryMirror: `http://${registryHost}`,
+      mirrors,
       // Two cores here, shared with the cluster itself.
       resources: {
         requests: { cpu: "100m", memory: "256Mi" },
@@ -243,7 +253,7 @@ function app(files: Record<string, string>): string {
  * the context server, and returns what a build test needs.
  */
 export function useBuildCluster(): {
-  build: (app: string, dir: string, engine?: BuildEngine) => Promise<Built>;
+  build: (app: string, dir: string, engine?: BuildEngine, mirrors?: BuildMirrors) => Promise<Built>;
   serve: (name: string, image: string) => Promise<{ status: number; body: string }>;
   get: (name: string, path: string) => Promise<{ status: number; body: string }>;
   app: (files: Record<string, string>) => string;

@@ -8,12 +8,15 @@ import {
   readdirSync,
   renameSync,
   rmSync,
+  statSync,
+  writeFileSync,
 } from "node:fs";
 import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { net } from "../src/layout.ts";
-import { cacheDir } from "./rootfs.ts";
+import { TOOL_VERSIONS, type BuildMirrors } from "@qs/builder";
+import { cacheDir, debianMirror } from "./rootfs.ts";
 
 // Builder pods reach no package registry here, so an app with dependencies gets them from
 // the node address, the way a user with a private index or registry would point their app
@@ -59,17 +62,111 @@ const key = (parts: readonly string[]): string =>
  * Wheels of `requirements` for CPython `python` (`3.13`) on x86_64 Linux, binary only
  * (the image has no compiler), without resolving further: the list must be complete.
  */
-export function wheelhouse(requirements: readonly string[], python: string): string {
-  return cached(`wheels-cp${python.replace(".", "")}-${key(requirements)}`, (dir) => {
+export function wheelhouse(
+  requirements: readonly string[],
+  python: string,
+  options: { resolve?: boolean } = {},
+): string {
+  const resolve = options.resolve === true;
+  const name = `wheels-cp${python.replace(".", "")}-${resolve ? "resolved-" : ""}${key(requirements)}`;
+  return cached(name, (dir) => {
     execFileSync(
       "python3",
       [
-        ...["-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:"],
-        ...["--platform", "manylinux2014_x86_64", "--python-version", python],
-        ...["--implementation", "cp", "--dest", dir, ...requirements],
+        ...["-m", "pip", "download", "--quiet", "--only-binary=:all:"],
+        ...(resolve ? [] : ["--no-deps"]),
+        // Each tag is matched as written (pip 23 does not widen manylinux_2_X to older
+        // glibc); trixie's glibc 2.41 runs all of these.
+        ...(resolve
+          ? MANYLINUX.flatMap((tag) => ["--platform", tag])
+          : ["--platform", "manylinux2014_x86_64"]),
+        ...["--python-version", python, "--implementation", "cp", "--dest", dir, ...requirements],
       ],
       { stdio: ["ignore", "inherit", "inherit"] },
     );
+  });
+}
+
+/** Linux wheel platforms for resolved downloads (uv and Poetry's dependencies use several). */
+const MANYLINUX = [
+  "manylinux2014_x86_64",
+  "manylinux_2_17_x86_64",
+  "manylinux_2_27_x86_64",
+  "manylinux_2_28_x86_64",
+  "manylinux_2_34_x86_64",
+] as const;
+
+/** The tools the generated Dockerfiles install with pip, with everything they depend on. */
+export const PYTHON_TOOLS = [
+  `uv==${TOOL_VERSIONS.uv}`,
+  `poetry==${TOOL_VERSIONS.poetry}`,
+  `poetry-plugin-export==${TOOL_VERSIONS.poetryExport}`,
+] as const;
+
+/** `name==version` of every package a uv.lock pins from a registry (not the project itself). */
+export function uvLockPins(lockfile: string): string[] {
+  return readFileSync(lockfile, "utf8")
+    .split("[[package]]")
+    .slice(1)
+    .filter((block) => /^source = \{ registry = /m.test(block))
+    .map((block) => {
+      const name = /^name = "([^"]+)"/m.exec(block)?.[1];
+      const version = /^version = "([^"]+)"/m.exec(block)?.[1];
+      if (name === undefined || version === undefined) throw new Error(`uv.lock: ${block}`);
+      return `${name}==${version}`;
+    });
+}
+
+/** PEP 503 project name: lower case, runs of `-_.` as one `-`. */
+const normalize = (name: string): string => name.toLowerCase().replace(/[-_.]+/g, "-");
+
+/** The Debian release the local base images are made from (images.ts). */
+export const DEBIAN_SUITE = "trixie";
+
+/**
+ * A Debian archive holding `packages` (binary, amd64) as apt sees it through a mirror:
+ * the suite's real signed InRelease and its main Packages index (also at its by-hash
+ * path, which apt asks for), and each package's .deb at its pool path — fetched from this
+ * machine's Debian mirror, hashes checked against InRelease and the index.
+ */
+export function debianArchive(suite: string, packages: readonly string[]): string {
+  return cached(`apt-${suite}-${key(packages)}`, (dir) => {
+    const mirror = debianMirror();
+    const get = (path: string): Buffer =>
+      execFileSync("curl", ["-fsSL", "--retry", "3", `${mirror}/${path}`], {
+        maxBuffer: 256 * 1024 * 1024,
+      });
+    const put = (path: string, data: Buffer): void => {
+      mkdirSync(join(dir, "debian", path, ".."), { recursive: true });
+      writeFileSync(join(dir, "debian", path), data);
+    };
+    const sha256 = (data: Buffer): string => createHash("sha256").update(data).digest("hex");
+    const inRelease = get(`dists/${suite}/InRelease`);
+    put(`dists/${suite}/InRelease`, inRelease);
+    const hashes = inRelease.toString("utf8").split(/^SHA256:$/m)[1] ?? "";
+    // apt-get update fails on a missing Translation-en as on a missing Packages index.
+    const indexes = ["main/binary-amd64/Packages.xz", "main/i18n/Translation-en.xz"];
+    const [xz] = indexes.map((index) => {
+      const pattern = `^ ([0-9a-f]{64}) +\\d+ ${index.replaceAll(".", "\\.")}$`;
+      const want = new RegExp(pattern, "m").exec(hashes)?.[1];
+      if (want === undefined) throw new Error(`${suite} InRelease lists no ${index}`);
+      const data = get(`dists/${suite}/${index}`);
+      if (sha256(data) !== want) throw new Error(`${index}: sha256 differs from InRelease`);
+      put(`dists/${suite}/${index}`, data);
+      put(`dists/${suite}/${index.slice(0, index.lastIndexOf("/"))}/by-hash/SHA256/${want}`, data);
+      return data;
+    });
+    if (xz === undefined) throw new Error("no Packages index");
+    const text = execFileSync("xz", ["-dc"], { input: xz, maxBuffer: 512 * 1024 * 1024 }).toString("utf8");
+    for (const name of packages) {
+      const block = text.split("\n\n").find((b) => b.startsWith(`Package: ${name}\n`));
+      const file = block === undefined ? undefined : /^Filename: (\S+)$/m.exec(block)?.[1];
+      const hash = block === undefined ? undefined : /^SHA256: (\S+)$/m.exec(block)?.[1];
+      if (file === undefined || hash === undefined) throw new Error(`${suite} has no ${name}`);
+      const deb = get(file);
+      if (sha256(deb) !== hash) throw new Error(`${file}: sha256 differs from the index`);
+      put(file, deb);
+    }
   });
 }
 
@@ -84,6 +181,12 @@ export function npmTarballs(specs: readonly string[]): string {
 
 /** The HTTP server on the node address that builder pods get dependencies from. */
 export interface DependencyServer {
+  /**
+   * The same packages as the product's build mirrors (QS_BUILD_*): an npm registry with
+   * version documents for corepack, a PEP 503 index of every served wheel, and the
+   * Debian archive under `debian/`.
+   */
+  readonly mirrors: BuildMirrors;
   /** Lines to put before a requirements.txt's own: pip installs from the served wheels only. */
   readonly pipOptions: string;
   /** An `.npmrc` pointing npm at the served packages (no audit: there is no registry). */
@@ -92,7 +195,10 @@ export interface DependencyServer {
 }
 
 interface NpmPackage {
+  /** The tarball's package.json: npm links `bin` and installs `dependencies` from it. */
+  readonly manifest: Record<string, unknown>;
   readonly file: string;
+  readonly path: string;
   readonly name: string;
   readonly version: string;
   readonly integrity: string;
@@ -105,9 +211,11 @@ function readNpmPackages(dir: string): Map<string, NpmPackage[]> {
     const data = readFileSync(join(dir, file));
     const manifest = JSON.parse(
       execFileSync("tar", ["-xzOf", join(dir, file), "package/package.json"], { encoding: "utf8" }),
-    ) as { name: string; version: string };
+    ) as { name: string; version: string } & Record<string, unknown>;
     const entry: NpmPackage = {
+      manifest,
       file,
+      path: join(dir, file),
       name: manifest.name,
       version: manifest.version,
       integrity: `sha512-${createHash("sha512").update(data).digest("base64")}`,
@@ -125,10 +233,30 @@ function readNpmPackages(dir: string): Map<string, NpmPackage[]> {
 export async function startDependencyServer(dirs: {
   wheels?: string;
   npm?: string;
+  /** More wheel folders, served by the PEP 503 index only. */
+  index?: readonly string[];
+  /** More npm tarball folders (npmTarballs). */
+  npmMore?: readonly string[];
+  /** A debianArchive() folder. */
+  debian?: string;
 }): Promise<DependencyServer> {
   const wheels =
     dirs.wheels === undefined ? [] : readdirSync(dirs.wheels).filter((f) => f.endsWith(".whl"));
-  const npm = dirs.npm === undefined ? new Map<string, NpmPackage[]>() : readNpmPackages(dirs.npm);
+  const npm = new Map<string, NpmPackage[]>();
+  for (const dir of [...(dirs.npm === undefined ? [] : [dirs.npm]), ...(dirs.npmMore ?? [])]) {
+    for (const [name, list] of readNpmPackages(dir)) npm.set(name, [...(npm.get(name) ?? []), ...list]);
+  }
+  // The PEP 503 index: every wheel of every folder, by normalized project name.
+  const indexed = new Map<string, { file: string; path: string; sha256: string }[]>();
+  for (const dir of [...(dirs.wheels === undefined ? [] : [dirs.wheels]), ...(dirs.index ?? [])]) {
+    for (const file of readdirSync(dir).filter((f) => f.endsWith(".whl"))) {
+      const project = normalize(file.split("-")[0] ?? "");
+      const path = join(dir, file);
+      const sha256 = createHash("sha256").update(readFileSync(path)).digest("hex");
+      const list = indexed.get(project) ?? [];
+      if (!list.some((w) => w.file === file)) indexed.set(project, [...list, { file, path, sha256 }]);
+    }
+  }
   let base = "";
   const sendFile = (res: ServerResponse, path: string): void => {
     res.writeHead(200, { "content-type": "application/octet-stream" });
@@ -144,32 +272,61 @@ export async function startDependencyServer(dirs: {
     const wheel = wheels.find((w) => url === `/wheels/${w}`);
     if (wheel !== undefined && dirs.wheels !== undefined)
       return sendFile(res, join(dirs.wheels, wheel));
-    const tarball = [...npm.values()].flat().find((p) => url === `/npm/${p.name}/-/${p.file}`);
-    if (tarball !== undefined && dirs.npm !== undefined)
-      return sendFile(res, join(dirs.npm, tarball.file));
-    const versions = npm.get(url.slice("/npm/".length));
-    if (url.startsWith("/npm/") && versions !== undefined) {
-      const name = versions[0]?.name ?? "";
+    if (url === "/pypi/simple/") {
+      res.writeHead(200, { "content-type": "text/html" });
+      res.end([...indexed.keys()].map((p) => `<a href="${p}/">${p}</a><br>`).join("\n"));
+      return;
+    }
+    const project = /^\/pypi\/simple\/([^/]+)\/$/.exec(url)?.[1];
+    const listed = project === undefined ? undefined : indexed.get(normalize(project));
+    if (listed !== undefined) {
+      res.writeHead(200, { "content-type": "text/html" });
+      res.end(
+        listed
+          .map((w) => `<a href="../../files/${w.file}#sha256=${w.sha256}">${w.file}</a><br>`)
+          .join("\n"),
+      );
+      return;
+    }
+    const file = [...indexed.values()].flat().find((w) => url === `/pypi/files/${w.file}`);
+    if (file !== undefined) return sendFile(res, file.path);
+    if (dirs.debian !== undefined && url.startsWith("/apt/debian/") && !url.includes("..")) {
+      const path = join(dirs.debian, url.slice("/apt/".length));
+      if (existsSync(path) && statSync(path).isFile()) return sendFile(res, path);
+    }
+    const packages = [...npm.values()].flat();
+    const tarball = packages.find((p) => url === `/npm/${p.name}/-/${p.file}`);
+    if (tarball !== undefined) return sendFile(res, tarball.path);
+    // /npm/<name> (packument), /npm/<name>/<version> and /npm/<name>/latest (what corepack asks).
+    const name = [...npm.keys()].find((n) => url === `/npm/${n}` || url.startsWith(`/npm/${n}/`));
+    const versions = name === undefined ? undefined : npm.get(name);
+    if (name !== undefined && versions !== undefined) {
+      const doc = (p: NpmPackage) => ({
+        ...p.manifest,
+        name,
+        version: p.version,
+        dist: {
+          tarball: `${base}/npm/${name}/-/${p.file}`,
+          integrity: p.integrity,
+          shasum: p.shasum,
+        },
+      });
+      const rest = url.slice(`/npm/${name}`.length);
+      const latest = versions.at(-1);
+      const one =
+        rest === "/latest" ? latest : versions.find((p) => rest === `/${p.version}`);
+      if (rest !== "" && one === undefined) return void res.writeHead(404).end();
       res.writeHead(200, { "content-type": "application/json" });
       res.end(
-        JSON.stringify({
-          name,
-          "dist-tags": { latest: versions.at(-1)?.version },
-          versions: Object.fromEntries(
-            versions.map((p) => [
-              p.version,
-              {
+        JSON.stringify(
+          one !== undefined
+            ? doc(one)
+            : {
                 name,
-                version: p.version,
-                dist: {
-                  tarball: `${base}/npm/${name}/-/${p.file}`,
-                  integrity: p.integrity,
-                  shasum: p.shasum,
-                },
+                "dist-tags": { latest: latest?.version },
+                versions: Object.fromEntries(versions.map((p) => [p.version, doc(p)])),
               },
-            ]),
-          ),
-        }),
+        ),
       );
       return;
     }
@@ -183,6 +340,11 @@ export async function startDependencyServer(dirs: {
   return {
     pipOptions: `--no-index\n--find-links ${base}/wheels/\n--trusted-host ${net.nodeIp}\n`,
     npmrc: `registry=${base}/npm/\naudit=false\nfund=false\nupdate-notifier=false\n`,
+    mirrors: {
+      npmRegistry: `${base}/npm/`,
+      pypiIndex: `${base}/pypi/simple/`,
+      ...(dirs.debian === undefined ? {} : { aptMirror: `${base}/apt/` }),
+    },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
