@@ -29,9 +29,9 @@ import {
 //     requirements-file options (served-dependencies.ts): no package index is reachable.
 //   - node-prepare's husky comes from the node address through an `.npmrc`, as from a
 //     private registry.
-// Not built here: pnpm, Yarn Berry, Poetry and uv install their package manager from its
-// registry before any file of the app is copied, so nothing in the app can point them at
-// a local server; Node apps whose start command needs tini get it from Debian's archive.
+// pnpm, Yarn Berry, Poetry, uv and a start command that needs tini install a package
+// manager (or tini) before any file of the app is copied: mirrors.cluster.test.ts builds
+// them through the product's build mirrors.
 
 const { build, serve, get, work } = useBuildCluster();
 
