@@ -81,8 +81,9 @@ const run = randomUUID().slice(0, 6);
 async function buildAndServe(
   name: string,
   dir: string,
+  engine: "kaniko" | "buildkit" = "kaniko",
 ): Promise<{ status: number; body: string; output: string }> {
-  const built = await build(`${name}-${run}`, dir, "kaniko", deps.mirrors);
+  const built = await build(`${name}-${run}`, dir, engine, deps.mirrors);
   seconds[name] = built.seconds;
   const output = built.lines.map((l) => l.text).join("\n");
   return { ...(await serve(name, built.image)), output };
@@ -104,6 +105,11 @@ describe.concurrent("variants that install a package manager build through the b
 
   it("Yarn Berry: corepack fetches Yarn as @yarnpkg/cli-dist from the npm mirror (plain HTTP allowed for it)", async () => {
     const got = await buildAndServe("node-yarn-berry", fixture("node-yarn-berry"));
+    expect({ status: got.status, body: got.body }).toEqual({ status: 200, body: "yarn berry\n" });
+  }, 600_000);
+
+  it("Yarn Berry with rootless BuildKit: the same build args (--opt=build-arg:…)", async () => {
+    const got = await buildAndServe("yarn-berry-bk", fixture("node-yarn-berry"), "buildkit");
     expect({ status: got.status, body: got.body }).toEqual({ status: 200, body: "yarn berry\n" });
   }, 600_000);
 
