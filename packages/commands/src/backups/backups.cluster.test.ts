@@ -26,24 +26,27 @@ import {
   orUndefined,
 } from "@qs/kube";
 import { captureOutput, eventually } from "../../../../test/e2e/deploy/harness.ts";
-import { imageName } from "../../../../test/cluster/src/images.ts";
 import { net, toolDirs } from "../../../../test/cluster/src/layout.ts";
 import { ensureResticImage } from "../../../../test/cluster/builders/restic.ts";
+import { ensureNotesAppImage, notesAppWeb } from "../../../../test/cluster/builders/notes-app.ts";
 import { ensureAddonImages, localAddonImages } from "../../../../test/cluster/builders/addon-images.ts";
 import type { CommandContext, CommandResult, CommandServices } from "../command.ts";
 import { defaultRegistry } from "../commands.ts";
 
 // Backups on the local real cluster (issue 18): restic Jobs in the app's namespace write to
 // a real S3-compatible server (VersityGW, built from its Go module, on the node address so
-// pods reach it, through a relay the test can cut), a deleted file and a deleted PostgreSQL
-// row (pg_dump of the app's add-on) come back with backups:restore, a drill passes
-// (checksums, row counts), the storage going away mid-backup fails that run and leaves the
-// earlier backup intact, and a corrupted repository makes the drill fail with restic's reason.
+// pods reach it, through a relay the test can cut). The app (test/cluster/builders/notes-app.ts)
+// serves its volume and writes and reads a PostgreSQL row over its DATABASE_URL; its
+// pre-backup hook writes a marker into its volume. A deleted file and a deleted row come back
+// with backups:restore (pg_dump of the app's add-on) and the app reads them back, the marker
+// proves the hook ran before the volume was read, a failing hook fails its run, a drill
+// passes (checksums, row counts), the storage going away mid-backup fails that run and leaves
+// the earlier backup intact, and a corrupted repository makes the drill fail with restic's reason.
 const kubeconfig = process.env.QS_TEST_KUBECONFIG ?? "";
-const busybox = imageName("library/busybox:1.35");
+let appImage = "";
 const never = new AbortController().signal;
 // The first start writes the file once; a restarted pod must not write it again.
-const web = '[ -e /data/.seeded ] || { echo "hello from the volume" > /data/note.txt; touch /data/.seeded; }; exec httpd -f -p $PORT -h /data';
+const web = `[ -e /data/.seeded ] || { echo "hello from the volume" > /data/note.txt; touch /data/.seeded; }; ${notesAppWeb}`;
 const accessKey = `qsadmin${randomBytes(4).toString("hex")}`;
 const secretKey = randomBytes(18).toString("base64url");
 
@@ -128,6 +131,7 @@ async function freePort(host: string): Promise<number> {
 beforeAll(async () => {
   const image = await ensureResticImage(() => undefined);
   await ensureAddonImages(() => undefined);
+  appImage = await ensureNotesAppImage(() => undefined);
   s3Root = mkdtempSync(join(tmpdir(), "qs-s3-"));
   s3Port = await freePort(net.nodeIp);
   const bin = join(toolDirs(true).versitygw ?? "", "versitygw");
@@ -147,8 +151,8 @@ beforeAll(async () => {
   addons = createAddonManager(apis, { images: { "postgres:15": localAddonImages.postgres }, readyTimeoutMs: 300_000 });
   releases = createReleaseManager({ apis, logger: silentLogger, options: { render, pollMs: 250, rolloutTimeoutMs: 120_000, releasePhaseTimeoutMs: 90_000 } });
   backups = createBackupManager({ apis, apps }, { image, pollMs: 500, timeoutMs: 180_000, storageTimeoutSeconds: 10 });
-  // Only what the backups verbs call is wired: the app store and the backup service.
-  services = { apps, config: createConfigStore(apis), releases, backups, baseDomain: "qs.test", limits: { maxScale: 5 } } as unknown as CommandServices;
+  // Only what the backups and addons:create verbs call is wired.
+  services = { apps, config: createConfigStore(apis), releases, backups, addons, baseDomain: "qs.test", limits: { maxScale: 5 } } as unknown as CommandServices;
 }, 600_000);
 
 afterAll(async () => {
@@ -180,11 +184,12 @@ async function run(name: string, args: string[]): Promise<CommandResult> {
   return command.run(ctx);
 }
 
+/** GET `path` from the app's Service: the body, or `HTTP <status>`. 10 s: a loaded node can make psql slow to connect. */
 async function http(app: string, path: string): Promise<string> {
   const svc = (await apis.services.list(appNamespace(app), { labelSelector: "app.kubernetes.io/component=rendered" })).items[0];
   const ip = svc?.spec?.clusterIP;
   if (!ip) throw new Error("no Service");
-  const res = await fetch(`http://${ip}${path}`, { signal: AbortSignal.timeout(3_000) });
+  const res = await fetch(`http://${ip}${path}`, { signal: AbortSignal.timeout(10_000) });
   return res.ok ? res.text() : `HTTP ${res.status}`;
 }
 
@@ -194,28 +199,26 @@ function exec(app: string, script: string): string {
   return execFileSync(kubectl, ["--kubeconfig", kubeconfig, "-n", appNamespace(app), "exec", `deploy/${app}-web`, "--", "sh", "-c", script], { encoding: "utf8" });
 }
 
-/** Runs SQL in the app's postgres add-on (its local socket, as addons:connect does). */
-function psql(app: string, sql: string): string {
-  const kubectl = join(toolDirs(true).kubernetes ?? "", "kubectl");
-  return execFileSync(kubectl, ["--kubeconfig", kubeconfig, "-n", appNamespace(app), "exec", addonNames.pod("db"), "--", "psql", "-h", "/tmp", "-U", "postgres", "-XAtc", sql], { encoding: "utf8" }).trim();
-}
-
+/** The app's postgres add-on `db`, its URL set as DATABASE_URL (before the first deploy, or with a release after). */
 async function withDatabase(app: string): Promise<void> {
-  await addons.create(app, { name: "db", kind: "postgres", version: "15", size: "64Mi" });
-  await addons.waitReady(app, "db");
+  const made = await run("addons:create", [app, "postgres", "--name", "db", "--version", "15", "--size", "64Mi"]);
+  expect(made.json, made.text).toMatchObject({ var: "DATABASE_URL" });
 }
 
-async function deployWithVolume(app: string): Promise<void> {
+async function createWithVolume(app: string): Promise<void> {
   created.push(app);
   await apps.create(app, "alice", { volumes: [{ name: "data", mountPath: "/data", size: "64Mi" }] });
-  const request: DeployRequest = { app, image: busybox, gitSha: "abc1234abc1234", processes: { web }, author: "alice", description: "Deploy busybox" };
+}
+
+async function deploy(app: string): Promise<void> {
+  const request: DeployRequest = { app, image: appImage, gitSha: "abc1234abc1234", processes: { web }, author: "alice", description: "Deploy the notes app" };
   await releases.deploy(request, captureOutput(), never);
 }
 
 const target = (): string[] => [`s3://qs-backups/${randomUUID().slice(0, 8)}`, "--endpoint", `http://${net.nodeIp}:${relay?.port ?? 0}`, "--access-key", accessKey];
 
 describe("backups on the real cluster", () => {
-  it("a deleted volume file and database row come back with backups:restore, --to restores beside, a drill passes, storage lost mid-backup fails only that run, a corrupted backup fails its drill", async () => {
+  it("a volume file and a database row the app wrote come back with backups:restore and the app reads them, its pre-backup hook runs first (a failing one fails the run), --to restores beside, a drill passes, storage lost mid-backup fails only that run, a corrupted backup fails its drill", async () => {
     // A wrong key is refused by the connection test, and nothing is saved.
     const before = await orUndefined(() => apis.secrets.read("qs-system", "qs-backup-target"));
     const wrong = await run("backups:target-set", [...target(), "--secret-key", "not-the-key"]).catch((err: unknown) => err as QsError);
@@ -229,19 +232,32 @@ describe("backups on the real cluster", () => {
     expect(JSON.stringify(set)).not.toContain(secretKey);
 
     const app = `bk-${randomUUID().slice(0, 8)}`;
-    await deployWithVolume(app);
-    expect(await eventually(async () => ((await http(app, "/note.txt")).includes("hello from the volume") ? "ok" : undefined), "the app serving its volume file", 90_000)).toBe("ok");
+    await createWithVolume(app);
+    // DATABASE_URL is set before the first deploy: the first release has it.
     await withDatabase(app);
-    psql(app, "CREATE TABLE notes (v text); INSERT INTO notes VALUES ('kept by pg_dump')");
+    await deploy(app);
+    expect(await eventually(async () => ((await http(app, "/data/note.txt")).includes("hello from the volume") ? "ok" : undefined), "the app serving its volume file", 90_000)).toBe("ok");
+    // The app writes the row itself, over its DATABASE_URL.
+    expect(await http(app, "/cgi-bin/row-write")).not.toMatch(/^HTTP /);
+    expect(await http(app, "/cgi-bin/row-read")).toBe("kept by pg_dump\n");
 
     const schedule = await run("backups:schedule", [app, "daily 03:00", "--keep-daily", "7", "--keep-weekly", "4"]);
     expect(schedule.text).toContain('cron "0 3 * * *"');
-    const cron = await apis.custom<CronJob>("batch/v1", "cronjobs").read(appNamespace(app), `${app}-backup`);
+    const cronJobs = apis.custom<CronJob>("batch/v1", "cronjobs");
+    const cron = await cronJobs.read(appNamespace(app), `${app}-backup`);
     expect(cron.spec?.concurrencyPolicy).toBe("Forbid");
+    // The pre-backup hook: declared after the schedule, it is rendered into the CronJob too.
+    const hooked = await run("backups:hook", [app, "/cgi-bin/pre-backup", "--timeout", "20s"]);
+    expect(hooked.text).toContain("the schedule was updated");
+    const hookedCron = await cronJobs.read(appNamespace(app), `${app}-backup`);
+    expect(hookedCron.spec?.jobTemplate.spec.template.spec?.initContainers?.[0]?.name).toBe("pre-backup-hook");
+    expect((await run("backups", [app])).text).toContain("pre-backup hook: GET /cgi-bin/pre-backup on the web Service (timeout 20 s)");
 
     const made = await run("backups:create", [app]);
     expect(made.text, made.text).toContain("Backed up");
     const id = (made.json as { id: string }).id;
+    // The hook was called once, before the volume was read (the marker is in the backup: below).
+    expect(await http(app, "/data/hook-calls.txt")).toBe("called\n");
     const listed = await run("backups", [app]);
     expect(listed.text).toContain(id);
     expect(listed.text).toContain("succeeded");
@@ -255,39 +271,55 @@ describe("backups on the real cluster", () => {
       expect(text).not.toContain(accessKey);
     }
 
-    exec(app, "rm /data/note.txt");
-    psql(app, "DELETE FROM notes");
-    expect(await http(app, "/note.txt")).toBe("HTTP 404");
+    exec(app, "rm /data/note.txt /data/hook-calls.txt");
+    expect(await http(app, "/cgi-bin/row-delete")).not.toMatch(/^HTTP /);
+    expect(await http(app, "/cgi-bin/row-read")).toBe("(no rows)\n");
+    expect(await http(app, "/data/note.txt")).toBe("HTTP 404");
     await run("backups:restore", [app, id]);
-    expect(await http(app, "/note.txt")).toContain("hello from the volume");
-    expect(psql(app, "SELECT v FROM notes")).toBe("kept by pg_dump");
+    expect(await http(app, "/data/note.txt")).toContain("hello from the volume");
+    expect(await http(app, "/data/hook-calls.txt")).toBe("called\n");
+    // The app reads its row back over its DATABASE_URL.
+    expect(await http(app, "/cgi-bin/row-read")).toBe("kept by pg_dump\n");
 
     const copy = `bk-${randomUUID().slice(0, 8)}`;
-    await deployWithVolume(copy);
-    exec(copy, "rm /data/note.txt && echo copy-only > /data/mine.txt");
-    // The backup holds a database: a target app without that add-on is refused, untouched.
+    await createWithVolume(copy);
+    // The backup holds a database: a target app without that add-on is refused before any Job is made.
     const refused = await run("backups:restore", [app, id, "--to", copy]).catch((err: unknown) => err as QsError);
     expect((refused as QsError).code).toBe("RESTORE_ADDON_MISSING");
     expect((refused as QsError).hint).toContain(`addons:create ${copy} postgres --name db`);
-    expect(await http(copy, "/note.txt")).toBe("HTTP 404");
+    expect((await apis.jobs.list(appNamespace(copy))).items).toEqual([]);
+    // With the add-on made before its first deploy, the copy's first release has DATABASE_URL.
     await withDatabase(copy);
+    await deploy(copy);
+    await eventually(async () => ((await http(copy, "/data/note.txt")).includes("hello from the volume") ? "ok" : undefined), "the copy serving its volume file", 90_000);
+    exec(copy, "rm /data/note.txt && echo copy-only > /data/mine.txt");
+    // No table yet: the app's read fails.
+    expect(await http(copy, "/cgi-bin/row-read")).toBe("HTTP 500");
     const beside = await run("backups:restore", [app, id, "--to", copy]);
     expect(beside.text).toContain("untouched");
-    expect(await http(copy, "/note.txt")).toContain("hello from the volume");
-    expect(await http(copy, "/mine.txt")).toContain("copy-only");
-    expect(await http(app, "/mine.txt")).toBe("HTTP 404");
-    expect(psql(copy, "SELECT v FROM notes")).toBe("kept by pg_dump");
+    expect(await http(copy, "/data/note.txt")).toContain("hello from the volume");
+    expect(await http(copy, "/data/mine.txt")).toContain("copy-only");
+    expect(await http(app, "/data/mine.txt")).toBe("HTTP 404");
+    expect(await http(copy, "/cgi-bin/row-read")).toBe("kept by pg_dump\n");
 
     const drill = await run("backups:drill", [app]);
     expect(drill.text, drill.text).toContain("Drill passed");
-    // note.txt and .seeded, and the postgres database's dump and its row counts.
-    expect((drill.json as { files: number }).files).toBe(4);
+    // note.txt, .seeded and the hook's hook-calls.txt, and the postgres database's dump and its row counts.
+    expect((drill.json as { files: number }).files).toBe(5);
     expect((drill.json as { databases: unknown[] }).databases).toEqual([{ addon: "db", kind: "postgres", tables: 1, rows: 1 }]);
     expect(drill.text).toContain("postgres db: 1 table(s), 1 row(s)");
     const drilled = (await run("backups", [app])).text;
     expect(drilled).toMatch(/ok 20\d\d-/);
     const scratch = (await apis.namespaces.list()).items.filter((n) => n.metadata?.name?.startsWith(`qs-app-drill-${app}`) && n.status?.phase === "Active");
     expect(scratch).toEqual([]);
+
+    // A hook that does not answer 2xx fails the run before anything is read, saying why.
+    await run("backups:hook", [app, "/cgi-bin/busy", "--timeout", "10s"]);
+    const refusedByApp = await run("backups:create", [app]);
+    expect(refusedByApp.exitCode, refusedByApp.text).toBe(1);
+    expect(refusedByApp.text).toContain("the pre-backup hook GET /cgi-bin/busy answered 503 Service Unavailable; nothing was backed up (earlier backups are untouched)");
+    expect((refusedByApp.json as { snapshot?: string }).snapshot).toBeUndefined();
+    await run("backups:hook", [app, "/cgi-bin/pre-backup", "--timeout", "20s"]);
 
     // The storage going away mid-backup: the run fails saying so, is listed as failed
     // without a snapshot, the app's backups show as failed, and the earlier backup is intact.
@@ -323,11 +355,14 @@ describe("backups on the real cluster", () => {
     // The cut run above left a lock in the repository (restic counts another pod's lock
     // stale only after 30 minutes): the scheduled run saves its snapshot and puts its prune off.
     expect((await run("backups:schedule", [app, "daily 03:00", "--keep-daily", "7"])).text).toContain("drilled weekly");
+    const calls = (await http(app, "/data/hook-calls.txt")).split("\n").length;
     const scheduledId = `${app}-backup-${Math.floor(Date.now() / 60_000)}`;
     execFileSync(join(toolDirs(true).kubernetes ?? "", "kubectl"), ["--kubeconfig", kubeconfig, "-n", appNamespace(app), "create", "job", scheduledId, `--from=cronjob/${app}-backup`]);
     const scheduledRun = await eventually(async () => (await backups.list(app)).find((r) => r.id === scheduledId && r.status !== "running"), "the scheduled run to finish", 300_000);
     expect(scheduledRun, scheduledRun.reason).toMatchObject({ status: "succeeded", scheduled: true });
     expect(scheduledRun.pruneSkipped).toMatch(/locked/);
+    // The schedule's run, which runs without the control plane, called the hook too.
+    expect((await http(app, "/data/hook-calls.txt")).split("\n").length).toBe(calls + 1);
     expect((await run("backups", [app])).text).toMatch(new RegExp(`${scheduledId} \\(scheduled\\).*succeeded \\(prune put off\\)`));
     expect(await backups.runDueDrills(never, (a) => a === app)).toEqual([{ app, backup: scheduledId, ok: true }]);
     expect((await run("backups", [app])).text).toMatch(new RegExp(`${scheduledId} \\(scheduled\\).*ok 20\\d\\d-`));
