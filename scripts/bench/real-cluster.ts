@@ -13,7 +13,7 @@
 // Skipped, with the reason, when the cluster is not built or not up. Never starts or stops it.
 import { execFile, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { createReadStream, readFileSync, readdirSync, statSync } from "node:fs";
+import { createReadStream, existsSync, readFileSync, statSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -49,7 +49,6 @@ const receivedMarker: Logger = {
     return silentLogger;
   },
 };
-const DEPENDENCIES = ["typescript", "prettier", "playwright-core"];
 const BUILDS_NAMESPACE = "qs-builds";
 
 const paths = clusterPaths();
@@ -117,7 +116,7 @@ try {
     await run("git", ["-c", "user.name=bench", "-c", "user.email=bench@example.test", "commit", "-q", "-m", "change"], { cwd: work });
   };
 
-  await commit({ ...nodeApp(tarballs.url, tarballs.files), "server.js": server("v1") });
+  await commit({ ...nodeApp(tarballs.lock), "server.js": server("v1") });
   const first = await timedPush(apis, work, gitEnv, 1);
   const firstHttp = await untilHttp(apis, "hello v1");
   await commit({ "server.js": server("v2") });
@@ -125,7 +124,9 @@ try {
   await untilHttp(apis, "hello v2");
 
   const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
-  console.log(`Node app without a Dockerfile, ${DEPENDENCIES.length} dependencies (${tarballs.mib} MiB packed), real Kaniko builds on the local cluster:`);
+  console.log(
+    `Node app without a Dockerfile, QuickStack's own runtime dependencies (${tarballs.count} packages, ${tarballs.mib} MiB packed), real Kaniko builds on the local cluster:`,
+  );
   console.log(`  git push → first HTTP 200            ${s(firstHttp - first.started)}`);
   console.log(`  first build                          ${s(first.build)}`);
   console.log(`  second build (source-only change)    ${s(second.build)}`);
@@ -165,50 +166,56 @@ async function kubectl(args: string[]): Promise<unknown> {
 }
 
 /**
- * Packs each dependency from this checkout's node_modules and serves the tarballs on the
- * node address, where builder pods reach them (the lockfile's `resolved` URLs).
+ * The app's dependencies are a real app's: QuickStack's own runtime tree (every package of
+ * this checkout's lockfile that is not a dev dependency, at the same paths). Each is packed
+ * from node_modules as npm packs it (a `package/` folder) and served on the node address,
+ * where builder pods reach it (the lockfile's `resolved` URLs).
  */
-async function serveDependencies(dir: string): Promise<{ server: Server; url: string; files: Tarballs; mib: string }> {
+async function serveDependencies(dir: string): Promise<{ server: Server; url: string; lock: LockPackages; count: number; mib: string }> {
   await mkdir(dir, { recursive: true });
-  const files: Tarballs = new Map();
-  for (const name of DEPENDENCIES) {
-    await run("npm", ["pack", "-q", "--ignore-scripts", "--pack-destination", dir, join(repoRoot, "node_modules", name)]);
-  }
+  const root = JSON.parse(readFileSync(join(repoRoot, "package-lock.json"), "utf8")) as { packages: LockPackages };
+  const lock: LockPackages = {};
+  const files = new Map<string, string>();
   let bytes = 0;
-  for (const file of readdirSync(dir)) {
-    const name = DEPENDENCIES.find((d) => file.startsWith(`${d}-`) && /^\d/.test(file.slice(d.length + 1)));
-    if (name === undefined) continue;
+  for (const [path, entry] of Object.entries(root.packages)) {
+    if (!path.startsWith("node_modules/") || entry.dev === true || entry.link === true) continue;
+    if (!existsSync(join(repoRoot, path))) {
+      // Another platform's optional package (npm skips it by its os/cpu): listed, never fetched.
+      lock[path] = entry;
+      continue;
+    }
+    const file = `${createHash("sha256").update(path).digest("hex").slice(0, 16)}.tgz`;
+    await run("tar", ["-czf", join(dir, file), "--exclude=./node_modules", "--transform", "s,^\\.,package,", "-C", join(repoRoot, path), "."]);
     const data = readFileSync(join(dir, file));
     bytes += statSync(join(dir, file)).size;
-    files.set(name, {
-      file,
-      version: file.slice(name.length + 1, -".tgz".length),
-      integrity: `sha512-${createHash("sha512").update(data).digest("base64")}`,
-    });
+    files.set(`/${file}`, file);
+    lock[path] = { ...entry, resolved: file, integrity: `sha512-${createHash("sha512").update(data).digest("base64")}` };
   }
   const server = createServer((req, res) => {
-    const file = [...files.values()].find((f) => req.url === `/${f.file}`);
+    const file = files.get(req.url ?? "");
     if (file === undefined) {
       res.writeHead(404).end();
       return;
     }
     res.writeHead(200, { "content-type": "application/octet-stream" });
-    createReadStream(join(dir, file.file)).pipe(res);
+    createReadStream(join(dir, file)).pipe(res);
   });
   await new Promise<void>((resolve) => server.listen(0, net.nodeIp, resolve));
   const url = `http://${net.nodeIp}:${(server.address() as AddressInfo).port}`;
-  return { server, url, files, mib: (bytes / 1024 / 1024).toFixed(1) };
+  for (const [path, entry] of Object.entries(lock)) if (files.has(`/${entry.resolved}`) && existsSync(join(repoRoot, path))) entry.resolved = `${url}/${entry.resolved}`;
+  return { server, url, lock, count: files.size, mib: (bytes / 1024 / 1024).toFixed(1) };
 }
 
-type Tarballs = Map<string, { file: string; version: string; integrity: string }>;
+type LockPackages = Record<string, { version?: string; resolved?: string; integrity?: string; dev?: boolean; link?: boolean; optional?: boolean; [key: string]: unknown }>;
 
-/** package.json, its lockfile (tarballs from `url`) and an .npmrc without audit (no registry here). */
-function nodeApp(url: string, tarballs: Tarballs): Record<string, string> {
-  const dependencies = Object.fromEntries([...tarballs].map(([name, f]) => [name, f.version]));
-  const packages: Record<string, unknown> = { "": { name: "bench-app", version: "1.0.0", dependencies } };
-  for (const [name, f] of tarballs) {
-    packages[`node_modules/${name}`] = { version: f.version, resolved: `${url}/${f.file}`, integrity: f.integrity };
-  }
+/** package.json (the top-level packages as its dependencies), its lockfile, and an .npmrc without audit (no registry here). */
+function nodeApp(lock: LockPackages): Record<string, string> {
+  const dependencies = Object.fromEntries(
+    Object.entries(lock)
+      .filter(([path, entry]) => !path.slice("node_modules/".length).includes("node_modules/") && entry.optional !== true)
+      .map(([path, entry]) => [path.slice("node_modules/".length), entry.version ?? "*"]),
+  );
+  const packages = { "": { name: "bench-app", version: "1.0.0", dependencies }, ...lock };
   return {
     "package.json": JSON.stringify({ name: "bench-app", version: "1.0.0", private: true, dependencies, scripts: { start: "node server.js" } }, null, 2),
     "package-lock.json": JSON.stringify({ name: "bench-app", version: "1.0.0", lockfileVersion: 3, requires: true, packages }, null, 2),
@@ -218,7 +225,7 @@ function nodeApp(url: string, tarballs: Tarballs): Record<string, string> {
 
 /** The app's server: loads a dependency (so the install is really used) and says `tag`. */
 function server(tag: string): string {
-  return `require("typescript");\nrequire("node:http").createServer((_, res) => res.end("hello ${tag}\\n")).listen(Number(process.env.PORT));\n`;
+  return `require("yaml");\nrequire("node:http").createServer((_, res) => res.end("hello ${tag}\\n")).listen(Number(process.env.PORT));\n`;
 }
 
 interface PushTimes {
