@@ -145,7 +145,7 @@ describe("volumes", () => {
 
       await annotate(claimPath, Math.round(0.97 * 2 ** 30));
       const full = await volumesCheck(apis).run(signal);
-      expect(full).toMatchObject({ status: "fail", finding: `volume data of ${app} is 97% full (993 MiB of 1.0 GiB)` });
+      expect(full).toMatchObject({ status: "fail", finding: `volume data of ${app} is 97% full (993 MiB of 1 GiB)` });
       expect(full.fix).toContain(`ssh -t qs apps:enter ${app}`);
       expect(full.fix).toContain(`ssh qs apps:volumes-add ${app}`);
 

@@ -8,7 +8,7 @@ export { judgeNodes, nodesCheck } from "./nodes-check.ts";
 export { judgeRegistryStorage, registryInventory, registryStorageCheck, type RegistryCatalog, type RegistryInventory, type RegistryStorageCheckOptions } from "./registry-storage-check.ts";
 export { pingCheck, pinnedImagesCheck, registryCheck } from "./service-checks.ts";
 export { judgeVersions, versionCheck } from "./version-check.ts";
-export { formatBytes, percentUsed, readStatsSummaries, type FsStats, type StatsSummary, type SummariesResult, type UnreadNode, type VolumeStats } from "./stats-summary.ts";
+export { percentUsed, readStatsSummaries, type FsStats, type StatsSummary, type SummariesResult, type UnreadNode, type VolumeStats } from "./stats-summary.ts";
 export { createKubeletClient, kubeletEndpoint, KubeletHttpError, type KubeletClient, type KubeletClientOptions, type KubeletEndpoint } from "./kubelet-client.ts";
 export { judgeVolumes, volumesCheck, VOLUME_FAIL_PERCENT, VOLUME_WARN_PERCENT } from "./volumes-check.ts";
 export { backupsCheck, judgeBackups } from "./backups-check.ts";

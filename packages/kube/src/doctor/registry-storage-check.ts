@@ -1,6 +1,6 @@
-import type { AppStore, CheckOutcome, HealthCheck } from "@qs/core";
+import { type AppStore, type CheckOutcome, type HealthCheck, formatBytes } from "@qs/core";
 import type { KubeApis } from "../apis.ts";
-import { type StatsSummary, formatBytes, percentUsed, readStatsSummaries } from "./stats-summary.ts";
+import { type StatsSummary, percentUsed, readStatsSummaries } from "./stats-summary.ts";
 import { VOLUME_FAIL_PERCENT, VOLUME_WARN_PERCENT } from "./volumes-check.ts";
 
 /** The registry API calls the check makes (RegistryClient of @qs/builder has them). */

@@ -124,14 +124,3 @@ export function percentUsed(fs: FsStats | undefined): number | undefined {
   return Math.round((fs.usedBytes / fs.capacityBytes) * 100);
 }
 
-/** Bytes as the largest unit that keeps one digit before the point (1.5 GiB, 800 MiB). */
-export function formatBytes(bytes: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${unit === 0 || value >= 10 ? Math.round(value) : value.toFixed(1)} ${units[unit] ?? "B"}`;
-}

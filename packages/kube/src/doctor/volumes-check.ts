@@ -1,8 +1,8 @@
-import type { CheckOutcome, HealthCheck } from "@qs/core";
+import { type CheckOutcome, type HealthCheck, formatBytes } from "@qs/core";
 import type { KubeApis } from "../apis.ts";
 import { LABEL_APP } from "../labels.ts";
 import type { PersistentVolumeClaim } from "../rest/wire.ts";
-import { type StatsSummary, type UnreadNode, formatBytes, percentUsed, readStatsSummaries } from "./stats-summary.ts";
+import { type StatsSummary, type UnreadNode, percentUsed, readStatsSummaries } from "./stats-summary.ts";
 
 /** A volume or node disk this full is a warning … */
 export const VOLUME_WARN_PERCENT = 80;
