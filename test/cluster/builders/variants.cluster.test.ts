@@ -4,48 +4,31 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { repoRoot } from "../src/layout.ts";
 import { useBuildCluster } from "./harness.ts";
-import {
-  FLASK_WHEELS,
-  HUSKY,
-  npmTarballs,
-  startDependencyServer,
-  wheelhouse,
-  type DependencyServer,
-} from "./served-dependencies.ts";
+import { HUSKY, npmTarballs, startDependencyServer, type DependencyServer } from "./served-dependencies.ts";
 
 // The stack variants of test/fixtures/stacks, each built from its generated Dockerfile by a
 // real Kaniko pod on the real cluster (see harness.ts) and run as a pod that must answer
-// HTTP: a Go 1.25 module, requirements.txt (Flask under gunicorn), a static site with a
-// dotfile, a single-page app, a Procfile, npm workspaces and a `prepare` script.
+// HTTP: a single-page app, a Procfile, npm workspaces and a `prepare` script. The Go 1.25
+// module, requirements.txt (Flask under gunicorn) and the static site with a dotfile are
+// built by `git push` through the whole control plane (test/cluster/push-stacks.cluster.test.ts).
 //
-// The builds run side by side (describe.concurrent, five at a time): each is its own Job,
-// and apart from the Go compile most of a build is Kaniko unpacking base images, taking
-// snapshots and pushing layers, which overlap well on the node's two cores.
+// The builds run side by side (describe.concurrent): each is its own Job, and most of a
+// build is Kaniko unpacking base images, taking snapshots and pushing layers, which
+// overlap well on the node's two cores.
 //
-// What each build gets that the fixture does not say itself:
-//   - python-pip asks for Python 3.11 (runtime.txt); images.ts makes Python from Debian
-//     trixie, which has 3.13, so the copy states 3.13 in .python-version (which the
-//     generator reads first). Its wheels come from the node address through pip's own
-//     requirements-file options (served-dependencies.ts): no package index is reachable.
-//   - node-prepare's husky comes from the node address through an `.npmrc`, as from a
-//     private registry.
+// What a build gets that the fixture does not say itself: node-prepare's husky comes from
+// the node address through an `.npmrc`, as from a private registry.
 // pnpm, Yarn Berry, Poetry, uv and a start command that needs tini install a package
 // manager (or tini) before any file of the app is copied: mirrors.cluster.test.ts builds
 // them through the product's build mirrors.
 
 const { build, serve, get, work } = useBuildCluster();
 
-/** The Python images.ts makes (Debian trixie's python3). */
-const PYTHON = "3.13";
-
 let deps: DependencyServer;
 const seconds: Record<string, number> = {};
 
 beforeAll(async () => {
-  deps = await startDependencyServer({
-    wheels: wheelhouse(FLASK_WHEELS, PYTHON),
-    npm: npmTarballs(HUSKY),
-  });
+  deps = await startDependencyServer({ npm: npmTarballs(HUSKY) });
 }, 300_000);
 
 afterAll(async () => {
@@ -76,36 +59,6 @@ async function buildAndServe(name: string, dir: string): Promise<{ status: numbe
 }
 
 describe.concurrent("stack variants built by Kaniko on the real cluster answer HTTP", () => {
-  it("go-1.25: a current module builds on Go 1.26 and serves", async () => {
-    expect(await buildAndServe("go-125", fixture("go-1.25"))).toEqual({
-      status: 200,
-      body: "go 1.25\n",
-    });
-  }, 600_000);
-
-  it("python-pip: requirements.txt installs Flask and gunicorn, and gunicorn serves the app", async () => {
-    const dir = fixture("python-pip");
-    const requirements = readFileSync(join(dir, "requirements.txt"), "utf8");
-    writeFileSync(join(dir, "requirements.txt"), `${deps.pipOptions}${requirements}`);
-    writeFileSync(join(dir, ".python-version"), `${PYTHON}\n`);
-    expect(await buildAndServe("python-pip", dir)).toEqual({ status: 200, body: "hello\n" });
-  }, 600_000);
-
-  it("static-dotfile: serves the site's files and none of the repository's others", async () => {
-    const index = readFileSync(
-      join(repoRoot, "test/fixtures/stacks/static-dotfile/index.html"),
-      "utf8",
-    );
-    expect(await buildAndServe("static-dotfile", fixture("static-dotfile"))).toEqual({
-      status: 200,
-      body: index,
-    });
-    expect((await get("static-dotfile", "/assets/site.css")).status).toBe(200);
-    for (const path of ["/.env", "/.private/key.txt", "/build.sh", "/README.md"]) {
-      expect(await get("static-dotfile", path), path).toMatchObject({ status: 404 });
-    }
-  }, 600_000);
-
   it("static-spa: a deep link gets index.html; static.json is not served", async () => {
     const index = readFileSync(
       join(repoRoot, "test/fixtures/stacks/static-spa/index.html"),
