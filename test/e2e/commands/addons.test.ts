@@ -95,6 +95,25 @@ describe("addons over SSH and HTTP against the API double", () => {
     expect(t.h.double.find("v1", "PersistentVolumeClaim", ns(shop), "data-addon-postgres-0")).toBeDefined();
   });
 
+  it("apps:destroy of an app whose add-on another app uses needs --force, and then detaches it", async () => {
+    const owner = await deployed("own");
+    expect((await t.run(`addons:create ${owner} redis`)).code).toBe(0);
+    const user = await deployed("use");
+    expect((await t.run(`addons:attach ${user} ${owner}/redis --as CACHE`)).code).toBe(0);
+    const refused = await t.run(`apps:destroy ${owner} --confirm ${owner}`);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`used by other apps: ${user} (CACHE_URL from ${owner}/redis)`);
+    expect(refused.stderr).toContain("--force");
+    expect(await t.services.apps.exists(owner)).toBe(true);
+    expect((await t.services.config.get(user)).CACHE_URL).toBeDefined();
+
+    const forced = await t.run(`apps:destroy ${owner} --confirm ${owner} --force`);
+    expect(forced.code).toBe(0);
+    expect(forced.stdout).toContain(`detached its add-ons from ${user} (unset CACHE_URL)`);
+    expect((await t.services.config.get(user)).CACHE_URL).toBeUndefined();
+    expect((await t.services.apps.get(user)).spec.addons ?? []).toEqual([]);
+  });
+
   it("creates redis with REDIS_URL, or NAME_URL with --as", async () => {
     const app = await deployed("cache");
     expect((await t.run(`addons:create ${app} redis --as SESSIONS`)).code).toBe(0);

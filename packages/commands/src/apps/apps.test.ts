@@ -83,7 +83,7 @@ describe("apps:create / list / info / destroy", () => {
     await run("apps:create shop");
     const partly = await run("apps:destroy shop --confirm shop --json");
     expect(partly.code).toBe(0);
-    expect(JSON.parse(partly.out)).toEqual({ name: "shop", destroyed: true, imagesDeleted: null });
+    expect(JSON.parse(partly.out)).toEqual({ name: "shop", destroyed: true, imagesDeleted: null, detachedFrom: [] });
     expect(env.apps.apps.has("shop")).toBe(false);
     await run("apps:create web");
     expect((await run("apps:destroy web --confirm web")).out).toBe(
