@@ -183,7 +183,7 @@ async function freshAddons(addons: AddonManager, preview: string, parentAddons: 
 }
 
 /**
- * A new preview's spec: the parent's processes, build, health check and web port, its own deploy
+ * A new preview's spec: the parent's processes, build, health check, web port and template, its own deploy
  * branch, none of the parent's domains or volumes (a preview must not serve or write
  * production's), no previews of its own, and no autoscaling (one replica each).
  */
@@ -202,6 +202,8 @@ export function previewSpec(parent: AppSpec, origin: NonNullable<AppSpec["previe
     builder: parent.builder,
     ...(parent.healthCheckPath === undefined ? {} : { healthCheckPath: parent.healthCheckPath }),
     ...(parent.webPort === undefined ? {} : { webPort: parent.webPort }),
+    // A template's limits (e.g. one replica for a single-writer app) hold for its previews too.
+    ...(parent.template === undefined ? {} : { template: parent.template }),
     preview: origin,
   };
 }

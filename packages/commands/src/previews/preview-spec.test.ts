@@ -9,4 +9,10 @@ describe("previewSpec", () => {
     expect(spec).toMatchObject({ webPort: 3000, healthCheckPath: "/api/health", processes: { web: { replicas: 1 } } });
     expect(previewSpec(defaultAppSpec(), { parent: "p", branch: "x", lastPushAt: "" }).webPort).toBeUndefined();
   });
+
+  it("keeps the parent's template, so its scale limit holds for the preview", () => {
+    const template = { name: "uptime-kuma", scaleLimit: { max: 1, reason: "its SQLite database is on the data volume" } };
+    expect(previewSpec({ ...defaultAppSpec(), template }, { parent: "up", branch: "x", lastPushAt: "" }).template).toEqual(template);
+    expect(previewSpec(defaultAppSpec(), { parent: "p", branch: "x", lastPushAt: "" }).template).toBeUndefined();
+  });
 });
