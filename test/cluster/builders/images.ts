@@ -1,3 +1,4 @@
+import { DEFAULT_BASE_IMAGES } from "@qs/builder";
 import { execFileSync } from "node:child_process";
 import {
   existsSync,
@@ -369,6 +370,20 @@ export function imageSpecs(log: (line: string) => void): (() => ImageSpec)[] {
           `debian ${SUITE} minbase, ${include.join(" ")} ${packageVersion(rootfs, "python3")}`,
         ),
         cmd: ["python3"],
+      };
+    },
+    // The single-page-app runtime (DEFAULT_BASE_IMAGES.spa): Debian's nginx under the
+    // official image's name. The generated stage writes its own config at start and runs
+    // nginx as nobody (65534, in both images), so it needs neither the official image's
+    // entrypoint nor its nginx user; /etc/nginx/mime.types is in both.
+    () => {
+      const rootfs = debianRootfs({ suite: SUITE, include: ["nginx"] }, log);
+      return {
+        ref: DEFAULT_BASE_IMAGES.spa.replace(/^docker\.io\//, ""),
+        layers: [rootfs],
+        env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
+        labels: madeFrom(`debian ${SUITE} minbase, nginx ${packageVersion(rootfs, "nginx")}`),
+        cmd: ["nginx", "-g", "daemon off;"],
       };
     },
   ];

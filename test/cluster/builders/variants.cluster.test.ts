@@ -59,7 +59,7 @@ async function buildAndServe(name: string, dir: string): Promise<{ status: numbe
 }
 
 describe.concurrent("stack variants built by Kaniko on the real cluster answer HTTP", () => {
-  it("static-spa: a deep link gets index.html; static.json is not served", async () => {
+  it("static-spa: a deep link gets 200 and index.html; missing assets and static.json 404", async () => {
     const index = readFileSync(
       join(repoRoot, "test/fixtures/stacks/static-spa/index.html"),
       "utf8",
@@ -68,11 +68,15 @@ describe.concurrent("stack variants built by Kaniko on the real cluster answer H
       status: 200,
       body: index,
     });
-    expect((await get("static-spa", "/app.js")).body).toContain("spa route");
-    // busybox httpd sends its error page with the error's status: the browser renders
-    // index.html and the router the deep link, but the status stays 404.
-    expect(await get("static-spa", "/orders/42/edit")).toEqual({ status: 404, body: index });
-    expect((await get("static-spa", "/static.json")).body).toBe(index);
+    // nginx (the SPA runtime) answers a router's path with the app itself, as a 200.
+    expect(await get("static-spa", "/orders/42/edit")).toEqual({ status: 200, body: index });
+    expect(await get("static-spa", "/users/ada.lovelace")).toEqual({ status: 200, body: index });
+    const app = await get("static-spa", "/app.js");
+    expect(app.status).toBe(200);
+    expect(app.body).toContain("spa route");
+    // A missing asset is a real 404, and static.json never reached the web root.
+    expect((await get("static-spa", "/app.js.map")).status).toBe(404);
+    expect((await get("static-spa", "/static.json")).status).toBe(404);
   }, 600_000);
 
   it("procfile-node: the Procfile's web line is the start command", async () => {

@@ -19,6 +19,11 @@ export interface BaseImages {
   readonly goRuntime: string;
   /** Static sites are served by busybox httpd: tiny, runs as any user on any port. */
   readonly static: string;
+  /**
+   * Single-page apps are served by nginx (official image, stable line): busybox httpd can
+   * only answer a deep link with index.html as its 404 page, nginx answers it with 200.
+   */
+  readonly spa: string;
 }
 
 /** The default images: the supported release lines on BASE_IMAGES_CHOSEN_ON. */
@@ -43,6 +48,7 @@ export const DEFAULT_BASE_IMAGES: BaseImages = {
   },
   goRuntime: "docker.io/library/alpine:3.22",
   static: "docker.io/library/busybox:1.37.0",
+  spa: "docker.io/library/nginx:1.30-trixie",
 };
 
 /** The day DEFAULT_BASE_IMAGES was last reviewed against RUNTIME_END_OF_LIFE. */
@@ -51,7 +57,8 @@ export const BASE_IMAGES_CHOSEN_ON = "2026-12-03";
 /**
  * End of upstream support per release line (ISO dates): nodejs.org release schedule,
  * Python's PEPs (five years after x.y.0), Go's policy (a release is supported until the
- * second newer one, expected each February and August), Alpine (two years).
+ * second newer one, expected each February and August), Alpine (two years), nginx (a
+ * stable line until the next one, each April; its fixes stop then).
  */
 export const RUNTIME_END_OF_LIFE = {
   node: { "20": "2026-04-30", "22": "2027-04-30", "24": "2028-04-30", "26": "2029-04-30" },
@@ -70,6 +77,7 @@ export const RUNTIME_END_OF_LIFE = {
     "1.27": "2027-08-31",
   },
   alpine: { "3.21": "2026-11-01", "3.22": "2027-05-01" },
+  nginx: { "1.28": "2026-04-30", "1.30": "2027-04-30" },
 } as const satisfies Record<string, Record<string, string>>;
 
 /**
@@ -83,6 +91,7 @@ export function runtimesPastEndOfLife(images: BaseImages, date: string): string[
     ...Object.keys(images.python).map((v): [string, string] => ["python", v]),
     ...Object.keys(images.go).map((v): [string, string] => ["go", v]),
     ["alpine", /:(\d+\.\d+)/.exec(images.goRuntime)?.[1] ?? "?"],
+    ["nginx", /:(\d+\.\d+)/.exec(images.spa)?.[1] ?? "?"],
   ];
   return lines.flatMap(([runtime, version]) => {
     const eol = table[runtime]?.[version];
@@ -149,6 +158,7 @@ export function resolveImages(options: StackOptions = {}): BaseImages {
     go: pinAll({ ...DEFAULT_BASE_IMAGES.go, ...o.go }),
     goRuntime: pin(o.goRuntime ?? DEFAULT_BASE_IMAGES.goRuntime),
     static: pin(o.static ?? DEFAULT_BASE_IMAGES.static),
+    spa: pin(o.spa ?? DEFAULT_BASE_IMAGES.spa),
   };
 }
 
@@ -161,6 +171,7 @@ export function baseImageList(images: BaseImages = DEFAULT_BASE_IMAGES): string[
       ...Object.values(images.go),
       images.goRuntime,
       images.static,
+      images.spa,
     ]),
   ];
 }

@@ -4,7 +4,7 @@ import { DEFAULT_VERSIONS, TOOL_VERSIONS, type BaseImages } from "./images.ts";
 import { mirrorFact, npmMirrorArgs, type BuildMirrors } from "./mirrors.ts";
 import { satisfies } from "./semver.ts";
 import { startCmd, startCommandOf, tiniInstall } from "./start-command.ts";
-import { copySiteFiles, isSinglePageApp, staticRuntime } from "./static.ts";
+import { copySiteFiles, isSinglePageApp, SPA_FACT, staticRuntime } from "./static.ts";
 import { workspaceManifests } from "./workspaces.ts";
 import { readText, type DetectedStack, type SourceTree } from "./types.ts";
 
@@ -184,7 +184,7 @@ export async function detectNode(
       facts: [
         ...facts,
         "no start script: serving the build output (dist, build, out or public)",
-        ...(spa ? ["single-page app: unknown paths get index.html"] : []),
+        ...(spa ? [SPA_FACT] : []),
         ...mirrorFact(mirrors, ["npmRegistry"]),
       ],
       dockerfile: join(

@@ -1,4 +1,4 @@
-import { header, join, portLines, shellCmd } from "./dockerfile.ts";
+import { execCmd, header, join, portLines, shellCmd } from "./dockerfile.ts";
 import type { BaseImages } from "./images.ts";
 import { readText, type DetectedStack, type SourceTree } from "./types.ts";
 
@@ -101,18 +101,87 @@ export function copySiteFiles(from: string): string {
 }
 
 /**
- * The runtime stage serving /site from stage `siteStage` with busybox httpd as `nobody`
- * (65534: reads the files, binds PORT > 1024). For a single-page app every unknown path
- * gets index.html (busybox httpd's 404 page; the router then renders the deep link).
+ * The runtime stage serving /site from stage `siteStage`. A plain site: busybox httpd as
+ * `nobody` (65534: reads the files, binds PORT > 1024), 404 for what is not there. A
+ * single-page app: nginx (spaRuntime), which answers deep links with 200 and index.html.
  */
 export function staticRuntime(images: BaseImages, siteStage: string, spa: boolean): string {
+  if (spa) return spaRuntime(images, siteStage);
   return [
     `FROM ${images.static}`,
     `COPY --from=${siteStage} --chown=65534:65534 /site /srv/www`,
-    ...(spa ? ["RUN printf 'E404:/srv/www/index.html\\n' > /srv/httpd.conf"] : []),
     "USER 65534:65534",
     portLines(),
-    shellCmd(`httpd -f -v -p "$PORT" -h /srv/www${spa ? " -c /srv/httpd.conf" : ""}`),
+    shellCmd('httpd -f -v -p "$PORT" -h /srv/www'),
+  ].join("\n");
+}
+
+/** The fact a build reports for a single-page app. */
+export const SPA_FACT = "single-page app: unknown paths get index.html with 200, served by nginx";
+
+/**
+ * Extensions whose missing files stay a 404 in a single-page app: the site's own kinds
+ * and source maps. A browser asking for a missing script, style or image must not get
+ * index.html as `200 text/html` (a script that fails to parse, an HTML page cached under
+ * a .js URL, a broken deploy that looks healthy); router paths do not end in these, and
+ * a path with any other dot (`/users/ada.lovelace`) still gets the app.
+ */
+export const SPA_ASSET_EXTENSIONS = [...SITE_EXTENSIONS, "map"] as const;
+
+/** nginx's config for a single-page app; `@PORT@` is replaced at container start. */
+export function spaNginxConfig(): string[] {
+  const temp = ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"];
+  return [
+    "daemon off;",
+    // One worker: `auto` counts the node's cores, not the container's share of them.
+    "worker_processes 1;",
+    "pid /tmp/nginx.pid;",
+    "error_log stderr;",
+    "events { worker_connections 1024; }",
+    "http {",
+    "  include /etc/nginx/mime.types;",
+    "  default_type application/octet-stream;",
+    "  access_log /dev/stdout;",
+    "  server_tokens off;",
+    "  sendfile on;",
+    // Not nginx's compiled-in temp folders: they differ between builds and are root's.
+    ...temp.map((t) => `  ${t}_temp_path /tmp/nginx-${t};`),
+    "  server {",
+    "    listen @PORT@;",
+    "    root /srv/www;",
+    "    index index.html;",
+    // A folder's index.html, else the app (no `$uri/`: no 403 for a folder without one,
+    // no redirect to a host:port the platform's router does not serve).
+    "    location / { try_files $uri $uri/index.html /index.html; }",
+    `    location ~* \\.(${SPA_ASSET_EXTENSIONS.join("|")})$ { try_files $uri =404; }`,
+    "  }",
+    "}",
+  ];
+}
+
+/**
+ * The runtime stage of a single-page app: nginx as `nobody` (65534, in the official image
+ * and in Debian's) on $PORT. The config is a template in the image; the start command
+ * checks PORT, writes the config to /tmp and runs nginx in the foreground. The official
+ * image's entrypoint is dropped, so every nginx image starts the same way.
+ */
+export function spaRuntime(images: BaseImages, siteStage: string): string {
+  const lines = spaNginxConfig().map((l) => `  '${l}' \\`);
+  const start = [
+    'case "$PORT" in ""|*[!0-9]*) echo "PORT must be a port number, not \'$PORT\'" >&2; exit 1;; esac',
+    'sed "s/@PORT@/$PORT/" /srv/nginx.conf.in > /tmp/nginx.conf',
+    "exec nginx -e stderr -c /tmp/nginx.conf",
+  ].join("; ");
+  return [
+    `FROM ${images.spa}`,
+    `COPY --from=${siteStage} --chown=65534:65534 /site /srv/www`,
+    "RUN printf '%s\\n' \\",
+    ...lines,
+    "  > /srv/nginx.conf.in",
+    "USER 65534:65534",
+    portLines(),
+    "ENTRYPOINT []",
+    execCmd(["/bin/sh", "-c", start]),
   ].join("\n");
 }
 
@@ -131,8 +200,8 @@ export async function detectStatic(
     stack: "static",
     facts: [
       root === "." ? "index.html at the root" : `site in ${root}/`,
-      "served by busybox httpd (site files only, no dotfiles)",
-      ...(spa ? ["single-page app: unknown paths get index.html"] : []),
+      spa ? "site files only, no dotfiles" : "served by busybox httpd (site files only, no dotfiles)",
+      ...(spa ? [SPA_FACT] : []),
     ],
     dockerfile: join(
       header("static site"),

@@ -13,6 +13,7 @@ import {
   runtimesPastEndOfLife,
   type BaseImages,
 } from "./images.ts";
+import { SPA_FACT, spaNginxConfig } from "./static.ts";
 import type { SourceTree } from "./types.ts";
 
 const FIXTURES = join(import.meta.dirname, "../../../../test/fixtures/stacks");
@@ -429,14 +430,17 @@ describe("static variants", () => {
     expect(run.stderr).toContain("the site has no index.html");
   });
 
-  it("SPA (static.json): unknown paths get index.html; static.json is not served", async () => {
+  it("SPA (static.json): nginx as nobody on $PORT; static.json is not in the site", async () => {
     const found = await detectStack(await fixture("static-spa"));
-    expect(found.facts).toContain("single-page app: unknown paths get index.html");
+    expect(found.facts).toContain(SPA_FACT);
     const runtime = stage(found.dockerfile, -1);
-    expect(runtime).toContain("RUN printf 'E404:/srv/www/index.html\\n' > /srv/httpd.conf");
-    expect(cmdOf(found.dockerfile)[2]).toBe(
-      'exec httpd -f -v -p "$PORT" -h /srv/www -c /srv/httpd.conf',
-    );
+    expect(runtime).toMatch(new RegExp(`^FROM ${DEFAULT_BASE_IMAGES.spa.replaceAll(".", "\\.")}\n`));
+    expect(runtime).toContain("COPY --from=site --chown=65534:65534 /site /srv/www\n");
+    expect(runtime).toContain("\nUSER 65534:65534\n");
+    expect(runtime).not.toContain("httpd");
+    // The same start in the official image (whose entrypoint is dropped) and the local one.
+    expect(runtime).toContain("\nENTRYPOINT []\n");
+    expect(cmdOf(found.dockerfile).slice(0, 2)).toEqual(["/bin/sh", "-c"]);
     const out = await tempDir();
     const script = runScript(found.dockerfile, "mkdir -p /site")
       .replaceAll("/site", out)
@@ -445,7 +449,69 @@ describe("static variants", () => {
     expect((await readdir(out)).sort()).toEqual(["app.js", "index.html"]);
   });
 
-  it("SPA auto-detected from a client-side router; a plain site gets no fallback", async () => {
+  it("SPA: the image's nginx config template, written by its RUN line", async () => {
+    const dir = await tempDir();
+    const d = (await detectStack(await fixture("static-spa"))).dockerfile;
+    const run = runScript(d, "printf").replace("/srv/nginx.conf.in", join(dir, "nginx.conf.in"));
+    expect((await sh(run)).code).toBe(0);
+    const conf = await readFile(join(dir, "nginx.conf.in"), "utf8");
+    expect(conf).toBe(`${spaNginxConfig().join("\n")}\n`);
+    expect(conf).toContain("    listen @PORT@;\n");
+    expect(conf).toContain("    root /srv/www;\n");
+    expect(conf).toContain("daemon off;\n");
+    expect(conf).toContain("pid /tmp/nginx.pid;\n");
+    // As nobody: no `user` directive, every temp folder under /tmp.
+    expect(conf).not.toMatch(/^\s*user /m);
+    expect(conf.match(/_temp_path \/tmp\//g)).toHaveLength(5);
+    expect(conf).toContain("    location / { try_files $uri $uri/index.html /index.html; }\n");
+  });
+
+  it("SPA: deep links get the app, missing assets (site extensions and .map) stay 404", () => {
+    const line = spaNginxConfig().find((l) => l.includes("=404"));
+    const pattern = /location ~\* (\S+) \{ try_files \$uri =404; \}$/.exec(line ?? "")?.[1];
+    expect(pattern).toBeDefined();
+    // nginx's `~*` is a case-insensitive PCRE; this one reads the same in JavaScript.
+    const asset = new RegExp(pattern!, "i");
+    for (const path of ["/app.js.map", "/app.js", "/static.json", "/img/Logo.PNG", "/a.woff2"]) {
+      expect(asset.test(path), path).toBe(true);
+    }
+    for (const path of ["/", "/orders/42/edit", "/users/ada.lovelace", "/v1.2/notes", "/.env"]) {
+      expect(asset.test(path), path).toBe(false);
+    }
+  });
+
+  it("SPA: the start command checks PORT, writes the config to /tmp and runs nginx", async () => {
+    const dir = await tempDir();
+    const d = (await detectStack(await fixture("static-spa"))).dockerfile;
+    await sh(
+      runScript(d, "printf").replace("/srv/nginx.conf.in", join(dir, "nginx.conf.in")),
+    );
+    // A stand-in nginx on PATH prints its arguments and the config it was given.
+    await writeFile(
+      join(dir, "nginx"),
+      '#!/bin/sh\necho "nginx $*"\ncat "$4"\n',
+    );
+    await chmod(join(dir, "nginx"), 0o755);
+    const start = cmdOf(d)[2]!
+      .replace("/srv/nginx.conf.in", join(dir, "nginx.conf.in"))
+      .replaceAll("/tmp/nginx.conf", join(dir, "nginx.conf"));
+    const env = { PATH: `${dir}:/usr/bin:/bin` };
+    const ok = await sh(start, { ...env, PORT: "5123" });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(new RegExp(`^nginx -e stderr -c ${dir}/nginx\\.conf\n`));
+    expect(ok.stdout).toContain("    listen 5123;\n");
+    expect(ok.stdout).not.toContain("@PORT@");
+    for (const port of ["", "80; evil", "5000/x"]) {
+      await rm(join(dir, "nginx.conf"), { force: true });
+      const bad = await sh(start, { ...env, PORT: port });
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toContain(`PORT must be a port number, not '${port}'`);
+      expect(bad.stdout).toBe("");
+      await expect(readFile(join(dir, "nginx.conf"))).rejects.toThrow(/ENOENT/);
+    }
+  });
+
+  it("SPA auto-detected from a client-side router; a plain site stays on busybox httpd", async () => {
     const spa = await detectStack(
       tree({
         "package.json":
@@ -453,16 +519,25 @@ describe("static variants", () => {
       }),
     );
     expect(spa.stack).toBe("static");
-    expect(cmdOf(spa.dockerfile)[2]).toContain("-c /srv/httpd.conf");
+    expect(spa.facts).toContain(SPA_FACT);
+    expect(stage(spa.dockerfile, -1)).toMatch(new RegExp(`^FROM ${DEFAULT_BASE_IMAGES.spa}`));
     const plain = await detectStack(await fixture("static"));
-    expect(plain.dockerfile).not.toContain("httpd.conf");
+    expect(stage(plain.dockerfile, -1)).toMatch(new RegExp(`^FROM ${DEFAULT_BASE_IMAGES.static}`));
+    expect(cmdOf(plain.dockerfile)).toEqual([
+      "/bin/sh",
+      "-c",
+      'exec httpd -f -v -p "$PORT" -h /srv/www',
+    ]);
+    expect(plain.dockerfile).not.toContain("nginx");
+    expect(plain.facts).not.toContain(SPA_FACT);
     const optOut = await detectStack(
       tree({
         "package.json": '{"scripts":{"build":"vite build"},"dependencies":{"vue-router":"4"}}',
         "static.json": '{"spa": false}',
       }),
     );
-    expect(optOut.dockerfile).not.toContain("httpd.conf");
+    expect(optOut.dockerfile).not.toContain("nginx");
+    expect(cmdOf(optOut.dockerfile)[2]).toBe('exec httpd -f -v -p "$PORT" -h /srv/www');
   });
 });
 
@@ -479,12 +554,14 @@ describe("base images", () => {
       python: { "3.9": "docker.io/library/python:3.9-slim" },
       go: { "1.23": "docker.io/library/golang:1.23.4-bookworm" },
       goRuntime: "docker.io/library/alpine:3.21.0",
+      spa: "docker.io/library/nginx:1.28-trixie",
     };
     expect(runtimesPastEndOfLife(old, "2026-12-03")).toEqual([
       "node 20 (end of life 2026-04-30)",
       "python 3.9 (no end-of-life date known)",
       "go 1.23 (no end-of-life date known)",
       "alpine 3.21 (end of life 2026-11-01)",
+      "nginx 1.28 (end of life 2026-04-30)",
     ]);
     expect(runtimesPastEndOfLife(old, "2026-04-30")).toContain(
       "python 3.9 (no end-of-life date known)",
