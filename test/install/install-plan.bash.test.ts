@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_BASE_IMAGES } from "@qs/builder";
 import { tempDir } from "../support/tmp.ts";
 import { fakeMachineEnv, planLines, repoRoot, runCommand, runInstaller } from "./support.ts";
 
@@ -187,8 +188,9 @@ describe("install.sh --dry-run", () => {
     // So is the restic image backup Jobs run (they hold every backup's keys).
     expect(BACKUP_IMAGE).toMatch(/restic/);
     expect(result.stdout).toContain(`QS_BACKUP_IMAGE=${BACKUP_IMAGE}@${IMAGE_DIGEST}`);
-    // So are the base images of generated Dockerfiles.
+    // So are the base images of generated Dockerfiles, the single-page-app runtime with them.
     expect(BASE_IMAGES.length).toBeGreaterThan(5);
+    expect(BASE_IMAGES).toContain(DEFAULT_BASE_IMAGES.spa);
     for (const ref of BASE_IMAGES) expect(result.stdout).toContain(`       ${ref}@${IMAGE_DIGEST}\n`);
     // Debian 12 has no AppArmor user-namespace knob: nothing to change for BuildKit.
     expect(result.stdout).not.toContain("apparmor_restrict_unprivileged_userns");
