@@ -1,5 +1,6 @@
 import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
+import LongestFirst from "./test/support/sequencer.ts";
 
 // Test projects (STYLE.md):
 //   unit         pure, in-process: `x.test.ts` beside the code
@@ -26,6 +27,7 @@ export default defineConfig({
     maxWorkers,
     globalSetup: ["./test/support/global-setup.ts"],
     setupFiles: ["./test/support/worker-redis.ts"],
+    sequence: { sequencer: LongestFirst },
     projects: [
       {
         extends: true,
