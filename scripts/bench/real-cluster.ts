@@ -19,15 +19,14 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { loadConfig } from "@qs/config";
 import { type Logger, appNamespace, silentLogger } from "@qs/core";
 import { LABEL_APP, LABEL_RELEASE, createKubeApis, loadKubeConnection, type KubeApis } from "@qs/kube";
 import { watchOnce } from "../../packages/kube/src/rest/watch.ts";
 import { startControlPlane } from "../../apps/server/src/control-plane.ts";
-import { controlPlaneEnv, ensureBuilderImages } from "../../test/cluster/builders/images.ts";
+import { ensureBuilderImages } from "../../test/cluster/builders/images.ts";
+import { realClusterConfig } from "../../test/cluster/push-harness.ts";
 import { daemonPid } from "../../test/cluster/src/daemons.ts";
-import { clusterPaths, net, ports, registryName, repoRoot } from "../../test/cluster/src/layout.ts";
-import { freePort } from "../../test/support/ports.ts";
+import { clusterPaths, net, repoRoot } from "../../test/cluster/src/layout.ts";
 import { prepareCluster } from "../../test/support/quickstack-cluster.ts";
 import { startRedis } from "../../test/support/services.ts";
 import { generateClientKey, gitSshCommand, sshExec } from "../../test/support/ssh.ts";
@@ -72,27 +71,13 @@ try {
   cleanups.unshift(() => new Promise((r) => tarballs.server.close(r)));
 
   const key = await generateClientKey(tmp.path, "ed25519", "admin");
-  const contextPort = await freePort();
   const plane = await startControlPlane(
-    loadConfig({
-      QS_ENV: "development",
-      QS_LOG_LEVEL: "silent",
-      QS_DATA_DIR: join(tmp.path, "data"),
-      QS_HTTP_HOST: "127.0.0.1",
-      QS_HTTP_PORT: "0",
-      QS_SSH_HOST: "127.0.0.1",
-      QS_SSH_PORT: "0",
-      QS_BUILD_CONTEXT_HOST: net.nodeIp,
-      QS_BUILD_CONTEXT_PORT: String(contextPort),
-      QS_BUILD_CONTEXT_URL: `http://${net.nodeIp}:${contextPort}`,
-      QS_REDIS_URL: redis.url,
-      QS_KUBECONFIG: paths.adminKubeconfig,
-      QS_REGISTRY_URL: `http://127.0.0.1:${ports.registry}`,
-      QS_REGISTRY_HOST: registryName,
-      QS_BASE_DOMAIN: "apps.test",
-      QS_SYSTEM_NAMESPACE: systemNamespace,
-      QS_ADMIN_SSH_KEY: key.publicKey,
-      ...(await controlPlaneEnv()),
+    await realClusterConfig({
+      dataDir: join(tmp.path, "data"),
+      redisUrl: redis.url,
+      kubeconfig: paths.adminKubeconfig,
+      systemNamespace,
+      adminKey: key.publicKey,
     }),
     receivedMarker,
   );

@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { cp, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { loadConfig } from "@qs/config";
+import { loadConfig, type QsConfig } from "@qs/config";
 import { appNamespace, silentLogger } from "@qs/core";
 import { createKubeApis, loadKubeConnection } from "@qs/kube";
 import { startControlPlane, type ControlPlane } from "../../apps/server/src/control-plane.ts";
@@ -39,6 +39,44 @@ export interface PushPlane {
   close(): Promise<void>;
 }
 
+/**
+ * The settings of a control plane running in this process against the local cluster: SSH
+ * and HTTP on free loopback ports, builder pods fetching the context from the node address,
+ * images in the cluster's registry (also for scripts/bench/real-cluster.ts).
+ */
+export async function realClusterConfig(o: {
+  dataDir: string;
+  redisUrl: string;
+  kubeconfig: string;
+  systemNamespace: string;
+  adminKey: string;
+  env?: Record<string, string>;
+}): Promise<QsConfig> {
+  const contextPort = await freePort();
+  return loadConfig({
+    QS_ENV: "development",
+    QS_LOG_LEVEL: "silent",
+    QS_DATA_DIR: o.dataDir,
+    QS_HTTP_HOST: "127.0.0.1",
+    QS_HTTP_PORT: "0",
+    QS_SSH_HOST: "127.0.0.1",
+    QS_SSH_PORT: "0",
+    // Builder pods fetch the context from the control plane on the node address.
+    QS_BUILD_CONTEXT_HOST: net.nodeIp,
+    QS_BUILD_CONTEXT_PORT: String(contextPort),
+    QS_BUILD_CONTEXT_URL: `http://${net.nodeIp}:${contextPort}`,
+    QS_REDIS_URL: o.redisUrl,
+    QS_KUBECONFIG: o.kubeconfig,
+    QS_REGISTRY_URL: `http://127.0.0.1:${ports.registry}`,
+    QS_REGISTRY_HOST: registryName,
+    QS_BASE_DOMAIN: "apps.test",
+    QS_SYSTEM_NAMESPACE: o.systemNamespace,
+    QS_ADMIN_SSH_KEY: o.adminKey,
+    ...o.env,
+    ...(await controlPlaneEnv()),
+  });
+}
+
 /** Starts the control plane for apps named `prefix…` against the cluster of `kubeconfig`. */
 export async function startPushPlane(kubeconfig: string, prefix: string): Promise<PushPlane> {
   await ensureBuilderImages(() => undefined);
@@ -48,29 +86,14 @@ export async function startPushPlane(kubeconfig: string, prefix: string): Promis
   await prepareCluster(kubeconfig, { systemNamespace });
   const tmp = await tempDir(`qs-push-${prefix}-`);
   const admin: ClientKey = await generateClientKey(tmp.path, "ed25519", "admin");
-  const contextPort = await freePort();
-  const config = loadConfig({
-    QS_ENV: "development",
-    QS_LOG_LEVEL: "silent",
-    QS_DATA_DIR: join(tmp.path, "data"),
-    QS_HTTP_HOST: "127.0.0.1",
-    QS_HTTP_PORT: "0",
-    QS_SSH_HOST: "127.0.0.1",
-    QS_SSH_PORT: "0",
-    // Builder pods fetch the context from the control plane on the node address.
-    QS_BUILD_CONTEXT_HOST: net.nodeIp,
-    QS_BUILD_CONTEXT_PORT: String(contextPort),
-    QS_BUILD_CONTEXT_URL: `http://${net.nodeIp}:${contextPort}`,
-    QS_REDIS_URL: process.env.QS_TEST_REDIS_URL!,
-    QS_KUBECONFIG: kubeconfig,
-    QS_REGISTRY_URL: `http://127.0.0.1:${ports.registry}`,
-    QS_REGISTRY_HOST: registryName,
-    QS_BASE_DOMAIN: "apps.test",
-    QS_SYSTEM_NAMESPACE: systemNamespace,
-    QS_ADMIN_SSH_KEY: admin.publicKey,
+  const config = await realClusterConfig({
+    dataDir: join(tmp.path, "data"),
+    redisUrl: process.env.QS_TEST_REDIS_URL!,
+    kubeconfig,
+    systemNamespace,
+    adminKey: admin.publicKey,
     // Suites push several apps side by side.
-    QS_BUILD_CONCURRENCY: "3",
-    ...(await controlPlaneEnv()),
+    env: { QS_BUILD_CONCURRENCY: "3" },
   });
   const plane = await startControlPlane(config, silentLogger, { ownsApp: (name) => name.startsWith(prefix) });
   const apis = createKubeApis(loadKubeConnection(kubeconfig));

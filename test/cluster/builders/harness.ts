@@ -1,6 +1,6 @@
 import { execFile, execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { createReadStream, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, createReadStream, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, connect, type AddressInfo, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,7 +20,7 @@ import {
 } from "@qs/builder";
 import type { BuildEngine, BuildLogLine } from "@qs/core";
 import { createBuildRunner, createKubeApis, loadKubeConnection, type KubeApis } from "@qs/kube";
-import { net, ports, registryName, toolDirs } from "../src/layout.ts";
+import { net, ports, registryName, repoRoot, toolDirs } from "../src/layout.ts";
 import { ensureBuilderImages, localBuilderImages, localBuildkitImage } from "./images.ts";
 import { registryDigest } from "./pack.ts";
 
@@ -248,6 +248,19 @@ function app(files: Record<string, string>): string {
   return dir;
 }
 
+/** A copy of the fixture `name` of test/fixtures/stacks (a fresh repository is made of it by build()). */
+function fixture(name: string): string {
+  const dir = mkdtempSync(join(work, `${name}-`));
+  cpSync(join(repoRoot, "test/fixtures/stacks", name), dir, { recursive: true });
+  return dir;
+}
+
+/** Prints each build's seconds, by name. */
+export function logBuildTimes(seconds: Record<string, number>): void {
+  const rows = Object.entries(seconds).sort(([a], [b]) => a.localeCompare(b));
+  console.log(rows.map(([v, s]) => `  ${v.padEnd(16)} ${s.toFixed(1)} s`).join("\n"));
+}
+
 /**
  * Registers the hooks that make the images, the namespace with its registry Service and
  * the context server, and returns what a build test needs.
@@ -257,6 +270,7 @@ export function useBuildCluster(): {
   serve: (name: string, image: string) => Promise<{ status: number; body: string }>;
   get: (name: string, path: string) => Promise<{ status: number; body: string }>;
   app: (files: Record<string, string>) => string;
+  fixture: (name: string) => string;
   work: string;
 } {
   beforeAll(async () => {
@@ -330,5 +344,5 @@ export function useBuildCluster(): {
     apis?.rest.close();
     rmSync(work, { recursive: true, force: true });
   });
-  return { build, serve, get, app, work };
+  return { build, serve, get, app, fixture, work };
 }

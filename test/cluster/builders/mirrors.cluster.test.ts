@@ -1,10 +1,10 @@
 import { createHash, randomUUID } from "node:crypto";
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TOOL_VERSIONS } from "@qs/builder";
 import { repoRoot } from "../src/layout.ts";
-import { useBuildCluster } from "./harness.ts";
+import { logBuildTimes, useBuildCluster } from "./harness.ts";
 import {
   DEBIAN_SUITE,
   PYTHON_TOOLS,
@@ -34,7 +34,7 @@ import {
 //     this machine reaches serves packages without signatures, so none can be served.
 //   - python-poetry2 states Python 3.13 in .python-version (only 3.13 is made here).
 
-const { build, serve, work } = useBuildCluster();
+const { build, serve, fixture } = useBuildCluster();
 
 /** The Python images.ts makes (Debian trixie's python3). */
 const PYTHON = "3.13";
@@ -63,16 +63,9 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
-  const rows = Object.entries(seconds).sort(([a], [b]) => a.localeCompare(b));
-  console.log(rows.map(([v, s]) => `  ${v.padEnd(16)} ${s.toFixed(1)} s`).join("\n"));
+  logBuildTimes(seconds);
   await deps?.close();
 });
-
-function fixture(name: string): string {
-  const dir = mkdtempSync(join(work, `${name}-`));
-  cpSync(join(repoRoot, "test/fixtures/stacks", name), dir, { recursive: true });
-  return dir;
-}
 
 /** Per-run app names: every run builds cold, as CI does (see variants.cluster.test.ts). */
 const run = randomUUID().slice(0, 6);

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { repoRoot } from "../src/layout.ts";
-import { useBuildCluster } from "./harness.ts";
+import { logBuildTimes, useBuildCluster } from "./harness.ts";
 import { HUSKY, npmTarballs, startDependencyServer, type DependencyServer } from "./served-dependencies.ts";
 
 // The stack variants of test/fixtures/stacks, each built from its generated Dockerfile by a
@@ -22,7 +22,7 @@ import { HUSKY, npmTarballs, startDependencyServer, type DependencyServer } from
 // manager (or tini) before any file of the app is copied: mirrors.cluster.test.ts builds
 // them through the product's build mirrors.
 
-const { build, serve, get, work } = useBuildCluster();
+const { build, serve, get, fixture } = useBuildCluster();
 
 let deps: DependencyServer;
 const seconds: Record<string, number> = {};
@@ -32,17 +32,9 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  const rows = Object.entries(seconds).sort(([a], [b]) => a.localeCompare(b));
-  console.log(rows.map(([v, s]) => `  ${v.padEnd(16)} ${s.toFixed(1)} s`).join("\n"));
+  logBuildTimes(seconds);
   await deps?.close();
 });
-
-/** A copy of the fixture `name` (a fresh repository is made of it by build()). */
-function fixture(name: string): string {
-  const dir = mkdtempSync(join(work, `${name}-`));
-  cpSync(join(repoRoot, "test/fixtures/stacks", name), dir, { recursive: true });
-  return dir;
-}
 
 /**
  * A suffix for this run's app names: each app's layer cache is `<app>/cache` in the one
