@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { registryName, toolDirs } from "../src/layout.ts";
 import { MADE_FROM } from "./images.ts";
+import { imageLock, withMachineLock } from "./machine-lock.ts";
 import { packImage, registryDigest, registryLabels, type ImageSpec } from "./pack.ts";
 import { debianRootfs, packageVersion } from "./rootfs.ts";
 
@@ -98,14 +99,13 @@ export async function ensureAddonImages(
   if (!existsSync(crane)) throw new Error("crane is missing: run bash test/cluster/build.sh");
   for (const make of specs(log)) {
     const spec = make();
-    const have = await registryDigest(spec.ref);
-    if (
-      have !== undefined &&
-      (await registryLabels(spec.ref))[MADE_FROM] === spec.labels?.[MADE_FROM]
-    )
-      continue;
-    log(`-----> making ${spec.ref}`);
-    packImage(crane, spec);
+    // Three suites want these at once: one of them makes each image (machine-lock.ts).
+    await withMachineLock(imageLock(spec.ref), async () => {
+      const have = await registryDigest(spec.ref);
+      if (have !== undefined && (await registryLabels(spec.ref))[MADE_FROM] === spec.labels?.[MADE_FROM]) return;
+      log(`-----> making ${spec.ref}`);
+      packImage(crane, spec);
+    }, log);
   }
 }
 

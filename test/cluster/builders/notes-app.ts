@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { registryName, toolDirs } from "../src/layout.ts";
 import { MADE_FROM } from "./images.ts";
+import { imageLock, withMachineLock } from "./machine-lock.ts";
 import { packImage, registryDigest, registryLabels } from "./pack.ts";
 import { debianRootfs, packageVersion } from "./rootfs.ts";
 
@@ -48,6 +49,10 @@ export async function ensureNotesAppImage(log: (line: string) => void = (l) => c
   const ref = "tests/notes-app:1";
   const scriptsHash = createHash("sha256").update(JSON.stringify(scripts)).digest("hex").slice(0, 12);
   const label = `debian ${SUITE} minbase, postgresql-client-15 ${packageVersion(rootfs, "postgresql-client-15")}, busybox ${packageVersion(rootfs, "busybox")}, cgi ${scriptsHash}`;
+  return withMachineLock(imageLock(ref), () => make(ref, rootfs, label, log), log);
+}
+
+async function make(ref: string, rootfs: string, label: string, log: (line: string) => void): Promise<string> {
   const have = await registryDigest(ref);
   if (have !== undefined && (await registryLabels(ref))[MADE_FROM] === label) return `${registryName}/${ref}@${have}`;
   const crane = join(toolDirs(false).crane ?? "", "crane");

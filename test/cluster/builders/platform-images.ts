@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { ports, registryName, repoRoot, toolDirs } from "../src/layout.ts";
 import { ensureBuilderImages, MADE_FROM } from "./images.ts";
+import { imageLock, withMachineLock } from "./machine-lock.ts";
 import { packImage, registryDigest, registryLabels, tarTree, type ImageSpec } from "./pack.ts";
 import { cacheDir, debianRootfs, packageVersion } from "./rootfs.ts";
 
@@ -144,6 +145,12 @@ function sourceHash(): string {
  * machine's own npm (a proxy here re-signs HTTPS). Only images made here carry it.
  */
 async function buildBase(crane: string, log: (line: string) => void): Promise<string> {
+  return withMachineLock(imageLock(BUILD_BASE), () => makeBuildBase(crane, log), log);
+}
+
+const BUILD_BASE = "quickstack/node-build-base:24-trixie-slim";
+
+async function makeBuildBase(crane: string, log: (line: string) => void): Promise<string> {
   const node = "library/node:24-trixie-slim";
   let nodeDigest = await registryDigest(node);
   if (nodeDigest === undefined) {
@@ -154,7 +161,7 @@ async function buildBase(crane: string, log: (line: string) => void): Promise<st
   const caFile = process.env.NODE_EXTRA_CA_CERTS ?? "/etc/ssl/certs/ca-certificates.crt";
   const ca = existsSync(caFile) ? readFileSync(caFile) : Buffer.from("");
   const caHash = createHash("sha256").update(ca).digest("hex").slice(0, 12);
-  const ref = `quickstack/node-build-base:24-trixie-slim`;
+  const ref = BUILD_BASE;
   const madeFrom = `${node}@${nodeDigest} + CA bundle ${caHash}`;
   if (
     (await registryDigest(ref)) !== undefined &&
@@ -202,6 +209,10 @@ async function controlPlaneImage(crane: string, log: (line: string) => void): Pr
     JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { version: string }
   ).version;
   const ref = `quickstack/control-plane:${version}-src.${sourceHash()}`;
+  return withMachineLock(imageLock(ref), () => buildControlPlane(crane, ref, log), log);
+}
+
+async function buildControlPlane(crane: string, ref: string, log: (line: string) => void): Promise<string> {
   const have = await registryDigest(ref);
   if (have !== undefined) {
     log(`       ${ref} already in the registry (${have.slice(0, 19)})`);
@@ -254,15 +265,15 @@ export async function ensurePlatformImages(
   const [redis, registry] = await Promise.all(
     platformSpecs(log).map(async (make) => {
       const spec = make();
-      let digest = await registryDigest(spec.ref);
-      if (
-        digest === undefined ||
-        (await registryLabels(spec.ref))[MADE_FROM] !== spec.labels?.[MADE_FROM]
-      ) {
-        log(`-----> making ${spec.ref}`);
-        digest = packImage(crane, spec);
-      }
-      return pinned(spec.ref, digest);
+      // Other suites may make the same image now: one at a time (machine-lock.ts).
+      return withMachineLock(imageLock(spec.ref), async () => {
+        let digest = await registryDigest(spec.ref);
+        if (digest === undefined || (await registryLabels(spec.ref))[MADE_FROM] !== spec.labels?.[MADE_FROM]) {
+          log(`-----> making ${spec.ref}`);
+          digest = packImage(crane, spec);
+        }
+        return pinned(spec.ref, digest);
+      }, log);
     }),
   );
   if (redis === undefined || registry === undefined) throw new Error("unreachable");

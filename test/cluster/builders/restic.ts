@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { registryName, toolDirs } from "../src/layout.ts";
+import { imageLock, withMachineLock } from "./machine-lock.ts";
 import { packImage, registryDigest, registryLabels } from "./pack.ts";
 import { cacheDir, debianRootfs, packageVersion } from "./rootfs.ts";
 
@@ -27,6 +28,10 @@ export async function ensureResticImage(
   const version = packageVersion(rootfs, "restic").replace(/[^\w.-]/g, "_");
   const ref = `backups/restic:${version}`;
   const label = `debian trixie restic ${version} (minbase, ca-certificates, busybox ${packageVersion(rootfs, "busybox")})`;
+  return withMachineLock(imageLock(ref), () => make(ref, rootfs, label, log), log);
+}
+
+async function make(ref: string, rootfs: string, label: string, log: (line: string) => void): Promise<string> {
   const have = await registryDigest(ref);
   if (have !== undefined && (await registryLabels(ref))[MADE_FROM] === label)
     return `${registryName}/${ref}@${have}`;
@@ -54,9 +59,10 @@ export function resticBinary(log: (line: string) => void = () => undefined): str
   const bin = join(dir, "restic");
   if (!existsSync(bin)) {
     mkdirSync(dir, { recursive: true });
-    writeFileSync(`${bin}.tmp`, execFileSync("tar", ["-xOf", rootfs, "./usr/bin/restic"], { maxBuffer: 256 * 1024 * 1024 }));
-    chmodSync(`${bin}.tmp`, 0o755);
-    execFileSync("mv", [`${bin}.tmp`, bin]);
+    const part = `${bin}.${process.pid}.tmp`;
+    writeFileSync(part, execFileSync("tar", ["-xOf", rootfs, "./usr/bin/restic"], { maxBuffer: 256 * 1024 * 1024 }));
+    chmodSync(part, 0o755);
+    execFileSync("mv", [part, bin]);
   }
   return bin;
 }

@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { repoRoot } from "../src/layout.ts";
+import { withMachineLockSync } from "./machine-lock.ts";
 
 // Debian root filesystems for the base images, made with debootstrap from the mirror
 // this machine's apt uses, and cached as tarballs under .tools/builders/ keyed by
@@ -59,8 +60,26 @@ export function debianRootfs(spec: RootfsSpec, log: (line: string) => void): str
     .slice(0, 12);
   const tarball = join(cacheDir, `debian-${spec.suite}-${key}.tar`);
   if (existsSync(tarball)) return tarball;
+  // Suites in other workers may want the same one now: one makes it, the others wait.
+  return withMachineLockSync(`rootfs-${spec.suite}-${key}`, () => {
+    if (!existsSync(tarball)) debootstrap(spec, mirror, tarball, log);
+    return tarball;
+  }, log);
+}
+
+/** The folders mounted under `root` (a debootstrap that was killed leaves /proc and /sys). */
+function mountsUnder(root: string): string[] {
+  return readFileSync("/proc/mounts", "utf8")
+    .split("\n")
+    .map((line) => line.split(" ")[1]?.replace(/\\040/g, " ") ?? "")
+    .filter((point) => point.startsWith(`${root}/`))
+    .sort((a, b) => b.length - a.length);
+}
+
+function debootstrap(spec: RootfsSpec, mirror: string, tarball: string, log: (line: string) => void): void {
   mkdirSync(cacheDir, { recursive: true });
-  const root = join(cacheDir, `debian-${spec.suite}-${key}.tmp`);
+  const root = tarball.replace(/\.tar$/, ".tmp");
+  for (const point of mountsUnder(root)) execFileSync("umount", ["-l", point]);
   rmSync(root, { recursive: true, force: true });
   const t0 = Date.now();
   log(`debootstrap ${spec.suite} minbase + ${spec.include.join(" ") || "nothing"} (first run)`);
@@ -90,5 +109,4 @@ export function debianRootfs(spec: RootfsSpec, log: (line: string) => void): str
   renameSync(`${tarball}.part`, tarball);
   rmSync(root, { recursive: true, force: true });
   log(`rootfs ${spec.suite} made in ${Math.round((Date.now() - t0) / 1000)} s`);
-  return tarball;
 }

@@ -29,6 +29,7 @@ beforeAll(async () => {
   await eventually(async () => (await createAppStore(apis).create(app, "alice")) !== undefined, "the App to be created", 30_000);
 }, 600_000);
 afterAll(async () => {
+  if ((apis as KubeApis | undefined) === undefined) return; // beforeAll failed before connecting: its error is the report
   await createAppStore(apis).destroy(app).catch(() => undefined);
   for (const name of ["db", "cache", "maria"]) await apis.persistentVolumeClaims.delete(ns, addonNames.pvc(name)).catch(() => undefined);
   apis.rest.close();
