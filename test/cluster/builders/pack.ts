@@ -130,6 +130,10 @@ export function tarTree(tree: Tree, out: string): void {
       "--xattrs-include=security.capability",
       "--sort=name",
       "--mtime=@0",
+      // --xattrs makes a POSIX archive, whose headers hold each file's atime and ctime: without
+      // these the same tree packed twice differed, so every run made a new node image digest
+      // and BuildKit's layer cache never hit for the control-plane image built on it.
+      "--pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime",
       "-C",
       root,
       "-cf",
