@@ -97,9 +97,37 @@ export async function startRealDeploy(kubeconfig: string): Promise<RealDeploy> {
   };
 }
 
+/**
+ * GET `path` from the newest running pod of `ns` whose name starts with `prefix`, at its IP
+ * and first container port: what the app answers, whatever state kube-proxy is in. For
+ * suites whose subject is the app (its volume, its database), not Service routing.
+ */
+export async function httpFromPod(apis: KubeApis, ns: string, path = "/", prefix = ""): Promise<string> {
+  const pods = (await apis.pods.list(ns)).items
+    .filter((p) => p.metadata?.deletionTimestamp === undefined && p.status?.podIP && (p.metadata?.name ?? "").startsWith(prefix))
+    .sort((a, b) => String(b.metadata?.creationTimestamp ?? "").localeCompare(String(a.metadata?.creationTimestamp ?? "")));
+  const pod = pods[0];
+  const port = pod?.spec?.containers[0]?.ports?.[0]?.containerPort;
+  if (pod?.status?.podIP === undefined || port === undefined) throw new Error(`no running pod${prefix ? ` ${prefix}…` : ""} with an IP and a port; ${await routeDiagnosis(apis, ns)}`);
+  const at = `${pod.status.podIP}:${port}`;
+  try {
+    return (await (await fetch(`http://${at}${path}`, { signal: AbortSignal.timeout(10_000) })).text()).trim();
+  } catch (err) {
+    throw new Error(`${describeFetchError(err)} at ${pod.metadata?.name} ${at}; ${await routeDiagnosis(apis, ns)}`, { cause: err });
+  }
+}
+
 function describeFetchError(err: unknown): string {
   const e = err as Error & { cause?: { code?: string } };
   return `${e.message}${e.cause?.code ? ` (${e.cause.code})` : ""}`;
+}
+
+/** ", restarted N times (last: reason, exit code)" when a container of `pod` restarted. */
+function restarts(pod: { status?: { containerStatuses?: { restartCount: number; lastState?: { terminated?: { reason?: string; exitCode: number } } }[] } }): string {
+  return (pod.status?.containerStatuses ?? [])
+    .filter((c) => c.restartCount > 0)
+    .map((c) => `, restarted ${c.restartCount} times (last: ${c.lastState?.terminated?.reason ?? "?"}, exit code ${c.lastState?.terminated?.exitCode ?? "?"})`)
+    .join("");
 }
 
 /** The namespace's EndpointSlice addresses and pods, in one line. */
@@ -112,7 +140,7 @@ async function routeDiagnosis(apis: KubeApis, ns: string): Promise<string> {
     const endpoints = slices.items.flatMap((s) => s.endpoints ?? []).map((e) => `${e.addresses.join(",")}${e.conditions?.ready ? "" : " (not ready)"}`);
     const pods = (await apis.pods.list(ns)).items.map(
       (p) =>
-        `${p.metadata?.name} ${p.status?.podIP ?? "no IP"} ${p.status?.phase}${p.metadata?.deletionTimestamp ? " terminating" : ""}${p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ? " ready" : ""}`,
+        `${p.metadata?.name} ${p.status?.podIP ?? "no IP"} ${p.status?.phase}${p.metadata?.deletionTimestamp ? " terminating" : ""}${p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ? " ready" : ""}${restarts(p)}`,
     );
     return `endpoints [${endpoints.join("; ")}], pods [${pods.join("; ")}]`;
   } catch (err) {

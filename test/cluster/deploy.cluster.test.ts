@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AppLogLine, DeployFailedError, appNamespace } from "@qs/core";
 import { LABEL_RELEASE, createClusterOps, createKubeApis, installCrds, loadKubeConnection } from "@qs/kube";
 import { captureOutput, eventually } from "../e2e/deploy/harness.ts";
-import { type RealDeploy, startRealDeploy, webProcess } from "./deploy-harness.ts";
+import { type RealDeploy, httpFromPod, startRealDeploy, webProcess } from "./deploy-harness.ts";
 import { imageName } from "./src/images.ts";
 
 // QuickStack's deploy path (App CRD, reconciler, release manager) against the real API
@@ -159,7 +159,7 @@ describe("deploy on the real cluster", () => {
     // Read from the pod itself: the point is the volume. (Through the Service, twice in CI
     // runs on a loaded machine, the ClusterIP refused connections for over 60 s after this
     // Recreate restart although its EndpointSlice already held the new, ready pod.)
-    expect(await eventually(async () => ((await httpFromPod(name)) === page ? "ok" : undefined), "page after restart", 60_000)).toBe("ok");
+    expect(await eventually(async () => ((await httpFromAppPod(name)) === page ? "ok" : undefined), "page after restart", 60_000)).toBe("ok");
 
     // A new release whose process only serves the volume.
     const v2 = await d.releases.deploy(
@@ -176,7 +176,7 @@ describe("deploy on the real cluster", () => {
       "the v2 pod",
       90_000,
     );
-    expect(await eventually(async () => ((await httpFromPod(name)) === page ? "ok" : undefined), "page after v2", 60_000)).toBe("ok");
+    expect(await eventually(async () => ((await httpFromAppPod(name)) === page ? "ok" : undefined), "page after v2", 60_000)).toBe("ok");
   });
 
   it("apps:logs -f follows real output from the old pod, then the new one, across a rollout", async () => {
@@ -212,16 +212,10 @@ describe("deploy on the real cluster", () => {
   });
 });
 
-/** The app's pods that are not terminating: name, release label, readiness. */
-/** GET / from the app's one running pod, at its IP and the web port. */
-async function httpFromPod(app: string): Promise<string> {
-  const pod = (await d.apis.pods.list(appNamespace(app))).items.find((p) => p.metadata?.deletionTimestamp === undefined && p.status?.podIP);
-  const port = pod?.spec?.containers[0]?.ports?.[0]?.containerPort;
-  if (pod?.status?.podIP === undefined || port === undefined) throw new Error("no running pod with an IP and a port");
-  const res = await fetch(`http://${pod.status.podIP}:${port}/`, { signal: AbortSignal.timeout(3_000) });
-  return res.text();
-}
+/** GET / from the app's newest running pod, at its IP and the web port. */
+const httpFromAppPod = (app: string): Promise<string> => httpFromPod(d.apis, appNamespace(app));
 
+/** The app's pods that are not terminating: name, release label, readiness. */
 async function runningPods(app: string): Promise<{ name: string; release: string | undefined; ready: boolean }[]> {
   const pods = (await d.apis.pods.list(appNamespace(app))).items.filter((p) => p.metadata?.deletionTimestamp === undefined);
   return pods.map((p) => ({

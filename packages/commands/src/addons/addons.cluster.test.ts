@@ -18,6 +18,7 @@ import {
 import { captureOutput, eventually } from "../../../../test/e2e/deploy/harness.ts";
 import { admin, captureIO, fakeServices } from "../../../../test/support/fakes/index.ts";
 import { ensureAddonImages, localAddonImages } from "../../../../test/cluster/builders/addon-images.ts";
+import { httpFromPod } from "../../../../test/cluster/deploy-harness.ts";
 import type { CommandServices } from "../command.ts";
 import { runCommandLine } from "../dispatch.ts";
 
@@ -25,16 +26,20 @@ import { runCommandLine } from "../dispatch.ts";
 // `addons:create`, reads DATABASE_URL, writes a row and reads it back over HTTP; the row
 // survives a restart of the database pod; `credentials-rotate` keeps the app working (its
 // new release has the new URL); `destroy` without --purge keeps the volume. The app is a
-// tiny perl HTTP server calling psql, run from the Debian postgresql-15 image.
+// tiny perl HTTP server calling psql, run from the Debian postgresql-15 image. It serves one
+// request at a time, so psql gives up connecting after 5 s: in a CI run, a connection made
+// just after the database pod restarted hung, the listen queue filled, the readiness probe
+// failed and the app was out of its Service for over a minute.
 const kubeconfig = process.env.QS_TEST_KUBECONFIG ?? "";
 const never = new AbortController().signal;
 const web = [
   "exec perl -MIO::Socket::INET -e '",
   "my $s = IO::Socket::INET->new(LocalPort => $ENV{PORT}, Listen => 5, ReuseAddr => 1) or die;",
+  "$SIG{PIPE} = q(IGNORE);",
   "while (my $c = $s->accept) {",
   "  my ($path) = (<$c> // q()) =~ m{^\\w+ (\\S+)}; while (<$c>) { last if /^\\r?$/ }",
   "  my $sql = $path eq q(/write) ? q(CREATE TABLE IF NOT EXISTS rows (v text); INSERT INTO rows VALUES (chr(104)||chr(105))) : q(SELECT v FROM rows);",
-  "  my $out = `psql -qtA \"\\$DATABASE_URL\" -c \"$sql\" 2>&1`;",
+  "  my $out = `PGCONNECT_TIMEOUT=5 psql -qtA \"\\$DATABASE_URL\" -c \"$sql\" 2>&1`;",
   "  print $c qq(HTTP/1.0 200 OK\\r\\nContent-Type: text/plain\\r\\n\\r\\n$out); close $c;",
   "}'",
 ].join("\n");
@@ -72,12 +77,8 @@ async function run(line: string): Promise<{ code: number; out: string; err: stri
   return { code, out: io.out(), err: io.err() };
 }
 
-async function http(path: string): Promise<string> {
-  const svc = (await apis.services.list(appNamespace(app), { labelSelector: "app.kubernetes.io/component=rendered" })).items[0];
-  const ip = svc?.spec?.clusterIP;
-  if (!ip) throw new Error("no web Service");
-  return (await (await fetch(`http://${ip}${path}`, { signal: AbortSignal.timeout(10_000) })).text()).trim();
-}
+/** GET `path` from the app's web pod at its IP: the subject here is the add-on, not Service routing. */
+const http = (path: string): Promise<string> => httpFromPod(apis, appNamespace(app), path, `${app}-web-`);
 
 const request: DeployRequest = {
   app,
@@ -106,8 +107,8 @@ describe("a postgres add-on for a running app on the real cluster", () => {
       throw new Error(`${String(err)}; last answer: ${answer}`);
     });
     // A write retried after a lost answer adds a second row: each row must be the one written.
-    // On a busy node kube-proxy may still send a request to the old release's pod (no
-    // DATABASE_URL) for a moment after the rollout: read until the new release answers.
+    // The old release's pod (no DATABASE_URL) may still be listed for a moment after the
+    // rollout: read until the new release answers.
     const read = await eventually(async () => {
       const rows = await http("/read").catch((err: unknown) => String(err));
       return rows.includes("psql:") ? undefined : rows;
