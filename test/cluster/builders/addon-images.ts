@@ -6,7 +6,7 @@ import { registryName, toolDirs } from "../src/layout.ts";
 import { MADE_FROM } from "./images.ts";
 import { imageLock, withMachineLock } from "./machine-lock.ts";
 import { packImage, registryDigest, registryLabels, type ImageSpec } from "./pack.ts";
-import { debianRootfs, packageVersion } from "./rootfs.ts";
+import { bookwormServers, debianRootfs, serversMadeFrom } from "./rootfs.ts";
 
 // Database images for add-ons on the local cluster, made from Debian bookworm's packages
 // (the official postgres/redis images cannot be pulled here). They are laid out like the
@@ -15,7 +15,6 @@ import { debianRootfs, packageVersion } from "./rootfs.ts";
 //
 //   node test/cluster/builders/addon-images.ts   # make and push what the registry lacks
 
-const SUITE = "bookworm";
 
 /** The references add-on pods use on the local cluster (QS_ADDON_IMAGES-style overrides). */
 export const localAddonImages = {
@@ -44,8 +43,7 @@ function at999(rootfs: string, user: string): Record<string, string> {
 function specs(log: (line: string) => void): (() => ImageSpec)[] {
   return [
     () => {
-      const include = ["postgresql-15"];
-      const rootfs = debianRootfs({ suite: SUITE, include }, log);
+      const rootfs = debianRootfs(bookwormServers, log);
       return {
         ref: localAddonImages.postgres.slice(registryName.length + 1),
         layers: [rootfs, { texts: at999(rootfs, "postgres") }],
@@ -56,13 +54,12 @@ function specs(log: (line: string) => void): (() => ImageSpec)[] {
         user: "999",
         cmd: ["postgres"],
         labels: {
-          [MADE_FROM]: `debian ${SUITE} minbase, postgresql-15 ${packageVersion(rootfs, "postgresql-15")}`,
+          [MADE_FROM]: serversMadeFrom(rootfs, "postgresql-15"),
         },
       };
     },
     () => {
-      const include = ["redis-server"];
-      const rootfs = debianRootfs({ suite: SUITE, include }, log);
+      const rootfs = debianRootfs(bookwormServers, log);
       return {
         ref: localAddonImages.redis.slice(registryName.length + 1),
         layers: [rootfs, { texts: at999(rootfs, "redis") }],
@@ -70,13 +67,12 @@ function specs(log: (line: string) => void): (() => ImageSpec)[] {
         user: "999",
         cmd: ["redis-server"],
         labels: {
-          [MADE_FROM]: `debian ${SUITE} minbase, redis-server ${packageVersion(rootfs, "redis-server")}`,
+          [MADE_FROM]: serversMadeFrom(rootfs, "redis-server"),
         },
       };
     },
     () => {
-      const include = ["mariadb-server"];
-      const rootfs = debianRootfs({ suite: SUITE, include }, log);
+      const rootfs = debianRootfs(bookwormServers, log);
       return {
         ref: localAddonImages.mariadb.slice(registryName.length + 1),
         layers: [rootfs, { texts: at999(rootfs, "mysql") }],
@@ -84,7 +80,7 @@ function specs(log: (line: string) => void): (() => ImageSpec)[] {
         user: "999",
         cmd: ["mariadbd"],
         labels: {
-          [MADE_FROM]: `debian ${SUITE} minbase, mariadb-server ${packageVersion(rootfs, "mariadb-server")}`,
+          [MADE_FROM]: serversMadeFrom(rootfs, "mariadb-server"),
         },
       };
     },

@@ -6,7 +6,7 @@ import { registryName, toolDirs } from "../src/layout.ts";
 import { MADE_FROM } from "./images.ts";
 import { imageLock, withMachineLock } from "./machine-lock.ts";
 import { packImage, registryDigest, registryLabels } from "./pack.ts";
-import { debianRootfs, packageVersion } from "./rootfs.ts";
+import { bookwormServers, debianRootfs, serversMadeFrom } from "./rootfs.ts";
 
 // The app of the backups suite (issue 18: "a volume file and a PostgreSQL row written by an
 // app … read back by the app"): Debian bookworm's busybox httpd and psql (the client of the
@@ -18,7 +18,6 @@ import { debianRootfs, packageVersion } from "./rootfs.ts";
 //
 //   node test/cluster/builders/notes-app.ts   # make and push it when the registry lacks it
 
-const SUITE = "bookworm";
 
 /** The web process: `busybox httpd` on $PORT (Debian's busybox has no applet links). */
 export const notesAppWeb = "exec busybox httpd -f -p $PORT -h /srv";
@@ -33,7 +32,9 @@ const cgi = (command: string, failure = "500 Internal Server Error"): string =>
   ].join("\n");
 
 // psql -v ON_ERROR_STOP: a failed statement fails the request rather than answering 200.
-const psql = (sql: string): string => `psql "$DATABASE_URL" -XAt -v ON_ERROR_STOP=1 -c "${sql}"`;
+// PGCONNECT_TIMEOUT: a connection made just after the database pod restarted can hang for
+// minutes (seen with the add-on suite's app); a request fails in 5 s and the next one retries.
+const psql = (sql: string): string => `PGCONNECT_TIMEOUT=5 psql "$DATABASE_URL" -XAt -v ON_ERROR_STOP=1 -c "${sql}"`;
 
 const scripts: Record<string, string> = {
   "/srv/cgi-bin/row-write": cgi(psql("CREATE TABLE IF NOT EXISTS notes (v text); INSERT INTO notes VALUES ('kept by pg_dump')")),
@@ -45,10 +46,10 @@ const scripts: Record<string, string> = {
 
 /** Makes (when missing) and pushes the notes app image; returns the reference pods use. */
 export async function ensureNotesAppImage(log: (line: string) => void = (l) => console.log(l)): Promise<string> {
-  const rootfs = debianRootfs({ suite: SUITE, include: ["postgresql-client-15", "busybox"] }, log);
+  const rootfs = debianRootfs(bookwormServers, log);
   const ref = "tests/notes-app:1";
   const scriptsHash = createHash("sha256").update(JSON.stringify(scripts)).digest("hex").slice(0, 12);
-  const label = `debian ${SUITE} minbase, postgresql-client-15 ${packageVersion(rootfs, "postgresql-client-15")}, busybox ${packageVersion(rootfs, "busybox")}, cgi ${scriptsHash}`;
+  const label = `${serversMadeFrom(rootfs, "postgresql-client-15", "busybox")}, cgi ${scriptsHash}`;
   return withMachineLock(imageLock(ref), () => make(ref, rootfs, label, log), log);
 }
 

@@ -3,8 +3,10 @@ import {
   chmodSync,
   copyFileSync,
   cpSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
+  renameSync,
   rmSync,
   symlinkSync,
   writeFileSync,
@@ -12,6 +14,7 @@ import {
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { ports } from "../src/layout.ts";
+import { cacheDir } from "./rootfs.ts";
 
 // A small OCI image packer on top of crane: layers are tarballs (a cached root
 // filesystem, or a tree staged from files on this machine), the config is set with
@@ -160,13 +163,29 @@ function crane(bin: string, args: string[]): string {
   }
 }
 
+/**
+ * `tarball` gzipped, cached beside it (cached tarballs never change: their names are keys).
+ * crane takes a gzipped layer as it is; given the tar it compresses it again on every push,
+ * about 10 s of CPU for a server root filesystem, to find the registry has it already.
+ */
+function compressed(tarball: string): string {
+  if (!tarball.startsWith(`${cacheDir}/`) || !tarball.endsWith(".tar")) return tarball;
+  const gz = `${tarball}.gz`;
+  if (!existsSync(gz)) {
+    const part = `${gz}.${process.pid}.part`;
+    execFileSync("sh", ["-c", 'gzip -n -1 -c "$1" > "$2"', "sh", tarball, part]);
+    renameSync(part, gz);
+  }
+  return gz;
+}
+
 /** Packs `spec` and pushes it to the loopback registry; returns its digest. */
 export function packImage(craneBin: string, spec: ImageSpec): string {
   const work = mkdtempSync(join(tmpdir(), "qs-image-"));
   const staging = `${spec.ref}-staging`;
   try {
     const layers = spec.layers.map((layer, i) => {
-      if (typeof layer === "string") return layer;
+      if (typeof layer === "string") return compressed(layer);
       const out = join(work, `layer-${i}.tar`);
       tarTree(layer, out);
       return out;

@@ -16,7 +16,7 @@ import { ports, registryName, repoRoot, toolDirs } from "../src/layout.ts";
 import { ensureBuilderImages, MADE_FROM } from "./images.ts";
 import { imageLock, withMachineLock } from "./machine-lock.ts";
 import { packImage, registryDigest, registryLabels, tarTree, type ImageSpec } from "./pack.ts";
-import { cacheDir, debianRootfs, packageVersion } from "./rootfs.ts";
+import { bookwormServers, cacheDir, debianRootfs, packageVersion, serversMadeFrom } from "./rootfs.ts";
 
 // The images deploy/ runs, made on this machine (none can be pulled here) and pushed to the
 // loopback registry, so `kubectl apply -k deploy/` runs for real on the local cluster:
@@ -28,7 +28,6 @@ import { cacheDir, debianRootfs, packageVersion } from "./rootfs.ts";
 //
 //   node test/cluster/builders/platform-images.ts   # make what the registry lacks, print the refs
 
-const SUITE = "bookworm";
 
 /** The image references (under registryName) pods use, pinned by digest. */
 export interface PlatformImages {
@@ -78,9 +77,9 @@ function platformSpecs(log: (line: string) => void): (() => ImageSpec)[] {
   const path = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
   return [
     () => {
-      // Same rootfs as the Redis add-on image (cached once). deploy/ runs it as uid 999
-      // with its own command and config; redis-cli (redis-tools) is the readiness probe.
-      const rootfs = debianRootfs({ suite: SUITE, include: ["redis-server"] }, log);
+      // The add-on images' rootfs (cached once). deploy/ runs it as uid 999 with its own
+      // command and config; redis-cli (redis-tools) is the readiness probe.
+      const rootfs = debianRootfs(bookwormServers, log);
       const version = packageVersion(rootfs, "redis-server");
       return {
         ref: `platform/redis:${/^(?:\d+:)?(\d+\.\d+\.\d+)/.exec(version)?.[1] ?? "7"}`,
@@ -88,11 +87,11 @@ function platformSpecs(log: (line: string) => void): (() => ImageSpec)[] {
         env: [path, "LANG=C.UTF-8"],
         user: "999",
         cmd: ["redis-server"],
-        labels: { [MADE_FROM]: `debian ${SUITE} minbase, redis-server ${version}` },
+        labels: { [MADE_FROM]: serversMadeFrom(rootfs, "redis-server") },
       };
     },
     () => {
-      const rootfs = debianRootfs({ suite: SUITE, include: ["docker-registry"] }, log);
+      const rootfs = debianRootfs(bookwormServers, log);
       const version = packageVersion(rootfs, "docker-registry");
       return {
         ref: `platform/registry:${/^(\d+\.\d+\.\d+)/.exec(version)?.[1] ?? "2"}`,
@@ -113,7 +112,7 @@ function platformSpecs(log: (line: string) => void): (() => ImageSpec)[] {
         env: [path],
         entrypoint: ["/entrypoint.sh"],
         cmd: ["/etc/docker/registry/config.yml"],
-        labels: { [MADE_FROM]: `debian ${SUITE} minbase, docker-registry ${version}` },
+        labels: { [MADE_FROM]: serversMadeFrom(rootfs, "docker-registry") },
       };
     },
   ];

@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { repoRoot } from "../src/layout.ts";
 import { withMachineLockSync } from "./machine-lock.ts";
 
@@ -18,6 +18,16 @@ export interface RootfsSpec {
   /** Debian packages on top of minbase. */
   readonly include: readonly string[];
 }
+
+/**
+ * Debian bookworm with every server the add-on, platform and test-app images run. They all
+ * share it: one debootstrap on a new machine instead of one per server, and one layer that
+ * the registry and containerd store once. Each image's own layer and command pick its server.
+ */
+export const bookwormServers: RootfsSpec = {
+  suite: "bookworm",
+  include: ["busybox", "docker-registry", "mariadb-server", "postgresql-15", "redis-server"],
+};
 
 /**
  * The Debian mirror apt is configured with here (deb822 or one-line sources). Only its
@@ -37,6 +47,12 @@ export function debianMirror(): string {
     throw new Error("no Debian mirror found in /etc/apt/sources.list*: base images need one");
   }
   return m[1];
+}
+
+/** An image's made-from label: its server's package versions and the root filesystem they came in. */
+export function serversMadeFrom(rootfs: string, ...pkgs: string[]): string {
+  const versions = pkgs.map((pkg) => `${pkg} ${packageVersion(rootfs, pkg)}`).join(", ");
+  return `${basename(rootfs, ".tar")} (minbase + ${bookwormServers.include.join(" ")}), ${versions}`;
 }
 
 /** The version of an installed package in a root filesystem tarball (its dpkg status). */
