@@ -1,6 +1,6 @@
-import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 import LongestFirst from "./test/support/sequencer.ts";
+import { testWorkers } from "./test/support/workers.ts";
 
 // Test projects (STYLE.md):
 //   unit         pure, in-process: `x.test.ts` beside the code
@@ -13,12 +13,12 @@ import LongestFirst from "./test/support/sequencer.ts";
 // Services (redis-server, docker-registry) are started once per run by the global setup.
 // The cluster project exists only when scripts/test.sh has started the local cluster.
 // Most test time is waiting (on pods, builds, git and ssh peers), so even a 2-core machine
-// runs three files at once (QS_TEST_WORKERS overrides); every project shares those workers.
-// Each worker has a Redis database of its own (test/support/worker-redis.ts), so whole
-// control planes in e2e files side by side keep their build queues apart. Cluster suites
+// runs three files at once (test/support/workers.ts); every project shares those workers.
+// Each worker has a Redis database and a registry of its own (test/support/worker-services.ts),
+// so whole control planes in e2e files side by side keep their queues and images apart. Cluster suites
 // keep to their own namespaces (and QS_SYSTEM_NAMESPACE), so they can run side by side.
 // The suite with a whole control plane limits its loops to its own app (ownsApp).
-const maxWorkers = Number(process.env.QS_TEST_WORKERS ?? Math.max(3, availableParallelism() - 1));
+const maxWorkers = testWorkers;
 const clusterKubeconfig = process.env.QS_CLUSTER_KUBECONFIG ?? "";
 const exclude = ["**/node_modules/**", ".tools/**", ".qs/**"];
 
@@ -26,7 +26,7 @@ export default defineConfig({
   test: {
     maxWorkers,
     globalSetup: ["./test/support/global-setup.ts"],
-    setupFiles: ["./test/support/worker-redis.ts"],
+    setupFiles: ["./test/support/worker-services.ts"],
     sequence: { sequencer: LongestFirst },
     projects: [
       {

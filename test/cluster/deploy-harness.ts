@@ -111,7 +111,7 @@ export async function httpFromPod(apis: KubeApis, ns: string, path = "/", prefix
   if (pod?.status?.podIP === undefined || port === undefined) throw new Error(`no running pod${prefix ? ` ${prefix}…` : ""} with an IP and a port; ${await routeDiagnosis(apis, ns)}`);
   const at = `${pod.status.podIP}:${port}`;
   try {
-    return (await (await fetch(`http://${at}${path}`, { signal: AbortSignal.timeout(10_000) })).text()).trim();
+    return await (await fetch(`http://${at}${path}`, { signal: AbortSignal.timeout(10_000) })).text();
   } catch (err) {
     throw new Error(`${describeFetchError(err)} at ${pod.metadata?.name} ${at}; ${await routeDiagnosis(apis, ns)}`, { cause: err });
   }

@@ -78,7 +78,7 @@ async function run(line: string): Promise<{ code: number; out: string; err: stri
 }
 
 /** GET `path` from the app's web pod at its IP: the subject here is the add-on, not Service routing. */
-const http = (path: string): Promise<string> => httpFromPod(apis, appNamespace(app), path, `${app}-web-`);
+const http = async (path: string): Promise<string> => (await httpFromPod(apis, appNamespace(app), path, `${app}-web-`)).trim();
 
 const request: DeployRequest = {
   app,
