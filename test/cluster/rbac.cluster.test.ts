@@ -91,5 +91,27 @@ describe("the control plane's ServiceAccount on the real API server", () => {
     expect(await no("delete", "nodes")).toMatch(/^no\b/);
     expect(await no("create", "clusterrolebindings")).toMatch(/^no\b/);
     expect(await no("impersonate", "users")).toMatch(/^no\b/);
+    // Secrets only in qs-system and where it bound its role (each app namespace it made).
+    expect(await no("get", "secrets", "-n", "kube-system")).toMatch(/^no\b/);
+    expect(await no("list", "secrets", "--all-namespaces")).toMatch(/^no\b/);
+    expect(await no("list", "secrets", "-n", "qs-system")).toBe("yes");
+    // `bind` for the one role that holds those Secrets rights, and no other.
+    expect(await no("bind", "clusterroles/quickstack-app-namespace")).toBe("yes");
+    expect(await no("bind", "clusterroles/cluster-admin")).toMatch(/^no\b/);
+    expect(await no("bind", "clusterroles/quickstack-control-plane")).toMatch(/^no\b/);
+  });
+
+  it("binds its Secrets role in an app namespace as it makes it, and can use it at once", async () => {
+    const name = await d.newApp();
+    const ns = `qs-app-${name}`;
+    const binding = JSON.parse(await kubectl(["-n", ns, "get", "rolebinding", "quickstack-control-plane", "-o", "json"])) as {
+      roleRef: { name: string };
+      subjects: { kind: string; name: string; namespace: string }[];
+    };
+    expect(binding.roleRef.name).toBe("quickstack-app-namespace");
+    expect(binding.subjects).toEqual([{ kind: "ServiceAccount", name: "quickstack", namespace: "qs-system" }]);
+    // newApp's create wrote the config Secret as the ServiceAccount right after binding.
+    expect(await kubectl(["-n", ns, "get", "secret", `${name}-config`, "-o", "name"])).toContain(`${name}-config`);
+    await d.apps.destroy(name);
   });
 });

@@ -103,6 +103,21 @@ describe("kubectl apply -k deploy/ on the API double", () => {
         },
       ],
       [
+        // Its Secrets rights in the app's namespace (packages/kube namespace-access.ts).
+        "binding of its Secrets role",
+        {
+          apiVersion: "rbac.authorization.k8s.io/v1",
+          kind: "RoleBinding",
+          metadata: { name: "quickstack-control-plane", namespace: appNs },
+          roleRef: {
+            apiGroup: "rbac.authorization.k8s.io",
+            kind: "ClusterRole",
+            name: "quickstack-app-namespace",
+          },
+          subjects: [{ kind: "ServiceAccount", name: "quickstack", namespace: "qs-system" }],
+        },
+      ],
+      [
         "secret",
         { apiVersion: "v1", kind: "Secret", metadata: { name: "config", namespace: appNs } },
       ],
@@ -172,10 +187,16 @@ describe("kubectl apply -k deploy/ on the API double", () => {
       ["delete", "node", "node-1"],
       ["label", "node", "node-1", "x=y"],
       ["create", "clusterrolebinding", "grab", "--clusterrole=cluster-admin", "--user=me"],
+      // RoleBindings may be written, but `bind` holds only for quickstack-app-namespace:
+      // RBAC's escalation check refuses any other role, and rights it does not hold.
       ["-n", "qs-system", "create", "rolebinding", "grab", "--clusterrole=edit", "--user=me"],
+      ["-n", "qs-system", "create", "rolebinding", "grab", "--clusterrole=cluster-admin", "--serviceaccount=qs-system:quickstack"],
       // ServiceAccounts may be made (backup Jobs run as their own, qs-backup) but never
-      // given rights: no Role, RoleBinding or ClusterRoleBinding can be written.
+      // given rights: no Role or ClusterRoleBinding can be written.
       ["-n", "qs-system", "create", "role", "grab", "--verb=get", "--resource=secrets"],
+      // Secrets only where it is bound: qs-system and the app namespaces it made.
+      ["-n", "kube-system", "get", "secrets"],
+      ["get", "secrets", "--all-namespaces"],
       ["get", "clusterroles"],
       ["get", "customresourcedefinitions"],
     ];

@@ -29,6 +29,9 @@ describe("deploy/ rendered by kubectl kustomize", () => {
         "ServiceAccount/quickstack",
         "ClusterRole/quickstack-control-plane",
         "ClusterRoleBinding/quickstack-control-plane",
+        "ClusterRole/quickstack-app-namespace",
+        "Role/quickstack-control-plane",
+        "RoleBinding/quickstack-control-plane",
         "StatefulSet/redis",
         "Service/redis",
         "NetworkPolicy/redis",
@@ -306,7 +309,6 @@ describe("deploy/ rendered by kubectl kustomize", () => {
       ["networking.k8s.io", "ingresses", crud],
       ["networking.k8s.io", "networkpolicies", crud],
       ["", "persistentvolumeclaims", crud],
-      ["", "secrets", crud],
       ["", "configmaps", crud],
       ["batch", "jobs", crud],
       ["", "events", ["get", "list", "watch", "create"]],
@@ -343,11 +345,32 @@ describe("deploy/ rendered by kubectl kustomize", () => {
       expect(rule.apiGroups).not.toContain("*");
       expect(rule.resources).not.toContain("*");
       expect(rule.verbs).not.toContain("*");
-      expect(rule.apiGroups).not.toContain("rbac.authorization.k8s.io");
-      for (const v of ["escalate", "bind", "impersonate"]) expect(rule.verbs).not.toContain(v);
+      for (const v of ["escalate", "impersonate"]) expect(rule.verbs).not.toContain(v);
     }
-    expect(objects.filter((o) => o.kind === "Role" || o.kind === "RoleBinding")).toEqual([]);
-    for (const b of objects.filter((o) => o.kind.endsWith("RoleBinding"))) {
+    // In RBAC's own group: RoleBindings, and `bind` on the one app-namespace role only.
+    expect(clusterRules.filter((r) => r.apiGroups.includes("rbac.authorization.k8s.io"))).toEqual([
+      { apiGroups: ["rbac.authorization.k8s.io"], resources: ["rolebindings"], verbs: ["get", "create", "delete"] },
+      {
+        apiGroups: ["rbac.authorization.k8s.io"],
+        resources: ["clusterroles"],
+        verbs: ["bind"],
+        resourceNames: ["quickstack-app-namespace"],
+      },
+    ]);
+    // Secrets are not cluster-wide: a Role in qs-system, and a ClusterRole the control plane
+    // binds in each app namespace it makes (packages/kube namespace-access.ts).
+    for (const verb of ["get", "list", "watch", "create"]) expect(allows(clusterRules, "", "secrets", verb)).toBe(false);
+    const secretsOnly = [{ apiGroups: [""], resources: ["secrets"], verbs: crud }];
+    expect(findObject(objects, "ClusterRole", "quickstack-app-namespace").rules).toEqual(secretsOnly);
+    const systemRole = findObject(objects, "Role", "quickstack-control-plane");
+    expect(systemRole.metadata.namespace).toBe("qs-system");
+    expect(systemRole.rules).toEqual(secretsOnly);
+    const bindings = objects.filter((o) => o.kind.endsWith("RoleBinding"));
+    expect(bindings.map((b) => `${b.kind}->${(b.roleRef as { kind: string }).kind}`).sort()).toEqual([
+      "ClusterRoleBinding->ClusterRole",
+      "RoleBinding->Role",
+    ]);
+    for (const b of bindings) {
       expect((b.roleRef as { name: string }).name).toBe("quickstack-control-plane");
       expect(b.subjects).toEqual([
         { kind: "ServiceAccount", name: "quickstack", namespace: "qs-system" },
@@ -357,7 +380,7 @@ describe("deploy/ rendered by kubectl kustomize", () => {
 
   it("documents every RBAC rule in RBAC.md", () => {
     const doc = readFileSync(join(repoRoot, "deploy/base/rbac/RBAC.md"), "utf8");
-    const rules = findObject(objects, "ClusterRole", "quickstack-control-plane").rules as Rule[];
+    const rules = objects.filter((o) => o.kind === "ClusterRole" || o.kind === "Role").flatMap((o) => o.rules as Rule[]);
     for (const rule of rules) {
       for (const resource of rule.resources) {
         const group = rule.apiGroups[0] === "" ? "core" : rule.apiGroups[0]!;

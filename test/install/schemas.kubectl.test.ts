@@ -59,6 +59,8 @@ describe("official Kubernetes schemas", () => {
       "Namespace",
       "NetworkPolicy",
       "PersistentVolumeClaim",
+      "Role",
+      "RoleBinding",
       "Service",
       "ServiceAccount",
       "StatefulSet",

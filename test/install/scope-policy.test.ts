@@ -18,7 +18,8 @@ const [policy] = parseAllDocuments(
   readFileSync(join(repoRoot, "deploy/policy/scope-policy.yaml"), "utf8"),
 ).map((d) => d.toJS() as Policy);
 const condition = policy!.spec.matchConditions[0]!.expression;
-const validation = policy!.spec.validations[0]!;
+const validations = policy!.spec.validations;
+const validation = validations[0]!;
 
 const SA = "system:serviceaccount:qs-system:quickstack";
 
@@ -44,7 +45,7 @@ function request(
 /** "skip" when the policy does not apply, else whether it admits the request. */
 function decide(input: Record<string, unknown>): "skip" | boolean {
   if (evaluate(condition, input) !== true) return "skip";
-  return evaluate(validation.expression, input) === true;
+  return validations.every((v) => evaluate(v.expression, input) === true);
 }
 
 describe("quickstack-control-plane-scope admission policy", () => {
@@ -63,6 +64,12 @@ describe("quickstack-control-plane-scope admission policy", () => {
     ["DELETE", "secrets", "default", "x", false],
     ["CONNECT", "pods", "kube-system", "coredns-1", false],
     ["CREATE", "deployments", "qs-apps", "x", false],
+    // Its Secrets role is bound in app namespaces only (deploy/base/rbac/app-namespace-role.yaml).
+    ["CREATE", "rolebindings", "qs-app-shop", "quickstack-control-plane", true],
+    ["DELETE", "rolebindings", "qs-app-shop", "quickstack-control-plane", true],
+    ["CREATE", "rolebindings", "qs-builds", "quickstack-control-plane", false],
+    ["CREATE", "rolebindings", "qs-system", "x", false],
+    ["CREATE", "rolebindings", "kube-system", "x", false],
   ] as const)("%s %s in %j named %s: admitted=%s", (op, resource, ns, name, admitted) => {
     expect(decide(request(op, resource, ns, name))).toBe(admitted);
   });
@@ -89,6 +96,9 @@ describe("quickstack-control-plane-scope admission policy", () => {
     );
     expect(message).toBe(
       "the QuickStack control plane may only change qs-app-* namespaces and objects in qs-app-*, qs-system or qs-builds, not deployments miner in kube-system",
+    );
+    expect(evaluate(validations[1]!.messageExpression, request("CREATE", "rolebindings", "qs-builds", "x"))).toBe(
+      "the QuickStack control plane may bind roles only in qs-app-* namespaces, not in qs-builds",
     );
     expect(evaluate(validation.messageExpression, request("DELETE", "namespaces", "", "x"))).toBe(
       "the QuickStack control plane may only change qs-app-* namespaces and objects in qs-app-*, qs-system or qs-builds, not namespaces x",

@@ -12,6 +12,7 @@ import type {
   UserStore,
 } from "@qs/core";
 import {
+  DEFAULT_CONTROL_PLANE_ACCOUNT,
   createAppStore,
   createAuditLog,
   createBuildRunner,
@@ -55,8 +56,9 @@ export function createClusterParts(
   const render = renderOptions({ baseDomain: config.baseDomain });
   const configStore = createConfigStore(apis);
   const namespace = config.systemNamespace;
+  const account = { namespace, name: DEFAULT_CONTROL_PLANE_ACCOUNT.name };
   return {
-    apps: createAppStore(apis),
+    apps: createAppStore(apis, account),
     config: configStore,
     releases: createReleaseManager({ apis, logger, options: { render }, config: configStore }),
     users: createUserStore({ apis, namespace }),
@@ -65,6 +67,6 @@ export function createClusterParts(
     nodes: createNodeOps({ apis, namespace }),
     usage: createUsageSource(apis),
     runner: createBuildRunner(apis),
-    reconciler: createReconciler({ apis, logger, options: { render, ...(owns === undefined ? {} : { owns }) } }),
+    reconciler: createReconciler({ apis, logger, options: { render, account, ...(owns === undefined ? {} : { owns }) } }),
   };
 }

@@ -14,6 +14,7 @@ import type {
   Node,
   PersistentVolumeClaim,
   Pod,
+  RoleBinding,
   Secret,
   Service,
 } from "./rest/wire.ts";
@@ -26,6 +27,7 @@ export interface KubeApis {
   readonly crds: ClusterResource<CustomResourceDefinition>;
   readonly pods: NamespacedResource<Pod>;
   readonly secrets: NamespacedResource<Secret>;
+  readonly roleBindings: NamespacedResource<RoleBinding>;
   readonly configMaps: NamespacedResource<ConfigMap>;
   readonly services: NamespacedResource<Service>;
   readonly persistentVolumeClaims: NamespacedResource<PersistentVolumeClaim>;
@@ -48,6 +50,7 @@ export function createKubeApis(from: KubeConnection | RestClient): KubeApis {
     crds: clusterScoped(rest, "apiextensions.k8s.io/v1", "customresourcedefinitions"),
     pods: namespaced(rest, "v1", "pods"),
     secrets: namespaced(rest, "v1", "secrets"),
+    roleBindings: namespaced(rest, "rbac.authorization.k8s.io/v1", "rolebindings"),
     configMaps: namespaced(rest, "v1", "configmaps"),
     services: namespaced(rest, "v1", "services"),
     persistentVolumeClaims: namespaced(rest, "v1", "persistentvolumeclaims"),

@@ -10,6 +10,7 @@ import {
 } from "@qs/core";
 import { type KubeApis, isConflict, isNotFound, orUndefined, retryOnConflict } from "./apis.ts";
 import { LABEL_COMPONENT, appLabels, names } from "./labels.ts";
+import { type ControlPlaneAccount, createNamespaceAccess } from "./namespace-access.ts";
 import { ownerReference } from "./render/context.ts";
 import type { Namespace, Secret } from "./rest/wire.ts";
 import { type AppObject, appObjects, newAppObject, normaliseSpec, toApp } from "./resources/app-object.ts";
@@ -44,8 +45,12 @@ export async function updateAppSpec(
   });
 }
 
-/** AppStore over App custom resources, one namespace per app. */
-export function createAppStore(apis: KubeApis): AppStore {
+/**
+ * AppStore over App custom resources, one namespace per app. `account` is the control plane's
+ * ServiceAccount, bound in each new namespace to the rights it needs there (Secrets).
+ */
+export function createAppStore(apis: KubeApis, account?: ControlPlaneAccount): AppStore {
+  const access = createNamespaceAccess(apis, account);
   return {
     async list(): Promise<readonly App[]> {
       const list = await appObjects(apis).listAll();
@@ -83,6 +88,7 @@ export function createAppStore(apis: KubeApis): AppStore {
         if (!isConflict(err)) throw err;
         if ((await readAppObject(apis, name)) !== undefined) throw exists;
       }
+      await access.grant(namespace);
       let created: AppObject;
       try {
         created = await appObjects(apis).create(namespace, newAppObject(name, { ...defaultAppSpec(), ...spec }, createdBy));

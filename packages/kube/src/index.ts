@@ -6,6 +6,14 @@ export { configHash } from "./hash.ts";
 export { quickstackCrds, appCrd, releaseCrd, type CrdManifest } from "./crds/index.ts";
 export { installCrds } from "./crds/install.ts";
 export { createAppStore } from "./app-store.ts";
+export {
+  APP_NAMESPACE_ROLE,
+  type ControlPlaneAccount,
+  DEFAULT_CONTROL_PLANE_ACCOUNT,
+  type NamespaceAccess,
+  appNamespaceBinding,
+  createNamespaceAccess,
+} from "./namespace-access.ts";
 export { createConfigStore } from "./config-store.ts";
 export { createReleaseStore, type ReleaseStore, type ReleaseDraft } from "./release-store.ts";
 export { createReleaseManager, type ReleaseManagerOptions } from "./release/release-manager.ts";

@@ -11,7 +11,7 @@ import { applyFaults, type Faults } from "./faults.ts";
 import { GarbageCollector } from "./gc.ts";
 import { buildKubeconfig } from "./kubeconfig.ts";
 import { buildNode, type NodeCapacity } from "./nodes.ts";
-import { createRbacAuthorizer } from "./rbac.ts";
+import { createBindingGuard, createRbacAuthorizer } from "./rbac.ts";
 import { Registry } from "./resources.ts";
 import { createRouter, type User } from "./router.ts";
 import { Store } from "./store.ts";
@@ -186,6 +186,17 @@ export async function startKubeDouble(options: KubeDoubleOptions = {}): Promise<
       throw err;
     }
   };
+  const bindingGuard = options.rbac ? createBindingGuard(api) : undefined;
+  const authorizeBinding = (user: User, binding: KubeObject, ns: string | undefined): void => {
+    if (bindingGuard === undefined) return;
+    try {
+      bindingGuard(user, binding as unknown as Parameters<typeof bindingGuard>[1], ns);
+    } catch (err) {
+      const resource = `rbac.authorization.k8s.io/${ns === undefined ? "clusterrolebindings" : "rolebindings"}`;
+      denials.push({ user: user.name, verb: "bind", resource, ...(ns === undefined ? {} : { namespace: ns }), ...(binding.metadata?.name === undefined ? {} : { name: binding.metadata.name }) });
+      throw err;
+    }
+  };
   const authenticate = (t: string | undefined): User | undefined => (t === undefined ? (tls ? undefined : users.get(token)) : users.get(t));
   const track = (end: () => void): (() => void) => {
     streams.add(end);
@@ -195,6 +206,7 @@ export async function startKubeDouble(options: KubeDoubleOptions = {}): Promise<
     api,
     authenticate,
     authorize,
+    authorizeBinding,
     beforeRequest: (req) => applyFaults(faults, req),
     watchSettings: () => ({
       minTimeoutSeconds: options.watch?.minTimeoutSeconds ?? 60,

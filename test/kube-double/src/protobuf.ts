@@ -60,6 +60,10 @@ const objectMeta: Schema = {
   12: ["annotations", "stringMap"], 13: ["ownerReferences", { repeated: ownerReference }], 14: ["finalizers", "strings"],
 };
 const localRef: Schema = { 1: ["name", "string"] };
+// k8s.io/api/rbac/v1 (what `kubectl create role|rolebinding|clusterrolebinding` sends).
+const policyRule: Schema = { 1: ["verbs", "strings"], 2: ["apiGroups", "strings"], 3: ["resources", "strings"], 4: ["resourceNames", "strings"], 5: ["nonResourceURLs", "strings"] };
+const subject: Schema = { 1: ["kind", "string"], 2: ["apiGroup", "string"], 3: ["name", "string"], 4: ["namespace", "string"] };
+const roleRef: Schema = { 1: ["apiGroup", "string"], 2: ["kind", "string"], 3: ["name", "string"] };
 const objectRef: Schema = { 1: ["kind", "string"], 2: ["namespace", "string"], 3: ["name", "string"], 4: ["uid", "string"], 5: ["apiVersion", "string"] };
 
 const kinds: Record<string, Schema> = {
@@ -67,6 +71,9 @@ const kinds: Record<string, Schema> = {
   "v1/ConfigMap": { 1: ["metadata", objectMeta], 2: ["data", "stringMap"], 3: ["binaryData", "bytesMap"], 4: ["immutable", "bool"] },
   "v1/Secret": { 1: ["metadata", objectMeta], 2: ["data", "bytesMap"], 3: ["type", "string"], 4: ["stringData", "stringMap"], 5: ["immutable", "bool"] },
   "v1/ServiceAccount": { 1: ["metadata", objectMeta], 2: ["secrets", { repeated: objectRef }], 3: ["imagePullSecrets", { repeated: localRef }], 4: ["automountServiceAccountToken", "bool"] },
+  "rbac.authorization.k8s.io/v1/Role": { 1: ["metadata", objectMeta], 2: ["rules", { repeated: policyRule }] },
+  "rbac.authorization.k8s.io/v1/RoleBinding": { 1: ["metadata", objectMeta], 2: ["subjects", { repeated: subject }], 3: ["roleRef", roleRef] },
+  "rbac.authorization.k8s.io/v1/ClusterRoleBinding": { 1: ["metadata", objectMeta], 2: ["subjects", { repeated: subject }], 3: ["roleRef", roleRef] },
 };
 
 function mapEntries(values: (bigint | Buffer)[], bytes: boolean): Record<string, string> {

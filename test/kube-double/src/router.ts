@@ -40,6 +40,8 @@ export interface RouterOptions {
   authenticate: (token: string | undefined) => User | undefined;
   /** Throws a 403 ApiError when the user may not do this (RBAC); no-op when unset. */
   authorize: (user: User, verb: string, t: ResourceType, namespace: string | undefined, name: string | undefined, sub: string | undefined) => void;
+  /** RBAC's escalation check on a RoleBinding/ClusterRoleBinding body (throws a 403). */
+  authorizeBinding: (user: User, binding: KubeObject, namespace: string | undefined) => void;
   /** Called first for every API request: may delay or throw an injected failure. */
   beforeRequest: (req: IncomingMessage) => Promise<void>;
   watchSettings: () => WatchSettings;
@@ -49,6 +51,10 @@ export interface RouterOptions {
   /** Tracks open streams so close() can end them. */
   track: (end: () => void) => () => void;
 }
+
+/** RoleBindings and ClusterRoleBindings, whose writes pass RBAC's escalation check. */
+const isBinding = (t: ResourceType): boolean =>
+  t.group === "rbac.authorization.k8s.io" && (t.resource === "rolebindings" || t.resource === "clusterrolebindings");
 
 const patchTypes = new Set([
   "application/merge-patch+json",
@@ -239,6 +245,7 @@ async function rest(o: RouterOptions, req: IncomingMessage, res: ServerResponse,
     if (sub) throw methodNotAllowed();
     const body = parseBody(text, contentType === "application/yaml") as KubeObject;
     checkKind(t, body);
+    if (isBinding(t)) o.authorizeBinding(ctx.user, body, ns);
     const created = api.create(t, body, ns, writeOpts);
     return reply(201, withKind(t, created));
   }
@@ -250,6 +257,7 @@ async function rest(o: RouterOptions, req: IncomingMessage, res: ServerResponse,
       throw badRequest("the name of the object does not match the name on the URL");
     }
     body.metadata = { ...(body.metadata ?? {}), name: path.name! };
+    if (isBinding(t)) o.authorizeBinding(ctx.user, body, ns);
     return reply(200, withKind(t, api.update(t, body, ns, writeOpts)));
   }
   if (verb === "patch") {

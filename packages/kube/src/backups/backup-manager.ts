@@ -18,6 +18,7 @@ import {
 } from "@qs/core";
 import { type KubeApis, ignoreNotFound, isConflict, orUndefined } from "../apis.ts";
 import { LABEL_APP, LABEL_COMPONENT, names } from "../labels.ts";
+import { DEFAULT_CONTROL_PLANE_ACCOUNT, createNamespaceAccess } from "../namespace-access.ts";
 import { LABEL_ADDON, LABEL_ADDON_KIND, type StatefulSet } from "../addons/render.ts";
 import type { BackupAddon } from "./addon-dumps.ts";
 import type { PreBackupHook } from "./hook.ts";
@@ -83,6 +84,7 @@ export function createBackupManager(deps: { apis: KubeApis; apps: AppStore }, op
   const statefulSets = apis.custom<StatefulSet>("apps/v1", "statefulsets");
   const stamp = (): string => now().toISOString().replace(/[-:TZ]/g, "").slice(0, 14);
   const run = (job: Job, signal: AbortSignal): ReturnType<typeof runResticJob> => runResticJob(apis, job, { pollMs, timeoutMs, signal });
+  const access = createNamespaceAccess(apis, { ...DEFAULT_CONTROL_PLANE_ACCOUNT, namespace: system });
 
   async function applySecret(secret: Secret): Promise<void> {
     const ns = secret.metadata?.namespace ?? "";
@@ -200,6 +202,7 @@ export function createBackupManager(deps: { apis: KubeApis; apps: AppStore }, op
     const namespace: Namespace = { apiVersion: "v1", kind: "Namespace", metadata: { name: ns, labels: { [LABEL_BACKUP]: "drill", "quickstack.dev/app": app } } };
     await apis.namespaces.create(namespace);
     try {
+      await access.grant(ns);
       await prepare(app, ns);
       // The dumps are verified with the image that took them (recorded on the backup's Job).
       const contents = parseContents((await apis.jobs.read(appNamespace(app), backup.id)).metadata?.annotations);

@@ -1,7 +1,8 @@
 import type { KubeObject } from "../rest/wire.ts";
-import type { Logger } from "@qs/core";
+import { type Logger, appNamespace } from "@qs/core";
 import type { KubeApis } from "../apis.ts";
 import { LABEL_APP, LABEL_MANAGED_BY, MANAGED_BY } from "../labels.ts";
+import { type ControlPlaneAccount, createNamespaceAccess } from "../namespace-access.ts";
 import { createReleaseStore } from "../release-store.ts";
 import { type RenderOptions, renderOptions } from "../render/options.ts";
 import { appObjects } from "../resources/app-object.ts";
@@ -28,6 +29,11 @@ export interface ReconcilerOptions {
    * app's objects. @defaultValue every app
    */
   readonly owns?: (app: string) => boolean;
+  /**
+   * The control plane's ServiceAccount: an app namespace made before it had its own binding
+   * (an upgrade) is bound on its first reconcile. @defaultValue qs-system/quickstack
+   */
+  readonly account?: ControlPlaneAccount;
 }
 
 /** The running reconciler. */
@@ -56,7 +62,17 @@ export function createReconciler(deps: {
     render: renderOptions(options.render),
     logger,
   };
-  const queue = new WorkQueue((app) => reconcileApp(ctx, app).then(() => undefined), logger, {
+  const access = createNamespaceAccess(apis, options.account);
+  const pass = async (app: string): Promise<ReconcileResult> => {
+    try {
+      await access.ensure(appNamespace(app));
+    } catch (err) {
+      // The pass below says what is wrong if it needs the access; an app being destroyed does not.
+      logger.warn({ app, err: (err as Error).message }, "could not bind the control plane's role in the app's namespace");
+    }
+    return reconcileApp(ctx, app);
+  };
+  const queue = new WorkQueue((app) => pass(app).then(() => undefined), logger, {
     ...(options.retryDelayMs === undefined ? {} : { retryDelayMs: options.retryDelayMs }),
     ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
   });
@@ -99,7 +115,7 @@ export function createReconciler(deps: {
       logger.info("reconciler started");
     },
 
-    reconcile: (app) => reconcileApp(ctx, app),
+    reconcile: pass,
 
     close() {
       closing ??= (async () => {

@@ -16,6 +16,7 @@ import type {
   V1Node,
   V1PersistentVolumeClaim,
   V1Pod,
+  V1RoleBinding,
   V1Secret,
   V1Service,
   V2HorizontalPodAutoscaler,
@@ -48,6 +49,7 @@ export type Pod = Wire<V1Pod>;
 export type Deployment = Wire<V1Deployment>;
 export type Job = Wire<V1Job>;
 export type Secret = Wire<V1Secret>;
+export type RoleBinding = Wire<V1RoleBinding>;
 export type ConfigMap = Wire<V1ConfigMap>;
 export type Namespace = Wire<V1Namespace>;
 export type Node = Wire<V1Node>;
