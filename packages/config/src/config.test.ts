@@ -91,12 +91,14 @@ describe("loadConfig", () => {
       QS_BUILD_PYPI_INDEX: "https://pypi.example.internal/simple/",
       QS_BUILD_APT_MIRROR: "http://apt.example.internal:3142",
       QS_BUILD_APK_MIRROR: "https://apk.example.internal/",
+      QS_BUILD_GOPROXY: "http://10.42.0.1:3000/go/",
     };
     expect(loadConfig(set).build.mirrors).toEqual({
       npmRegistry: set.QS_BUILD_NPM_REGISTRY,
       pypiIndex: set.QS_BUILD_PYPI_INDEX,
       aptMirror: set.QS_BUILD_APT_MIRROR,
       apkMirror: set.QS_BUILD_APK_MIRROR,
+      goProxy: set.QS_BUILD_GOPROXY,
     });
     const problems = (env: Record<string, string>): string => {
       try {
@@ -112,6 +114,8 @@ describe("loadConfig", () => {
     expect(problems({ QS_BUILD_NPM_REGISTRY: "https://npm.example.internal/?t=1" })).toMatch(/QS_BUILD_NPM_REGISTRY=.*no query/);
     expect(problems({ QS_BUILD_APT_MIRROR: "http://apt/$(reboot)" })).toMatch(/QS_BUILD_APT_MIRROR=/);
     expect(problems({ QS_BUILD_APK_MIRROR: "ftp://apk.example.internal/" })).toMatch(/QS_BUILD_APK_MIRROR=/);
+    // One proxy, no fallback list: `,direct` would let builds leave the mirror.
+    expect(problems({ QS_BUILD_GOPROXY: "https://goproxy.example.internal,direct" })).toMatch(/QS_BUILD_GOPROXY=/);
   });
 
   it("takes the installer's pinned base images as a comma-separated list", () => {

@@ -57,7 +57,7 @@ export interface QsConfig {
     readonly registryMirror: string | undefined;
     /**
      * Package mirrors for the install steps of builds (QS_BUILD_NPM_REGISTRY, …_PYPI_INDEX,
-     * …_APT_MIRROR, …_APK_MIRROR), handed to builds as build args of the same names;
+     * …_APT_MIRROR, …_APK_MIRROR, …_GOPROXY), handed to builds as build args of the same names;
      * unset ones are left out (the tools' public defaults).
      */
     readonly mirrors: {
@@ -65,6 +65,7 @@ export interface QsConfig {
       readonly pypiIndex?: string;
       readonly aptMirror?: string;
       readonly apkMirror?: string;
+      readonly goProxy?: string;
     };
   };
   readonly maxPushBytes: number;
@@ -115,6 +116,7 @@ export const CONFIG_VARIABLES = [
   "QS_BUILD_PYPI_INDEX",
   "QS_BUILD_APT_MIRROR",
   "QS_BUILD_APK_MIRROR",
+  "QS_BUILD_GOPROXY",
   "QS_KEEP_IMAGES",
   "QS_MAX_PUSH_BYTES",
   "QS_REGISTRY_URL",
@@ -205,6 +207,7 @@ export function loadConfig(env: Env = process.env): QsConfig {
         pypiIndex: read.mirrorUrl("QS_BUILD_PYPI_INDEX"),
         aptMirror: read.mirrorUrl("QS_BUILD_APT_MIRROR"),
         apkMirror: read.mirrorUrl("QS_BUILD_APK_MIRROR"),
+        goProxy: read.mirrorUrl("QS_BUILD_GOPROXY"),
       }),
     },
     // 200 MiB: a bigger push would strain a small VPS's disk and memory (see @qs/git).

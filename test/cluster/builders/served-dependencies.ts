@@ -170,6 +170,29 @@ export function debianArchive(suite: string, packages: readonly string[]): strin
   });
 }
 
+/**
+ * Go modules (`path@version`) as a module proxy serves them: the go command's download
+ * cache (`list`, `.info`, `.mod`, `.zip` under `<path>/@v/`) is the GOPROXY protocol's own
+ * layout, so `go mod download` into a scratch GOMODCACHE makes it. Fetched through this
+ * machine's Go module proxy, checked against the checksum database by the go command.
+ */
+export function goModules(modules: readonly string[]): string {
+  return cached(`go-${key(modules)}`, (dir) => {
+    const scratch = `${dir}.modcache`;
+    rmSync(scratch, { recursive: true, force: true });
+    try {
+      execFileSync("go", ["mod", "download", ...modules], {
+        cwd: cacheDir,
+        env: { ...process.env, GOMODCACHE: scratch, GOFLAGS: "-modcacherw" },
+        stdio: ["ignore", "ignore", "inherit"],
+      });
+      renameSync(join(scratch, "cache/download"), join(dir, "download"));
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+}
+
 /** npm tarballs of `specs` (`name@version`) as the registry serves them (same integrity). */
 export function npmTarballs(specs: readonly string[]): string {
   return cached(`npm-${key(specs)}`, (dir) => {
@@ -187,6 +210,8 @@ export interface DependencyServer {
    * Debian archive under `debian/`.
    */
   readonly mirrors: BuildMirrors;
+  /** The paths asked for under the Go module proxy (`/go/…`), oldest first. */
+  readonly goRequests: readonly string[];
   /** Lines to put before a requirements.txt's own: pip installs from the served wheels only. */
   readonly pipOptions: string;
   /** An `.npmrc` pointing npm at the served packages (no audit: there is no registry). */
@@ -239,7 +264,10 @@ export async function startDependencyServer(dirs: {
   npmMore?: readonly string[];
   /** A debianArchive() folder. */
   debian?: string;
+  /** A goModules() folder, served as a Go module proxy under /go/. */
+  go?: string;
 }): Promise<DependencyServer> {
+  const goRequests: string[] = [];
   const wheels =
     dirs.wheels === undefined ? [] : readdirSync(dirs.wheels).filter((f) => f.endsWith(".whl"));
   const npm = new Map<string, NpmPackage[]>();
@@ -290,6 +318,14 @@ export async function startDependencyServer(dirs: {
     }
     const file = [...indexed.values()].flat().find((w) => url === `/pypi/files/${w.file}`);
     if (file !== undefined) return sendFile(res, file.path);
+    if (dirs.go !== undefined && url.startsWith("/go/") && !url.includes("..")) {
+      goRequests.push(url);
+      // Anything else is 404: a module not served, or the checksum database (/sumdb/…),
+      // which the go command then asks directly (not needed while go.sum lists a module).
+      const path = join(dirs.go, "download", url.slice("/go/".length));
+      if (existsSync(path) && statSync(path).isFile()) return sendFile(res, path);
+      return void res.writeHead(404).end();
+    }
     if (dirs.debian !== undefined && url.startsWith("/apt/debian/") && !url.includes("..")) {
       const path = join(dirs.debian, url.slice("/apt/".length));
       if (existsSync(path) && statSync(path).isFile()) return sendFile(res, path);
@@ -344,7 +380,9 @@ export async function startDependencyServer(dirs: {
       npmRegistry: `${base}/npm/`,
       pypiIndex: `${base}/pypi/simple/`,
       ...(dirs.debian === undefined ? {} : { aptMirror: `${base}/apt/` }),
+      ...(dirs.go === undefined ? {} : { goProxy: `${base}/go/` }),
     },
+    goRequests,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

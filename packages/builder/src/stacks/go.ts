@@ -1,7 +1,7 @@
 import { BuildFailedError } from "@qs/core";
 import { header, join, portLines } from "./dockerfile.ts";
 import { DEFAULT_VERSIONS, type BaseImages } from "./images.ts";
-import { mirrorFact, type BuildMirrors } from "./mirrors.ts";
+import { goProxyArgs, mirrorFact, type BuildMirrors } from "./mirrors.ts";
 import { startCmd, startCommandOf, tiniInstall } from "./start-command.ts";
 import { readText, type DetectedStack, type SourceTree } from "./types.ts";
 
@@ -49,6 +49,7 @@ export async function detectGo(
       `Go ${version}${directive === undefined ? "" : ` (go.mod: go ${directive})`}`,
       ...(newer ? [`toolchain go${directive} through GOTOOLCHAIN`] : []),
       `main package: ${pkg}`,
+      ...mirrorFact(mirrors, ["goProxy"]),
       ...(run.needsInit ? ["init: tini", ...mirrorFact(mirrors, ["apkMirror"])] : []),
     ],
     dockerfile: join(
@@ -59,6 +60,7 @@ export async function detectGo(
         // The images pin GOTOOLCHAIN=local; auto lets a newer `go`/`toolchain` line in
         // go.mod fetch its toolchain from the module proxy instead of failing.
         "ENV GOTOOLCHAIN=auto",
+        ...goProxyArgs(mirrors),
         `COPY go.mod ${files.has("go.sum") ? "go.sum " : ""}./`,
         "RUN go mod download",
         "COPY . .",

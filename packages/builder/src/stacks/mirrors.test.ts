@@ -39,6 +39,7 @@ const ALL: BuildMirrors = {
   pypiIndex: "https://pypi.example.internal/simple/",
   aptMirror: "http://apt.example.internal:3142/",
   apkMirror: "https://apk.example.internal/mirror/",
+  goProxy: "https://goproxy.example.internal/",
 };
 
 describe("mirror settings", () => {
@@ -80,6 +81,7 @@ describe("mirror settings", () => {
       QS_BUILD_PYPI_INDEX: "https://pypi.example.internal/simple/",
       QS_BUILD_APT_MIRROR: "http://apt.example.internal:3142/",
       QS_BUILD_APK_MIRROR: "https://apk.example.internal/mirror/",
+      QS_BUILD_GOPROXY: "https://goproxy.example.internal/",
     });
     expect(() => mirrorBuildArgs({ npmRegistry: "https://u:p@x/" })).toThrow(ConfigError);
   });
@@ -186,6 +188,21 @@ describe("generated Dockerfiles with mirrors", () => {
       "ARG PIP_INDEX_URL=${QS_BUILD_PYPI_INDEX}\nCOPY requirements.txt ./",
     );
     expect(d).toContain("pip install --no-cache-dir -r requirements.txt");
+  });
+
+  it("Go: modules and toolchains come through the proxy in the build stage, before go mod download", async () => {
+    const go = await detectStack(fixture("go-modules"), { mirrors: ALL });
+    const build = stage(go.dockerfile, 0);
+    expect(build).toContain("ENV GOTOOLCHAIN=auto\nARG QS_BUILD_GOPROXY\nARG GOPROXY=${QS_BUILD_GOPROXY}\nCOPY go.mod go.sum ./\nRUN go mod download");
+    // ARG, not ENV: the proxy's address stays out of the image's config, and the runtime
+    // stage (no Go) gets nothing.
+    expect(go.dockerfile).not.toMatch(/^ENV GOPROXY/m);
+    expect(stage(go.dockerfile, -1)).not.toContain("GOPROXY");
+    expect(go.facts).toContain("package mirrors: QS_BUILD_GOPROXY");
+    // Other stacks never see it.
+    const node = await detectStack(fixture("node-and-start"), { mirrors: ALL });
+    expect(node.dockerfile).not.toContain("GOPROXY");
+    expect(node.facts.join("\n")).not.toContain("QS_BUILD_GOPROXY");
   });
 
   it("tini: apt's sources point at the mirror first, as root before USER; apk likewise", async () => {

@@ -33,6 +33,13 @@ export interface BuildMirrors {
   readonly aptMirror?: string;
   /** Alpine mirror for apk (tini in Go images), replacing scheme and host likewise (`alpine/v3.22/main`). */
   readonly apkMirror?: string;
+  /**
+   * Go module proxy (GOPROXY protocol) for `go mod download` and for the toolchains
+   * GOTOOLCHAIN fetches: `https://goproxy.example.internal/`. It is the only source (no
+   * `direct` fallback). Modules in go.sum are checked against it; others are checked with
+   * the checksum database, which the go command asks through the proxy first.
+   */
+  readonly goProxy?: string;
 }
 
 /** The setting (and build arg) of each mirror. */
@@ -41,6 +48,7 @@ export const MIRROR_SETTINGS = {
   pypiIndex: "QS_BUILD_PYPI_INDEX",
   aptMirror: "QS_BUILD_APT_MIRROR",
   apkMirror: "QS_BUILD_APK_MIRROR",
+  goProxy: "QS_BUILD_GOPROXY",
 } as const satisfies Record<keyof BuildMirrors, string>;
 
 /**
@@ -181,6 +189,13 @@ export function apkMirror(mirrors: BuildMirrors): { args: string[]; prefix: stri
     args: [`ARG ${arg}`],
     prefix: rewriteSources(arg, "find /etc/apk/repositories"),
   };
+}
+
+/** ARG lines of a Go build stage whose module and toolchain downloads use the proxy. */
+export function goProxyArgs(mirrors: BuildMirrors): string[] {
+  if (mirrors.goProxy === undefined) return [];
+  const arg = MIRROR_SETTINGS.goProxy;
+  return [`ARG ${arg}`, `ARG GOPROXY=\${${arg}}`];
 }
 
 /** A fact line for the build output naming the mirrors a Dockerfile uses. */
