@@ -13,6 +13,8 @@ have gcc || need+=(gcc libc6-dev)
 [ -x /usr/lib/cni/bridge ] || need+=(containernetworking-plugins)
 [ -x /bin/busybox ] || need+=(busybox-static)
 pkg-config --exists libseccomp 2>/dev/null || need+=(libseccomp-dev pkg-config)
+# The test images (pause, builders, stack bases, servers) start from Debian root filesystems.
+have debootstrap || need+=(debootstrap)
 [ "${#need[@]}" -eq 0 ] && exit 0
 echo "-----> Installing Debian packages for the local cluster: ${need[*]}"
 if [ "$(id -u)" -ne 0 ]; then
