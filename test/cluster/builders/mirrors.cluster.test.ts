@@ -134,7 +134,8 @@ describe.concurrent("variants that install a package manager build through the b
       status: 200,
       body: "go modules 63797f57-a89f-5ab9-9da4-59e247934bad\n",
     });
-    expect(got.output).toContain("package mirrors: QS_BUILD_GOPROXY");
+    // The build asked the mirror for the module (the builder pod reaches no other proxy).
+    expect(got.output).toContain("go mod download");
     expect(deps.goRequests).toContain("/go/github.com/google/uuid/@v/v1.6.0.zip");
   }, 600_000);
 

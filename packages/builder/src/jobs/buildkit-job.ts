@@ -30,6 +30,9 @@ export function buildkitdConfig(mirror: RegistryMirror): string {
   ].join("\n");
 }
 
+/** buildctl-daemonless.sh's tries to reach buildkitd: sum of (100 + 20·i) ms ≈ 30 s. */
+export const BUILDKITD_CONNECT_RETRIES = 50;
+
 /**
  * The rootless BuildKit builder Job: `buildctl-daemonless.sh` starts buildkitd for the one
  * build, as uid 1000, without privilege. Rootless BuildKit creates user and mount
@@ -82,6 +85,11 @@ export function buildBuildkitJob(
           value: `--oci-worker-no-process-sandbox${mirror === undefined ? "" : ` --config=${BUILDKITD_CONFIG}`}`,
         },
         { name: "DOCKER_CONFIG", value: "/home/user/.docker" },
+        // How often buildctl-daemonless.sh asks for buildkitd before it gives up; each wait is
+        // 20 ms longer than the one before. Its default (10) is about 2 s, which a small,
+        // busy server can miss (rootless buildkitd's start took longer in our CI: "could not
+        // connect … after 10 trials"); 50 is about 30 s.
+        { name: "BUILDCTL_CONNECT_RETRIES_MAX", value: String(BUILDKITD_CONNECT_RETRIES) },
         ...(mirror === undefined
           ? []
           : [{ name: "QS_BUILDKITD_CONFIG", value: buildkitdConfig(mirror) }]),

@@ -286,6 +286,11 @@ describe("buildBuildkitJob", () => {
     });
     expect(builder.securityContext).not.toHaveProperty("privileged");
     expect(job.spec.backoffLimit).toBe(0);
+    // buildctl-daemonless.sh waits (100 + 20·try) ms per try for buildkitd, tries 0..max:
+    // about 30 s in all, where its default of 10 gives up after 2.2 s.
+    expect(builder.env).toContainEqual({ name: "BUILDCTL_CONNECT_RETRIES_MAX", value: "50" });
+    const waitedMs = Array.from({ length: 51 }, (_, i) => 100 + 20 * i).reduce((a, b) => a + b);
+    expect(waitedMs).toBeGreaterThan(25_000);
   });
 });
 
