@@ -46,6 +46,7 @@ type AnyJob = {
           image: string;
           command?: string[];
           args: string[];
+          env?: { name: string; value: string }[];
           securityContext?: Record<string, unknown>;
           terminationMessagePolicy: string;
           volumeMounts: { name: string; mountPath: string }[];
