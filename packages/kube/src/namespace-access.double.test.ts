@@ -129,6 +129,20 @@ describe("the control plane's Secrets rights", () => {
     } finally {
       await reconciler.close();
     }
+    // A starting reconciler binds it in every app namespace it looks after before its first pass.
+    const other = await createAppStore(admin, account).create("older", "alice");
+    await admin.roleBindings.delete("qs-app-older", APP_NAMESPACE_BINDING);
+    const starting = createReconciler({
+      apis: cp,
+      logger: silentLogger,
+      options: { account, owns: (name) => name === other.name, resyncIntervalMs: 3_600_000 },
+    });
+    try {
+      await starting.start();
+      expect((await admin.roleBindings.read("qs-app-older", APP_NAMESPACE_BINDING)).roleRef.name).toBe(APP_NAMESPACE_ROLE);
+    } finally {
+      await starting.close();
+    }
   });
 
   it("gives up with a hint when the binding does not take effect (the role is missing)", async () => {

@@ -30,7 +30,11 @@ const BINDING_WAIT_MS = 15_000;
 export interface NamespaceAccess {
   /** Binds the app-namespace role in `namespace` (idempotent) and waits until it is in force. */
   grant(namespace: string): Promise<void>;
-  /** grant(), done once per namespace for the life of the process (the reconciler's upgrade path). */
+  /**
+   * Binds the role in `namespace` once for the life of the process, without waiting for it
+   * to be in force (the reconciler's upgrade path: a pass that runs too early fails and is
+   * retried like any other).
+   */
   ensure(namespace: string): Promise<void>;
 }
 
@@ -109,7 +113,9 @@ export function createNamespaceAccess(
   return {
     grant,
     async ensure(namespace) {
-      if (!done.has(namespace)) await grant(namespace);
+      if (done.has(namespace)) return;
+      await bind(namespace);
+      done.add(namespace);
     },
   };
 }

@@ -63,13 +63,16 @@ export function createReconciler(deps: {
     logger,
   };
   const access = createNamespaceAccess(apis, options.account);
-  const pass = async (app: string): Promise<ReconcileResult> => {
+  const ensureAccess = async (app: string): Promise<void> => {
     try {
       await access.ensure(appNamespace(app));
     } catch (err) {
-      // The pass below says what is wrong if it needs the access; an app being destroyed does not.
+      // The pass says what is wrong if it needs the access; an app being destroyed does not.
       logger.warn({ app, err: (err as Error).message }, "could not bind the control plane's role in the app's namespace");
     }
+  };
+  const pass = async (app: string): Promise<ReconcileResult> => {
+    await ensureAccess(app);
     return reconcileApp(ctx, app);
   };
   const queue = new WorkQueue((app) => pass(app).then(() => undefined), logger, {
@@ -98,6 +101,18 @@ export function createReconciler(deps: {
   let resync: NodeJS.Timeout | undefined;
   let closing: Promise<void> | undefined;
 
+  /** Binds the control plane's role in every app namespace it looks after (an upgrade's first start). */
+  const bindAll = async (): Promise<void> => {
+    try {
+      const apps = (await appObjects(apis).listAll()).items.map((a) => a.metadata.name).filter(owns);
+      for (let i = 0; i < apps.length; i += 8) {
+        await Promise.all(apps.slice(i, i + 8).map((app) => ensureAccess(app)));
+      }
+    } catch (err) {
+      logger.warn({ err: (err as Error).message }, "listing apps to bind the control plane's role failed");
+    }
+  };
+
   const resyncAll = async (): Promise<void> => {
     try {
       const list = await appObjects(apis).listAll();
@@ -110,6 +125,7 @@ export function createReconciler(deps: {
   return {
     async start() {
       for (const w of watches) await w.start();
+      await bindAll();
       await resyncAll();
       resync = setInterval(() => void resyncAll(), options.resyncIntervalMs ?? 60_000);
       logger.info("reconciler started");
