@@ -77,8 +77,11 @@ export async function realClusterConfig(o: {
   });
 }
 
-/** Starts the control plane for apps named `prefix…` against the cluster of `kubeconfig`. */
-export async function startPushPlane(kubeconfig: string, prefix: string): Promise<PushPlane> {
+/**
+ * Starts the control plane for apps named `prefix…` against the cluster of `kubeconfig`,
+ * with `env` added to its settings (QS_BUILD_* mirrors, say).
+ */
+export async function startPushPlane(kubeconfig: string, prefix: string, env: Record<string, string> = {}): Promise<PushPlane> {
   await ensureBuilderImages(() => undefined);
   // A system namespace of its own: users live there, and the first admin is made only
   // when none exists (the real cluster keeps other runs' users).
@@ -93,7 +96,7 @@ export async function startPushPlane(kubeconfig: string, prefix: string): Promis
     systemNamespace,
     adminKey: admin.publicKey,
     // Suites push several apps side by side.
-    env: { QS_BUILD_CONCURRENCY: "3" },
+    env: { QS_BUILD_CONCURRENCY: "3", ...env },
   });
   const plane = await startControlPlane(config, silentLogger, { ownsApp: (name) => name.startsWith(prefix) });
   const apis = createKubeApis(loadKubeConnection(kubeconfig));

@@ -9,7 +9,6 @@ import {
   DEBIAN_SUITE,
   PYTHON_TOOLS,
   debianArchive,
-  goModules,
   npmTarballs,
   startDependencyServer,
   uvLockPins,
@@ -21,14 +20,14 @@ import {
 // file of the app is copied — pnpm and Yarn Berry through corepack, uv and Poetry 2
 // through pip — and a `&&` start command, which needs tini from Debian's archive. Builder
 // pods reach no registry here, so each build gets the product's build mirrors
-// (QS_BUILD_NPM_REGISTRY, QS_BUILD_PYPI_INDEX, QS_BUILD_APT_MIRROR, QS_BUILD_GOPROXY) as
-// build args, all pointing at a server the test runs on the node address
-// (served-dependencies.ts): an npm registry with corepack, pnpm and @yarnpkg/cli-dist; a
-// PEP 503 index of uv, Poetry, its export plugin and their dependencies, and of the wheels
-// python-uv's uv.lock pins; Debian's signed InRelease, Packages index and tini .deb,
-// checked by apt against the image's archive keys; and a Go module proxy serving the
-// go-modules fixture's dependency, checked by the go command against its go.sum. Every package is fetched once on this machine and cached under
-// .tools/builders/.
+// (QS_BUILD_NPM_REGISTRY, QS_BUILD_PYPI_INDEX, QS_BUILD_APT_MIRROR) as build args, all
+// pointing at a server the test runs on the node address (served-dependencies.ts): an npm
+// registry with corepack, pnpm and @yarnpkg/cli-dist; a PEP 503 index of uv, Poetry, its
+// export plugin and their dependencies, and of the wheels python-uv's uv.lock pins; and
+// Debian's signed InRelease, Packages index and tini .deb, checked by apt against the
+// image's archive keys. QS_BUILD_GOPROXY is built through the whole control plane in
+// push-stacks.cluster.test.ts. Every package is fetched once on this machine and cached
+// under .tools/builders/.
 //
 // What each build gets that the fixture does not say itself:
 //   - node-pnpm pins pnpm by hash in package.json's `packageManager` (as `corepack use`
@@ -42,8 +41,6 @@ const { build, serve, fixture } = useBuildCluster();
 const PYTHON = "3.13";
 /** The pnpm corepack fetches for node-pnpm (its lockfile is v9, pnpm 9 and 10's). */
 const PNPM = "10.34.9";
-/** The go-modules fixture's one dependency (its go.mod and go.sum). */
-const GO_UUID = "github.com/google/uuid@v1.6.0";
 /** The Yarn node-yarn-berry's packageManager names. */
 const YARN = "4.18.1";
 
@@ -63,7 +60,6 @@ beforeAll(async () => {
       wheelhouse(uvLockPins(uvLock), PYTHON),
     ],
     debian: debianArchive(DEBIAN_SUITE, ["tini"]),
-    go: goModules([GO_UUID]),
   });
 }, 600_000);
 
@@ -125,18 +121,6 @@ describe.concurrent("variants that install a package manager build through the b
     writeFileSync(join(dir, ".python-version"), `${PYTHON}\n`);
     const got = await buildAndServe("python-poetry2", dir);
     expect({ status: got.status, body: got.body }).toEqual({ status: 200, body: "poetry 2\n" });
-  }, 600_000);
-
-  it("Go: the module's dependency from the Go module proxy, checked against go.sum", async () => {
-    const got = await buildAndServe("go-modules", fixture("go-modules"));
-    // uuid.NewSHA1(NameSpaceURL, "https://quickstack.dev/"): the dependency's own code ran.
-    expect({ status: got.status, body: got.body }).toEqual({
-      status: 200,
-      body: "go modules 63797f57-a89f-5ab9-9da4-59e247934bad\n",
-    });
-    // The build asked the mirror for the module (the builder pod reaches no other proxy).
-    expect(got.output).toContain("go mod download");
-    expect(deps.goRequests).toContain("/go/github.com/google/uuid/@v/v1.6.0.zip");
   }, 600_000);
 
   it("`&&` start: tini from the Debian mirror (signature checked), and both commands run", async () => {
