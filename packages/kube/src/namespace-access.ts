@@ -57,6 +57,7 @@ export function createNamespaceAccess(
   account: ControlPlaneAccount = DEFAULT_CONTROL_PLANE_ACCOUNT,
   waitMs = BINDING_WAIT_MS,
 ): NamespaceAccess {
+  /** Namespaces ensure() has bound (only the reconciler's instance fills it). */
   const done = new Set<string>();
 
   async function bind(namespace: string): Promise<void> {
@@ -104,14 +105,11 @@ export function createNamespaceAccess(
     }
   }
 
-  async function grant(namespace: string): Promise<void> {
-    await bind(namespace);
-    await inForce(namespace);
-    done.add(namespace);
-  }
-
   return {
-    grant,
+    async grant(namespace) {
+      await bind(namespace);
+      await inForce(namespace);
+    },
     async ensure(namespace) {
       if (done.has(namespace)) return;
       await bind(namespace);

@@ -31,7 +31,8 @@ export interface ReconcilerOptions {
   readonly owns?: (app: string) => boolean;
   /**
    * The control plane's ServiceAccount: an app namespace made before it had its own binding
-   * (an upgrade) is bound on its first reconcile. @defaultValue qs-system/quickstack
+   * (an upgrade) is bound when the reconciler starts, and before an app's first pass.
+   * @defaultValue qs-system/quickstack
    */
   readonly account?: ControlPlaneAccount;
 }
