@@ -95,6 +95,9 @@ describe("the control plane's ServiceAccount on the real API server", () => {
     expect(await no("get", "secrets", "-n", "kube-system")).toMatch(/^no\b/);
     expect(await no("list", "secrets", "--all-namespaces")).toMatch(/^no\b/);
     expect(await no("list", "secrets", "-n", "qs-system")).toBe("yes");
+    // ConfigMaps only in qs-system, for the audit log.
+    expect(await no("list", "configmaps", "-n", "kube-system")).toMatch(/^no\b/);
+    expect(await no("create", "configmaps", "-n", "qs-system")).toBe("yes");
     // `bind` for the one role that holds those Secrets rights, and no other.
     expect(await no("bind", "clusterroles/quickstack-app-namespace")).toBe("yes");
     expect(await no("bind", "clusterroles/cluster-admin")).toMatch(/^no\b/);

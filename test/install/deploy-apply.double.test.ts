@@ -162,7 +162,8 @@ describe("kubectl apply -k deploy/ on the API double", () => {
       expect(result.ok, `create ${what}: ${result.out}`).toBe(true);
     }
     const reads: string[][] = [
-      ["-n", appNs, "get", "pods,replicasets,events,persistentvolumeclaims,configmaps"],
+      ["-n", appNs, "get", "pods,replicasets,events,persistentvolumeclaims"],
+      ["-n", "qs-system", "get", "configmaps"],
       ["-n", appNs, "get", "ingresses,networkpolicies,jobs"],
       ["-n", appNs, "get", "apps.quickstack.dev,releases.quickstack.dev"],
       ["-n", "qs-system", "get", "secrets"],
@@ -196,6 +197,8 @@ describe("kubectl apply -k deploy/ on the API double", () => {
       ["-n", "qs-system", "create", "role", "grab", "--verb=get", "--resource=secrets"],
       // Secrets only where it is bound: qs-system and the app namespaces it made.
       ["-n", "kube-system", "get", "secrets"],
+      // ConfigMaps only in qs-system (the audit log).
+      ["-n", "kube-system", "get", "configmaps"],
       ["get", "secrets", "--all-namespaces"],
       ["get", "clusterroles"],
       ["get", "customresourcedefinitions"],

@@ -309,7 +309,6 @@ describe("deploy/ rendered by kubectl kustomize", () => {
       ["networking.k8s.io", "ingresses", crud],
       ["networking.k8s.io", "networkpolicies", crud],
       ["", "persistentvolumeclaims", crud],
-      ["", "configmaps", crud],
       ["batch", "jobs", crud],
       ["", "events", ["get", "list", "watch", "create"]],
       ["cert-manager.io", "certificates", ["get", "list", "watch"]],
@@ -357,14 +356,20 @@ describe("deploy/ rendered by kubectl kustomize", () => {
         resourceNames: ["quickstack-app-namespace"],
       },
     ]);
-    // Secrets are not cluster-wide: a Role in qs-system, and a ClusterRole the control plane
-    // binds in each app namespace it makes (packages/kube namespace-access.ts).
-    for (const verb of ["get", "list", "watch", "create"]) expect(allows(clusterRules, "", "secrets", verb)).toBe(false);
+    // Secrets and ConfigMaps are not cluster-wide: a Role in qs-system (the audit log's
+    // ConfigMaps there), and a ClusterRole the control plane binds in each app namespace it
+    // makes for Secrets (packages/kube namespace-access.ts).
+    for (const resource of ["secrets", "configmaps"]) {
+      for (const verb of ["get", "list", "watch", "create"]) expect(allows(clusterRules, "", resource, verb), `${verb} ${resource}`).toBe(false);
+    }
     const secretsOnly = [{ apiGroups: [""], resources: ["secrets"], verbs: crud }];
     expect(findObject(objects, "ClusterRole", "quickstack-app-namespace").rules).toEqual(secretsOnly);
     const systemRole = findObject(objects, "Role", "quickstack-control-plane");
     expect(systemRole.metadata.namespace).toBe("qs-system");
-    expect(systemRole.rules).toEqual(secretsOnly);
+    expect(systemRole.rules).toEqual([
+      ...secretsOnly,
+      { apiGroups: [""], resources: ["configmaps"], verbs: ["get", "list", "create", "update", "delete"] },
+    ]);
     const bindings = objects.filter((o) => o.kind.endsWith("RoleBinding"));
     expect(bindings.map((b) => `${b.kind}->${(b.roleRef as { kind: string }).kind}`).sort()).toEqual([
       "ClusterRoleBinding->ClusterRole",
