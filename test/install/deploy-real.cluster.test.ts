@@ -524,12 +524,18 @@ describe("kubectl apply -k deploy/ with the installer's overlay, for real", () =
     // deploy/'s rules, writes narrowed to this suite's namespaces by its admission policy
     // (a server-side dry run goes through admission and stores nothing).
     const asIt = ["--as", `system:serviceaccount:${ns}:quickstack`, "--dry-run=server"];
-    await expect(
-      kubectl(["-n", "default", "create", "configmap", "qs-probe", ...asIt]),
-    ).rejects.toThrow(/writes only in its own namespaces/);
+    const probe = ["create", "service", "clusterip", "qs-probe", "--tcp=80:8080", ...asIt];
+    await expect(kubectl(["-n", "default", ...probe])).rejects.toThrow(
+      /writes only in its own namespaces/,
+    );
     await expect(kubectl(["create", "namespace", "qs-app-other", ...asIt])).rejects.toThrow(
       /writes only in its own namespaces/,
     );
+    expect(await kubectl(["-n", ns, ...probe])).toContain("created");
+    // ConfigMaps are granted in its own namespace only (the audit log), by RBAC itself.
+    await expect(
+      kubectl(["-n", "default", "create", "configmap", "qs-probe", ...asIt]),
+    ).rejects.toThrow(/cannot create resource "configmaps"/);
     expect(await kubectl(["-n", ns, "create", "configmap", "qs-probe", ...asIt])).toContain(
       "created",
     );
