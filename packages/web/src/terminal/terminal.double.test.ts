@@ -111,9 +111,21 @@ describe("/api/v1/apps/{app}/exec over the API double", () => {
     const entry = audit.at(-1)!;
     expect(entry).toMatchObject({ user: "alice", command: "apps:enter", app, pod: `${app}-web-1`, exitCode: 3, via: "api" });
     expect(Date.parse(entry.startedAt!)).toBeLessThanOrEqual(Date.parse(entry.at));
-    // Never keystrokes or output.
-    // (Timestamps left out: their digits may hold a 42.)
-    expect(JSON.stringify({ ...entry, at: undefined, startedAt: undefined })).not.toMatch(/6\*7|42|stty/);
+    // Never keystrokes or output: the entry holds these fields and nothing else.
+    expect(entry).toEqual({
+      user: "alice",
+      command: "apps:enter",
+      args: [app],
+      app,
+      pod: `${app}-web-1`,
+      exitCode: 3,
+      via: "api",
+      at: expect.any(String),
+      startedAt: expect.any(String),
+    });
+    // (Timestamps and the random app name left out: their digits may hold a 42.)
+    const rest = JSON.stringify({ ...entry, at: undefined, startedAt: undefined }).replaceAll(app, "APP");
+    expect(rest).not.toMatch(/6\*7|42|stty/);
     expect(hub.count()).toBe(0);
   });
 
