@@ -9,7 +9,15 @@
 # projects, or QS_TEST_CLUSTER=0, leaves the cluster alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Where the time went, printed on the last line (a CI log reader often sees only the tail).
+stages=()
+stage_start=$SECONDS
+mark() {
+  stages+=("$1 $((SECONDS - stage_start)) s")
+  stage_start=$SECONDS
+}
 bash scripts/setup.sh
+mark "setup"
 # shellcheck source=scripts/env.sh
 source scripts/env.sh
 
@@ -23,6 +31,7 @@ if [ "$with_cluster" = 1 ]; then
   echo "-----> Local Kubernetes cluster: prerequisites and build (cached under .tools/cluster)"
   bash test/cluster/setup.sh
   bash test/cluster/build.sh >/dev/null
+  mark "cluster build"
 fi
 # kubectl at the cluster's pinned version, built with it (the machine may have none).
 kube_bin=$(bash test/cluster/build.sh --print | sed -n 's/^kubernetes=//p')
@@ -52,6 +61,7 @@ cat test-output/tsc.log test-output/eslint.log
 [ "$lint" = 0 ] || { echo " !     lint failed" >&2; exit 1; }
 echo "-----> shellcheck"
 shellcheck scripts/*.sh scripts/install/*.sh deploy/image/build.sh test/cluster/*.sh .ci/run
+mark "checks"
 echo "-----> Tests"
 status=0
 if [ "$with_cluster" = 1 ]; then
@@ -62,6 +72,7 @@ if [ "$with_cluster" = 1 ]; then
   echo "       (cluster start took $(($(date +%s) - t0)) s, beside the checks)"
   QS_CLUSTER_KUBECONFIG="$(pwd)/.qs/cluster/admin.kubeconfig"
   export QS_CLUSTER_KUBECONFIG
+  mark "waiting for the cluster"
 fi
 npx vitest run --reporter=default --reporter=json --outputFile.json=test-output/vitest.json "$@" || status=$?
 if [ "$with_cluster" = 1 ] && [ "$status" != 0 ]; then
@@ -71,4 +82,6 @@ if [ "$with_cluster" = 1 ] && [ "$status" != 0 ]; then
 fi
 # One plain summary line ("N passed, N failed") that any CI log reader understands.
 node scripts/test-summary.ts test-output/vitest.json || true
+mark "tests"
+(IFS=,; echo "Time: ${stages[*]}; whole run $SECONDS s" | sed 's/,/, /g')
 exit "$status"
