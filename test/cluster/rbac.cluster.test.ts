@@ -98,6 +98,10 @@ describe("the control plane's ServiceAccount on the real API server", () => {
     // ConfigMaps only in qs-system, for the audit log.
     expect(await no("list", "configmaps", "-n", "kube-system")).toMatch(/^no\b/);
     expect(await no("create", "configmaps", "-n", "qs-system")).toBe("yes");
+    // Pods' logs in qs-builds (builds) and where it bound its role, not kube-system's.
+    expect(await no("get", "pods", "--subresource=log", "-n", "kube-system")).toMatch(/^no\b/);
+    expect(await no("get", "pods", "--subresource=log", "-n", "qs-system")).toMatch(/^no\b/);
+    expect(await no("get", "pods", "--subresource=log", "-n", "qs-builds")).toBe("yes");
     // `bind` for the one role that holds those Secrets rights, and no other.
     expect(await no("bind", "clusterroles/quickstack-app-namespace")).toBe("yes");
     expect(await no("bind", "clusterroles/cluster-admin")).toMatch(/^no\b/);
@@ -115,6 +119,8 @@ describe("the control plane's ServiceAccount on the real API server", () => {
     expect(binding.subjects).toEqual([{ kind: "ServiceAccount", name: "quickstack", namespace: "qs-system" }]);
     // newApp's create wrote the config Secret as the ServiceAccount right after binding.
     expect(await kubectl(["-n", ns, "get", "secret", `${name}-config`, "-o", "name"])).toContain(`${name}-config`);
+    const can = await kubectl(["auth", "can-i", "get", "pods", "--subresource=log", "-n", ns, "--as", "system:serviceaccount:qs-system:quickstack"]);
+    expect(can.trim()).toBe("yes");
     await d.apps.destroy(name);
   });
 });

@@ -199,6 +199,8 @@ describe("kubectl apply -k deploy/ on the API double", () => {
       ["-n", "kube-system", "get", "secrets"],
       // ConfigMaps only in qs-system (the audit log).
       ["-n", "kube-system", "get", "configmaps"],
+      // Pods' logs only in qs-builds and the app namespaces it made.
+      ["get", "--raw", "/api/v1/namespaces/kube-system/pods/coredns/log"],
       ["get", "secrets", "--all-namespaces"],
       ["get", "clusterroles"],
       ["get", "customresourcedefinitions"],

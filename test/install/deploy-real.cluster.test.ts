@@ -4,7 +4,7 @@ import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { stringify } from "yaml";
+import { parseAllDocuments, stringify } from "yaml";
 import { createKubeApis, loadKubeConnection } from "@qs/kube";
 import { controlPlaneEnv, ensureBuilderImages } from "../cluster/builders/images.ts";
 import { ensurePlatformImages, type PlatformImages } from "../cluster/builders/platform-images.ts";
@@ -33,7 +33,9 @@ import { repoRoot, runCommand } from "./support.ts";
 //     its place, this suite's own: a ClusterRoleBinding of deploy/'s ClusterRole to this
 //     namespace's ServiceAccount, and an admission policy that narrows its writes, as
 //     deploy/policy narrows qs-system's, to this namespace, qs-builds and the namespaces
-//     of this suite's apps. The control plane starts as it would (its reconciler watches
+//     of this suite's apps. deploy/'s qs-builds Role and RoleBinding (build logs) are left
+//     out too (they would move to this namespace); this suite binds a copy of the Role in
+//     qs-builds under its own name. The control plane starts as it would (its reconciler watches
 //     Apps everywhere) but cannot change the other suites' apps, which it would otherwise
 //     render with this site's domain. Those objects are deleted after the suite; the
 //     shared cluster-scoped ones (CRDs, deploy/'s ClusterRole and admission policy) are
@@ -314,14 +316,21 @@ beforeAll(async () => {
       "patches:",
       drop("v1", "Namespace", "qs-builds") +
         drop("apps/v1", "DaemonSet", "registry-node-proxy") +
-        drop("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", "quickstack-control-plane"),
+        drop("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", "quickstack-control-plane") +
+        // qs-builds's log-reading Role stays in qs-builds: layer 2 binds it there.
+        drop("rbac.authorization.k8s.io/v1", "Role", "quickstack-builds") +
+        drop("rbac.authorization.k8s.io/v1", "RoleBinding", "quickstack-builds"),
     ].join("\n"),
   );
   // Layer 2: the control plane's rights. deploy/'s ClusterRole bound to this namespace's
-  // ServiceAccount, narrowed as deploy/policy narrows qs-system's: an admission policy of
+  // ServiceAccount, and deploy/'s qs-builds Role (build logs) under this suite's name,
+  // narrowed as deploy/policy narrows qs-system's: an admission policy of
   // this suite denies every write it makes outside this namespace, qs-builds and the
   // namespaces of this suite's apps (qs-app-<appPrefix>*).
   const who = `system:serviceaccount:${ns}:quickstack`;
+  const buildsRole = parseAllDocuments(readFileSync(join(repoRoot, "deploy/base/rbac/builds-role.yaml"), "utf8"))
+    .map((doc) => doc.toJS() as { kind: string; metadata: Record<string, unknown> })
+    .find((doc) => doc.kind === "Role")!;
   writeFileSync(
     join(dir.path, "rbac.yaml"),
     [
@@ -334,6 +343,14 @@ beforeAll(async () => {
           kind: "ClusterRole",
           name: "quickstack-control-plane",
         },
+        subjects: [{ kind: "ServiceAccount", name: "quickstack", namespace: ns }],
+      },
+      { ...buildsRole, metadata: { ...buildsRole.metadata, name: ownName } },
+      {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "RoleBinding",
+        metadata: { name: ownName, namespace: "qs-builds" },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: ownName },
         subjects: [{ kind: "ServiceAccount", name: "quickstack", namespace: ns }],
       },
       {
@@ -464,6 +481,7 @@ afterAll(async () => {
     ownName,
     "--ignore-not-found",
   ]).catch(() => "");
+  await kubectl(["-n", "qs-builds", "delete", "rolebinding,role", ownName, "--ignore-not-found"]).catch(() => "");
   await dir?.remove();
 });
 

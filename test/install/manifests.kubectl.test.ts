@@ -47,7 +47,8 @@ describe("deploy/ rendered by kubectl kustomize", () => {
         "Ingress/quickstack",
       ]),
     );
-    // Every namespaced object lives in qs-system.
+    // Every namespaced object lives in qs-system, but for the control plane's build-log
+    // Role and its binding in qs-builds.
     const clusterScoped = new Set([
       "Namespace",
       "CustomResourceDefinition",
@@ -55,7 +56,8 @@ describe("deploy/ rendered by kubectl kustomize", () => {
       "ClusterRoleBinding",
     ]);
     for (const o of objects.filter((x) => !clusterScoped.has(x.kind))) {
-      expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBe("qs-system");
+      const builds = o.kind.startsWith("Role") && o.metadata.name === "quickstack-builds";
+      expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBe(builds ? "qs-builds" : "qs-system");
     }
   });
 
@@ -302,7 +304,6 @@ describe("deploy/ rendered by kubectl kustomize", () => {
       ["apps", "replicasets", ["get", "list", "watch"]],
       // create: one-off `apps:run` pods; attach: their TTY (packages/kube ops/cluster-ops.ts).
       ["", "pods", ["get", "list", "watch", "create", "delete"]],
-      ["", "pods/log", ["get"]],
       ["", "pods/exec", ["create", "get"]],
       ["", "pods/attach", ["create", "get"]],
       ["", "services", crud],
@@ -356,27 +357,32 @@ describe("deploy/ rendered by kubectl kustomize", () => {
         resourceNames: ["quickstack-app-namespace"],
       },
     ]);
-    // Secrets and ConfigMaps are not cluster-wide: a Role in qs-system (the audit log's
-    // ConfigMaps there), and a ClusterRole the control plane binds in each app namespace it
-    // makes for Secrets (packages/kube namespace-access.ts).
-    for (const resource of ["secrets", "configmaps"]) {
+    // Secrets, ConfigMaps and pods' logs are not cluster-wide: a Role in qs-system (the
+    // audit log's ConfigMaps there), one in qs-builds (build logs), and a ClusterRole the
+    // control plane binds in each app namespace it makes for Secrets and logs
+    // (packages/kube namespace-access.ts).
+    for (const resource of ["secrets", "configmaps", "pods/log"]) {
       for (const verb of ["get", "list", "watch", "create"]) expect(allows(clusterRules, "", resource, verb), `${verb} ${resource}`).toBe(false);
     }
-    const secretsOnly = [{ apiGroups: [""], resources: ["secrets"], verbs: crud }];
-    expect(findObject(objects, "ClusterRole", "quickstack-app-namespace").rules).toEqual(secretsOnly);
+    const secrets = { apiGroups: [""], resources: ["secrets"], verbs: crud };
+    const logs = { apiGroups: [""], resources: ["pods/log"], verbs: ["get"] };
+    expect(findObject(objects, "ClusterRole", "quickstack-app-namespace").rules).toEqual([secrets, logs]);
     const systemRole = findObject(objects, "Role", "quickstack-control-plane");
     expect(systemRole.metadata.namespace).toBe("qs-system");
     expect(systemRole.rules).toEqual([
-      ...secretsOnly,
+      secrets,
       { apiGroups: [""], resources: ["configmaps"], verbs: ["get", "list", "create", "update", "delete"] },
     ]);
+    const buildsRole = findObject(objects, "Role", "quickstack-builds");
+    expect(buildsRole.metadata.namespace).toBe("qs-builds");
+    expect(buildsRole.rules).toEqual([logs]);
     const bindings = objects.filter((o) => o.kind.endsWith("RoleBinding"));
-    expect(bindings.map((b) => `${b.kind}->${(b.roleRef as { kind: string }).kind}`).sort()).toEqual([
-      "ClusterRoleBinding->ClusterRole",
-      "RoleBinding->Role",
+    expect(bindings.map((b) => `${b.kind}->${(b.roleRef as { kind: string; name: string }).name}@${b.metadata.namespace ?? ""}`).sort()).toEqual([
+      "ClusterRoleBinding->quickstack-control-plane@",
+      "RoleBinding->quickstack-builds@qs-builds",
+      "RoleBinding->quickstack-control-plane@qs-system",
     ]);
     for (const b of bindings) {
-      expect((b.roleRef as { name: string }).name).toBe("quickstack-control-plane");
       expect(b.subjects).toEqual([
         { kind: "ServiceAccount", name: "quickstack", namespace: "qs-system" },
       ]);

@@ -36,8 +36,8 @@ beforeAll(async () => {
   double = await startKubeDouble({ rbac: true });
   admin = createKubeApis(loadKubeConnection(double.kubeconfigPath));
   await installCrds(admin);
-  await admin.namespaces.create({ metadata: { name: "qs-system" } });
-  for (const file of ["service-account.yaml", "cluster-role.yaml", "binding.yaml", "app-namespace-role.yaml", "system-role.yaml"]) {
+  for (const name of ["qs-system", "qs-builds"]) await admin.namespaces.create({ metadata: { name } });
+  for (const file of ["service-account.yaml", "cluster-role.yaml", "binding.yaml", "app-namespace-role.yaml", "system-role.yaml", "builds-role.yaml"]) {
     for (const doc of parseAllDocuments(await readFile(join(rbacDir, file), "utf8"))) {
       const obj = doc.toJS() as { apiVersion: string; kind: string; metadata: { namespace?: string } };
       const plural = `${obj.kind.toLowerCase()}s`;
@@ -79,6 +79,19 @@ describe("the control plane's Secrets rights", () => {
     expect(await status(cp.secrets.list("kube-system"))).toBe(403);
     expect(await status(cp.secrets.read("kube-system", "token"))).toBe(403);
     expect(await status(cp.secrets.listAll())).toBe(403);
+  });
+
+  it("reads pods' logs in qs-builds and where it bound its role, and nowhere else", async () => {
+    // RBAC answers before the pod is looked up: 403 where it may not read, else 404 (no such pod).
+    const log = (ns: string) => status(cp.rest.text(`/api/v1/namespaces/${ns}/pods/none/log`));
+    expect(await log("kube-system")).toBe(403);
+    expect(await log("qs-system")).toBe(403);
+    expect(await log("qs-builds")).toBe(404);
+    const ns = "qs-app-logs";
+    await cp.namespaces.create({ metadata: { name: ns } });
+    expect(await log(ns)).toBe(403);
+    await createNamespaceAccess(cp, account).grant(ns);
+    expect(await log(ns)).toBe(404);
   });
 
   it("may bind its own role and no other (RBAC's escalation check)", async () => {
