@@ -98,10 +98,16 @@ describe("the control plane's ServiceAccount on the real API server", () => {
     // ConfigMaps only in qs-system, for the audit log.
     expect(await no("list", "configmaps", "-n", "kube-system")).toMatch(/^no\b/);
     expect(await no("create", "configmaps", "-n", "qs-system")).toBe("yes");
-    // Pods' logs in qs-builds (builds) and where it bound its role, not kube-system's.
+    // Pods and their logs in qs-builds (builds) and where it bound its role, not kube-system's.
     expect(await no("get", "pods", "--subresource=log", "-n", "kube-system")).toMatch(/^no\b/);
     expect(await no("get", "pods", "--subresource=log", "-n", "qs-system")).toMatch(/^no\b/);
     expect(await no("get", "pods", "--subresource=log", "-n", "qs-builds")).toBe("yes");
+    expect(await no("list", "pods", "-n", "kube-system")).toMatch(/^no\b/);
+    expect(await no("list", "pods", "--all-namespaces")).toMatch(/^no\b/);
+    expect(await no("create", "pods", "--subresource=exec", "-n", "kube-system")).toMatch(/^no\b/);
+    expect(await no("list", "pods", "-n", "qs-builds")).toBe("yes");
+    expect(await no("list", "pods", "-n", "qs-system")).toBe("yes");
+    expect(await no("delete", "pods", "-n", "qs-system")).toMatch(/^no\b/);
     // `bind` for the one role that holds those Secrets rights, and no other.
     expect(await no("bind", "clusterroles/quickstack-app-namespace")).toBe("yes");
     expect(await no("bind", "clusterroles/cluster-admin")).toMatch(/^no\b/);
@@ -119,8 +125,11 @@ describe("the control plane's ServiceAccount on the real API server", () => {
     expect(binding.subjects).toEqual([{ kind: "ServiceAccount", name: "quickstack", namespace: "qs-system" }]);
     // newApp's create wrote the config Secret as the ServiceAccount right after binding.
     expect(await kubectl(["-n", ns, "get", "secret", `${name}-config`, "-o", "name"])).toContain(`${name}-config`);
-    const can = await kubectl(["auth", "can-i", "get", "pods", "--subresource=log", "-n", ns, "--as", "system:serviceaccount:qs-system:quickstack"]);
-    expect(can.trim()).toBe("yes");
+    for (const [verb, subresource] of [["get", "log"], ["create", "exec"], ["delete", ""]] as const) {
+      const sub = subresource === "" ? [] : [`--subresource=${subresource}`];
+      const can = await kubectl(["auth", "can-i", verb, "pods", ...sub, "-n", ns, "--as", "system:serviceaccount:qs-system:quickstack"]);
+      expect(can.trim(), `${verb} pods ${subresource}`).toBe("yes");
+    }
     await d.apps.destroy(name);
   });
 });

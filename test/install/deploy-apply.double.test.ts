@@ -199,8 +199,10 @@ describe("kubectl apply -k deploy/ on the API double", () => {
       ["-n", "kube-system", "get", "secrets"],
       // ConfigMaps only in qs-system (the audit log).
       ["-n", "kube-system", "get", "configmaps"],
-      // Pods' logs only in qs-builds and the app namespaces it made.
+      // Pods and their logs only in qs-builds, qs-system and the app namespaces it made.
       ["get", "--raw", "/api/v1/namespaces/kube-system/pods/coredns/log"],
+      ["-n", "kube-system", "get", "pods"],
+      ["get", "pods", "--all-namespaces"],
       ["get", "secrets", "--all-namespaces"],
       ["get", "clusterroles"],
       ["get", "customresourcedefinitions"],

@@ -302,10 +302,6 @@ describe("deploy/ rendered by kubectl kustomize", () => {
       ["", "namespaces", crud],
       ["apps", "deployments", crud],
       ["apps", "replicasets", ["get", "list", "watch"]],
-      // create: one-off `apps:run` pods; attach: their TTY (packages/kube ops/cluster-ops.ts).
-      ["", "pods", ["get", "list", "watch", "create", "delete"]],
-      ["", "pods/exec", ["create", "get"]],
-      ["", "pods/attach", ["create", "get"]],
       ["", "services", crud],
       ["networking.k8s.io", "ingresses", crud],
       ["networking.k8s.io", "networkpolicies", crud],
@@ -357,25 +353,32 @@ describe("deploy/ rendered by kubectl kustomize", () => {
         resourceNames: ["quickstack-app-namespace"],
       },
     ]);
-    // Secrets, ConfigMaps and pods' logs are not cluster-wide: a Role in qs-system (the
-    // audit log's ConfigMaps there), one in qs-builds (build logs), and a ClusterRole the
-    // control plane binds in each app namespace it makes for Secrets and logs
-    // (packages/kube namespace-access.ts).
-    for (const resource of ["secrets", "configmaps", "pods/log"]) {
+    // Secrets, ConfigMaps and pods (their logs, exec and attach too) are not cluster-wide: a
+    // Role in qs-system (the audit log's ConfigMaps, the backup target check's pods), one in
+    // qs-builds (build pods and logs), and a ClusterRole the control plane binds in each app
+    // namespace it makes for Secrets and pods (packages/kube namespace-access.ts).
+    for (const resource of ["secrets", "configmaps", "pods", "pods/log", "pods/exec", "pods/attach"]) {
       for (const verb of ["get", "list", "watch", "create"]) expect(allows(clusterRules, "", resource, verb), `${verb} ${resource}`).toBe(false);
     }
     const secrets = { apiGroups: [""], resources: ["secrets"], verbs: crud };
     const logs = { apiGroups: [""], resources: ["pods/log"], verbs: ["get"] };
-    expect(findObject(objects, "ClusterRole", "quickstack-app-namespace").rules).toEqual([secrets, logs]);
+    // create: one-off `apps:run` pods; attach: their TTY; exec: `apps:enter` (packages/kube ops/cluster-ops.ts).
+    expect(findObject(objects, "ClusterRole", "quickstack-app-namespace").rules).toEqual([
+      secrets,
+      { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch", "create", "delete"] },
+      logs,
+      { apiGroups: [""], resources: ["pods/exec", "pods/attach"], verbs: ["create", "get"] },
+    ]);
     const systemRole = findObject(objects, "Role", "quickstack-control-plane");
     expect(systemRole.metadata.namespace).toBe("qs-system");
     expect(systemRole.rules).toEqual([
       secrets,
       { apiGroups: [""], resources: ["configmaps"], verbs: ["get", "list", "create", "update", "delete"] },
+      { apiGroups: [""], resources: ["pods"], verbs: ["get", "list"] },
     ]);
     const buildsRole = findObject(objects, "Role", "quickstack-builds");
     expect(buildsRole.metadata.namespace).toBe("qs-builds");
-    expect(buildsRole.rules).toEqual([logs]);
+    expect(buildsRole.rules).toEqual([{ apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] }, logs]);
     const bindings = objects.filter((o) => o.kind.endsWith("RoleBinding"));
     expect(bindings.map((b) => `${b.kind}->${(b.roleRef as { kind: string; name: string }).name}@${b.metadata.namespace ?? ""}`).sort()).toEqual([
       "ClusterRoleBinding->quickstack-control-plane@",

@@ -81,17 +81,26 @@ describe("the control plane's Secrets rights", () => {
     expect(await status(cp.secrets.listAll())).toBe(403);
   });
 
-  it("reads pods' logs in qs-builds and where it bound its role, and nowhere else", async () => {
+  it("reads pods and their logs in qs-builds and where it bound its role, and nowhere else", async () => {
     // RBAC answers before the pod is looked up: 403 where it may not read, else 404 (no such pod).
     const log = (ns: string) => status(cp.rest.text(`/api/v1/namespaces/${ns}/pods/none/log`));
     expect(await log("kube-system")).toBe(403);
     expect(await log("qs-system")).toBe(403);
     expect(await log("qs-builds")).toBe(404);
+    expect(await status(cp.pods.list("kube-system"))).toBe(403);
+    expect(await status(cp.pods.listAll())).toBe(403);
+    expect(await status(cp.pods.list("qs-builds"))).toBe(200);
+    // In qs-system, only reads (the backup target's connection test).
+    expect(await status(cp.pods.list("qs-system"))).toBe(200);
+    expect(await status(cp.pods.delete("qs-system", "none"))).toBe(403);
     const ns = "qs-app-logs";
     await cp.namespaces.create({ metadata: { name: ns } });
     expect(await log(ns)).toBe(403);
+    expect(await status(cp.pods.list(ns))).toBe(403);
     await createNamespaceAccess(cp, account).grant(ns);
     expect(await log(ns)).toBe(404);
+    expect(await status(cp.pods.list(ns))).toBe(200);
+    expect(await status(cp.pods.delete(ns, "none"))).toBe(404);
   });
 
   it("may bind its own role and no other (RBAC's escalation check)", async () => {

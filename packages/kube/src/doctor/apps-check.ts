@@ -13,8 +13,12 @@ export function appsCheck(apis: KubeApis): HealthCheck {
     title: "Apps running: none crash-looping or stuck in a rollout",
     async run(): Promise<CheckOutcome> {
       const selector = { labelSelector: `${LABEL_MANAGED_BY}=${MANAGED_BY},${LABEL_APP}` };
-      const [pods, deployments] = await Promise.all([apis.pods.listAll(selector), apis.deployments.listAll(selector)]);
-      return judgeApps(pods.items, deployments.items);
+      const deployments = (await apis.deployments.listAll(selector)).items;
+      // Pods are read namespace by namespace: the control plane may read them only where
+      // it bound its role (deploy/base/rbac/RBAC.md), never across the cluster.
+      const namespaces = [...new Set(deployments.map((d) => d.metadata?.namespace ?? ""))].filter((ns) => ns !== "").sort();
+      const pods = await Promise.all(namespaces.map(async (ns) => (await apis.pods.list(ns, selector)).items));
+      return judgeApps(pods.flat(), deployments);
     },
   };
 }
