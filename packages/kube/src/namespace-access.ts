@@ -3,12 +3,12 @@ import { type KubeApis, isConflict, orUndefined, statusOf } from "./apis.ts";
 import { LABEL_MANAGED_BY, MANAGED_BY } from "./labels.ts";
 import type { RoleBinding } from "./rest/wire.ts";
 
-// The control plane reads and writes Secrets, and reads pods' logs, only where a RoleBinding
-// lets it: its own namespace and qs-builds (deploy/base/rbac) and each app namespace, where
-// it binds the ClusterRole quickstack-app-namespace to itself when it makes the namespace.
-// Its ClusterRole holds no Secrets or logs rule, only `bind` on that one role, so a stolen
-// token cannot read the Secrets or logs of kube-system or of other workloads
-// (deploy/base/rbac/RBAC.md).
+// The control plane reaches Secrets and pods (with their logs, exec and attach) only where a
+// RoleBinding lets it: its own namespace and qs-builds (deploy/base/rbac) and each app
+// namespace, where it binds the ClusterRole quickstack-app-namespace to itself when it makes
+// the namespace. Its ClusterRole holds no Secrets or pods rule, only `bind` on that one
+// role, so a stolen token cannot read the Secrets, pods or logs of kube-system or of other
+// workloads (deploy/base/rbac/RBAC.md).
 
 /** The ClusterRole bound in each app namespace (deploy/base/rbac/app-namespace-role.yaml). */
 export const APP_NAMESPACE_ROLE = "quickstack-app-namespace";
